@@ -1,0 +1,508 @@
+"""Load and validate one month of datacube API responses (docs/data-contract.md).
+
+The only module that reads input files. Files are opened read-only and never modified. Every
+problem in every file is collected and raised together as one ``DataValidationError``; each names
+the file, the field, the row and what was expected against what was found.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from wxnb.codes import ENDPOINT_LABELS, READ_TOTAL
+from wxnb.exceptions import DataValidationError, Problem
+
+__all__ = [
+    "ENDPOINTS",
+    "Endpoint",
+    "MonthData",
+    "PreviousMonth",
+    "discover",
+    "load_month",
+    "load_previous",
+    "month_days",
+]
+
+logger = logging.getLogger(__name__)
+
+_READ_FIELDS = (
+    "int_page_read_user",
+    "int_page_read_count",
+    "ori_page_read_user",
+    "ori_page_read_count",
+    "share_user",
+    "share_count",
+    "add_to_fav_user",
+    "add_to_fav_count",
+)
+_ARTICLE_SOURCES = ("hist_msg", "feed", "friends", "other", "kanyikan", "souyisou")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What the contract says about one datacube endpoint."""
+
+    name: str
+    required: bool
+    span: int
+    keys: tuple[str, ...]
+    counts: tuple[str, ...]
+    optional_counts: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    texts: tuple[str, ...] = ()
+    daily: bool = True
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{ENDPOINT_LABELS.get(self.name, self.name)}（{self.name}）"
+
+
+ENDPOINTS: dict[str, Endpoint] = {
+    e.name: e
+    for e in (
+        Endpoint(
+            "getusersummary", True, 7, ("ref_date", "user_source"),
+            ("new_user", "cancel_user"), codes=("user_source",),
+        ),
+        Endpoint(
+            "getusercumulate", True, 7, ("ref_date",), ("cumulate_user",),
+            optional_counts=("user_source",),
+        ),
+        Endpoint(
+            "getarticletotal", True, 1, ("ref_date", "msgid", "stat_date"),
+            ("target_user", *_READ_FIELDS,
+             "int_page_from_session_read_user", "int_page_from_session_read_count"),
+            optional_counts=tuple(
+                f"int_page_from_{s}_read_{k}" for s in _ARTICLE_SOURCES for k in ("user", "count")
+            ) + tuple(
+                f"feed_share_from_{s}_{k}"
+                for s in ("session", "feed", "other") for k in ("user", "cnt")
+            ),
+            texts=("msgid", "title"), daily=False,
+        ),
+        Endpoint(
+            "getuserread", True, 3, ("ref_date", "user_source"), _READ_FIELDS,
+            codes=("user_source",),
+        ),
+        Endpoint(
+            "getarticlesummary", False, 1, ("ref_date", "msgid"), _READ_FIELDS,
+            texts=("msgid", "title"), daily=False,
+        ),
+        Endpoint(
+            "getuserreadhour", False, 1, ("ref_date", "ref_hour", "user_source"), _READ_FIELDS,
+            codes=("user_source", "ref_hour"),
+        ),
+        Endpoint(
+            "getusershare", False, 7, ("ref_date", "share_scene"), ("share_count", "share_user"),
+            codes=("share_scene",),
+        ),
+        Endpoint(
+            "getupstreammsg", False, 7, ("ref_date", "msg_type"), ("msg_user", "msg_count"),
+            codes=("msg_type",),
+        ),
+        Endpoint(
+            "getinterfacesummary", False, 30, ("ref_date",),
+            ("callback_count", "fail_count", "total_time_cost", "max_time_cost"),
+            aliases={"max_time_count": "max_time_cost"},
+        ),
+    )
+}
+
+_NAME_RX = re.compile(r"^([a-z]+)(?:[_.].*)?$")
+
+
+def month_days(month: str) -> list[date]:
+    """Return every calendar day of ``month`` (YYYY-MM)."""
+    first = date.fromisoformat(f"{month}-01")
+    nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return [first + timedelta(days=i) for i in range((nxt - first).days)]
+
+
+def discover(folder: Path) -> dict[str, list[Path]]:
+    """Map each known endpoint to its chunk files in ``folder`` (``<endpoint>[_…].json|csv``)."""
+    found: dict[str, list[Path]] = {name: [] for name in ENDPOINTS}
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.suffix.lower() not in (".json", ".csv"):
+            continue
+        m = _NAME_RX.match(path.name)
+        if m and m.group(1) in found:
+            found[m.group(1)].append(path)
+    return found
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+def _json_rows(path: Path, ep: Endpoint) -> tuple[list[dict[str, Any]], list[Problem], bool]:
+    """Return (rows, problems, empty) for one JSON file; rows carry ``_row`` locations."""
+    name = path.name
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        return [], [Problem(name, None, None, "UTF-8 编码的 JSON", f"无法解码：{exc.reason}")], False
+    except json.JSONDecodeError as exc:
+        found = f"JSON 解析失败：{exc.msg}（第 {exc.lineno} 行第 {exc.colno} 列）"
+        return [], [Problem(name, None, None, '合法的 JSON {"list": [...]}', found)], False
+    envelopes = body if isinstance(body, list) else [body]
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    prefix_many = len(envelopes) > 1
+    for e_i, env in enumerate(envelopes):
+        pre = f"[{e_i}]." if prefix_many else ""
+        if not isinstance(env, dict):
+            problems.append(Problem(name, None, pre or None, '{"list": [...]}', type(env).__name__))
+            continue
+        if env.get("errcode", 0) != 0:
+            found = f"错误响应 errcode={env.get('errcode')} errmsg={env.get('errmsg', '')!r}"
+            problems.append(Problem(name, "errcode", pre or None, '数据响应 {"list": [...]}', found))
+            continue
+        items = env.get("list")
+        if not isinstance(items, list):
+            found = "缺少 list 字段" if items is None else f"list 为 {type(items).__name__}"
+            problems.append(Problem(name, "list", pre or None, "list 为数组", found))
+            continue
+        for i, item in enumerate(items):
+            loc = f"{pre}list[{i}]"
+            if not isinstance(item, dict):
+                problems.append(Problem(name, None, loc, "对象 {...}", repr(item)[:60]))
+            elif ep.name == "getarticletotal":
+                rows.extend(_flatten_details(name, loc, item, problems))
+            else:
+                rows.append({**item, "_row": loc})
+    empty = not rows and not problems
+    return rows, problems, empty
+
+
+def _flatten_details(
+    name: str, loc: str, item: dict[str, Any], problems: list[Problem]
+) -> list[dict[str, Any]]:
+    details = item.get("details")
+    if not isinstance(details, list) or not details:
+        problems.append(Problem(name, "details", loc, "非空数组", repr(details)[:60]))
+        return []
+    head = {k: v for k, v in item.items() if k != "details"}
+    out = []
+    for j, d in enumerate(details):
+        if not isinstance(d, dict):
+            problems.append(Problem(name, "details", f"{loc}.details[{j}]", "对象", repr(d)[:60]))
+            continue
+        out.append({**head, **d, "_row": f"{loc}.details[{j}]"})
+    return out
+
+
+def _csv_rows(path: Path) -> tuple[list[dict[str, Any]], list[Problem], bool]:
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        return [], [Problem(path.name, None, None, "UTF-8 CSV，首行为字段名", str(exc)[:120])], False
+    rows = []
+    for i, rec in enumerate(df.to_dict("records")):
+        rows.append({k: _csv_value(v) for k, v in rec.items()} | {"_row": f"第 {i + 2} 行"})
+    return rows, [], not rows
+
+
+def _csv_value(v: str) -> Any:
+    s = v.strip()
+    if re.fullmatch(r"-?\d+", s):
+        return int(s)
+    return None if s == "" else s
+
+
+# --------------------------------------------------------------------------- validating
+
+
+def _is_int(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)))
+
+
+def _non_negative(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce").fillna(0) >= 0
+
+
+def _valid_date(s: pd.Series) -> pd.Series:
+    return s.map(_is_iso_date)
+
+
+def _is_iso_date(v: Any) -> bool:
+    if not isinstance(v, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+        return False
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
+
+
+def _in_month(month: str) -> Callable[[pd.Series], pd.Series]:
+    return lambda s: s.map(lambda v: not _is_iso_date(v) or v[:7] == month)
+
+
+def _schema(ep: Endpoint, month: str) -> pa.DataFrameSchema:
+    count_checks = [pa.Check(_is_int, name="整数"), pa.Check(_non_negative, name="非负数")]
+    cols: dict[str, pa.Column] = {
+        "ref_date": pa.Column(
+            object,
+            [
+                pa.Check(_valid_date, name="日期 YYYY-MM-DD"),
+                pa.Check(_in_month(month), name=f"{month} 月内的日期"),
+            ],
+        )
+    }
+    for c in (*ep.counts, *ep.codes):
+        cols[c] = pa.Column(object, count_checks, nullable=False)
+    for c in ep.optional_counts:
+        cols[c] = pa.Column(object, count_checks, nullable=True, required=False)
+    for c in ep.texts:
+        cols[c] = pa.Column(object, pa.Check(lambda s: s.map(lambda v: isinstance(v, str)),
+                                             name="文本"), nullable=False)
+    if "ref_hour" in ep.codes:
+        cols["ref_hour"] = pa.Column(object, [
+            *count_checks,
+            pa.Check(lambda s: s.map(lambda v: not isinstance(v, int) or
+                                     (v % 100 == 0 and 0 <= v <= 2300)),
+                     name="0, 100, …, 2300（HHMM 的百位小时）"),
+        ], nullable=False)
+    if ep.name == "getarticletotal":
+        cols["stat_date"] = pa.Column(object, pa.Check(_valid_date, name="日期 YYYY-MM-DD"))
+    return pa.DataFrameSchema(cols, strict=False, coerce=False)
+
+
+def _validate_file(
+    path: Path, ep: Endpoint, month: str
+) -> tuple[pd.DataFrame | None, list[Problem], bool]:
+    rows, problems, empty = (
+        _csv_rows(path) if path.suffix.lower() == ".csv" else _json_rows(path, ep)
+    )
+    if problems or not rows:
+        return None, problems, empty
+    # dtype=object keeps JSON ints as ints: a missing key must not turn a column into floats.
+    df = pd.DataFrame(rows, dtype=object).rename(columns=ep.aliases)
+    df = df.where(df.notna(), None)
+    try:
+        _schema(ep, month).validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return None, _problems_from(exc.failure_cases, df, path.name), False
+    df["_file"] = path.name
+    return df, [], False
+
+
+def _problems_from(fc: pd.DataFrame, df: pd.DataFrame, name: str) -> list[Problem]:
+    out = []
+    for rec in fc.to_dict("records"):
+        check = str(rec["check"])
+        if check == "column_in_dataframe":
+            out.append(Problem(name, str(rec["failure_case"]), None, "每条记录都有此字段",
+                               "字段缺失（是否被改名？）"))
+            continue
+        idx = rec["index"]
+        loc = df.at[idx, "_row"] if idx is not None and idx in df.index else None
+        found = rec["failure_case"]
+        if check == "not_nullable":
+            expected, shown = "有值", "缺失"
+        else:
+            expected, shown = check, _show(found)
+        out.append(Problem(name, str(rec["column"]), loc, expected, shown))
+    return out
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, str):
+        return f"{v!r}（文本）"
+    if isinstance(v, bool):
+        return f"{v}（布尔值）"
+    if isinstance(v, float):
+        return f"{v}（小数）"
+    return repr(v)
+
+
+def _typed(df: pd.DataFrame, ep: Endpoint) -> pd.DataFrame:
+    out = df.copy()
+    for c in (*ep.counts, *ep.codes):
+        out[c] = out[c].astype("int64")
+    for c in ep.optional_counts:
+        if c in out:
+            out[c] = pd.to_numeric(out[c]).astype("Int64")
+    out["ref_date"] = pd.to_datetime(out["ref_date"])
+    if "stat_date" in out:
+        out["stat_date"] = pd.to_datetime(out["stat_date"])
+    return out
+
+
+def _duplicates(df: pd.DataFrame, ep: Endpoint) -> list[Problem]:
+    dup = df[df.duplicated(list(ep.keys), keep=False)]
+    out = []
+    for _, grp in dup.groupby(list(ep.keys), sort=True):
+        first = grp.iloc[0]
+        for _, rec in grp.iloc[1:].iterrows():
+            key = ", ".join(f"{k}={first[k]}" for k in ep.keys)
+            out.append(Problem(
+                rec["_file"], ",".join(ep.keys), rec["_row"], f"({key}) 只出现一次",
+                f"与 {first['_file']} {first['_row']} 重复",
+            ))
+    return out
+
+
+def _cross_checks(df: pd.DataFrame, ep: Endpoint) -> list[Problem]:
+    out = []
+    if ep.name == "getinterfacesummary":
+        for _, r in df[df["fail_count"] > df["callback_count"]].iterrows():
+            out.append(Problem(r["_file"], "fail_count", r["_row"],
+                               f"≤ callback_count（{r['callback_count']}）", str(r["fail_count"])))
+    if ep.name == "getarticletotal":
+        counters = [c for c in ep.counts if c != "target_user"]
+        ordered = df.sort_values(["msgid", "stat_date"])
+        drops = ordered.groupby("msgid")[counters].diff().lt(0)
+        for idx in drops.index[drops.any(axis=1)]:
+            r = ordered.loc[idx]
+            col = next(c for c in counters if drops.at[idx, c])
+            out.append(Problem(r["_file"], col, r["_row"],
+                               "累计值，不小于前一个 stat_date 的值", f"{r[col]}（比前一日小）"))
+    return out
+
+
+# --------------------------------------------------------------------------- the month
+
+
+@dataclass
+class MonthData:
+    """One validated month: a typed DataFrame per endpoint and what the checks noticed."""
+
+    month: str
+    folder: Path
+    frames: dict[str, pd.DataFrame]
+    files: dict[str, list[Path]]
+    warnings: list[str]
+
+    def has(self, endpoint: str) -> bool:
+        return endpoint in self.frames and not self.frames[endpoint].empty
+
+    def coverage(self) -> list[dict[str, Any]]:
+        """Return one row per endpoint: files, rows, days covered and a status in Chinese."""
+        days = month_days(self.month)
+        rows = []
+        for name, ep in ENDPOINTS.items():
+            df = self.frames.get(name)
+            n_files = len(self.files.get(name, []))
+            if df is None or df.empty:
+                status = "未提供" if n_files == 0 else "无数据"
+                covered = "—"
+            else:
+                seen = _days_seen(df, name)
+                covered = f"{len(seen)}/{len(days)}" if ep.daily else f"{len(seen)} 天有数据"
+                missing = len(days) - len(seen)
+                status = f"缺 {missing} 天" if ep.daily and missing else "完整"
+            rows.append({"数据": ep.label, "文件数": n_files,
+                         "行数": 0 if df is None else len(df), "覆盖天数": covered,
+                         "状态": status})
+        return rows
+
+
+def _days_seen(df: pd.DataFrame, name: str) -> set[date]:
+    if name in ("getuserread", "getuserreadhour"):
+        df = df[df["user_source"] == READ_TOTAL]
+    return {d.date() for d in df["ref_date"]}
+
+
+def load_month(folder: Path | str, month: str) -> MonthData:
+    """Load and validate every endpoint of one month; raise DataValidationError listing all faults."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataValidationError([Problem(str(folder), None, None, "存在的数据目录", "目录不存在")])
+    files = discover(folder)
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    frames: dict[str, pd.DataFrame] = {}
+    for name, ep in ENDPOINTS.items():
+        if not files[name]:
+            if ep.required:
+                problems.append(Problem(str(folder), None, None,
+                                        f"{ep.label} 的数据文件 {name}_*.json 或 .csv", "没有找到"))
+            continue
+        parts = []
+        for path in files[name]:
+            df, found, empty = _validate_file(path, ep, month)
+            problems.extend(found)
+            if empty:
+                warnings.append(f"{path.name}: list 为空（该时段接口没有返回数据）")
+            if df is not None:
+                parts.append(df)
+        if parts:
+            whole = pd.concat(parts, ignore_index=True)
+            extra = _duplicates(whole, ep) + _cross_checks(whole, ep)
+            problems.extend(extra)
+            if not extra:
+                frames[name] = _typed(whole, ep)
+    if problems:
+        raise DataValidationError(problems)
+    data = MonthData(month, folder, frames, files, warnings)
+    data.warnings.extend(_gaps(data))
+    data.warnings.extend(_follower_consistency(data))
+    return data
+
+
+def _gaps(data: MonthData) -> list[str]:
+    days = month_days(data.month)
+    notes = []
+    for name, df in data.frames.items():
+        if not ENDPOINTS[name].daily:
+            continue
+        missing = sorted(set(days) - _days_seen(df, name))
+        if missing:
+            shown = "、".join(d.strftime("%m-%d") for d in missing[:10])
+            more = f" 等 {len(missing)} 天" if len(missing) > 10 else ""
+            notes.append(f"{ENDPOINTS[name].label} 缺少 {shown}{more} 的数据，相关合计偏低")
+    return notes
+
+
+def _follower_consistency(data: MonthData) -> list[str]:
+    """cumulate(d) should equal cumulate(d-1) + new(d) - cancel(d); say where it does not."""
+    if not (data.has("getusersummary") and data.has("getusercumulate")):
+        return []
+    s = data.frames["getusersummary"]
+    net = (s["new_user"] - s["cancel_user"]).groupby(s["ref_date"]).sum()
+    cum = data.frames["getusercumulate"].set_index("ref_date")["cumulate_user"].sort_index()
+    step = cum.diff().dropna()
+    gap = (step - net.reindex(step.index).fillna(0)).astype("int64")
+    bad = gap[gap != 0]
+    if bad.empty:
+        return []
+    days = "、".join(f"{d:%m-%d}（差 {v:+d}）" for d, v in bad.head(5).items())
+    return [f"累计粉丝的日变化与新增−取消不一致：{days}；净增长以用户增减数据为准"]
+
+
+@dataclass(frozen=True)
+class PreviousMonth:
+    """The previous month when it could be loaded, or why not."""
+
+    data: MonthData | None
+    note: str
+
+
+def load_previous(folder: Path | str, month: str) -> PreviousMonth:
+    """Load the previous month for 环比; never raises: a missing or broken month is a note."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return PreviousMonth(None, f"无上月数据（未找到 {folder.name} 目录），环比不可用")
+    try:
+        return PreviousMonth(load_month(folder, month), "")
+    except DataValidationError as exc:
+        first = str(exc.problems[0]) if exc.problems else ""
+        return PreviousMonth(
+            None, f"上月数据校验未通过（{len(exc.problems)} 个问题，如 {first}），环比不可用"
+        )
+
+
+def all_problems(items: Iterable[Problem]) -> str:
+    """Format problems one per line (used by the CLI)."""
+    return "\n".join(f"  - {p}" for p in items)

@@ -1,0 +1,202 @@
+"""Report parameters: the validated model and the layered YAML files that fill it.
+
+Layers, later wins: ``parameters/defaults.yaml`` → ``parameters/accounts/<account>.yaml`` →
+``parameters/months/<account>/<YYYY-MM>.yaml`` → command-line overrides. Everything is validated
+before any kernel starts; papermill itself only warns about unknown names and never checks types.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from wxnb import paths
+from wxnb.exceptions import ParameterError
+
+__all__ = ["ReportParams", "load_params", "parse_override", "read_layer"]
+
+SECRET_WORDS = ("secret", "token", "password", "appkey")
+
+
+class ReportParams(BaseModel):
+    """Every parameter a section notebook may receive. Names equal the notebooks' parameters."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="报告月份 YYYY-MM")
+    account: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="账号标识")
+    account_name: str = Field("", description="账号显示名称；空 = 用 account")
+    data_dir: str = Field("", description="本月数据目录；空 = data/<account>/<month>")
+    prev_data_dir: str = Field("", description="上月数据目录；空 = data/<account>/<上月>")
+    # Monthly targets (月度目标); None = 未设目标.
+    target_net_followers: int | None = None
+    target_cumulate_followers: int | None = None
+    target_read_count: int | None = None
+    target_read_user: int | None = None
+    target_open_rate: float | None = Field(None, ge=0, le=1)
+    target_headline_open_rate: float | None = Field(None, ge=0, le=1)
+    target_share_rate: float | None = Field(None, ge=0, le=1)
+    target_conversion_rate: float | None = Field(None, ge=0, le=1)
+    # Industry benchmarks (行业均值) with their source; None = 未配置, never invented.
+    benchmark_source: str = ""
+    benchmark_net_followers: int | None = None
+    benchmark_net_growth_rate: float | None = Field(None, ge=-1, le=1)
+    benchmark_read_count: int | None = None
+    benchmark_read_user: int | None = None
+    benchmark_open_rate: float | None = Field(None, ge=0, le=1)
+    benchmark_headline_open_rate: float | None = Field(None, ge=0, le=1)
+    benchmark_share_rate: float | None = Field(None, ge=0, le=1)
+    benchmark_conversion_rate: float | None = Field(None, ge=0, le=1)
+    # Thresholds.
+    status_warn_ratio: float = Field(0.9, gt=0, le=1, description="达成率 ≥ 此值为预警，低于为未达标")
+    anomaly_z: float = Field(3.5, gt=0, description="稳健 z 分数超过此值判为异常")
+    anomaly_window: int = Field(7, ge=3, le=31, description="异常检测的滚动中位数窗口（天）")
+
+    @field_validator(
+        "target_open_rate",
+        "target_headline_open_rate",
+        "target_share_rate",
+        "target_conversion_rate",
+        "benchmark_net_growth_rate",
+        "benchmark_open_rate",
+        "benchmark_headline_open_rate",
+        "benchmark_share_rate",
+        "benchmark_conversion_rate",
+        "status_warn_ratio",
+        "anomaly_z",
+        mode="before",
+    )
+    @classmethod
+    def _int_is_a_float(cls, v: Any) -> Any:
+        # YAML writes 1 for 1.0; strict mode would refuse it. bool is not a number here.
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    def display_name(self) -> str:
+        """Return the account's display name (its id when no name is configured)."""
+        return self.account_name or self.account
+
+    def resolved_data_dir(self) -> Path:
+        """Return the month's data folder (absolute)."""
+        return _resolve(self.data_dir) or paths.default_data_dir(self.account, self.month)
+
+    def resolved_prev_data_dir(self) -> Path:
+        """Return the previous month's data folder (absolute; it may not exist)."""
+        own = _resolve(self.prev_data_dir)
+        if own:
+            return own
+        return self.resolved_data_dir().parent / paths.prev_month(self.month)
+
+    def masked(self) -> dict[str, Any]:
+        """Return the parameters as a dict with anything secret-looking masked."""
+        return {
+            k: ("***" if any(w in k.lower() for w in SECRET_WORDS) and v else v)
+            for k, v in self.model_dump().items()
+        }
+
+
+def _resolve(value: str) -> Path | None:
+    if not value:
+        return None
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (paths.PROJECT_ROOT / p)
+
+
+class _NoDatesLoader(yaml.SafeLoader):
+    """SafeLoader that keeps 2026-10-01 a string (papermill's NoDatesSafeLoader does the same)."""
+
+
+_NoDatesLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+
+
+def read_layer(path: Path) -> dict[str, Any]:
+    """Read one YAML layer; a missing file is an empty layer, a broken one a ParameterError."""
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDatesLoader)  # noqa: S506
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{_rel(path)}: 不是合法的 YAML：{exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParameterError(f"{_rel(path)}: 应为“参数名: 值”的映射，实际为 {type(data).__name__}")
+    return data
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``key=value`` from the command line; the value is read as YAML without dates."""
+    if "=" not in text:
+        raise ParameterError(f"命令行参数 {text!r}: 应为 key=value")
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.load(raw, Loader=_NoDatesLoader) if raw else ""  # noqa: S506
+    except yaml.YAMLError:
+        value = raw
+    return key.strip(), value
+
+
+def load_params(
+    *,
+    account: str = paths.SAMPLE_ACCOUNT,
+    month: str = paths.SAMPLE_MONTH,
+    overrides: dict[str, Any] | None = None,
+    root: Path | None = None,
+) -> ReportParams:
+    """Layer the YAML files and the overrides, then validate; raise ParameterError on any fault."""
+    base = root or paths.PARAMETERS
+    for name, value, pattern in (
+        ("account", account, r"^[A-Za-z0-9][A-Za-z0-9_-]*$"),
+        ("month", month, r"^\d{4}-(0[1-9]|1[0-2])$"),
+    ):
+        if not re.match(pattern, value):
+            raise ParameterError(f"{name}={value!r}: 格式不对，应匹配 {pattern}")
+    layers = [
+        (base / "defaults.yaml", read_layer(base / "defaults.yaml")),
+        (base / "accounts" / f"{account}.yaml", read_layer(base / "accounts" / f"{account}.yaml")),
+        (
+            base / "months" / account / f"{month}.yaml",
+            read_layer(base / "months" / account / f"{month}.yaml"),
+        ),
+    ]
+    merged: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    fields = set(ReportParams.model_fields)
+    problems: list[str] = []
+    for path, layer in [*layers, (Path("<命令行>"), overrides or {})]:
+        for key, value in layer.items():
+            if key not in fields:
+                hint = difflib.get_close_matches(str(key), fields, n=1)
+                tip = f"（是否想写 {hint[0]}？）" if hint else ""
+                problems.append(f"{_rel(path)}: 未知参数 {key!r}{tip}")
+                continue
+            merged[key] = value
+            origin[key] = _rel(path)
+    merged.setdefault("account", account)
+    merged.setdefault("month", month)
+    merged["account"], merged["month"] = account, month
+    if problems:
+        raise ParameterError("参数校验失败：\n" + "\n".join(f"  - {p}" for p in problems))
+    try:
+        return ReportParams(**merged)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = str(err["loc"][0]) if err["loc"] else "?"
+            where = origin.get(key, "默认值")
+            lines.append(f"  - {where}: 参数 {key} = {err.get('input')!r}: {err['msg']}")
+        raise ParameterError("参数校验失败：\n" + "\n".join(lines)) from None
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(paths.PROJECT_ROOT))
+    except ValueError:
+        return str(path)
