@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from wxnb import paths
 from wxnb.exceptions import ParameterError
 
-__all__ = ["ReportParams", "load_params", "parse_override", "read_layer"]
+__all__ = ["ReportParams", "from_namespace", "load_params", "parse_override", "read_layer"]
 
 SECRET_WORDS = ("secret", "token", "password", "appkey")
 
@@ -30,9 +30,9 @@ class ReportParams(BaseModel):
 
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="报告月份 YYYY-MM")
     account: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="账号标识")
-    account_name: str = Field("", description="账号显示名称；空 = 用 account")
-    data_dir: str = Field("", description="本月数据目录；空 = data/<account>/<month>")
-    prev_data_dir: str = Field("", description="上月数据目录；空 = data/<account>/<上月>")
+    account_name: str = Field("", description="账号显示名称，留空时用 account")
+    data_dir: str = Field("", description="本月数据目录，留空时为 data/<account>/<month>")
+    prev_data_dir: str = Field("", description="上月数据目录，留空时为本月目录的同级上月目录")
     # Monthly targets (月度目标); None = 未设目标.
     target_net_followers: int | None = None
     target_cumulate_followers: int | None = None
@@ -200,3 +200,14 @@ def _rel(path: Path) -> str:
         return str(path.relative_to(paths.PROJECT_ROOT))
     except ValueError:
         return str(path)
+
+
+def from_namespace(namespace: dict[str, Any]) -> ReportParams:
+    """Build the parameters from a notebook's variables (its parameters cell, maybe injected)."""
+    values = {k: namespace[k] for k in ReportParams.model_fields if k in namespace}
+    try:
+        return ReportParams(**values)
+    except ValidationError as exc:
+        lines = [f"  - 参数 {e['loc'][0] if e['loc'] else '?'} = {e.get('input')!r}: {e['msg']}"
+                 for e in exc.errors()]
+        raise ParameterError("参数校验失败：\n" + "\n".join(lines)) from None

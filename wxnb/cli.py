@@ -1,0 +1,166 @@
+"""The ``wxnb`` command: ``build`` the monthly review, ``sample`` data, ``check`` inputs.
+
+Exit codes: 0 done; 1 a section failed (the last good report is kept); 2 bad parameters or data
+(no kernel was started).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+
+from wxnb import __version__, paths
+from wxnb.exceptions import WxnbError
+
+__all__ = ["main"]
+
+CST = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def _fail(exc: WxnbError, code: int = 2) -> None:
+    click.echo(f"错误：{exc}", err=True)
+    sys.exit(code)
+
+
+def _overrides(items: tuple[str, ...]) -> dict[str, Any]:
+    from wxnb.params import parse_override
+
+    return dict(parse_override(i) for i in items)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="wxnb")
+def main() -> None:
+    """微信营销月度复盘：从一个月的数据生成中文 HTML 月报。"""
+
+
+@main.command()
+@click.option("--out", "root", type=click.Path(path_type=Path), default=paths.DATA,
+              show_default=True, help="数据根目录：写入 <root>/<account>/<month> 与上月")
+@click.option("--account", default=paths.SAMPLE_ACCOUNT, show_default=True)
+@click.option("--month", default=paths.SAMPLE_MONTH, show_default=True)
+@click.option("--seed", default=2026, show_default=True, type=int)
+def sample(root: Path, account: str, month: str, seed: int) -> None:
+    """生成示例月份（及其上月）的数据统计接口数据。"""
+    from wxnb.sample import generate_sample
+
+    files = generate_sample(root, account=account, month=month, seed=seed)
+    click.echo(f"已写入 {len(files)} 个文件到 {root / account}")
+
+
+def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...]) -> Any:
+    """Validate parameters and data before any kernel starts; return (params, month data)."""
+    from wxnb.load import load_month
+    from wxnb.params import load_params
+
+    overrides = _overrides(sets)
+    if data is not None:
+        overrides["data_dir"] = str(data.resolve())
+    params = load_params(account=account, month=month, overrides=overrides)
+    folder = params.resolved_data_dir()
+    if (not folder.exists() and data is None and account == paths.SAMPLE_ACCOUNT
+            and not params.data_dir):
+        from wxnb.sample import generate_sample
+
+        click.echo(f"未找到示例数据，正在生成 {folder} …")
+        generate_sample(paths.DATA, account=account, month=month)
+    return params, load_month(folder, params.month)
+
+
+@main.command()
+@click.option("--account", default=paths.SAMPLE_ACCOUNT, show_default=True, help="账号标识")
+@click.option("--month", default=paths.SAMPLE_MONTH, show_default=True, help="报告月份 YYYY-MM")
+@click.option("--data", type=click.Path(path_type=Path), default=None,
+              help="本月数据目录（默认 data/<account>/<month>）")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="覆盖参数，可多次使用")
+def check(account: str, month: str, data: Path | None, sets: tuple[str, ...]) -> None:
+    """只校验参数和数据，不执行笔记本。"""
+    try:
+        params, month_data = _prepare(account, month, data, sets)
+    except WxnbError as exc:
+        _fail(exc)
+    click.echo(f"参数与数据校验通过：{params.display_name()} {params.month}")
+    for note in month_data.warnings:
+        click.echo(f"  注意：{note}")
+
+
+@main.command()
+@click.option("--account", default=paths.SAMPLE_ACCOUNT, show_default=True, help="账号标识")
+@click.option("--month", default=paths.SAMPLE_MONTH, show_default=True, help="报告月份 YYYY-MM")
+@click.option("--data", type=click.Path(path_type=Path), default=None,
+              help="本月数据目录（默认 data/<account>/<month>，示例账号缺失时自动生成）")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="覆盖参数，可多次使用")
+@click.option("--out", "out_root", type=click.Path(path_type=Path), default=paths.OUTPUTS,
+              show_default=True, help="输出根目录")
+@click.option("--workers", type=int, default=None, help="并行进程数（默认不超过 CPU 核数）")
+@click.option("--engine", type=click.Choice(["warm", "fresh"]), default="warm",
+              show_default=True, help="warm：每个进程一个预热内核；fresh：每节新内核")
+def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], out_root: Path,
+          workers: int | None, engine: str) -> None:
+    """校验参数与数据，并行执行各章节笔记本，生成 HTML 月报。"""
+    t0 = time.perf_counter()
+    try:
+        params, month_data = _prepare(account, month, data, sets)
+    except WxnbError as exc:
+        _fail(exc)
+    from wxnb.runner import discover_sections, run_sections
+
+    sections = discover_sections()
+    out_dir = paths.output_dir(params.account, params.month, out_root)
+    report = out_dir / "report.html"
+    click.echo(f"{params.display_name()} {params.month}：执行 {len(sections)} 个章节 …")
+
+    def progress(key: str, what: str, outcome: Any) -> None:
+        title = next(s.title for s in sections if s.key == key)
+        if what == "start":
+            click.echo(f"  ▶ {title}")
+        elif outcome.ok:
+            click.echo(f"  ✓ {title}（{outcome.seconds:.1f} 秒）")
+        else:
+            click.echo(f"  ✗ {title} 失败：{outcome.cell} {outcome.error}", err=True)
+
+    outcomes = run_sections(sections, params.model_dump(), out_dir, workers=workers,
+                            engine=engine, on_event=progress)
+    _write_manifest(out_dir, params, month_data, outcomes)
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        for o in failed:
+            click.echo(f"章节失败：{o.title}\n  单元格：{o.cell or '—'}\n  错误：{o.error}\n"
+                       f"  已执行的笔记本（含错误）：{o.output}", err=True)
+        kept = f"上一份报告保持不变：{report}" if report.exists() else "未生成报告"
+        click.echo(kept, err=True)
+        sys.exit(1)
+    from wxnb.report import ReportMeta, SectionResult, write_report
+
+    meta = ReportMeta(
+        account=params.account, account_name=params.display_name(), month=params.month,
+        generated_at=datetime.now(CST).strftime("%Y-%m-%d %H:%M"),
+        coverage=month_data.coverage(), notes=list(month_data.warnings),
+        wxnb_version=__version__,
+    )
+    results = [SectionResult(o.key, o.title, o.output, o.ok, o.error, o.seconds)
+               for o in outcomes]
+    try:
+        write_report(results, meta, report)
+    except WxnbError as exc:
+        _fail(exc, 1)
+    click.echo(f"报告已生成（{time.perf_counter() - t0:.1f} 秒）：{report}")
+
+
+def _write_manifest(out_dir: Path, params: Any, month_data: Any, outcomes: list[Any]) -> None:
+    manifest = {
+        "wxnb": __version__,
+        "parameters": params.masked(),
+        "sections": [{"key": o.key, "title": o.title, "ok": o.ok, "seconds": round(o.seconds, 2),
+                      "error": o.error} for o in outcomes],
+        "coverage": month_data.coverage(),
+        "notes": month_data.warnings,
+    }
+    (out_dir / "run.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
+                                      encoding="utf-8")

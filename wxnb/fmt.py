@@ -1,0 +1,131 @@
+"""Chinese number formatting and HTML building blocks; every text from data is escaped here.
+
+Section notebooks show tables and narratives only through these helpers, so no title, source name
+or account name from the data can become markup in the report.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "HtmlBlock",
+    "esc",
+    "fmt_int",
+    "fmt_money",
+    "fmt_pct",
+    "fmt_pp",
+    "fmt_signed_pct",
+    "month_cn",
+    "narrative",
+    "notes",
+    "table",
+]
+
+
+def _missing(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def fmt_int(v: Any, unit: str = "") -> str:
+    """1234567 → '1,234,567' (千分位)."""
+    if _missing(v):
+        return "—"
+    return f"{round(float(v)):,}{unit}"
+
+
+def fmt_pct(v: Any, digits: int = 1) -> str:
+    """0.0345 → '3.5%'. Rates are fractions."""
+    if _missing(v):
+        return "—"
+    return f"{float(v) * 100:.{digits}f}%"
+
+
+def fmt_signed_pct(v: Any, digits: int = 1) -> str:
+    """0.052 → '+5.2%'."""
+    if _missing(v):
+        return "—"
+    return f"{float(v) * 100:+.{digits}f}%"
+
+
+def fmt_pp(v: Any, digits: int = 2) -> str:
+    """A difference of rates already in percentage points: -0.42 → '−0.42 个百分点'."""
+    if _missing(v):
+        return "—"
+    return f"{float(v):+.{digits}f} 个百分点".replace("-", "−")
+
+
+def fmt_money(v: Any) -> str:
+    """3000 → '¥3,000'."""
+    if _missing(v):
+        return "—"
+    return f"¥{float(v):,.0f}"
+
+
+def month_cn(month: str) -> str:
+    """'2026-10' → '2026年10月'."""
+    y, m = month.split("-")
+    return f"{int(y)}年{int(m)}月"
+
+
+def esc(text: Any) -> str:
+    """Escape any value for HTML text or attribute context."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+class HtmlBlock:
+    """A ready, escaped HTML fragment that Jupyter displays as HTML (and tests can read)."""
+
+    def __init__(self, markup: str) -> None:
+        self.markup = markup
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+    def __str__(self) -> str:
+        return self.markup
+
+
+def table(
+    rows: Sequence[Sequence[Any]],
+    header: Sequence[str],
+    *,
+    numeric: Iterable[int] = (),
+    css: Sequence[Sequence[str]] | None = None,
+    caption: str = "",
+) -> HtmlBlock:
+    """Build a styled table; every cell is escaped. ``numeric`` column indexes align right."""
+    num = set(numeric)
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = []
+    for r_i, row in enumerate(rows):
+        cells = []
+        for c_i, cell in enumerate(row):
+            classes = ["num"] if c_i in num else []
+            if css and css[r_i][c_i]:
+                classes.append(css[r_i][c_i])
+            cls = f' class="{" ".join(classes)}"' if classes else ""
+            cells.append(f"<td{cls}>{esc(cell)}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return HtmlBlock(
+        f'<div class="wx-scroll"><table class="wx-table">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def narrative(paragraphs: Sequence[str]) -> HtmlBlock:
+    """Wrap computed sentences as paragraphs of the report's narrative."""
+    inner = "".join(f"<p>{esc(p)}</p>" for p in paragraphs)
+    return HtmlBlock(f'<div class="wx-narrative">{inner}</div>')
+
+
+def notes(items: Sequence[str], *, title: str = "数据说明") -> HtmlBlock:
+    """A note box listing data caveats (or 无)."""
+    lis = "".join(f"<li>{esc(i)}</li>" for i in items) or "<li>无</li>"
+    return HtmlBlock(f'<div class="wx-notes"><strong>{esc(title)}</strong><ul>{lis}</ul></div>')

@@ -1,0 +1,263 @@
+"""Section 01 metrics: followers, reads, open and share rates, KPI attainment, anomalies.
+
+Pure functions over the validated frames of ``wxnb.load.MonthData``: no I/O, no plotting.
+Definitions (口径) follow WeChat's own; each is stated next to the code and in the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from wxnb.codes import READ_TOTAL, USER_SOURCE, label
+from wxnb.load import MonthData, month_days
+
+__all__ = [
+    "KPI_SPECS",
+    "KpiSpec",
+    "MonthTotals",
+    "article_final",
+    "flag_anomalies",
+    "follower_daily",
+    "follower_sources",
+    "kpi_table",
+    "month_totals",
+    "pushes",
+]
+
+
+def follower_daily(data: MonthData) -> pd.DataFrame:
+    """Return one row per day of the month: new, cancel, net and cumulate followers.
+
+    new/cancel are the sum over every ``user_source`` row of getusersummary (0 is 其他合计, one
+    source among others, so the sum is the day's total). Days without rows count as 0.
+    """
+    days = pd.DatetimeIndex(pd.to_datetime(month_days(data.month)), name="ref_date")
+    s = data.frames["getusersummary"]
+    daily = s.groupby("ref_date")[["new_user", "cancel_user"]].sum().reindex(days, fill_value=0)
+    daily["net_user"] = daily["new_user"] - daily["cancel_user"]
+    cum = data.frames["getusercumulate"].set_index("ref_date")["cumulate_user"]
+    daily["cumulate_user"] = cum.reindex(days).astype("Int64")
+    return daily
+
+
+def follower_sources(data: MonthData) -> pd.DataFrame:
+    """Return new, cancelled and net followers by source for the month, largest first."""
+    s = data.frames["getusersummary"]
+    by = s.groupby("user_source")[["new_user", "cancel_user"]].sum()
+    by["net_user"] = by["new_user"] - by["cancel_user"]
+    total_new = by["new_user"].sum()
+    by["new_share"] = by["new_user"] / total_new if total_new else np.nan
+    by.insert(0, "source", [label(USER_SOURCE, c, "未知来源") for c in by.index])
+    return by.sort_values("new_user", ascending=False)
+
+
+def article_final(data: MonthData) -> pd.DataFrame:
+    """Return each article pushed in the month at its last ``stat_date``.
+
+    getarticletotal's counters are cumulative from the push date: the last row is the article's
+    figure; summing the rows would count day 1 seven times.
+    """
+    a = data.frames["getarticletotal"].sort_values(["msgid", "stat_date"])
+    last = a.groupby("msgid", sort=False).tail(1).copy()
+    last["index_in_push"] = last["msgid"].str.rsplit("_", n=1).str[-1].astype("int64")
+    last["open_rate"] = last["int_page_from_session_read_user"] / last["target_user"].where(
+        last["target_user"] > 0)
+    return last.sort_values(["ref_date", "msgid"]).reset_index(drop=True)
+
+
+def pushes(articles: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per push (群发): date, articles, delivered, readers from the push."""
+    a = articles.assign(push=articles["msgid"].str.rsplit("_", n=1).str[0])
+    head = a[a["index_in_push"] == 1].set_index("push")["title"]
+    out = a.groupby("push").agg(
+        ref_date=("ref_date", "first"),
+        articles=("msgid", "count"),
+        target_user=("target_user", "max"),
+        session_read_user=("int_page_from_session_read_user", "sum"),
+    )
+    out["headline"] = head.reindex(out.index)
+    return out.sort_values("ref_date")
+
+
+@dataclass(frozen=True)
+class MonthTotals:
+    """The month's actuals for the KPI table; None = the data to compute it is absent."""
+
+    new_user: int
+    cancel_user: int
+    net_followers: int
+    cumulate_start: int | None
+    cumulate_followers: int | None
+    net_growth_rate: float | None
+    read_count: int | None
+    read_user: int | None
+    read_days: int
+    pushes: int
+    articles: int
+    delivered: int
+    open_rate: float | None
+    headline_open_rate: float | None
+    share_count: int | None
+    share_rate: float | None
+    conversion_rate: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return float(num) / float(den) if den else None
+
+
+def month_totals(data: MonthData) -> MonthTotals:
+    """Compute the month's actuals with WeChat's definitions.
+
+    - 粉丝净增长 = Σ new_user − Σ cancel_user (getusersummary, all sources).
+    - 累计粉丝 = cumulate_user on the month's last day with data.
+    - 净增长率 = 净增长 / 上月末累计粉丝 (上月末 = first day's cumulate − first day's net).
+    - 图文阅读次数/人数 = Σ daily getuserread rows with user_source 99999999 (全部); readers are
+      de-duplicated within a day, not across days. Per-source rows are never summed.
+    - 打开率 = Σ 公众号会话阅读人数 / Σ 送达人数 over the articles pushed in the month, each at
+      its last stat_date (getarticletotal): readers from the push over delivered. 头条打开率
+      uses only index 1 of each push.
+    - 分享率 = Σ share_count / Σ int_page_read_count (全部 rows): shares per read.
+    """
+    daily = follower_daily(data)
+    new, cancel = int(daily["new_user"].sum()), int(daily["cancel_user"].sum())
+    cum = daily["cumulate_user"].dropna()
+    cumulate_end = int(cum.iloc[-1]) if len(cum) else None
+    start = None
+    if len(cum):
+        first = cum.index[0]
+        start = int(cum.iloc[0]) - int(daily.loc[first, "net_user"])
+    reads = data.frames["getuserread"]
+    total = reads[reads["user_source"] == READ_TOTAL]
+    art = article_final(data)
+    head = art[art["index_in_push"] == 1]
+    read_count = int(total["int_page_read_count"].sum())
+    share_count = int(total["share_count"].sum())
+    return MonthTotals(
+        new_user=new,
+        cancel_user=cancel,
+        net_followers=new - cancel,
+        cumulate_start=start,
+        cumulate_followers=cumulate_end,
+        net_growth_rate=_ratio(new - cancel, start) if start else None,
+        read_count=read_count if len(total) else None,
+        read_user=int(total["int_page_read_user"].sum()) if len(total) else None,
+        read_days=int(total["ref_date"].nunique()),
+        pushes=int(art["msgid"].str.rsplit("_", n=1).str[0].nunique()),
+        articles=len(art),
+        delivered=int(art["target_user"].sum()),
+        open_rate=_ratio(art["int_page_from_session_read_user"].sum(), art["target_user"].sum()),
+        headline_open_rate=_ratio(head["int_page_from_session_read_user"].sum(),
+                                  head["target_user"].sum()),
+        share_count=share_count if len(total) else None,
+        share_rate=_ratio(share_count, read_count),
+    )
+
+
+@dataclass(frozen=True)
+class KpiSpec:
+    """One row of the KPI table: which actual, target and benchmark it uses, and its kind."""
+
+    key: str
+    name: str
+    kind: str  # "count" or "rate"
+    definition: str
+
+
+KPI_SPECS: tuple[KpiSpec, ...] = (
+    KpiSpec("net_followers", "粉丝净增长", "count", "Σ新关注 − Σ取消关注（用户增减数据，全部来源）"),
+    KpiSpec("net_growth_rate", "粉丝净增长率", "rate", "粉丝净增长 ÷ 上月末累计粉丝"),
+    KpiSpec("cumulate_followers", "累计粉丝（月末）", "count", "月末最后一天的 cumulate_user"),
+    KpiSpec("read_count", "图文阅读量（次数）", "count", "每日“全部”来源阅读次数之和"),
+    KpiSpec("read_user", "图文阅读量（人数）", "count", "每日“全部”来源阅读人数之和（按日去重）"),
+    KpiSpec("open_rate", "打开率", "rate", "Σ公众号会话阅读人数 ÷ Σ送达人数（本月群发的全部图文）"),
+    KpiSpec("headline_open_rate", "头条打开率", "rate", "同上，仅头条（msgid 序号 1）"),
+    KpiSpec("share_rate", "分享率", "rate", "Σ分享次数 ÷ Σ阅读次数（“全部”来源）"),
+    KpiSpec("conversion_rate", "转化率", "rate", "下单人数 ÷ 阅读人数（需订单数据）"),
+)
+
+_SMALL_BASE = 30
+
+
+def _mom(kind: str, now: float | None, before: float | None) -> tuple[str, float | None]:
+    """Return (mode, value): relative change for counts, percentage points for rates."""
+    if now is None or before is None:
+        return "na", None
+    if kind == "rate":
+        return "pp", (now - before) * 100
+    if abs(before) < _SMALL_BASE:
+        return "abs", now - before
+    return "rel", (now - before) / abs(before)
+
+
+def _status(attainment: float | None, warn_ratio: float) -> str:
+    if attainment is None:
+        return "未设目标"
+    if attainment >= 1:
+        return "达标"
+    return "预警" if attainment >= warn_ratio else "未达标"
+
+
+def kpi_table(
+    totals: MonthTotals,
+    previous: MonthTotals | None,
+    params: dict[str, Any],
+    *,
+    conversion_available: bool = False,
+) -> pd.DataFrame:
+    """Return the KPI table as data: one row per KpiSpec with target, actual, attainment,
+    gap in percentage points (rates), benchmark, 环比 and status.
+
+    ``params`` holds ``target_<key>`` / ``benchmark_<key>`` / ``status_warn_ratio`` (the report
+    parameters). Attainment = actual ÷ target for both kinds; for rates the gap is also given in
+    percentage points. A missing benchmark stays None (shown as 未配置).
+    """
+    rows = []
+    now, before = totals.as_dict(), previous.as_dict() if previous else {}
+    for spec in KPI_SPECS:
+        actual = now.get(spec.key)
+        if spec.key == "conversion_rate" and not conversion_available:
+            actual = None
+        target = params.get(f"target_{spec.key}")
+        attainment = actual / target if actual is not None and target else None
+        gap_pp = (actual - target) * 100 if spec.kind == "rate" and actual is not None \
+            and target is not None else None
+        mode, mom = _mom(spec.kind, actual, before.get(spec.key) if previous else None)
+        rows.append({
+            "key": spec.key, "指标类别": spec.name, "kind": spec.kind, "月度目标": target,
+            "实际达成": actual, "达成率": attainment, "gap_pp": gap_pp,
+            "行业均值": params.get(f"benchmark_{spec.key}"), "mom_mode": mode, "环比": mom,
+            "状态": "未提供" if actual is None else _status(
+                attainment, float(params.get("status_warn_ratio", 0.9))),
+            "口径": spec.definition,
+        })
+    return pd.DataFrame(rows)
+
+
+def flag_anomalies(
+    values: pd.Series, *, window: int = 7, z: float = 3.5
+) -> pd.DataFrame:
+    """Flag days far from their rolling median, with a robust z-score.
+
+    baseline = centred rolling median over ``window`` days; scale = 1.4826 × MAD of the
+    residuals, floored at √baseline (a Poisson floor, so a quiet series with MAD 0 does not flag
+    every wobble). A month is too short for STL (it needs ≥ 8 weeks), so this is the Hampel
+    filter that wechat-analytics-methods.md §4.7 recommends for short series.
+    """
+    v = values.astype("float64")
+    baseline = v.rolling(window, center=True, min_periods=max(3, window // 2)).median()
+    resid = v - baseline
+    mad = float((resid - resid.median()).abs().median()) * 1.4826
+    scale = np.maximum(mad, np.sqrt(baseline.clip(lower=1)))
+    score = resid / scale
+    out = pd.DataFrame({"value": values, "baseline": baseline, "z": score})
+    out["flag"] = out["z"].abs() > z
+    out["direction"] = np.where(out["z"] > 0, "高", "低")
+    return out

@@ -1,0 +1,296 @@
+"""Execute the section notebooks with papermill in parallel worker processes.
+
+Each worker process owns one **warm kernel**: started once (with its own working directory) and
+pre-imported with pandas, seaborn and wxnb. Before each section the kernel's namespace is reset,
+so sections stay isolated but do not pay a kernel start and ~1.2 s of imports each. papermill
+has no kernel reuse (nteract/papermill#326, #583, #616); the ``wxnb-warm`` engine below passes
+the worker's kernel manager to papermill's own notebook client, which only shuts down kernels it
+created. ``engine="fresh"`` runs plain papermill (a new kernel per section) instead.
+
+papermill's ``cwd=`` is a process-wide ``os.chdir`` (nteract/papermill#473); kernels get their
+working directory at start instead (``cwd=`` of the kernel manager, or nbclient's resources path).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wxnb import paths
+
+__all__ = ["KERNEL_NAME", "Section", "SectionOutcome", "discover_sections", "run_sections"]
+
+logger = logging.getLogger(__name__)
+
+KERNEL_NAME = "wxnb"
+WARM_IMPORTS = (
+    "import pandas, numpy, seaborn, matplotlib.pyplot, pandera.pandas\n"
+    "import wxnb.load, wxnb.metrics, wxnb.charts, wxnb.fmt, wxnb.params, wxnb.section01\n"
+    "wxnb.charts.font_path()\n"
+)
+RESET = (
+    "get_ipython().reset(new_session=True)\n"
+    "import os, matplotlib.pyplot as _plt\n"
+    "_plt.close('all'); os.chdir({cwd!r}); del os, _plt\n"
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section notebook: its key (file stem), title (first heading) and path."""
+
+    key: str
+    title: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class SectionOutcome:
+    """How one section's execution ended."""
+
+    key: str
+    title: str
+    output: Path
+    ok: bool
+    seconds: float
+    error: str = ""
+    cell: str = ""
+
+
+def discover_sections(folder: Path = paths.NOTEBOOKS) -> list[Section]:
+    """Return the section notebooks ``NN_*.ipynb`` in order, titled by their first heading."""
+    import json
+
+    out = []
+    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        title = path.stem
+        for cell in nb["cells"]:
+            src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            if cell["cell_type"] == "markdown" and src.startswith("# "):
+                title = src.splitlines()[0][2:].strip()
+                break
+        out.append(Section(path.stem, title, path))
+    return out
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+def kernel_env() -> dict[str, str]:
+    """The environment kernels inherit: no MPLBACKEND (it would drop every figure), one BLAS
+    thread per kernel (two kernels share two cores), our kernelspec preferred."""
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               JUPYTER_PREFER_ENV_PATH="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    return env
+
+
+def ensure_kernelspec() -> None:
+    """Install the ``wxnb`` kernelspec into this environment, pointing at this interpreter."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if spec.argv and spec.argv[0] == sys.executable:
+            return
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="wxnb (Python)", prefix=sys.prefix)
+
+
+def _quiet_imports() -> None:
+    # jupyterlab pulls in jsonschema[format-nongpl] → rfc3987_syntax, which compiles ~35 Lark
+    # grammars on import (≈1.9 s per process; jsonschema#1428). Only the iri formats need it, and
+    # no notebook schema uses them, so make that optional import fail fast.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+
+
+class _Worker:
+    """The state of one worker process: its warm kernel manager."""
+
+    km: Any = None
+    cwd: str = ""
+    events: Any = None
+
+
+def _start_kernel() -> None:
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+    run_sync(km.start_kernel)(cwd=_Worker.cwd, env=kernel_env())
+    _Worker.km = km
+    _run_code(WARM_IMPORTS)
+
+
+def _stop_kernel() -> None:
+    from jupyter_core.utils import run_sync
+
+    if _Worker.km is not None and _Worker.km.has_kernel:
+        run_sync(_Worker.km.shutdown_kernel)(now=True)
+    _Worker.km = None
+
+
+def _run_code(code: str) -> None:
+    """Run code in the worker's kernel through nbclient (raises if it fails)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    client = NotebookClient(nb, km=_Worker.km, kernel_name=KERNEL_NAME, timeout=120)
+    try:
+        client.execute()
+    finally:
+        if client.kc is not None:
+            client.kc.stop_channels()
+
+
+def _init_worker(engine: str, cwd: str, events: Any) -> None:
+    _quiet_imports()
+    _Worker.cwd, _Worker.events = cwd, events
+    import papermill  # noqa: F401  (import once per worker, before the first section)
+    from papermill.engines import papermill_engines
+
+    papermill_engines.register("wxnb-warm", _warm_engine())
+    if engine == "warm":
+        _start_kernel()
+        from multiprocessing import util
+
+        util.Finalize(_Worker, _stop_kernel, exitpriority=10)
+
+
+def _warm_engine() -> type:
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine
+
+    class WarmEngine(NBClientEngine):
+        """papermill's nbclient engine on the worker's warm kernel, namespace reset first."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
+            if _Worker.km is None:
+                _start_kernel()
+            _run_code(RESET.format(cwd=_Worker.cwd))
+            client = PapermillNotebookClient(
+                nb_man, km=_Worker.km, kernel_name=kernel_name,
+                timeout=kwargs.get("execution_timeout"),
+                startup_timeout=kwargs.get("start_timeout", 60),
+                log=logging.getLogger("papermill"), log_output=False,
+            )
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    return WarmEngine
+
+
+_RETRYABLE = ("Kernel died", "Kernel didn't respond", "Address already in use", "DeadKernel")
+
+
+def _execute(section: Section, output: str, parameters: dict[str, Any], engine: str) -> SectionOutcome:
+    """Run one section in this worker (retrying once on a kernel start race)."""
+    import papermill as pm
+
+    if _Worker.events is not None:
+        _Worker.events.put((section.key, "start"))
+    t0 = time.perf_counter()
+    for attempt in (1, 2):
+        try:
+            pm.execute_notebook(
+                str(section.path), output, parameters=parameters, kernel_name=KERNEL_NAME,
+                engine_name="wxnb-warm" if engine == "warm" else None,
+                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                start_timeout=120, execution_timeout=600,
+                **({} if engine == "warm" else {"resources": {"metadata": {"path": _Worker.cwd}}}),
+            )
+            return SectionOutcome(section.key, section.title, Path(output), True,
+                                  time.perf_counter() - t0)
+        except pm.PapermillExecutionError as exc:
+            first = (exc.source or "").strip().splitlines()
+            return SectionOutcome(
+                section.key, section.title, Path(output), False, time.perf_counter() - t0,
+                error=f"{exc.ename}: {exc.evalue}",
+                cell=f"第 {exc.cell_index} 个单元格（In [{exc.exec_count}]）："
+                     f"{first[0] if first else ''}",
+            )
+        except Exception as exc:  # kernel start races and deaths: retry once on a new kernel
+            text = f"{type(exc).__name__}: {exc}"
+            if attempt == 1 and any(r in text for r in _RETRYABLE):
+                logger.warning("%s: %s; retrying on a new kernel", section.key, text)
+                if engine == "warm":
+                    _stop_kernel()
+                    _start_kernel()
+                continue
+            return SectionOutcome(section.key, section.title, Path(output), False,
+                                  time.perf_counter() - t0, error=text)
+    raise AssertionError("unreachable")
+
+
+def run_sections(
+    sections: Sequence[Section],
+    parameters: dict[str, Any],
+    out_dir: Path,
+    *,
+    workers: int | None = None,
+    engine: str = "warm",
+    on_event: Callable[[str, str, SectionOutcome | None], None] | None = None,
+) -> list[SectionOutcome]:
+    """Execute every section into ``out_dir/<key>.ipynb``; a failure never stops the others.
+
+    Returns the outcomes in section order. ``on_event(key, "start"|"done", outcome)`` reports
+    progress. ``workers`` defaults to min(cores, sections).
+    """
+    ensure_kernelspec()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n = max(1, min(workers or os.cpu_count() or 1, len(sections)))
+    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    events = ctx.Queue()
+    outcomes: dict[str, SectionOutcome] = {}
+    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker,
+                             initargs=(engine, str(paths.NOTEBOOKS), events)) as pool:
+        futures: dict[Future[SectionOutcome], Section] = {
+            pool.submit(_execute, s, str(out_dir / f"{s.key}.ipynb"), parameters, engine): s
+            for s in sections
+        }
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            _drain(events, on_event)
+            for fut in done:
+                sec = futures[fut]
+                try:
+                    outcome = fut.result()
+                except Exception as exc:  # a worker died: the section failed, the rest go on
+                    outcome = SectionOutcome(sec.key, sec.title, out_dir / f"{sec.key}.ipynb",
+                                             False, 0.0, error=f"{type(exc).__name__}: {exc}")
+                outcomes[sec.key] = outcome
+                if on_event:
+                    on_event(sec.key, "done", outcome)
+    return [outcomes[s.key] for s in sections]
+
+
+def _drain(events: Any, on_event: Callable[..., None] | None) -> None:
+    import queue
+
+    while True:
+        try:
+            key, what = events.get_nowait()
+        except queue.Empty:
+            return
+        if on_event:
+            on_event(key, what, None)

@@ -1,0 +1,290 @@
+"""Section 01 核心绩效指标达成分析: what the notebook shows, prepared from the data.
+
+``prepare`` loads and computes everything once; the other functions turn it into the report's
+tables and narrative. Every figure in the narrative is computed here from the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from wxnb import fmt, metrics
+from wxnb.codes import USER_SOURCE, label
+from wxnb.load import MonthData, PreviousMonth, load_month, load_previous
+from wxnb.params import ReportParams
+from wxnb.paths import prev_month
+
+__all__ = [
+    "KpiSection",
+    "anomaly_html",
+    "data_notes",
+    "definitions_html",
+    "kpi_html",
+    "narrative",
+    "prepare",
+    "sources_html",
+]
+
+
+@dataclass
+class KpiSection:
+    """Everything section 01 shows, computed once."""
+
+    params: ReportParams
+    data: MonthData
+    previous: PreviousMonth
+    totals: metrics.MonthTotals
+    prev_totals: metrics.MonthTotals | None
+    table: pd.DataFrame
+    daily: pd.DataFrame
+    anomalies: pd.DataFrame
+    sources: pd.DataFrame
+    pushes: pd.DataFrame
+
+
+def prepare(params: ReportParams) -> KpiSection:
+    """Load this month (and the previous one for 环比) and compute section 01."""
+    data = load_month(params.resolved_data_dir(), params.month)
+    previous = load_previous(params.resolved_prev_data_dir(), prev_month(params.month))
+    totals = metrics.month_totals(data)
+    prev_totals = metrics.month_totals(previous.data) if previous.data else None
+    table = metrics.kpi_table(totals, prev_totals, params.model_dump())
+    daily = metrics.follower_daily(data)
+    return KpiSection(
+        params=params,
+        data=data,
+        previous=previous,
+        totals=totals,
+        prev_totals=prev_totals,
+        table=table,
+        daily=daily,
+        anomalies=_anomalies(daily, params),
+        sources=metrics.follower_sources(data),
+        pushes=metrics.pushes(metrics.article_final(data)),
+    )
+
+
+def _anomalies(daily: pd.DataFrame, params: ReportParams) -> pd.DataFrame:
+    parts = []
+    for metric in ("new_user", "cancel_user"):
+        a = metrics.flag_anomalies(daily[metric], window=params.anomaly_window, z=params.anomaly_z)
+        parts.append(a.assign(metric=metric))
+    out = pd.concat(parts)
+    # Only spikes matter for the review; a dip in follows is visible in the chart anyway.
+    out["flag"] = out["flag"] & (out["z"] > 0)
+    return out
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _value(kind: str, v: Any) -> str:
+    return fmt.fmt_pct(v, 2) if kind == "rate" else fmt.fmt_int(v)
+
+
+def _attainment(row: pd.Series) -> str:
+    if row["达成率"] is None or pd.isna(row["达成率"]):
+        return "—"
+    text = fmt.fmt_pct(row["达成率"])
+    if row["kind"] == "rate" and row["gap_pp"] is not None:
+        text += f"（{fmt.fmt_pp(row['gap_pp'])}）"
+    return text
+
+
+def _mom(row: pd.Series, note: str) -> str:
+    mode, v = row["mom_mode"], row["环比"]
+    if mode == "na" or v is None or pd.isna(v):
+        return "无上月数据" if note else "—"
+    if mode == "pp":
+        return fmt.fmt_pp(v)
+    if mode == "abs":
+        return f"{v:+,.0f}（基数小）"
+    return fmt.fmt_signed_pct(v)
+
+
+def kpi_html(sec: KpiSection) -> fmt.HtmlBlock:
+    """The KPI table in the seed's shape: 指标类别, 月度目标, 实际达成, 达成率, 行业均值, 环比."""
+    rows, css = [], []
+    for _, r in sec.table.iterrows():
+        target = "未设目标" if r["月度目标"] is None or pd.isna(r["月度目标"]) else _value(
+            r["kind"], r["月度目标"])
+        actual = "未提供" if r["实际达成"] is None or pd.isna(r["实际达成"]) else _value(
+            r["kind"], r["实际达成"])
+        bench = "未配置" if r["行业均值"] is None or pd.isna(r["行业均值"]) else _value(
+            r["kind"], r["行业均值"])
+        rows.append([r["指标类别"], target, actual, _attainment(r), bench,
+                     _mom(r, sec.previous.note), r["状态"]])
+        css.append(["", "", "", "", "", "", _STATUS_CSS.get(r["状态"], "")])
+    source = sec.params.benchmark_source or "未配置"
+    return fmt.table(
+        rows,
+        ["指标类别", "月度目标", "实际达成", "达成率", "行业均值", "环比", "状态"],
+        numeric=(1, 2, 3, 4, 5),
+        css=css,
+        caption=f"行业均值来源：{source}",
+    )
+
+
+_STATUS_CSS = {"达标": "ok", "预警": "warn", "未达标": "bad"}
+
+
+def sources_html(sec: KpiSection) -> fmt.HtmlBlock:
+    """New, cancelled and net followers by source, with each source's share of new followers."""
+    rows = [
+        [r["source"], fmt.fmt_int(r["new_user"]), fmt.fmt_pct(r["new_share"]),
+         fmt.fmt_int(r["cancel_user"]), fmt.fmt_int(r["net_user"])]
+        for _, r in sec.sources.iterrows()
+    ]
+    return fmt.table(rows, ["来源", "新关注", "新关注占比", "取消关注", "净增"],
+                     numeric=(1, 2, 3, 4))
+
+
+def _flagged(sec: KpiSection) -> pd.DataFrame:
+    a = sec.anomalies
+    return a[a["flag"]].sort_index()
+
+
+def _push_near(sec: KpiSection, day: pd.Timestamp) -> pd.Series | None:
+    near = sec.pushes[(sec.pushes["ref_date"] <= day)
+                      & (sec.pushes["ref_date"] >= day - pd.Timedelta(days=1))]
+    return None if near.empty else near.iloc[-1]
+
+
+def _top_source_that_day(sec: KpiSection, day: pd.Timestamp) -> str:
+    s = sec.data.frames["getusersummary"]
+    day_rows = s[s["ref_date"] == day].set_index("user_source")["new_user"]
+    usual = s.groupby("user_source")["new_user"].median()
+    lift = (day_rows - usual.reindex(day_rows.index).fillna(0)).sort_values(ascending=False)
+    return label(USER_SOURCE, int(lift.index[0]), "未知来源") if len(lift) else "—"
+
+
+def _anomaly_reason(sec: KpiSection, day: pd.Timestamp, metric: str) -> str:
+    if metric == "cancel_user":
+        push = _push_near(sec, day)
+        if push is not None:
+            return f"紧随 {push['ref_date']:%m-%d} 的推送《{push['headline']}》"
+        return "前一日及当日无推送"
+    return f"新增主要来自{_top_source_that_day(sec, day)}"
+
+
+def anomaly_html(sec: KpiSection) -> fmt.HtmlBlock:
+    """The anomalous days with value, baseline, multiple and the likely cause."""
+    flagged = _flagged(sec)
+    if flagged.empty:
+        return fmt.notes([f"本月没有超过阈值（稳健 z > {sec.params.anomaly_z}）的异常日"],
+                         title="异常日")
+    rows = []
+    for day, r in flagged.iterrows():
+        name = "新关注" if r["metric"] == "new_user" else "取消关注"
+        rows.append([f"{day:%m-%d}", name, fmt.fmt_int(r["value"]), fmt.fmt_int(r["baseline"]),
+                     f"{r['value'] / r['baseline']:.1f} 倍" if r["baseline"] else "—",
+                     f"{r['z']:.1f}", _anomaly_reason(sec, day, r["metric"])])
+    return fmt.table(rows, ["日期", "指标", "当日", "基线（7日中位数）", "倍数", "稳健 z",
+                            "可能原因"], numeric=(2, 3, 4, 5))
+
+
+# --------------------------------------------------------------------------- narrative
+
+
+def _vs_benchmark(actual: float | None, bench: float | None, source: str) -> str:
+    if actual is None:
+        return ""
+    if bench is None:
+        return "，行业均值未配置"
+    word = "高于" if actual >= bench else "低于"
+    return f"，{word}行业均值 {fmt.fmt_pct(bench, 2)}（{source or '来源未注明'}）"
+
+
+def _attain_phrase(row: pd.Series) -> str:
+    if row["达成率"] is None or pd.isna(row["达成率"]):
+        return "本月未设目标"
+    return f"达成月度目标的 {fmt.fmt_pct(row['达成率'])}（{row['状态']}）"
+
+
+def _mom_phrase(row: pd.Series) -> str:
+    mode, v = row["mom_mode"], row["环比"]
+    if mode == "rel":
+        return f"，环比{'增长' if v >= 0 else '下降'} {abs(v):.1%}"
+    if mode == "pp":
+        return f"，环比{'上升' if v >= 0 else '下降'} {abs(v):.2f} 个百分点"
+    if mode == "abs":
+        return f"，较上月{'多' if v >= 0 else '少'} {abs(v):,.0f}"
+    return ""
+
+
+def narrative(sec: KpiSection) -> list[str]:
+    """The seed-style paragraph (数据显示…), every figure computed from ``sec``."""
+    t, tab, p = sec.totals, sec.table.set_index("key"), sec.params
+    net = tab.loc["net_followers"]
+    out = [
+        f"数据显示，本月粉丝净增长 {t.net_followers:,} 人（新关注 {t.new_user:,}、取消关注 "
+        f"{t.cancel_user:,}），{_attain_phrase(net)}{_mom_phrase(net)}；净增长率 "
+        f"{fmt.fmt_pct(t.net_growth_rate, 2)}"
+        f"{_vs_benchmark(t.net_growth_rate, p.benchmark_net_growth_rate, p.benchmark_source)}。"
+    ]
+    top = sec.sources.head(2)
+    if len(top):
+        parts = "、".join(f"{r['source']}（{r['new_share']:.1%}）" for _, r in top.iterrows())
+        out.append(f"新关注主要来自{parts}。")
+    reads, head = tab.loc["read_count"], tab.loc["headline_open_rate"]
+    out.append(
+        f"图文阅读 {fmt.fmt_int(t.read_count)} 次、{fmt.fmt_int(t.read_user)} 人次，"
+        f"{_attain_phrase(reads)}{_mom_phrase(reads)}；本月群发 {t.pushes} 次共 {t.articles} "
+        f"篇，打开率 {fmt.fmt_pct(t.open_rate, 2)}"
+        f"{_vs_benchmark(t.open_rate, p.benchmark_open_rate, p.benchmark_source)}，头条打开率 "
+        f"{fmt.fmt_pct(t.headline_open_rate, 2)}{_mom_phrase(head)}。"
+    )
+    if reads["状态"] in ("预警", "未达标") and head["mom_mode"] == "pp" and head["环比"] < 0:
+        out.append(f"阅读量缺口与头条打开率下降 {abs(head['环比']):.2f} 个百分点同时出现，"
+                   "建议优先复盘头条选题与标题。")
+    share = tab.loc["share_rate"]
+    out.append(f"分享率 {fmt.fmt_pct(t.share_rate, 2)}，{_attain_phrase(share)}"
+               f"{_vs_benchmark(t.share_rate, p.benchmark_share_rate, p.benchmark_source)}。")
+    out.extend(_anomaly_sentences(sec))
+    out.append(_status_summary(sec.table))
+    return out
+
+
+def _anomaly_sentences(sec: KpiSection) -> list[str]:
+    flagged = _flagged(sec)
+    if flagged.empty:
+        return ["本月新关注与取消关注均无异常日。"]
+    items = []
+    for day, r in flagged.iterrows():
+        name = "新关注" if r["metric"] == "new_user" else "取消关注"
+        times = f"，为基线的 {r['value'] / r['baseline']:.1f} 倍" if r["baseline"] else ""
+        items.append(f"{day:%m-%d} {name} {r['value']:,.0f} 人{times}"
+                     f"（{_anomaly_reason(sec, day, r['metric'])}）")
+    return [f"本月出现 {len(flagged)} 个异常日：" + "；".join(items) + "。"]
+
+
+def _status_summary(table: pd.DataFrame) -> str:
+    counts = table["状态"].value_counts()
+    bad = table.loc[table["状态"] == "未达标", "指标类别"].tolist()
+    text = (f"目标达成情况：{counts.get('达标', 0)} 项达标、{counts.get('预警', 0)} 项预警、"
+            f"{counts.get('未达标', 0)} 项未达标")
+    return text + (f"（{'、'.join(bad)}）。" if bad else "。")
+
+
+def data_notes(sec: KpiSection) -> list[str]:
+    """Caveats the reader needs: missing data, 口径, the previous month."""
+    notes = list(sec.data.warnings)
+    if sec.previous.note:
+        notes.append(sec.previous.note)
+    if not sec.data.has("getusersummary"):
+        notes.append("缺少用户增减数据")
+    notes.append("转化率需要订单/转化数据（orders.csv），本月未提供。")
+    if sec.totals.cumulate_followers is not None and sec.totals.cumulate_start is not None:
+        diff = sec.totals.cumulate_followers - sec.totals.cumulate_start - sec.totals.net_followers
+        if diff:
+            notes.append(f"月末累计粉丝 − 上月末累计粉丝 与 净增长 相差 {diff:+,} 人")
+    return notes
+
+
+def definitions_html(sec: KpiSection) -> fmt.HtmlBlock:
+    """The 口径 of every KPI row, as WeChat defines it."""
+    rows = [[r["指标类别"], r["口径"]] for _, r in sec.table.iterrows()]
+    return fmt.table(rows, ["指标", "口径（计算方法）"])
