@@ -1,0 +1,43 @@
+# wxnb tasks. The two quick-start commands are `make report` and `make test`; both install what
+# they need into .venv first (idempotent: reinstalls only when pyproject.toml changes).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ACCOUNT ?= sample
+MONTH   ?= 2026-10
+
+.PHONY: help install report sample test test-fast bench notebooks clean-outputs
+
+help:  ## list the tasks
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -c "from wxnb.runner import ensure_kernelspec; ensure_kernelspec()"
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install wxnb with its dependencies
+
+report: $(STAMP)  ## build the monthly review (default: the bundled sample month)
+	$(BIN)/wxnb build --account $(ACCOUNT) --month $(MONTH)
+
+sample: $(STAMP)  ## regenerate the bundled sample data
+	$(BIN)/wxnb sample
+
+test: $(STAMP)  ## run the whole test suite (unit, notebooks, end-to-end build)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## unit tests only (no kernels)
+	$(BIN)/python -m pytest -m "not e2e"
+
+bench: $(STAMP)  ## time a full build against the in-process floor
+	$(BIN)/python benchmarks/bench_build.py
+
+notebooks: $(STAMP)  ## regenerate the section notebooks from tools/make_notebooks.py
+	$(BIN)/python tools/make_notebooks.py
+
+clean-outputs:  ## delete everything generated under outputs/
+	find outputs -mindepth 1 ! -name .gitkeep -delete

@@ -1,0 +1,129 @@
+"""Section 01 metrics on tiny in-memory data, each checked against a hand computation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wxnb import metrics
+from wxnb.load import MonthData
+
+
+def frame(rows: list[dict], dates: tuple[str, ...] = ("ref_date",)) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    for d in dates:
+        df[d] = pd.to_datetime(df[d])
+    return df
+
+
+def reads(day: str, source: int, users: int, count: int, shares: int = 0) -> dict:
+    return {"ref_date": day, "user_source": source, "int_page_read_user": users,
+            "int_page_read_count": count, "share_count": shares, "share_user": shares}
+
+
+def art(day: str, msgid: str, stat: str, target: int, read: int, session: int) -> dict:
+    return {"ref_date": day, "msgid": msgid, "title": msgid, "stat_date": stat,
+            "target_user": target, "int_page_read_user": read, "int_page_read_count": read,
+            "int_page_from_session_read_user": session}
+
+
+@pytest.fixture
+def tiny() -> MonthData:
+    """Feb 2026 (28 days), only a few days with data; numbers chosen to check by hand."""
+    summary = frame([
+        {"ref_date": "2026-02-01", "user_source": 0, "new_user": 5, "cancel_user": 2},
+        {"ref_date": "2026-02-01", "user_source": 30, "new_user": 10, "cancel_user": 1},
+        {"ref_date": "2026-02-02", "user_source": 1, "new_user": 7, "cancel_user": 4},
+        {"ref_date": "2026-02-02", "user_source": 999, "new_user": 3, "cancel_user": 0},
+    ])
+    cumulate = frame([{"ref_date": "2026-02-01", "cumulate_user": 1012},
+                      {"ref_date": "2026-02-02", "cumulate_user": 1018}])
+    userread = frame([
+        reads("2026-02-01", 99999999, 40, 60, 6), reads("2026-02-01", 0, 30, 35),
+        reads("2026-02-01", 1, 20, 25), reads("2026-02-02", 99999999, 10, 40, 2),
+    ])
+    total = frame([
+        # push 1: two articles, cumulative counters over two stat dates
+        art("2026-02-01", "100_1", "2026-02-01", 1000, 30, 20),
+        art("2026-02-01", "100_1", "2026-02-02", 1000, 50, 30),
+        art("2026-02-01", "100_2", "2026-02-01", 1000, 8, 5),
+        art("2026-02-01", "100_2", "2026-02-02", 1000, 12, 10),
+        # push 2: one article, one stat date
+        art("2026-02-02", "101_1", "2026-02-02", 1010, 25, 20),
+    ], ("ref_date", "stat_date"))
+    frames = {"getusersummary": summary, "getusercumulate": cumulate, "getuserread": userread,
+              "getarticletotal": total}
+    return MonthData("2026-02", Path("."), frames, {}, [])
+
+
+def test_month_totals_by_hand(tiny: MonthData) -> None:
+    t = metrics.month_totals(tiny)
+    assert (t.new_user, t.cancel_user, t.net_followers) == (25, 7, 18)
+    assert t.cumulate_followers == 1018
+    assert t.cumulate_start == 1012 - 12  # first day's cumulate minus that day's net
+    assert t.net_growth_rate == pytest.approx(18 / 1000)
+    # reads come from the 99999999 rows only: the per-source rows (30+20 > 40) are never summed
+    assert (t.read_count, t.read_user) == (100, 50)
+    assert (t.pushes, t.articles) == (2, 3)
+    # open rate: last stat_date per article; (30 + 10 + 20) / (1000 + 1000 + 1010)
+    assert t.open_rate == pytest.approx(60 / 3010)
+    assert t.headline_open_rate == pytest.approx(50 / 2010)
+    assert t.share_rate == pytest.approx(8 / 100)
+
+
+def test_follower_daily_fills_missing_days_with_zero(tiny: MonthData) -> None:
+    d = metrics.follower_daily(tiny)
+    assert len(d) == 28
+    assert d.loc["2026-02-02", "net_user"] == 6 and d.loc["2026-02-10", "new_user"] == 0
+    assert pd.isna(d.loc["2026-02-10", "cumulate_user"])
+
+
+def test_follower_sources_names_unknown_codes(tiny: MonthData) -> None:
+    s = metrics.follower_sources(tiny)
+    assert list(s["source"]) == ["扫描二维码", "公众号搜索", "其他合计", "未知来源(999)"]
+    assert s["new_share"].sum() == pytest.approx(1.0)
+    assert s.set_index("source").loc["其他合计", "net_user"] == 3
+
+
+def test_kpi_table_attainment_gap_mom_and_status(tiny: MonthData) -> None:
+    now = metrics.month_totals(tiny)
+    before = metrics.MonthTotals(**{**now.as_dict(), "net_followers": 20, "open_rate": 0.03,
+                                    "read_count": 10})
+    params = {"target_net_followers": 20, "target_open_rate": 0.02, "target_read_count": 80,
+              "benchmark_open_rate": 0.012, "status_warn_ratio": 0.9}
+    t = metrics.kpi_table(now, before, params).set_index("key")
+    assert t.loc["net_followers", "达成率"] == pytest.approx(0.9)
+    assert t.loc["net_followers", "状态"] == "预警"
+    assert t.loc["net_followers", "mom_mode"] == "abs"  # base 20 < 30: absolute change
+    assert t.loc["net_followers", "环比"] == -2
+    assert t.loc["read_count", "状态"] == "达标"
+    assert t.loc["open_rate", "gap_pp"] == pytest.approx((60 / 3010 - 0.02) * 100)
+    assert t.loc["open_rate", "mom_mode"] == "pp"
+    assert t.loc["open_rate", "环比"] == pytest.approx((60 / 3010 - 0.03) * 100)
+    assert t.loc["open_rate", "行业均值"] == 0.012
+    assert pd.isna(t.loc["share_rate", "行业均值"]) and t.loc["share_rate", "状态"] == "未设目标"
+    assert t.loc["conversion_rate", "状态"] == "未提供"
+
+
+def test_kpi_table_without_previous_month_has_no_mom(tiny: MonthData) -> None:
+    t = metrics.kpi_table(metrics.month_totals(tiny), None, {})
+    assert set(t["mom_mode"]) == {"na"}
+    assert t["环比"].isna().all()
+
+
+def test_flag_anomalies_finds_a_spike_and_ignores_noise() -> None:
+    rng = np.random.default_rng(1)
+    values = pd.Series(rng.poisson(100, 31), index=pd.date_range("2026-10-01", periods=31))
+    values.iloc[14] = 420
+    a = metrics.flag_anomalies(values, window=7, z=3.5)
+    assert list(a.index[a["flag"]]) == [values.index[14]]
+    assert a.loc[values.index[14], "direction"] == "高"
+
+
+def test_flag_anomalies_quiet_series_does_not_flag_wobbles() -> None:
+    values = pd.Series([3, 3, 3, 4, 3, 3, 2, 3, 3, 3], index=pd.date_range("2026-10-01",
+                                                                           periods=10))
+    assert not metrics.flag_anomalies(values).flag.any()

@@ -1,0 +1,67 @@
+"""The notebooks' contract: clean in git, one literal parameters cell matching ReportParams."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from wxnb.params import ReportParams, load_params
+from wxnb.paths import NOTEBOOKS
+
+ALLOWED_TAGS = {"parameters", "remove_cell", "remove_input", "remove_output"}
+NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_there_are_section_notebooks() -> None:
+    assert [p.stem for p in NOTEBOOK_FILES][:1] == ["01_kpi"]
+
+
+@pytest.fixture(params=NOTEBOOK_FILES, ids=lambda p: p.stem)
+def nb(request: pytest.FixtureRequest) -> dict:
+    return json.loads(Path(request.param).read_text(encoding="utf-8"))
+
+
+def _src(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def test_committed_without_outputs(nb: dict) -> None:
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+        assert "papermill" not in cell.get("metadata", {})
+    assert "papermill" not in nb["metadata"]
+
+
+def test_exactly_one_parameters_cell_of_literals(nb: dict) -> None:
+    cells = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(cells) == 1
+    for stmt in ast.parse(_src(cells[0])).body:
+        assert isinstance(stmt, ast.AnnAssign | ast.Assign), ast.dump(stmt)
+        ast.literal_eval(stmt.value)  # raises on anything but a literal
+
+
+def test_only_known_tags(nb: dict) -> None:
+    for cell in nb["cells"]:
+        assert set(cell.get("metadata", {}).get("tags", [])) <= ALLOWED_TAGS
+
+
+def test_parameters_match_the_validated_model(nb: dict) -> None:
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    values = {}
+    for stmt in ast.parse(_src(cell)).body:
+        target = stmt.target if isinstance(stmt, ast.AnnAssign) else stmt.targets[0]
+        values[target.id] = ast.literal_eval(stmt.value)
+    assert set(values) == set(ReportParams.model_fields)
+    # defaults point at the bundled sample month and validate as they are
+    assert ReportParams(**values) == load_params()
+
+
+def test_papermill_sees_every_parameter() -> None:
+    import papermill as pm
+
+    for path in NOTEBOOK_FILES:
+        assert set(pm.inspect_notebook(str(path))) == set(ReportParams.model_fields)

@@ -1,0 +1,91 @@
+"""Layered parameters: order, types, unknown keys, months stay strings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wxnb.exceptions import ParameterError
+from wxnb.params import from_namespace, load_params, parse_override
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def layers(tmp_path: Path) -> Path:
+    write(tmp_path / "defaults.yaml", "target_read_count: 1000\nanomaly_z: 3.5\n")
+    write(tmp_path / "accounts" / "acme.yaml", "account_name: 某品牌\ntarget_read_count: 2000\n")
+    write(tmp_path / "months" / "acme" / "2026-10.yaml", "target_read_count: 3000\n")
+    return tmp_path
+
+
+def test_layers_override_in_order(layers: Path) -> None:
+    p = load_params(account="acme", month="2026-10", root=layers)
+    assert p.target_read_count == 3000 and p.account_name == "某品牌"
+    p = load_params(account="acme", month="2026-09", root=layers)
+    assert p.target_read_count == 2000
+    p = load_params(account="acme", month="2026-10", root=layers,
+                    overrides={"target_read_count": 9})
+    assert p.target_read_count == 9
+
+
+def test_month_reaches_as_a_string(layers: Path) -> None:
+    p = load_params(account="acme", month="2026-10", root=layers)
+    assert p.month == "2026-10" and isinstance(p.month, str)
+    assert parse_override("month=2026-10") == ("month", "2026-10")
+    assert parse_override("data_dir=2026-10-01") == ("data_dir", "2026-10-01")  # not a date
+    assert parse_override("target_open_rate=0.03") == ("target_open_rate", 0.03)
+
+
+def test_unknown_key_is_rejected_with_file_and_suggestion(layers: Path) -> None:
+    write(layers / "accounts" / "acme.yaml", "target_opne_rate: 0.03\n")
+    with pytest.raises(ParameterError) as info:
+        load_params(account="acme", month="2026-10", root=layers)
+    msg = str(info.value)
+    assert "accounts/acme.yaml" in msg and "target_opne_rate" in msg and "target_open_rate" in msg
+
+
+def test_wrong_type_names_the_layer(layers: Path) -> None:
+    write(layers / "months" / "acme" / "2026-10.yaml", "target_read_count: 很多\n")
+    with pytest.raises(ParameterError) as info:
+        load_params(account="acme", month="2026-10", root=layers)
+    msg = str(info.value)
+    assert "months/acme/2026-10.yaml" in msg and "target_read_count" in msg and "很多" in msg
+
+
+def test_rate_out_of_range_and_bad_month(layers: Path) -> None:
+    with pytest.raises(ParameterError, match="target_open_rate"):
+        load_params(account="acme", month="2026-10", root=layers,
+                    overrides={"target_open_rate": 3})
+    with pytest.raises(ParameterError, match="month"):
+        load_params(account="acme", month="2026-13", root=layers)
+
+
+def test_broken_yaml_is_a_clear_error(layers: Path) -> None:
+    write(layers / "defaults.yaml", "a: [1, 2\n")
+    with pytest.raises(ParameterError, match="defaults.yaml.*YAML"):
+        load_params(account="acme", month="2026-10", root=layers)
+
+
+def test_int_is_accepted_for_a_rate_but_bool_is_not(layers: Path) -> None:
+    p = load_params(account="acme", month="2026-10", root=layers, overrides={"anomaly_z": 4})
+    assert p.anomaly_z == 4.0 and isinstance(p.anomaly_z, float)
+    with pytest.raises(ParameterError):
+        load_params(account="acme", month="2026-10", root=layers,
+                    overrides={"target_read_count": True})
+
+
+def test_from_namespace_ignores_other_variables() -> None:
+    p = from_namespace({"month": "2026-10", "account": "x", "pd": object()})
+    assert p.account == "x"
+    with pytest.raises(ParameterError, match="month"):
+        from_namespace({"month": 202610, "account": "x"})
+
+
+def test_bundled_parameters_are_valid() -> None:
+    p = load_params()
+    assert p.account == "sample" and p.month == "2026-10" and p.benchmark_source
