@@ -19,6 +19,7 @@ from wxnb.paths import prev_month
 
 __all__ = [
     "KpiSection",
+    "anomaly_events",
     "anomaly_html",
     "data_notes",
     "definitions_html",
@@ -142,15 +143,63 @@ def sources_html(sec: KpiSection) -> fmt.HtmlBlock:
                      numeric=(1, 2, 3, 4))
 
 
-def _flagged(sec: KpiSection) -> pd.DataFrame:
-    a = sec.anomalies
-    return a[a["flag"]].sort_index()
-
-
 def _push_near(sec: KpiSection, day: pd.Timestamp) -> pd.Series | None:
     near = sec.pushes[(sec.pushes["ref_date"] <= day)
                       & (sec.pushes["ref_date"] >= day - pd.Timedelta(days=1))]
-    return None if near.empty else near.iloc[-1]
+    return None if near.empty else near.iloc[0]
+
+
+def _source_spikes(sec: KpiSection) -> pd.DataFrame:
+    """Spikes of new followers within one source (a QR campaign hides in the daily total)."""
+    s = sec.data.frames["getusersummary"]
+    by_day = s.pivot_table(index="ref_date", columns="user_source", values="new_user",
+                           aggfunc="sum").reindex(sec.daily.index, fill_value=0).fillna(0)
+    parts = []
+    for code in by_day.columns:
+        if by_day[code].median() < 10:  # too few follows a day to tell a spike from noise
+            continue
+        a = metrics.flag_anomalies(by_day[code], window=sec.params.anomaly_window,
+                                   z=sec.params.anomaly_z)
+        parts.append(a[a["flag"] & (a["z"] > 0)].assign(
+            metric=f"new_user:{code}", name=f"新关注·{label(USER_SOURCE, code, '未知来源')}"))
+    return pd.concat(parts) if parts else pd.DataFrame()
+
+
+def anomaly_events(sec: KpiSection) -> list[dict[str, Any]]:
+    """Flagged days grouped into episodes of consecutive days per metric, each with a cause."""
+    total = sec.anomalies[sec.anomalies["flag"]].assign(
+        name=lambda d: d["metric"].map({"new_user": "新关注", "cancel_user": "取消关注"}))
+    flagged = pd.concat([total, _source_spikes(sec)])
+    events: list[dict[str, Any]] = []
+    if flagged.empty:
+        return events
+    for (metric, name), grp in flagged.sort_index().groupby(["metric", "name"], sort=False):
+        days = list(grp.index)
+        runs: list[list[pd.Timestamp]] = [[days[0]]]
+        for d in days[1:]:
+            if d - runs[-1][-1] == pd.Timedelta(days=1):
+                runs[-1].append(d)
+            else:
+                runs.append([d])
+        for run in runs:
+            rows = grp.loc[run]
+            events.append({
+                "start": run[0], "end": run[-1], "metric": metric, "name": name,
+                "value": float(rows["value"].sum()), "baseline": float(rows["baseline"].sum()),
+                "z": float(rows["z"].max()), "reason": _anomaly_reason(sec, run[0], metric),
+            })
+    return sorted(events, key=lambda e: (e["start"], e["metric"]))
+
+
+def _anomaly_reason(sec: KpiSection, day: pd.Timestamp, metric: str) -> str:
+    if metric == "cancel_user":
+        push = _push_near(sec, day)
+        if push is not None:
+            return f"紧随 {push['ref_date']:%m-%d} 的推送《{push['headline']}》"
+        return "前一日及当日无推送"
+    if metric.startswith("new_user:"):
+        return "单一来源激增，多为线下活动、投放或渠道码"
+    return f"新增主要来自{_top_source_that_day(sec, day)}"
 
 
 def _top_source_that_day(sec: KpiSection, day: pd.Timestamp) -> str:
@@ -161,29 +210,24 @@ def _top_source_that_day(sec: KpiSection, day: pd.Timestamp) -> str:
     return label(USER_SOURCE, int(lift.index[0]), "未知来源") if len(lift) else "—"
 
 
-def _anomaly_reason(sec: KpiSection, day: pd.Timestamp, metric: str) -> str:
-    if metric == "cancel_user":
-        push = _push_near(sec, day)
-        if push is not None:
-            return f"紧随 {push['ref_date']:%m-%d} 的推送《{push['headline']}》"
-        return "前一日及当日无推送"
-    return f"新增主要来自{_top_source_that_day(sec, day)}"
+def _span(e: dict[str, Any]) -> str:
+    return f"{e['start']:%m-%d}" if e["start"] == e["end"] else \
+        f"{e['start']:%m-%d} 至 {e['end']:%m-%d}"
 
 
 def anomaly_html(sec: KpiSection) -> fmt.HtmlBlock:
-    """The anomalous days with value, baseline, multiple and the likely cause."""
-    flagged = _flagged(sec)
-    if flagged.empty:
+    """The anomalous episodes with value, baseline, multiple and the likely cause."""
+    events = anomaly_events(sec)
+    if not events:
         return fmt.notes([f"本月没有超过阈值（稳健 z > {sec.params.anomaly_z}）的异常日"],
                          title="异常日")
-    rows = []
-    for day, r in flagged.iterrows():
-        name = "新关注" if r["metric"] == "new_user" else "取消关注"
-        rows.append([f"{day:%m-%d}", name, fmt.fmt_int(r["value"]), fmt.fmt_int(r["baseline"]),
-                     f"{r['value'] / r['baseline']:.1f} 倍" if r["baseline"] else "—",
-                     f"{r['z']:.1f}", _anomaly_reason(sec, day, r["metric"])])
-    return fmt.table(rows, ["日期", "指标", "当日", "基线（7日中位数）", "倍数", "稳健 z",
-                            "可能原因"], numeric=(2, 3, 4, 5))
+    rows = [[_span(e), e["name"], fmt.fmt_int(e["value"]), fmt.fmt_int(e["baseline"]),
+             f"{e['value'] / e['baseline']:.1f} 倍" if e["baseline"] else "—",
+             f"{e['z']:.1f}", e["reason"]] for e in events]
+    return fmt.table(rows, ["日期", "指标", "合计", "基线（滚动中位数）", "倍数", "最大稳健 z",
+                            "可能原因"], numeric=(2, 3, 4, 5),
+                     caption=f"判定：当日值偏离 {sec.params.anomaly_window} 日滚动中位数的稳健 z "
+                             f"分数 > {sec.params.anomaly_z}")
 
 
 # --------------------------------------------------------------------------- narrative
@@ -231,7 +275,7 @@ def narrative(sec: KpiSection) -> list[str]:
         out.append(f"新关注主要来自{parts}。")
     reads, head = tab.loc["read_count"], tab.loc["headline_open_rate"]
     out.append(
-        f"图文阅读 {fmt.fmt_int(t.read_count)} 次、{fmt.fmt_int(t.read_user)} 人次，"
+        f"图文阅读 {fmt.fmt_int(t.read_count)} 次（阅读人数按日累计 {fmt.fmt_int(t.read_user)}），"
         f"{_attain_phrase(reads)}{_mom_phrase(reads)}；本月群发 {t.pushes} 次共 {t.articles} "
         f"篇，打开率 {fmt.fmt_pct(t.open_rate, 2)}"
         f"{_vs_benchmark(t.open_rate, p.benchmark_open_rate, p.benchmark_source)}，头条打开率 "
@@ -249,16 +293,14 @@ def narrative(sec: KpiSection) -> list[str]:
 
 
 def _anomaly_sentences(sec: KpiSection) -> list[str]:
-    flagged = _flagged(sec)
-    if flagged.empty:
+    events = anomaly_events(sec)
+    if not events:
         return ["本月新关注与取消关注均无异常日。"]
     items = []
-    for day, r in flagged.iterrows():
-        name = "新关注" if r["metric"] == "new_user" else "取消关注"
-        times = f"，为基线的 {r['value'] / r['baseline']:.1f} 倍" if r["baseline"] else ""
-        items.append(f"{day:%m-%d} {name} {r['value']:,.0f} 人{times}"
-                     f"（{_anomaly_reason(sec, day, r['metric'])}）")
-    return [f"本月出现 {len(flagged)} 个异常日：" + "；".join(items) + "。"]
+    for e in events:
+        times = f"，为基线的 {e['value'] / e['baseline']:.1f} 倍" if e["baseline"] else ""
+        items.append(f"{_span(e)} {e['name']} {e['value']:,.0f} 人{times}（{e['reason']}）")
+    return [f"本月出现 {len(events)} 次异常：" + "；".join(items) + "。"]
 
 
 def _status_summary(table: pd.DataFrame) -> str:

@@ -1,0 +1,120 @@
+"""Time a full build of the sample month against an in-process floor, in the same run.
+
+The floor is the same section code run as plain Python (no kernels, no papermill, no HTML), on
+the same number of worker processes: each cell's source is exec'd with the build's parameters and
+every displayed value is rendered the way Jupyter would (``_repr_html_``, figures to PNG). Runs
+are interleaved (build, fresh-kernel build, floor, build, …) so the ratios share the machine's
+noise. Prints wall times, per-section times and the ratios; never asserts.
+
+    python benchmarks/bench_build.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _show(value: object) -> None:
+    from matplotlib.figure import Figure
+
+    if isinstance(value, Figure):
+        value.savefig(io.BytesIO(), format="png", dpi=110, bbox_inches="tight")
+    elif hasattr(value, "_repr_html_"):
+        value._repr_html_()
+
+
+def run_section_plain(path: str, params: dict) -> float:
+    """Execute one notebook's code cells as plain Python; return seconds."""
+    t0 = time.perf_counter()
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    ns: dict = {"__name__": "__main__"}
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        src = "".join(cell["source"])
+        if "parameters" in cell["metadata"].get("tags", []):
+            ns.update(params)
+            continue
+        tree = ast.parse(src)
+        last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        if last is not None:
+            tree.body = tree.body[:-1]
+        exec(compile(tree, path, "exec"), ns)  # noqa: S102
+        if last is not None:
+            _show(eval(compile(ast.Expression(last.value), path, "eval"), ns))  # noqa: S307
+    return time.perf_counter() - t0
+
+
+def floor(workers: int) -> tuple[float, dict[str, float]]:
+    from wxnb.params import load_params
+    from wxnb.runner import discover_sections
+
+    params = load_params().model_dump()
+    sections = discover_sections()
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        times = list(pool.map(run_section_plain, [str(s.path) for s in sections],
+                              [params] * len(sections)))
+    return time.perf_counter() - t0, {s.key: t for s, t in zip(sections, times, strict=True)}
+
+
+def build(engine: str, workers: int, out: Path) -> tuple[float, dict[str, float]]:
+    cmd = [sys.executable, "-m", "wxnb", "build", "--engine", engine,
+           "--workers", str(workers), "--out", str(out)]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True)
+    wall = time.perf_counter() - t0
+    manifest = json.loads(next(out.glob("*/*/run.json")).read_text(encoding="utf-8"))
+    return wall, {s["key"]: s["seconds"] for s in manifest["sections"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    from wxnb.runner import discover_sections
+
+    n_sections = len(discover_sections())
+    workers = max(1, min(os.cpu_count() or 1, n_sections))
+    results: dict[str, list[float]] = {"warm": [], "fresh": [], "floor": []}
+    per_section: dict[str, dict[str, list[float]]] = {k: {} for k in results}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.runs):
+            for kind in results:
+                if kind == "floor":
+                    wall, secs = floor(workers)
+                else:
+                    wall, secs = build(kind, workers, Path(tmp) / f"{kind}{i}")
+                results[kind].append(wall)
+                for key, s in secs.items():
+                    per_section[kind].setdefault(key, []).append(s)
+    med = {k: statistics.median(v) for k, v in results.items()}
+    print(f"sections: {n_sections}, workers: {workers}, runs: {args.runs} (interleaved)")
+    print(f"{'pipeline':<38}{'median s':>10}{'min–max':>16}{'× floor':>9}")
+    labels = {"warm": "wxnb build (warm kernels, default)",
+              "fresh": "wxnb build --engine fresh (papermill)", "floor": "floor: plain Python"}
+    for k, v in results.items():
+        print(f"{labels[k]:<38}{med[k]:>10.2f}{f'{min(v):.2f}–{max(v):.2f}':>16}"
+              f"{med[k] / med['floor']:>9.2f}")
+    print("per section (median s):")
+    for key in per_section["floor"]:
+        row = "  ".join(f"{k} {statistics.median(per_section[k][key]):.2f}" for k in per_section)
+        print(f"  {key}: {row}")
+
+
+if __name__ == "__main__":
+    main()
