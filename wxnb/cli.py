@@ -101,8 +101,10 @@ def check(account: str, month: str, data: Path | None, sets: tuple[str, ...]) ->
 @click.option("--workers", type=int, default=None, help="并行进程数（默认不超过 CPU 核数）")
 @click.option("--engine", type=click.Choice(["warm", "fresh"]), default="warm",
               show_default=True, help="warm：每个进程一个预热内核；fresh：每节新内核")
+@click.option("--notebooks", "nb_dir", type=click.Path(path_type=Path, exists=True,
+              file_okay=False), default=paths.NOTEBOOKS, help="章节笔记本目录（NN_*.ipynb）")
 def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], out_root: Path,
-          workers: int | None, engine: str) -> None:
+          workers: int | None, engine: str, nb_dir: Path) -> None:
     """校验参数与数据，并行执行各章节笔记本，生成 HTML 月报。"""
     t0 = time.perf_counter()
     try:
@@ -111,7 +113,7 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
         _fail(exc)
     from wxnb.runner import discover_sections, run_sections
 
-    sections = discover_sections()
+    sections = discover_sections(nb_dir)
     out_dir = paths.output_dir(params.account, params.month, out_root)
     report = out_dir / "report.html"
     click.echo(f"{params.display_name()} {params.month}：执行 {len(sections)} 个章节 …")

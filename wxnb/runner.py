@@ -126,11 +126,20 @@ class _Worker:
     events: Any = None
 
 
+def _ipc_prefix() -> str:
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / f"wxnb-kernels-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return str(folder / f"k{os.getpid()}")
+
+
 def _start_kernel() -> None:
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+    # IPC sockets: no TCP port race between parallel kernels, no "running over TCP" warning.
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=_ipc_prefix())
     run_sync(km.start_kernel)(cwd=_Worker.cwd, env=kernel_env())
     _Worker.km = km
     _run_code(WARM_IMPORTS)

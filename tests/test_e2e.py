@@ -1,0 +1,154 @@
+"""End to end: build the sample month's report with real kernels and check what a reader sees."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from wxnb.paths import DATA, NOTEBOOKS, PROJECT_ROOT
+
+pytestmark = pytest.mark.e2e
+SAMPLE = DATA / "sample" / "2026-10"
+
+
+def wxnb(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wxnb", *args], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("out")
+    res = wxnb("build", "--out", str(out))
+    assert res.returncode == 0, res.stdout + res.stderr
+    report = out / "sample" / "2026-10" / "report.html"
+    assert str(report) in res.stdout
+    return report, res.stdout + res.stderr
+
+
+def rows(endpoint: str) -> list[dict]:
+    out: list[dict] = []
+    for p in sorted(SAMPLE.glob(f"{endpoint}_*.json")):
+        out += json.loads(p.read_text(encoding="utf-8"))["list"]
+    return out
+
+
+def independent_kpis() -> dict[str, str]:
+    """Section 01's KPIs straight from the sample files with plain Python (no wxnb code)."""
+    summary = rows("getusersummary")
+    net = sum(r["new_user"] for r in summary) - sum(r["cancel_user"] for r in summary)
+    total = [r for r in rows("getuserread") if r["user_source"] == 99999999]
+    reads = sum(r["int_page_read_count"] for r in total)
+    shares = sum(r["share_count"] for r in total)
+    session = delivered = 0
+    for item in rows("getarticletotal"):
+        last = max(item["details"], key=lambda d: d["stat_date"])  # counters are cumulative
+        session += last["int_page_from_session_read_user"]
+        delivered += last["target_user"]
+    cumulate = max(rows("getusercumulate"), key=lambda r: r["ref_date"])["cumulate_user"]
+    return {"粉丝净增长": f"{net:,}", "累计粉丝（月末）": f"{cumulate:,}",
+            "图文阅读量（次数）": f"{reads:,}", "打开率": f"{session / delivered * 100:.2f}%",
+            "分享率": f"{shares / reads * 100:.2f}%"}
+
+
+def test_report_has_every_section_and_working_toc(built: tuple[Path, str]) -> None:
+    report, _ = built
+    soup = BeautifulSoup(report.read_text(encoding="utf-8"), "html.parser")
+    assert soup.html["lang"] == "zh"
+    text = soup.get_text()
+    for nb in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        title = json.loads(nb.read_text(encoding="utf-8"))["cells"][0]["source"]
+        heading = "".join(title).splitlines()[0].lstrip("# ").strip()
+        assert heading in text
+    links = soup.select('nav#toc a[href^="#"]')
+    assert links
+    ids = [t["id"] for t in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids))
+    for a in links:
+        assert soup.find(id=a["href"][1:]) is not None, a["href"]
+
+
+def test_report_is_offline_and_clean(built: tuple[Path, str]) -> None:
+    report, _ = built
+    html = report.read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup.find_all(src=True):
+        assert tag["src"].startswith("data:"), tag["src"][:80]
+    for tag in soup.find_all("link", href=True):
+        assert not tag["href"].startswith("http"), tag["href"]
+    assert "url(http" not in html and "cdnjs" not in html
+    imgs = soup.find_all("img")
+    assert len(imgs) >= 2 and all(i["src"].startswith("data:image/png;base64,") for i in imgs)
+    for bad in ("Traceback", "Error", "missing from font", "UserWarning", "from_namespace",
+                "section01.prepare"):
+        assert bad not in soup.get_text(), bad
+
+
+def test_kpi_values_equal_an_independent_computation(built: tuple[Path, str]) -> None:
+    report, _ = built
+    soup = BeautifulSoup(report.read_text(encoding="utf-8"), "html.parser")
+    table = next(t for t in soup.find_all("table")
+                 if [th.get_text() for th in t.find_all("th")][:3] == ["指标类别", "月度目标",
+                                                                       "实际达成"])
+    actual = {tr.find_all("td")[0].get_text(): tr.find_all("td")[2].get_text()
+              for tr in table.tbody.find_all("tr")}
+    assert {k: actual[k] for k in independent_kpis()} == independent_kpis()
+    assert actual["转化率"] == "未提供"
+    assert "未配置" in table.get_text()  # e.g. 累计粉丝 has no benchmark in the sample
+
+
+def test_narrative_carries_the_computed_figures(built: tuple[Path, str]) -> None:
+    report, _ = built
+    narrative = BeautifulSoup(report.read_text(encoding="utf-8"), "html.parser").select_one(
+        ".wx-narrative").get_text()
+    kpis = independent_kpis()
+    assert narrative.startswith("数据显示")
+    assert f"粉丝净增长 {kpis['粉丝净增长']} 人" in narrative
+    assert kpis["打开率"] in narrative
+    assert "10-15 至 10-16 取消关注" in narrative  # the sample's unfollow spike after a push
+
+
+def test_broken_file_fails_clearly_and_keeps_the_last_report(tmp_path: Path) -> None:
+    data = tmp_path / "sample" / "2026-10"
+    shutil.copytree(SAMPLE, data)
+    bad = sorted(data.glob("getuserread_*.json"))[2]
+    bad.write_text('{"list": [', encoding="utf-8")
+    out = tmp_path / "out"
+    report = out / "sample" / "2026-10" / "report.html"
+    report.parent.mkdir(parents=True)
+    report.write_text("last good report", encoding="utf-8")
+    res = wxnb("build", "--data", str(data), "--out", str(out))
+    assert res.returncode == 2
+    assert bad.name in res.stderr and "JSON 解析失败" in res.stderr
+    assert "Traceback" not in res.stderr + res.stdout
+    assert report.read_text(encoding="utf-8") == "last good report"
+
+
+def test_failing_section_names_cell_keeps_others_and_the_report(tmp_path: Path) -> None:
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    shutil.copy(NOTEBOOKS / "01_kpi.ipynb", nbs)
+    broken = json.loads((NOTEBOOKS / "01_kpi.ipynb").read_text(encoding="utf-8"))
+    broken["cells"][0]["source"] = "# 02 会失败的章节"
+    broken["cells"].insert(3, {"cell_type": "code", "execution_count": None, "id": "boom",
+                               "metadata": {}, "outputs": [],
+                               "source": "raise ValueError('示例错误')"})
+    (nbs / "02_broken.ipynb").write_text(json.dumps(broken, ensure_ascii=False), "utf-8")
+    out = tmp_path / "out"
+    report = out / "sample" / "2026-10" / "report.html"
+    report.parent.mkdir(parents=True)
+    report.write_text("last good report", encoding="utf-8")
+    res = wxnb("build", "--notebooks", str(nbs), "--out", str(out))
+    assert res.returncode == 1
+    assert "02 会失败的章节" in res.stderr and "ValueError: 示例错误" in res.stderr
+    assert "raise ValueError" in res.stderr  # the failing cell is named
+    assert "✓ 01 核心绩效指标达成分析" in res.stdout  # the other section still finished
+    assert report.read_text(encoding="utf-8") == "last good report"
+    executed = json.loads((out / "sample" / "2026-10" / "02_broken.ipynb").read_text("utf-8"))
+    assert executed["metadata"]["papermill"]["exception"] is True

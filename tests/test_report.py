@@ -1,0 +1,435 @@
+"""wxnb.report: merging executed section notebooks into one offline Chinese HTML page.
+
+The section notebooks are built in memory with ``nbformat.v4`` (as papermill would leave them)
+and written to tmp_path; no kernel is started. The page is rendered once per module.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+# Same as wxnb.report does before importing nbformat: jsonschema's optional IRI checker
+# (rfc3987_syntax) compiles Lark grammars for ~2 s on import and no notebook schema needs it.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+import nbformat  # noqa: E402
+import pytest  # noqa: E402
+from bs4 import BeautifulSoup  # noqa: E402
+from nbformat import v4  # noqa: E402
+
+from wxnb import report  # noqa: E402
+from wxnb.exceptions import BuildError  # noqa: E402
+from wxnb.report import (  # noqa: E402
+    ReportMeta,
+    SectionResult,
+    merge_notebooks,
+    render_html,
+    write_report,
+)
+
+# A valid 1×1 PNG.
+PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5Er"
+    "kJggg=="
+)
+HOSTILE_SCRIPT = "<script>alert(1)</script>"
+HOSTILE_IMG = "<img src=x onerror=alert(1)>"
+SECRET_PARAM = "PARAM_VALUE_7f3a"
+INJECTED_PARAM = "INJECTED_VALUE_91bc"
+CODE_MARKER = "CODE_SOURCE_c0ffee"
+STDERR_TEXT = "UserWarning: Glyph 31881 missing from font(s) DejaVu Sans."
+TABLE_HTML = (
+    '<table class="dataframe"><thead><tr><th></th><th>渠道</th><th>阅读数</th><th>占比</th></tr>'
+    "</thead><tbody><tr><th>0</th><td>公众号消息</td><td>1,234</td><td>45.6%</td></tr>"
+    "<tr><th>1</th><td>朋友圈</td><td>567</td><td>—</td></tr></tbody></table>"
+)
+FAIL_ERROR = "ValueError: 缺少 getarticletotal 数据 <b>bold?</b>"
+# Output HTML that would load things from the network; the page must neutralise all of it.
+EXTERNAL_HTML = (
+    '<link rel="stylesheet" href="https://cdn.example.com/x.css">'
+    '<script src="https://cdn.example.com/x.js"></script>'
+    "<style>@import url(\"https://fonts.example.com/css\");"
+    ".wx-bg{background:url(http://cdn.example.com/bg.png)}</style>"
+    '<p class="wx-bg">外部内容 <img src="https://cdn.example.com/pixel.png" alt="追踪像素">'
+    '<iframe src="//cdn.example.com/frame"></iframe></p>'
+)
+
+
+def section_notebook(
+    number: int, title: str, *, failed: bool = False, extra: Sequence[Any] = ()
+) -> nbformat.NotebookNode:
+    """An executed section as papermill leaves it: parameters, injected cell, outputs, stderr."""
+    params = v4.new_code_cell(f"account_name = '{SECRET_PARAM}'", execution_count=1)
+    params.metadata["tags"] = ["parameters"]
+    injected = v4.new_code_cell(f"month = '{INJECTED_PARAM}'", execution_count=2)
+    injected.metadata["tags"] = ["injected-parameters"]
+    setup = v4.new_code_cell(f"import wxnb  # {CODE_MARKER} setup", execution_count=3)
+    setup.metadata["tags"] = ["remove_cell"]
+    chart = v4.new_code_cell(
+        f"show_chart()  # {CODE_MARKER}",
+        execution_count=4,
+        outputs=[
+            v4.new_output("stream", name="stderr", text=f"/x/charts.py:12: {STDERR_TEXT}\n"),
+            v4.new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"}),
+            v4.new_output("display_data", data={"text/html": TABLE_HTML, "text/plain": "df"}),
+            v4.new_output("stream", name="stdout", text=f"第 {number} 节的说明文字\n"),
+        ],
+    )
+    quiet = v4.new_code_cell(f"x = 1  # {CODE_MARKER} no output", execution_count=5)
+    cells = [
+        v4.new_markdown_cell(f"# {title}\n\n本节说明。"),
+        params,
+        injected,
+        setup,
+        v4.new_markdown_cell("## 小结"),
+        chart,
+        quiet,
+        v4.new_markdown_cell("### 细节\n\n见 [小结](#小结)。"),
+        *extra,
+    ]
+    if failed:
+        banner = v4.new_markdown_cell(
+            '<span style="color:red">An Exception was encountered at In [4].</span>'
+        )
+        banner.metadata["tags"] = ["papermill-error-cell-tag"]
+        boom = v4.new_code_cell(
+            f"boom()  # {CODE_MARKER}",
+            execution_count=6,
+            outputs=[v4.new_output("error", ename="KeyError", evalue="'阅读'",
+                                   traceback=[f"\x1b[31m{CODE_MARKER} traceback\x1b[0m"])],
+        )
+        cells = [banner, *cells, boom]
+    nb = v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def write_nb(folder: Path, key: str, nb: nbformat.NotebookNode) -> Path:
+    path = folder / f"{key}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def make_sections(folder: Path) -> list[SectionResult]:
+    """Two good sections with identical sub-headings, and one failed section."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "logo.png").write_bytes(base64.b64decode(PNG))
+    extra_1 = [v4.new_markdown_cell(
+        "![本地示意图](logo.png)\n\n详见[公众号后台](https://mp.weixin.qq.com/)。")]
+    raised = v4.new_code_cell(
+        f"risky()  # {CODE_MARKER}",
+        execution_count=9,
+        outputs=[
+            v4.new_output("display_data", data={"text/html": EXTERNAL_HTML, "text/plain": "x"}),
+            v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                          traceback=[f"{CODE_MARKER} in risky()"]),
+        ],
+    )
+    raised.metadata["tags"] = ["raises-exception"]
+    s1 = write_nb(folder, "01_kpi", section_notebook(1, "01 测试章节", extra=extra_1))
+    s2 = write_nb(folder, "02_content", section_notebook(2, "02 测试章节", extra=[raised]))
+    s3 = write_nb(folder, "03_fail", section_notebook(3, "03 失败章节", failed=True))
+    return [
+        SectionResult("01_kpi", "01 测试章节", s1, True, seconds=1.2),
+        SectionResult("02_content", "02 测试章节", s2, True, seconds=0.8),
+        SectionResult("03_fail", "03 失败章节", s3, False, FAIL_ERROR, 0.5),
+    ]
+
+
+def make_meta(**changes: object) -> ReportMeta:
+    fields: dict[str, object] = {
+        "account": "sample",
+        "account_name": f"示例品牌服务号{HOSTILE_SCRIPT}",
+        "month": "2026-10",
+        "generated_at": "2026-11-22 10:31",
+        "coverage": [
+            {"数据": "用户增减（getusersummary）", "文件数": 1, "行数": 62,
+             "覆盖天数": "31/31", "状态": "完整"},
+            {"数据": "图文阅读概况（getuserread）", "文件数": 1, "行数": 1234,
+             "覆盖天数": HOSTILE_IMG, "状态": "缺 3 天"},
+        ],
+        "notes": [f"注意：{HOSTILE_IMG} 数据缺失", "第二条说明"],
+        "wxnb_version": "9.9.9",
+    }
+    fields.update(changes)
+    return ReportMeta(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, BeautifulSoup]:
+    folder = tmp_path_factory.mktemp("sections")
+    page = render_html(make_sections(folder), make_meta())
+    return page, BeautifulSoup(page, "html.parser")
+
+
+# --------------------------------------------------------------------------- merge
+
+
+def test_merge_removes_hidden_cells_and_stderr_and_tags_sections(tmp_path: Path) -> None:
+    nb = merge_notebooks(make_sections(tmp_path))
+    ids = [c["id"] for c in nb.cells]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"s0[123]-\d{3}", i) for i in ids)
+    for cell in nb.cells:
+        tags = cell.metadata["tags"]
+        assert not set(tags) & report.REMOVE_CELL_TAGS
+        assert f"wx-section-{cell.metadata['wxnb']['section']}" in tags
+        for out in cell.get("outputs", []):
+            assert out.get("name") != "stderr"
+    assert {c.metadata["wxnb"]["section"] for c in nb.cells} == {"01_kpi", "02_content",
+                                                                  "03_fail"}
+    # the failed section is reduced to its heading and the error box
+    failed = [c for c in nb.cells if c.metadata["wxnb"]["section"] == "03_fail"]
+    assert [c.cell_type for c in failed] == ["markdown", "code"]
+    assert failed[0].source == "# 03 失败章节"
+    assert nbformat.validate(nb) is None
+    # deterministic
+    assert [c["id"] for c in merge_notebooks(make_sections(tmp_path)).cells] == ids
+
+
+def test_merge_of_an_unreadable_notebook_becomes_an_error_box(tmp_path: Path) -> None:
+    missing = SectionResult("04_gone", "04 <丢失>", tmp_path / "nope.ipynb", True)
+    nb = merge_notebooks([missing])
+    assert nb.cells[0].source.startswith("# 04 &lt;丢失&gt;")
+    html = nb.cells[1].outputs[0].data["text/html"]
+    assert "本节生成失败" in html and "找不到已执行的笔记本" in html
+    assert nb.metadata["wxnb"]["sections"][0]["ok"] is False
+
+
+def test_merge_needs_sections() -> None:
+    with pytest.raises(BuildError):
+        merge_notebooks([])
+
+
+# --------------------------------------------------------------------------- page
+
+
+def test_one_chinese_html_document(built: tuple[str, BeautifulSoup]) -> None:
+    page, soup = built
+    assert page.count('<html lang="zh">') == 1
+    assert page.lstrip().lower().startswith("<!doctype html>")
+    assert soup.title is not None
+    assert soup.title.string == f"示例品牌服务号{HOSTILE_SCRIPT} 2026-10 微信营销月度复盘"
+
+
+def test_toc_links_resolve_and_ids_are_unique(built: tuple[str, BeautifulSoup]) -> None:
+    _, soup = built
+    ids = [t["id"] for t in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    toc = soup.find("nav", id="toc")
+    links = [a["href"] for a in toc.find_all("a")]
+    # three sections, each good one with its two sub-headings (h2 小结 twice, de-duplicated)
+    assert len(links) == 5
+    for href in links:
+        assert href.startswith("#")
+        assert soup.find(id=href[1:]) is not None, href
+    titles = [a.get_text() for a in toc.select("nav > ol > li > a")]
+    assert titles == ["01 测试章节", "02 测试章节", "03 失败章节"]
+    summary_ids = [h["id"] for h in soup.find_all("h2") if "小结" in h.get_text()]
+    assert len(summary_ids) == 2 and summary_ids[0] != summary_ids[1]
+    assert summary_ids[0].startswith("s01-") and summary_ids[1].startswith("s02-")
+    # every heading's own anchor link and the in-section link follow the new id
+    for h in soup.select("main h1, main h2, main h3"):
+        for a in h.select("a.anchor-link"):
+            assert a["href"] == f"#{h['id']}"
+    # "见 [小结](#小结)" points at the 小结 of its own section
+    inner = [a["href"] for a in soup.select("main a[href]")
+             if "anchor-link" not in (a.get("class") or [])]
+    assert inner == [f"#{summary_ids[0]}", f"#{summary_ids[1]}"]
+
+
+def test_all_internal_hrefs_resolve(built: tuple[str, BeautifulSoup]) -> None:
+    _, soup = built
+    for a in soup.find_all("a", href=True):
+        assert a["href"].startswith("#") and soup.find(id=a["href"][1:]) is not None, a
+
+
+def test_no_code_parameters_or_stderr(built: tuple[str, BeautifulSoup]) -> None:
+    page, soup = built
+    assert CODE_MARKER not in page
+    assert SECRET_PARAM not in page
+    assert INJECTED_PARAM not in page
+    assert "UserWarning" not in page and "Glyph 31881" not in page
+    assert not soup.select(".jp-InputPrompt, .jp-OutputPrompt, .jp-InputArea-editor")
+    assert not soup.select('[data-mime-type="application/vnd.jupyter.stderr"]')
+    assert "An Exception was encountered" not in page
+    # stdout and display outputs do show
+    assert "第 1 节的说明文字" in page and "第 2 节的说明文字" in page
+
+
+def test_fully_offline(built: tuple[str, BeautifulSoup]) -> None:
+    page, soup = built
+    assert not re.search(r"""(?:src|href|srcset)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
+    assert not re.search(r"url\(\s*['\"]?\s*(?:https?:)?//", page, re.I)
+    assert not re.search(r"@import", page, re.I)
+    assert "cdnjs" not in page and "require.min.js" not in page and "MathJax" not in page
+    assert not soup.find_all(["link", "script", "iframe"])
+    imgs = soup.select("main img")
+    assert len(imgs) == 3  # one chart in each good section and the markdown image from disk
+    assert all(img["src"].startswith("data:image/png;base64,") for img in imgs)
+    assert soup.find("img", alt="本地示意图") is not None  # embed_images: read from disk
+    # what was external is still visible as text, not lost
+    text = soup.get_text()
+    assert "公众号后台（https://mp.weixin.qq.com/）" in text
+    assert "外部内容" in text and "[外部资源未嵌入：https://cdn.example.com/pixel.png]" in text
+
+
+def test_cover_and_footer(built: tuple[str, BeautifulSoup]) -> None:
+    _, soup = built
+    cover = soup.find(id="wx-cover")
+    text = cover.get_text()
+    assert "微信营销月度复盘" in text
+    assert "2026年10月" in text and "2026-11-22 10:31" in text
+    assert f"示例品牌服务号{HOSTILE_SCRIPT}" in text
+    rows = cover.select("table.wx-table tbody tr")
+    assert len(rows) == 2
+    assert [td.get_text() for td in rows[1].find_all("td")][:3] == [
+        "图文阅读概况（getuserread）", "1", "1,234"]
+    assert rows[1].find_all("td")[2]["class"] == ["num"]
+    assert [li.get_text() for li in cover.select("ul.wx-cover-notes li")] == [
+        f"注意：{HOSTILE_IMG} 数据缺失", "第二条说明"]
+    assert "1 个章节生成失败" in text
+    footer = soup.find(id="wx-footer").get_text()
+    assert "sample" in footer and "2026年10月" in footer and "9.9.9" in footer
+    assert "2026-11-22 10:31" in footer
+    # the cover comes first and the TOC right after it
+    body = [t.name for t in soup.body.find_all(True, recursive=False)]
+    assert body[:3] == ["header", "nav", "main"] and body[-1] == "footer"
+
+
+def test_empty_notes_show_none_and_ids_follow_the_section_key(tmp_path: Path) -> None:
+    path = write_nb(tmp_path, "07_extra", section_notebook(7, "07 附加章节"))
+    page = render_html([SectionResult("07_extra", "07 附加章节", path, True)],
+                       make_meta(notes=[], coverage=[], account_name="品牌"))
+    soup = BeautifulSoup(page, "html.parser")
+    cover = soup.find(id="wx-cover")
+    assert cover.select_one(".wx-cover-notes-empty").get_text() == "无"
+    assert "无覆盖信息" in cover.get_text() and "生成失败" not in cover.get_text()
+    assert [h["id"] for h in soup.select("main h1, main h2")] == ["s07-07-附加章节", "s07-小结"]
+
+
+def test_untrusted_text_is_escaped(built: tuple[str, BeautifulSoup]) -> None:
+    page, soup = built
+    assert soup.find_all("script") == []  # the template itself emits no script at all
+    assert not soup.select("img[onerror]")
+    assert not [i for i in soup.find_all("img") if i.get("src") == "x"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_failed_section_shows_error_box(built: tuple[str, BeautifulSoup]) -> None:
+    page, soup = built
+    box = soup.select_one('section[data-section="03_fail"] .wx-error-box')
+    assert box is not None
+    assert "本节生成失败" in box.get_text()
+    assert FAIL_ERROR in box.get_text()  # shown literally …
+    assert box.find("b") is None  # … never parsed
+    assert "KeyError: '阅读'" in box.get_text()  # the notebook's error output is not dropped
+    assert "\x1b" not in page
+    failed = soup.select_one('section[data-section="03_fail"]')
+    assert failed.find("h1").get_text().startswith("03 失败章节")
+    assert not failed.select("img, table")
+    toc_item = soup.select("nav#toc > ol > li")[2]
+    assert "生成失败" in toc_item.get_text()
+    # the good sections are unaffected
+    assert soup.select_one('section[data-section="02_content"] img') is not None
+
+
+def test_error_output_of_a_good_section_shows_no_traceback(
+    built: tuple[str, BeautifulSoup]
+) -> None:
+    _, soup = built
+    inline = soup.select('section[data-section="02_content"] .wx-error-inline')
+    assert [e.get_text() for e in inline] == ["ZeroDivisionError: division by zero"]
+
+
+def test_tables_styled_and_scrollable(built: tuple[str, BeautifulSoup]) -> None:
+    _, soup = built
+    tables = soup.select("main table")
+    assert len(tables) == 2
+    for table in tables:
+        assert "wx-table" in table["class"]
+        assert "wx-scroll" in table.parent["class"]
+        cells = table.select("tbody tr")[0].find_all("td")
+        assert [("num" in (td.get("class") or [])) for td in cells] == [False, True, True]
+    css = "\n".join(s.get_text() for s in soup.find_all("style"))
+    for needle in ('"PingFang SC"', '"Noto Sans CJK SC"', '"WenQuanYi Micro Hei"',
+                   "table.wx-table", "td.num", "@media print", "break-inside: avoid",
+                   "break-after: page", "max-width: 100%"):
+        assert needle in css, needle
+
+
+def test_sections_are_wrapped_in_order(built: tuple[str, BeautifulSoup]) -> None:
+    _, soup = built
+    sections = soup.select("main > section.wx-section")
+    assert [s["data-section"] for s in sections] == ["01_kpi", "02_content", "03_fail"]
+    assert "wx-section-failed" in sections[2]["class"]
+    assert soup.select("main > *") == sections
+
+
+# --------------------------------------------------------------------------- write
+
+
+def test_write_report_writes_and_replaces(tmp_path: Path) -> None:
+    sections = make_sections(tmp_path / "nb")
+    out = tmp_path / "out" / "deep" / "report.html"
+    assert write_report(sections, make_meta(), out) == out
+    first = out.read_text(encoding="utf-8")
+    assert '<html lang="zh">' in first
+    write_report(sections, make_meta(account_name="第二版账号"), out)
+    second = out.read_text(encoding="utf-8")
+    assert "第二版账号" in second and "第二版账号" not in first
+    assert list(out.parent.glob("*.tmp-*")) == []
+
+
+def test_write_report_keeps_old_file_when_rendering_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "report.html"
+    out.write_text("OLD REPORT", encoding="utf-8")
+
+    def broken(*_args: object, **_kw: object) -> str:
+        raise RuntimeError("nbconvert exploded")
+
+    monkeypatch.setattr(report, "render_html", broken)
+    with pytest.raises(BuildError, match="nbconvert exploded"):
+        write_report([], make_meta(), out)
+    assert out.read_text(encoding="utf-8") == "OLD REPORT"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_write_report_removes_temp_file_when_replace_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "report.html"
+    out.write_text("OLD REPORT", encoding="utf-8")
+    monkeypatch.setattr(report, "render_html", lambda *_a, **_k: "<html>new</html>")
+
+    def no_replace(*_args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report.os, "replace", no_replace)
+    with pytest.raises(BuildError, match="disk full"):
+        write_report([], make_meta(), out)
+    assert out.read_text(encoding="utf-8") == "OLD REPORT"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_import_is_cheap() -> None:
+    code = ("import sys, wxnb.report; "
+            "print(sorted(m for m in ('nbconvert', 'nbformat', 'bs4', 'pandas') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(Path(report.__file__)
+                                                                          .parent.parent)})
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,828 @@
+"""Stitch the executed section notebooks into one self-contained, offline Chinese HTML report.
+
+Three steps, one function each:
+
+* :func:`merge_notebooks` reads the executed notebooks in order and builds one notebook: every
+  cell gets a deterministic id (``s01-000``) and a section tag; parameters, injected parameters,
+  papermill's error banner, ``remove_cell`` cells and every stderr stream are dropped; a failed
+  section keeps only its heading and an error box.
+* :func:`render_html` exports that notebook **once** with nbconvert's ``HTMLExporter`` and the
+  ``wxreport`` template (``lab`` without any CDN script), then finishes the page with
+  BeautifulSoup: cover, unique heading anchors, a table of contents that works without
+  JavaScript, readable tables, footer, and a last pass that removes anything that would load
+  from the network.
+* :func:`write_report` writes the page atomically (temp file, fsync, ``os.replace``).
+
+Text that comes from parameters or data (account name, notes, coverage values, errors) is only
+ever put into the page as escaped text, never parsed as markup.
+
+nbconvert takes about a second to import, so it (and nbformat, BeautifulSoup) is imported inside
+the functions: ``import wxnb.report`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import logging
+import os
+import re
+import sys
+import time
+import unicodedata
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from wxnb.exceptions import BuildError
+
+if TYPE_CHECKING:
+    import nbformat
+    from bs4 import BeautifulSoup, Tag
+    from nbconvert import HTMLExporter
+
+__all__ = [
+    "REMOVE_CELL_TAGS",
+    "REMOVE_INPUT_TAGS",
+    "REMOVE_OUTPUT_TAGS",
+    "REPORT_TITLE",
+    "SECTION_TAG_PREFIX",
+    "TEMPLATE_DIR",
+    "TEMPLATE_NAME",
+    "ReportMeta",
+    "SectionResult",
+    "merge_notebooks",
+    "render_html",
+    "write_report",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Folder holding the nbconvert template ``wxreport`` (passed as ``extra_template_basedirs``).
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+TEMPLATE_NAME = "wxreport"
+REPORT_TITLE = "微信营销月度复盘"
+
+#: Cells with one of these tags never reach the report (papermill's own tags included).
+REMOVE_CELL_TAGS = frozenset(
+    {"parameters", "injected-parameters", "remove_cell", "papermill-error-cell-tag"}
+)
+REMOVE_INPUT_TAGS = frozenset({"remove_input"})
+REMOVE_OUTPUT_TAGS = frozenset({"remove_output"})
+
+SECTION_TAG_PREFIX = "wx-section-"
+_MAX_ERROR_CHARS = 2000
+_COVERAGE_COLUMNS = ("数据", "文件数", "行数", "覆盖天数", "状态")
+_NUMERIC_COVERAGE = frozenset({"文件数", "行数"})
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_H1_LINE = re.compile(r"^#[ \t]+(\S.*?)[ \t#]*$", re.MULTILINE)
+_CELL_ID = re.compile(r"^cell-id=s(\d+)-")
+_EXTERNAL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
+_CSS_IMPORT = re.compile(r"@import\s+(?:url\()?\s*['\"]?\s*(?:https?:)?//[^;]*;?", re.IGNORECASE)
+_CSS_URL = re.compile(r"url\(\s*['\"]?\s*(?:https?:)?//[^)]*\)", re.IGNORECASE)
+_JS_URL = re.compile(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}/", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"^[+\-−±]?\s?[¥￥$]?\s?\d[\d,，]*(?:\.\d+)?\s?"
+    r"(?:%|‰|pp|个百分点|万|亿|元|倍|次|人|篇|天|[x×])?$"
+)
+_BLANK_CELL = frozenset({"", "—", "–", "-", "nan", "NaN", "None", "<NA>", "N/A", "NA"})
+_URL_ATTRS = ("src", "href", "srcset", "data", "poster", "action", "formaction", "background",
+              "xlink:href", "longdesc", "manifest", "ping")
+_RESOURCE_TAGS = frozenset({"iframe", "embed", "object", "video", "audio", "source", "track",
+                            "frame", "applet"})
+
+
+# --------------------------------------------------------------------------- data classes
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    """One executed section notebook, as the runner left it.
+
+    Attributes
+    ----------
+    key : str
+        The notebook's stem, e.g. ``"01_kpi"``.
+    title : str
+        The section title, e.g. ``"01 核心绩效指标达成分析"``.
+    notebook : Path
+        The executed notebook (``.ipynb``) written by papermill.
+    ok : bool
+        False when the section failed.
+    error : str
+        One-line error summary when not ok.
+    seconds : float
+        How long the section took to execute.
+    """
+
+    key: str
+    title: str
+    notebook: Path
+    ok: bool
+    error: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """What the cover and the footer show. Every string is treated as untrusted text.
+
+    Attributes
+    ----------
+    account : str
+        Account id, e.g. ``"sample"``.
+    account_name : str
+        Display name, e.g. ``"示例品牌服务号"``.
+    month : str
+        ``YYYY-MM``.
+    generated_at : str
+        Generation time as the caller wants it shown (Asia/Shanghai), e.g. ``"2026-11-22 10:31"``.
+    coverage : list of dict
+        Data coverage rows ``{"数据", "文件数", "行数", "覆盖天数", "状态"}``.
+    notes : list of str
+        Data notes and warnings (plain text).
+    wxnb_version : str
+        Shown in the footer; defaults to the installed ``wxnb.__version__``.
+    """
+
+    account: str
+    account_name: str
+    month: str
+    generated_at: str
+    coverage: list[dict[str, Any]]
+    notes: list[str]
+    wxnb_version: str = ""
+
+
+# --------------------------------------------------------------------------- merge
+
+
+def _lean_imports() -> None:
+    """Skip ``rfc3987_syntax`` (≈1.3–1.9 s of Lark grammar compiles) when jsonschema loads.
+
+    jupyterlab pulls in ``jsonschema[format-nongpl]``, whose IRI format checker imports it; no
+    notebook schema uses IRI formats and jsonschema treats the module as optional. Same
+    workaround as ``wxnb.runner``; a no-op once jsonschema is imported
+    (shared/reference/performance-baseline.md).
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+def merge_notebooks(sections: Sequence[SectionResult]) -> nbformat.NotebookNode:
+    """Merge the executed section notebooks, in the given order, into one notebook.
+
+    Parameters
+    ----------
+    sections : sequence of SectionResult
+        The sections in report order.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        A v4.5 notebook. Every cell has the id ``sNN-MMM`` (``NN`` = 1-based section position),
+        the tag ``wx-section-<key>`` and ``metadata.wxnb = {"section": key, "index": NN}``.
+        ``metadata.wxnb.sections`` lists each section's key, title, status and error.
+        Cells tagged with :data:`REMOVE_CELL_TAGS`, stderr streams and code cells left without
+        output are dropped. A failed section (or one whose notebook cannot be read) is reduced to
+        its heading and an error box showing 「本节生成失败」 and the escaped error.
+
+    Raises
+    ------
+    BuildError
+        If ``sections`` is empty.
+    """
+    _lean_imports()
+    import nbformat
+    from nbformat import v4
+
+    if not sections:
+        raise BuildError("没有任何章节，无法生成报告")
+    merged = v4.new_notebook()
+    infos: list[dict[str, Any]] = []
+    base_meta: dict[str, Any] | None = None
+    for idx, sec in enumerate(sections, start=1):
+        nb, read_error = _read_notebook(sec.notebook, nbformat)
+        if nb is not None and base_meta is None:
+            base_meta = dict(nb.metadata)
+        ok = sec.ok and nb is not None
+        error = ""
+        if sec.ok and nb is not None:
+            cells = _content_cells(nb.cells)
+        else:
+            error = _error_text(sec, nb, read_error)
+            cells = _failed_cells(sec, nb, error, v4)
+            logger.warning("章节 %s 生成失败，报告中显示错误框：%s", sec.key, error)
+        tag = SECTION_TAG_PREFIX + _tag_safe(sec.key)
+        for j, cell in enumerate(cells):
+            cell["id"] = f"s{idx:02d}-{j:03d}"
+            cell.metadata["tags"] = [*cell.metadata.get("tags", []), tag]
+            cell.metadata["wxnb"] = {"section": sec.key, "index": idx}
+        merged.cells.extend(cells)
+        infos.append({"key": sec.key, "title": sec.title, "ok": ok, "error": error,
+                      "seconds": round(float(sec.seconds), 2), "notebook": str(sec.notebook)})
+    if base_meta:
+        for key in ("kernelspec", "language_info"):
+            if key in base_meta:
+                merged.metadata[key] = copy.deepcopy(base_meta[key])
+    merged.metadata["wxnb"] = {"sections": infos}
+    return merged
+
+
+def _read_notebook(path: Path, nbformat: Any) -> tuple[Any, str]:
+    try:
+        return nbformat.read(os.fspath(path), as_version=4), ""
+    except FileNotFoundError:
+        return None, f"找不到已执行的笔记本：{path}"
+    except Exception as exc:  # unreadable JSON, wrong schema, permissions …
+        return None, f"无法读取已执行的笔记本 {path}：{type(exc).__name__}: {exc}"
+
+
+def _tags(cell: Any) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []) or [])
+
+
+def _content_cells(cells: Iterable[Any]) -> list[Any]:
+    """The cells of a successful section that can show something in the report."""
+    out = []
+    for cell in cells:
+        tags = _tags(cell)
+        if tags & REMOVE_CELL_TAGS:
+            continue
+        if cell.cell_type == "code":
+            if tags & REMOVE_OUTPUT_TAGS:
+                continue  # input is never shown and the outputs are removed: nothing left
+            cell.outputs = [o for o in cell.get("outputs", []) if not _is_stderr(o)]
+            if not cell.outputs:
+                continue
+        out.append(cell)
+    return out
+
+
+def _is_stderr(output: Any) -> bool:
+    return output.get("output_type") == "stream" and output.get("name") == "stderr"
+
+
+def _error_outputs(nb: Any) -> list[str]:
+    found = []
+    for cell in nb.cells if nb is not None else []:
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            if out.get("output_type") == "error":
+                found.append(f"{out.get('ename', 'Error')}: {out.get('evalue', '')}".strip())
+    return found
+
+
+def _clean_text(text: str) -> str:
+    text = _CONTROL.sub("", _ANSI.sub("", text)).strip()
+    if len(text) > _MAX_ERROR_CHARS:
+        text = text[:_MAX_ERROR_CHARS] + " …"
+    return text
+
+
+def _error_text(sec: SectionResult, nb: Any, read_error: str) -> str:
+    lines = [_clean_text(sec.error)] if sec.error.strip() else []
+    if read_error:
+        lines.append(read_error)
+    for err in _error_outputs(nb):
+        err = _clean_text(err)
+        if err and not any(err in line for line in lines):
+            lines.append(f"单元格错误：{err}")
+    return "\n".join(lines) or "未知错误（没有错误信息）"
+
+
+def _md_escape(text: str) -> str:
+    """Escape text for a markdown heading: no markup, no HTML."""
+    text = html.escape(" ".join(text.split()), quote=False)
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", text)
+
+
+def _failed_cells(sec: SectionResult, nb: Any, error: str, v4: Any) -> list[Any]:
+    heading = ""
+    for cell in nb.cells if nb is not None else []:
+        if cell.cell_type == "markdown" and not _tags(cell) & REMOVE_CELL_TAGS:
+            m = _H1_LINE.search(cell.source)
+            if m:
+                heading = m.group(0).strip()
+                break
+    if not heading:
+        heading = "# " + _md_escape(sec.title or sec.key)
+    box = (
+        '<div class="wx-error-box" role="alert">'
+        '<p class="wx-error-title">本节生成失败</p>'
+        f'<p class="wx-error-detail">{html.escape(error)}</p>'
+        "</div>"
+    )
+    out = v4.new_output("display_data", data={"text/html": box,
+                                              "text/plain": f"本节生成失败：{error}"})
+    return [v4.new_markdown_cell(heading), v4.new_code_cell("", outputs=[out])]
+
+
+def _tag_safe(key: str) -> str:
+    return re.sub(r"[^\w-]", "_", key) or "section"
+
+
+# --------------------------------------------------------------------------- render
+
+
+def _exporter() -> HTMLExporter:
+    _lean_imports()
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
+    c.TagRemovePreprocessor.remove_input_tags = set(REMOVE_INPUT_TAGS)
+    c.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
+    c.TemplateExporter.exclude_input = True
+    c.TemplateExporter.exclude_input_prompt = True
+    c.TemplateExporter.exclude_output_prompt = True
+    c.HTMLExporter.embed_images = True
+    c.HTMLExporter.language_code = "zh"
+    c.HTMLExporter.theme = "light"
+    if "optimistic_validation" in HTMLExporter.class_trait_names():
+        c.HTMLExporter.optimistic_validation = True
+    return HTMLExporter(
+        config=c,
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        template_name=TEMPLATE_NAME,
+        log=logger,
+    )
+
+
+def render_html(sections: Sequence[SectionResult], meta: ReportMeta) -> str:
+    """Render the whole report as one self-contained HTML page.
+
+    Parameters
+    ----------
+    sections : sequence of SectionResult
+        The sections in report order; failed ones show an error box.
+    meta : ReportMeta
+        Cover and footer information.
+
+    Returns
+    -------
+    str
+        The HTML document (``<html lang="zh">``). It loads nothing from the network: images are
+        ``data:`` URIs and all CSS is inline.
+
+    Raises
+    ------
+    BuildError
+        If there are no sections or nbconvert fails.
+    """
+    t0 = time.perf_counter()
+    nb = merge_notebooks(sections)
+    nb.metadata["title"] = f"{meta.account_name} {meta.month} {REPORT_TITLE}"
+    base = next((Path(s.notebook).parent for s in sections if Path(s.notebook).exists()),
+                Path.cwd())
+    resources = {"metadata": {"name": "report", "path": str(base.resolve())}}
+    try:
+        exporter = _exporter()
+        body, _ = exporter.from_notebook_node(nb, resources=resources)
+    except Exception as exc:
+        raise BuildError(f"HTML 导出失败：{type(exc).__name__}: {exc}") from exc
+    t1 = time.perf_counter()
+    page = _finish_page(body, nb.metadata["wxnb"]["sections"], meta)
+    logger.info("报告渲染完成：%d 个章节，%.0f KB（导出 %.2f 秒，后处理 %.2f 秒）",
+                len(sections), len(page.encode("utf-8")) / 1024, t1 - t0,
+                time.perf_counter() - t1)
+    return page
+
+
+# --------------------------------------------------------------------------- post-processing
+
+
+def _finish_page(body: str, infos: list[dict[str, Any]], meta: ReportMeta) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, "html.parser")
+    main = soup.find("main", id="wx-main")
+    if main is None:
+        raise BuildError(f"模板 {TEMPLATE_NAME} 的输出缺少 <main id=\"wx-main\">")
+    wrappers = _group_sections(soup, main, infos)
+    toc = _rewrite_headings(soup, wrappers, infos)
+    _style_tables(soup, main)
+    for img in main.find_all("img"):
+        if img.get("alt") in (None, "No description has been provided for this image"):
+            img["alt"] = "图表"
+    _fill_cover(soup, meta, infos)
+    _fill_toc(soup, toc)
+    _fill_footer(soup, meta)
+    _make_offline(soup)
+    _dedupe_ids(soup)
+    return str(soup)
+
+
+def _group_sections(soup: BeautifulSoup, main: Tag, infos: list[dict[str, Any]]) -> list[Tag]:
+    """Move each section's cells into ``<section id="wx-sNN" class="wx-section">``."""
+    from bs4 import Tag
+
+    wrappers = []
+    for idx, info in enumerate(infos, start=1):
+        classes = "wx-section" if info["ok"] else "wx-section wx-section-failed"
+        wrappers.append(soup.new_tag("section", attrs={
+            "id": f"wx-s{idx:02d}", "class": classes, "data-section": info["key"]}))
+    children = [c.extract() for c in list(main.children)]
+    current: Tag | None = None
+    for child in children:
+        if not isinstance(child, Tag):
+            continue  # whitespace between cells
+        m = _CELL_ID.match(child.get("id") or "")
+        if m and 1 <= int(m.group(1)) <= len(wrappers):
+            current = wrappers[int(m.group(1)) - 1]
+            current.append(child)
+        elif current is not None:
+            current.append(child)
+        else:
+            main.append(child)
+    for wrapper in wrappers:
+        main.append(wrapper)
+    return wrappers
+
+
+def _heading_text(h: Tag) -> str:
+    clone = copy.copy(h)
+    for a in clone.select("a.anchor-link"):
+        a.decompose()
+    return " ".join(clone.get_text(" ").split())
+
+
+def _slug(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[^\w-]+", "-", text)
+    return re.sub(r"-{2,}", "-", text).strip("-_")[:48].rstrip("-_")
+
+
+def _unique(base: str, used: set[str]) -> str:
+    candidate, n = base, 0
+    while candidate in used:
+        n += 1
+        candidate = f"{base}-{n}"
+    used.add(candidate)
+    return candidate
+
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _section_prefixes(keys: list[str]) -> list[str]:
+    """``s01`` for the key ``01_kpi`` (its leading number); ``sNN`` by position otherwise."""
+    out: list[str] = []
+    for idx, key in enumerate(keys, start=1):
+        m = re.match(r"\d+", key)
+        prefix = f"s{m.group(0)}" if m else f"s{idx:02d}"
+        if prefix in out:
+            prefix = f"s{idx:02d}-{_slug(key) or 'x'}"
+        out.append(prefix)
+    return out
+
+
+def _rewrite_headings(
+    soup: BeautifulSoup, wrappers: list[Tag], infos: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Give every heading a unique ``sNN-<text>`` id; return the TOC entries per section."""
+    headings = {id(h) for w in wrappers for h in w.find_all(_HEADINGS)}
+    used = {t["id"] for t in soup.find_all(id=True) if id(t) not in headings}
+    first_seen: dict[str, str] = {}
+    toc = []
+    prefixes = _section_prefixes([i["key"] for i in infos])
+    for wrapper, info, prefix in zip(wrappers, infos, prefixes, strict=True):
+        renamed: dict[str, str] = {}
+        entry: dict[str, Any] = {"id": wrapper["id"], "text": info["title"] or info["key"],
+                                 "ok": info["ok"], "children": []}
+        have_h1 = False
+        for h in wrapper.find_all(_HEADINGS):
+            text = _heading_text(h)
+            new_id = _unique(f"{prefix}-{_slug(text) or h.name}", used)
+            old_id = h.get("id")
+            if old_id:
+                for old in {old_id, unquote(old_id)}:
+                    renamed.setdefault(old, new_id)
+                    first_seen.setdefault(old, new_id)
+            h["id"] = new_id
+            for a in h.find_all("a", class_="anchor-link"):
+                a["href"] = f"#{new_id}"
+            if h.name == "h1" and not have_h1:
+                have_h1 = True
+                entry["id"], entry["text"] = new_id, text or entry["text"]
+            elif h.name in ("h1", "h2") and text:
+                entry["children"].append({"id": new_id, "text": text})
+        for a in wrapper.select('a[href^="#"]'):
+            if "anchor-link" in (a.get("class") or []):
+                continue
+            target = a["href"][1:]
+            new = renamed.get(target) or renamed.get(unquote(target))
+            if new is None and target not in used:
+                new = first_seen.get(target) or first_seen.get(unquote(target))
+            if new:
+                a["href"] = f"#{new}"
+        toc.append(entry)
+    return toc
+
+
+def _style_tables(soup: BeautifulSoup, root: Tag) -> None:
+    """Give every table the report style, right-align numbers, wrap it in a scroller."""
+    for table in root.find_all("table"):
+        classes = list(table.get("class") or [])
+        if "wx-table" not in classes:
+            table["class"] = [*classes, "wx-table"]
+            _mark_numeric(table)
+        if table.find_parent("table") is None and table.find_parent(class_="wx-scroll") is None:
+            table.wrap(soup.new_tag("div", attrs={"class": "wx-scroll"}))
+
+
+def _add_class(tag: Tag, name: str) -> None:
+    classes = list(tag.get("class") or [])
+    if name not in classes:
+        tag["class"] = [*classes, name]
+
+
+def _mark_numeric(table: Tag) -> None:
+    """Mark numeric columns (all non-blank body cells numeric) with ``num``."""
+    rows = [r for r in table.find_all("tr") if r.find_parent("table") is table]
+    if any(c.get("colspan") or c.get("rowspan") for r in rows for c in r.find_all(["td", "th"])):
+        for td in table.find_all("td"):
+            if _NUMBER.match(td.get_text(strip=True)):
+                _add_class(td, "num")
+        return
+    body = [r for r in rows if r.find_parent("thead") is None and r.find("td")]
+    head = [r for r in rows if r.find_parent("thead") is not None]
+    numeric: dict[int, bool] = {}
+    for row in body:
+        for i, cell in enumerate(row.find_all(["td", "th"], recursive=False)):
+            text = cell.get_text(strip=True)
+            if cell.name != "td" or text in _BLANK_CELL:
+                continue
+            numeric[i] = numeric.get(i, True) and bool(_NUMBER.match(text))
+    cols = {i for i, yes in numeric.items() if yes}
+    for row in body + head:
+        for i, cell in enumerate(row.find_all(["td", "th"], recursive=False)):
+            if i in cols:
+                _add_class(cell, "num")
+
+
+def _month_cn(month: str) -> str:
+    m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", month)
+    return f"{int(m.group(1))}年{int(m.group(2))}月" if m else month
+
+
+def _text_tag(soup: BeautifulSoup, name: str, text: Any, **attrs: str) -> Tag:
+    tag = soup.new_tag(name, attrs={k.rstrip("_"): v for k, v in attrs.items()})
+    tag.string = "" if text is None else str(text)
+    return tag
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _fill_cover(soup: BeautifulSoup, meta: ReportMeta, infos: list[dict[str, Any]]) -> None:
+    cover = soup.find(id="wx-cover")
+    if cover is None:
+        raise BuildError(f"模板 {TEMPLATE_NAME} 的输出缺少封面占位 id=wx-cover")
+    cover.append(_text_tag(soup, "h1", REPORT_TITLE, class_="wx-cover-title"))
+    dl = soup.new_tag("dl", attrs={"class": "wx-cover-meta"})
+    for label, value, cls in (
+        ("账号", meta.account_name or meta.account, "wx-cover-account"),
+        ("账号标识", meta.account, "wx-cover-account-id"),
+        ("报告月份", _month_cn(meta.month), "wx-cover-month"),
+        ("生成时间", meta.generated_at, "wx-cover-generated"),
+    ):
+        dl.append(_text_tag(soup, "dt", label))
+        dl.append(_text_tag(soup, "dd", value, class_=cls))
+    cover.append(dl)
+
+    failed = [i["title"] or i["key"] for i in infos if not i["ok"]]
+    if failed:
+        cover.append(_text_tag(
+            soup, "p", f"注意：{len(failed)} 个章节生成失败（{'、'.join(failed)}），"
+            "详见对应章节中的错误说明。", class_="wx-cover-alert", role="alert"))
+
+    cover.append(_text_tag(soup, "h2", "数据覆盖"))
+    rows = [r for r in meta.coverage if isinstance(r, dict)]
+    if rows:
+        columns = list(_COVERAGE_COLUMNS)
+        for row in rows:
+            columns += [k for k in row if k not in columns]
+        table = soup.new_tag("table", attrs={"class": "wx-table wx-coverage"})
+        tr = soup.new_tag("tr")
+        for col in columns:
+            tr.append(_text_tag(soup, "th", col, **(
+                {"class_": "num"} if col in _NUMERIC_COVERAGE else {})))
+        thead = soup.new_tag("thead")
+        thead.append(tr)
+        tbody = soup.new_tag("tbody")
+        for row in rows:
+            tr = soup.new_tag("tr")
+            for col in columns:
+                value = row.get(col)
+                attrs = {}
+                if col in _NUMERIC_COVERAGE:
+                    attrs["class_"] = "num"
+                elif col == "状态" and value == "完整":
+                    attrs["class_"] = "ok"
+                elif col == "状态" and str(value or "").startswith(("缺", "无数据")):
+                    attrs["class_"] = "warn"
+                tr.append(_text_tag(soup, "td", _cell_text(value), **attrs))
+            tbody.append(tr)
+        table.append(thead)
+        table.append(tbody)
+        scroll = soup.new_tag("div", attrs={"class": "wx-scroll"})
+        scroll.append(table)
+        cover.append(scroll)
+    else:
+        cover.append(_text_tag(soup, "p", "无覆盖信息"))
+
+    cover.append(_text_tag(soup, "h2", "数据说明"))
+    notes = [str(n) for n in meta.notes if str(n).strip()]
+    if notes:
+        ul = soup.new_tag("ul", attrs={"class": "wx-cover-notes"})
+        for note in notes:
+            ul.append(_text_tag(soup, "li", note))
+        cover.append(ul)
+    else:
+        cover.append(_text_tag(soup, "p", "无", class_="wx-cover-notes-empty"))
+
+
+def _fill_toc(soup: BeautifulSoup, toc: list[dict[str, Any]]) -> None:
+    nav = soup.find("nav", id="toc")
+    if nav is None:
+        raise BuildError(f"模板 {TEMPLATE_NAME} 的输出缺少目录占位 <nav id=\"toc\">")
+    nav.append(_text_tag(soup, "p", "目录", class_="wx-toc-title"))
+    ol = soup.new_tag("ol")
+    for entry in toc:
+        li = soup.new_tag("li")
+        li.append(_text_tag(soup, "a", entry["text"], href=f"#{entry['id']}"))
+        if not entry["ok"]:
+            li.append(_text_tag(soup, "span", "（生成失败）", class_="wx-toc-failed"))
+        if entry["children"]:
+            sub = soup.new_tag("ol")
+            for child in entry["children"]:
+                item = soup.new_tag("li")
+                item.append(_text_tag(soup, "a", child["text"], href=f"#{child['id']}"))
+                sub.append(item)
+            li.append(sub)
+        ol.append(li)
+    nav.append(ol)
+
+
+def _fill_footer(soup: BeautifulSoup, meta: ReportMeta) -> None:
+    footer = soup.find(id="wx-footer")
+    if footer is None:
+        raise BuildError(f"模板 {TEMPLATE_NAME} 的输出缺少页脚占位 id=wx-footer")
+    version = meta.wxnb_version
+    if not version:
+        from wxnb import __version__ as version
+    account = meta.account_name or meta.account
+    if meta.account and meta.account != account:
+        account = f"{account}（{meta.account}）"
+    footer.append(_text_tag(
+        soup, "p", f"{account} · {_month_cn(meta.month)} {REPORT_TITLE} · "
+        f"生成于 {meta.generated_at} · wxnb {version}"))
+
+
+def _offline_css(css: str) -> str:
+    return _CSS_URL.sub("none", _CSS_IMPORT.sub("", css))
+
+
+def _make_offline(soup: BeautifulSoup) -> None:
+    """Remove or neutralise everything that would load (or link) outside the page."""
+    from bs4 import NavigableString
+
+    for style in soup.find_all("style"):
+        css = style.string or ""
+        if "//" in css and (_CSS_URL.search(css) or _CSS_IMPORT.search(css)):
+            style.string = _offline_css(css)
+            logger.warning("报告中的样式引用了外部地址，已移除")
+    for script in soup.find_all("script"):
+        src = script.get("src")
+        if src is not None or _JS_URL.search(script.string or ""):
+            logger.warning("报告中的脚本会访问外部资源，已移除：%s", src or "(内联脚本)")
+            script.decompose()
+    for link in soup.find_all("link"):
+        if _EXTERNAL.match(link.get("href") or ""):
+            link.decompose()
+    for tag in soup.find_all(True):
+        if tag.get("style") and _CSS_URL.search(tag["style"]):
+            tag["style"] = _offline_css(tag["style"])
+        external = [a for a in _URL_ATTRS
+                    if isinstance(tag.get(a), str) and _external_attr(a, tag[a])]
+        if not external:
+            continue
+        url = tag.get(external[0])
+        if tag.name == "a" and external == ["href"]:
+            # A link is not a download, but the page must not point outside itself either:
+            # keep the link's content and show the address as text the reader can copy.
+            text = tag.get_text()
+            tag.name = "span"
+            tag.attrs = {"class": "wx-extlink", "title": url}
+            if url not in text:
+                tag.append(f"（{url}）" if text.strip() else url)
+        elif tag.name == "img" or tag.name in _RESOURCE_TAGS:
+            logger.warning("报告中的外部资源未嵌入，已移除：%s", url)
+            tag.replace_with(NavigableString(f"[外部资源未嵌入：{url}]"))
+        else:
+            for attr in external:
+                del tag[attr]
+
+
+def _external_attr(name: str, value: str) -> bool:
+    if name == "srcset":
+        return any(_EXTERNAL.match(part) for part in value.split(","))
+    return bool(_EXTERNAL.match(value))
+
+
+def _dedupe_ids(soup: BeautifulSoup) -> None:
+    used: set[str] = set()
+    for tag in soup.find_all(id=True):
+        if tag["id"] in used:
+            new = _unique(tag["id"], used)
+            logger.debug("重复的元素 id %s 改为 %s", tag["id"], new)
+            tag["id"] = new
+        else:
+            used.add(tag["id"])
+
+
+# --------------------------------------------------------------------------- write
+
+
+def write_report(sections: Sequence[SectionResult], meta: ReportMeta, out_html: Path) -> Path:
+    """Render the report and write it atomically to ``out_html``.
+
+    The page is written to a temp file next to ``out_html``, fsynced and moved into place with
+    ``os.replace``: readers see either the old report or the new one, never half a file. On any
+    error the temp file is removed and an existing ``out_html`` is left untouched.
+
+    Parameters
+    ----------
+    sections : sequence of SectionResult
+        The sections in report order.
+    meta : ReportMeta
+        Cover and footer information.
+    out_html : Path
+        Where to write the report; its parent folder is created if needed.
+
+    Returns
+    -------
+    Path
+        ``out_html``.
+
+    Raises
+    ------
+    BuildError
+        If the report cannot be rendered or written.
+    """
+    out_html = Path(out_html)
+    try:
+        page = render_html(sections, meta)
+    except BuildError:
+        raise
+    except Exception as exc:
+        raise BuildError(f"报告渲染失败：{type(exc).__name__}: {exc}") from exc
+    data = page.encode("utf-8")
+    tmp: Path | None = None
+    try:
+        out_html.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out_html.with_name(f"{out_html.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out_html)
+        tmp = None
+        _fsync_dir(out_html.parent)
+    except Exception as exc:
+        raise BuildError(f"无法写出报告 {out_html}：{type(exc).__name__}: {exc}") from exc
+    finally:
+        if tmp is not None:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                logger.warning("无法删除临时文件 %s", tmp)
+    logger.info("报告已写出：%s（%.0f KB）", out_html, len(data) / 1024)
+    return out_html
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
