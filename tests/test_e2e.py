@@ -152,3 +152,18 @@ def test_failing_section_names_cell_keeps_others_and_the_report(tmp_path: Path) 
     assert report.read_text(encoding="utf-8") == "last good report"
     executed = json.loads((out / "sample" / "2026-10" / "02_broken.ipynb").read_text("utf-8"))
     assert executed["metadata"]["papermill"]["exception"] is True
+
+
+def test_notebook_runs_top_to_bottom_with_its_own_defaults() -> None:
+    """As an analyst runs it in JupyterLab: no papermill, no injected parameters."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, kernel_name="wxnb", timeout=300,
+                       resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+        assert not [o for o in outputs if o.output_type == "error"]
+        assert any("image/png" in o.get("data", {}) for o in outputs)
+        assert not [o for o in outputs if "missing from font" in o.get("text", "")]

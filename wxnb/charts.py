@@ -92,7 +92,7 @@ def _figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, mpl.axes.A
 
 
 def follower_trend(daily: pd.DataFrame, anomalies: pd.DataFrame) -> Figure:
-    """Daily new (up), cancelled (down) and net followers; anomalous days ringed and labelled.
+    """Daily new (up), cancelled (down) and net followers; anomalous days ringed.
 
     ``daily`` comes from ``metrics.follower_daily``; ``anomalies`` has a boolean ``flag`` column
     and a ``metric`` column ('new_user' or 'cancel_user') for each flagged day.
@@ -103,19 +103,19 @@ def follower_trend(daily: pd.DataFrame, anomalies: pd.DataFrame) -> Figure:
     ax.bar(x, -daily["cancel_user"], color=PALETTE["cancel"], width=0.8, label="取消关注")
     ax.plot(x, daily["net_user"], color=PALETTE["net"], marker="o", ms=3, lw=1.8, label="净增")
     ax.axhline(0, color=PALETTE["muted"], lw=0.8)
-    for day, row in anomalies[anomalies["flag"]].iterrows():
-        y = daily.loc[day, row["metric"]] * (1 if row["metric"] == "new_user" else -1)
-        ax.scatter([day], [y], s=140, facecolors="none", edgecolors=PALETTE["anomaly"], lw=2,
-                   zorder=5)
-        ax.annotate(f"{day:%m-%d} 异常", (day, y), textcoords="offset points",
-                    xytext=(0, 10 if y >= 0 else -16), ha="center", fontsize=9,
-                    color=PALETTE["anomaly"])
+    flagged = anomalies[anomalies["flag"]]
+    if len(flagged):
+        ys = [daily.loc[d, m] * (1 if m == "new_user" else -1)
+              for d, m in zip(flagged.index, flagged["metric"], strict=True)]
+        ax.scatter(flagged.index, ys, s=150, facecolors="none", edgecolors=PALETTE["anomaly"],
+                   lw=2, zorder=5, label="异常日")
+    ax.set_xlim(x[0] - pd.Timedelta(hours=18), x[-1] + pd.Timedelta(hours=18))
     ax.set_title("每日粉丝变化（新关注、取消关注、净增）")
     ax.set_ylabel("人数")
     ax.xaxis.set_major_locator(mdates.DayLocator(interval=3))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{abs(v):,.0f}"))
-    ax.legend(loc="upper left", ncols=3)
+    ax.legend(loc="upper left", ncols=4)
     return fig
 
 
