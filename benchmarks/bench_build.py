@@ -6,7 +6,10 @@ every displayed value is rendered the way Jupyter would (``_repr_html_``, figure
 are interleaved (build, fresh-kernel build, floor, build, …) so the ratios share the machine's
 noise. Prints wall times, per-section times and the ratios; never asserts.
 
-    python benchmarks/bench_build.py [--runs 3]
+    python benchmarks/bench_build.py [--runs 3] [--copies 8]
+
+``--copies N`` builds a report of N copies of each section notebook (``--notebooks`` of a temp
+folder), to see how the fixed per-build costs amortise over a report of many sections.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import ast
 import io
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -59,12 +63,12 @@ def run_section_plain(path: str, params: dict) -> float:
     return time.perf_counter() - t0
 
 
-def floor(workers: int) -> tuple[float, dict[str, float]]:
+def floor(workers: int, nb_dir: Path) -> tuple[float, dict[str, float]]:
     from wxnb.params import load_params
     from wxnb.runner import discover_sections
 
     params = load_params().model_dump()
-    sections = discover_sections()
+    sections = discover_sections(nb_dir)
     t0 = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
         times = list(pool.map(run_section_plain, [str(s.path) for s in sections],
@@ -72,9 +76,9 @@ def floor(workers: int) -> tuple[float, dict[str, float]]:
     return time.perf_counter() - t0, {s.key: t for s, t in zip(sections, times, strict=True)}
 
 
-def build(engine: str, workers: int, out: Path) -> tuple[float, dict[str, float]]:
+def build(engine: str, workers: int, out: Path, nb_dir: Path) -> tuple[float, dict[str, float]]:
     cmd = [sys.executable, "-m", "wxnb", "build", "--engine", engine,
-           "--workers", str(workers), "--out", str(out)]
+           "--workers", str(workers), "--out", str(out), "--notebooks", str(nb_dir)]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True)
     wall = time.perf_counter() - t0
@@ -85,10 +89,19 @@ def build(engine: str, workers: int, out: Path) -> tuple[float, dict[str, float]
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--copies", type=int, default=1)
     args = ap.parse_args()
+    from wxnb.paths import NOTEBOOKS
     from wxnb.runner import discover_sections
 
-    n_sections = len(discover_sections())
+    tmp_nb = tempfile.TemporaryDirectory()
+    nb_dir = NOTEBOOKS
+    if args.copies > 1:
+        nb_dir = Path(tmp_nb.name)
+        for i in range(args.copies):
+            for s in discover_sections():
+                shutil.copy(s.path, nb_dir / f"{i * 10 + int(s.key[:2]):02d}_{s.key[3:]}.ipynb")
+    n_sections = len(discover_sections(nb_dir))
     workers = max(1, min(os.cpu_count() or 1, n_sections))
     results: dict[str, list[float]] = {"warm": [], "fresh": [], "floor": []}
     per_section: dict[str, dict[str, list[float]]] = {k: {} for k in results}
@@ -96,9 +109,9 @@ def main() -> None:
         for i in range(args.runs):
             for kind in results:
                 if kind == "floor":
-                    wall, secs = floor(workers)
+                    wall, secs = floor(workers, nb_dir)
                 else:
-                    wall, secs = build(kind, workers, Path(tmp) / f"{kind}{i}")
+                    wall, secs = build(kind, workers, Path(tmp) / f"{kind}{i}", nb_dir)
                 results[kind].append(wall)
                 for key, s in secs.items():
                     per_section[kind].setdefault(key, []).append(s)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -107,28 +108,54 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
           workers: int | None, engine: str, nb_dir: Path) -> None:
     """校验参数与数据，并行执行各章节笔记本，生成 HTML 月报。"""
     t0 = time.perf_counter()
-    try:
-        params, month_data = _prepare(account, month, data, sets)
+    from wxnb.params import load_params
+    from wxnb.runner import KernelPool, discover_sections
+
+    try:  # parameters are checked before any kernel starts
+        load_params(account=account, month=month, overrides=_overrides(sets))
     except WxnbError as exc:
         _fail(exc)
-    from wxnb.runner import discover_sections, run_sections
-
     sections = discover_sections(nb_dir)
-    out_dir = paths.output_dir(params.account, params.month, out_root)
+    # Kernels warm up in the workers while this process validates the data; no notebook runs
+    # unless the data pass.
+    with KernelPool(len(sections), workers=workers, engine=engine) as pool:
+        try:
+            params, month_data = _prepare(account, month, data, sets)
+        except WxnbError as exc:
+            _fail(exc)
+        out_dir = paths.output_dir(params.account, params.month, out_root)
+        report = out_dir / "report.html"
+        click.echo(f"{params.display_name()} {params.month}：执行 {len(sections)} 个章节"
+                   f"（{pool.n} 个并行进程）…")
+
+        def progress(key: str, what: str, outcome: Any) -> None:
+            title = next(s.title for s in sections if s.key == key)
+            if what == "start":
+                click.echo(f"  ▶ {title}")
+            elif outcome.ok:
+                click.echo(f"  ✓ {title}（{outcome.seconds:.1f} 秒）")
+            else:
+                click.echo(f"  ✗ {title} 失败：{outcome.cell} {outcome.error}", err=True)
+
+        # This process only waits while the kernels work: import the report's exporter meanwhile.
+        warm = threading.Thread(target=_import_exporter, daemon=True)
+        warm.start()
+        outcomes = pool.run(sections, params.model_dump(), out_dir, progress)
+        pool.release()
+        warm.join()
+        _finish(params, month_data, outcomes, out_dir, t0)
+
+
+def _import_exporter() -> None:
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # see runner.py
+    import bs4  # noqa: F401
+    import nbconvert  # noqa: F401
+    import nbformat  # noqa: F401
+
+
+def _finish(params: Any, month_data: Any, outcomes: list[Any], out_dir: Path, t0: float) -> None:
+    """Write the manifest, then the report if every section succeeded (else keep the old one)."""
     report = out_dir / "report.html"
-    click.echo(f"{params.display_name()} {params.month}：执行 {len(sections)} 个章节 …")
-
-    def progress(key: str, what: str, outcome: Any) -> None:
-        title = next(s.title for s in sections if s.key == key)
-        if what == "start":
-            click.echo(f"  ▶ {title}")
-        elif outcome.ok:
-            click.echo(f"  ✓ {title}（{outcome.seconds:.1f} 秒）")
-        else:
-            click.echo(f"  ✗ {title} 失败：{outcome.cell} {outcome.error}", err=True)
-
-    outcomes = run_sections(sections, params.model_dump(), out_dir, workers=workers,
-                            engine=engine, on_event=progress)
     _write_manifest(out_dir, params, month_data, outcomes)
     failed = [o for o in outcomes if not o.ok]
     if failed:

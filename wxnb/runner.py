@@ -26,7 +26,14 @@ from typing import Any
 
 from wxnb import paths
 
-__all__ = ["KERNEL_NAME", "Section", "SectionOutcome", "discover_sections", "run_sections"]
+__all__ = [
+    "KERNEL_NAME",
+    "KernelPool",
+    "Section",
+    "SectionOutcome",
+    "discover_sections",
+    "run_sections",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +126,10 @@ def _quiet_imports() -> None:
 
 
 class _Worker:
-    """The state of one worker process: its warm kernel manager."""
+    """The state of one worker process: its warm kernel manager and client."""
 
     km: Any = None
+    kc: Any = None
     cwd: str = ""
     events: Any = None
 
@@ -141,30 +149,37 @@ def _start_kernel() -> None:
     # IPC sockets: no TCP port race between parallel kernels, no "running over TCP" warning.
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=_ipc_prefix())
     run_sync(km.start_kernel)(cwd=_Worker.cwd, env=kernel_env())
-    _Worker.km = km
+    kc = km.client()
+    kc.start_channels()
+    run_sync(kc.wait_for_ready)(timeout=120)
+    _Worker.km, _Worker.kc = km, kc
     _run_code(WARM_IMPORTS)
 
 
 def _stop_kernel() -> None:
     from jupyter_core.utils import run_sync
 
+    if _Worker.kc is not None:
+        _Worker.kc.stop_channels()
     if _Worker.km is not None and _Worker.km.has_kernel:
         run_sync(_Worker.km.shutdown_kernel)(now=True)
-    _Worker.km = None
+    _Worker.km = _Worker.kc = None
 
 
 def _run_code(code: str) -> None:
-    """Run code in the worker's kernel through nbclient (raises if it fails)."""
-    import nbformat
-    from nbclient import NotebookClient
+    """Run code silently in the worker's kernel; raise if it fails."""
+    from jupyter_core.utils import run_sync
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-    client = NotebookClient(nb, km=_Worker.km, kernel_name=KERNEL_NAME, timeout=120)
-    try:
-        client.execute()
-    finally:
-        if client.kc is not None:
-            client.kc.stop_channels()
+    async def run() -> dict[str, Any]:
+        msg_id = _Worker.kc.execute(code, silent=True, store_history=False)
+        while True:
+            reply = await _Worker.kc.get_shell_msg(timeout=300)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return dict(reply["content"])
+
+    content = run_sync(run)()
+    if content.get("status") != "ok":
+        raise RuntimeError(f"kernel: {content.get('ename')}: {content.get('evalue')}")
 
 
 def _init_worker(engine: str, cwd: str, events: Any) -> None:
@@ -199,11 +214,8 @@ def _warm_engine() -> type:
                 startup_timeout=kwargs.get("start_timeout", 60),
                 log=logging.getLogger("papermill"), log_output=False,
             )
-            try:
-                return client.execute()
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
+            client.kc = _Worker.kc  # the worker's connected client: no per-section handshake
+            return client.execute()
 
     return WarmEngine
 
@@ -250,36 +262,69 @@ def _execute(section: Section, output: str, parameters: dict[str, Any], engine: 
     raise AssertionError("unreachable")
 
 
-def run_sections(
-    sections: Sequence[Section],
-    parameters: dict[str, Any],
-    out_dir: Path,
-    *,
-    workers: int | None = None,
-    engine: str = "warm",
-    on_event: Callable[[str, str, SectionOutcome | None], None] | None = None,
-) -> list[SectionOutcome]:
-    """Execute every section into ``out_dir/<key>.ipynb``; a failure never stops the others.
+def _ready() -> int:
+    return os.getpid()
 
-    Returns the outcomes in section order. ``on_event(key, "start"|"done", outcome)`` reports
-    progress. ``workers`` defaults to min(cores, sections).
+
+class KernelPool:
+    """Worker processes, each with a warm kernel, started ahead of the work.
+
+    Entering the pool forks the workers and lets them start and warm their kernels in the
+    background, so that cost overlaps the data validation the caller does meanwhile; no
+    notebook runs before ``run`` is called.
     """
-    ensure_kernelspec()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    n = max(1, min(workers or os.cpu_count() or 1, len(sections)))
-    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    events = ctx.Queue()
-    outcomes: dict[str, SectionOutcome] = {}
-    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker,
-                             initargs=(engine, str(paths.NOTEBOOKS), events)) as pool:
+
+    def __init__(self, n_sections: int, *, workers: int | None = None,
+                 engine: str = "warm") -> None:
+        self.n = max(1, min(workers or os.cpu_count() or 1, n_sections))
+        self.engine = engine
+        self._ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        self._events: Any = None
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> KernelPool:
+        ensure_kernelspec()
+        self._events = self._ctx.Queue()
+        self._pool = ProcessPoolExecutor(
+            self.n, mp_context=self._ctx, initializer=_init_worker,
+            initargs=(self.engine, str(paths.NOTEBOOKS), self._events))
+        for _ in range(self.n):
+            self._pool.submit(_ready)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def release(self) -> None:
+        """Let the workers stop their kernels in the background while the caller goes on."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def run(
+        self,
+        sections: Sequence[Section],
+        parameters: dict[str, Any],
+        out_dir: Path,
+        on_event: Callable[[str, str, SectionOutcome | None], None] | None = None,
+    ) -> list[SectionOutcome]:
+        """Execute every section into ``out_dir/<key>.ipynb``; a failure never stops the others.
+
+        Returns the outcomes in section order; ``on_event(key, "start"|"done", outcome)``
+        reports progress.
+        """
+        assert self._pool is not None, "use the pool as a context manager"
+        out_dir.mkdir(parents=True, exist_ok=True)
         futures: dict[Future[SectionOutcome], Section] = {
-            pool.submit(_execute, s, str(out_dir / f"{s.key}.ipynb"), parameters, engine): s
+            self._pool.submit(_execute, s, str(out_dir / f"{s.key}.ipynb"), parameters,
+                              self.engine): s
             for s in sections
         }
+        outcomes: dict[str, SectionOutcome] = {}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            _drain(events, on_event)
+            _drain(self._events, on_event)
             for fut in done:
                 sec = futures[fut]
                 try:
@@ -290,7 +335,21 @@ def run_sections(
                 outcomes[sec.key] = outcome
                 if on_event:
                     on_event(sec.key, "done", outcome)
-    return [outcomes[s.key] for s in sections]
+        return [outcomes[s.key] for s in sections]
+
+
+def run_sections(
+    sections: Sequence[Section],
+    parameters: dict[str, Any],
+    out_dir: Path,
+    *,
+    workers: int | None = None,
+    engine: str = "warm",
+    on_event: Callable[[str, str, SectionOutcome | None], None] | None = None,
+) -> list[SectionOutcome]:
+    """Start a pool, execute every section, stop the pool (see ``KernelPool.run``)."""
+    with KernelPool(len(sections), workers=workers, engine=engine) as pool:
+        return pool.run(sections, parameters, out_dir, on_event)
 
 
 def _drain(events: Any, on_event: Callable[..., None] | None) -> None:

@@ -46,10 +46,14 @@ class KpiSection:
     pushes: pd.DataFrame
 
 
+ENDPOINTS = ("getusersummary", "getusercumulate", "getarticletotal", "getuserread")
+
+
 def prepare(params: ReportParams) -> KpiSection:
     """Load this month (and the previous one for 环比) and compute section 01."""
-    data = load_month(params.resolved_data_dir(), params.month)
-    previous = load_previous(params.resolved_prev_data_dir(), prev_month(params.month))
+    data = load_month(params.resolved_data_dir(), params.month, endpoints=ENDPOINTS)
+    previous = load_previous(params.resolved_prev_data_dir(), prev_month(params.month),
+                             endpoints=ENDPOINTS)
     totals = metrics.month_totals(data)
     prev_totals = metrics.month_totals(previous.data) if previous.data else None
     table = metrics.kpi_table(totals, prev_totals, params.model_dump())
