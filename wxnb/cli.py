@@ -1,12 +1,13 @@
 """The ``wxnb`` command: ``build`` the monthly review, ``sample`` data, ``check`` inputs.
 
 Exit codes: 0 done; 1 a section failed (the last good report is kept); 2 bad parameters or data
-(no kernel was started).
+(no notebook was run); 3 an internal error (a bug; WXNB_DEBUG=1 shows the traceback).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -37,11 +38,26 @@ def _overrides(items: tuple[str, ...]) -> dict[str, Any]:
 
 @click.group()
 @click.version_option(__version__, prog_name="wxnb")
-def main() -> None:
+def cli() -> None:
     """微信营销月度复盘：从一个月的数据生成中文 HTML 月报。"""
 
 
-@main.command()
+def main() -> None:
+    """Run the command; no traceback reaches the user unless WXNB_DEBUG=1 asks for one."""
+    try:
+        cli()
+    except WxnbError as exc:
+        _fail(exc)
+    except Exception as exc:
+        if os.environ.get("WXNB_DEBUG"):
+            raise
+        click.echo(f"内部错误：{type(exc).__name__}: {exc}\n"
+                   "这是 wxnb 的缺陷而不是数据问题；设置 WXNB_DEBUG=1 重新运行可查看完整回溯。",
+                   err=True)
+        sys.exit(3)
+
+
+@cli.command()
 @click.option("--out", "root", type=click.Path(path_type=Path), default=paths.DATA,
               show_default=True, help="数据根目录：写入 <root>/<account>/<month> 与上月")
 @click.option("--account", default=paths.SAMPLE_ACCOUNT, show_default=True)
@@ -74,7 +90,7 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
     return params, load_month(folder, params.month)
 
 
-@main.command()
+@cli.command()
 @click.option("--account", default=paths.SAMPLE_ACCOUNT, show_default=True, help="账号标识")
 @click.option("--month", default=paths.SAMPLE_MONTH, show_default=True, help="报告月份 YYYY-MM")
 @click.option("--data", type=click.Path(path_type=Path), default=None,
@@ -91,7 +107,7 @@ def check(account: str, month: str, data: Path | None, sets: tuple[str, ...]) ->
         click.echo(f"  注意：{note}")
 
 
-@main.command()
+@cli.command()
 @click.option("--account", default=paths.SAMPLE_ACCOUNT, show_default=True, help="账号标识")
 @click.option("--month", default=paths.SAMPLE_MONTH, show_default=True, help="报告月份 YYYY-MM")
 @click.option("--data", type=click.Path(path_type=Path), default=None,

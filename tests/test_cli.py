@@ -1,0 +1,49 @@
+"""The command line: bad parameters and bad data stop before any notebook runs, clearly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import make_month
+from wxnb.cli import cli
+
+
+def run(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(cli, list(args))
+    return res.exit_code, res.output + (res.stderr if res.stderr_bytes is not None else "")
+
+
+def test_check_passes_on_the_sample() -> None:
+    code, out = run("check")
+    assert code == 0 and "校验通过" in out
+
+
+def test_unknown_parameter_exits_2_with_suggestion() -> None:
+    code, out = run("check", "--set", "target_opne_rate=0.03")
+    assert code == 2 and "target_opne_rate" in out and "target_open_rate" in out
+
+
+def test_build_rejects_bad_parameters_before_any_kernel(tmp_path: Path) -> None:
+    code, out = run("build", "--set", "anomaly_z=很高", "--out", str(tmp_path))
+    assert code == 2 and "anomaly_z" in out
+    assert not any(tmp_path.iterdir())  # nothing was executed or written
+
+
+def test_check_names_the_broken_file(tmp_path: Path) -> None:
+    folder = make_month(tmp_path / "acme" / "2026-10")
+    bad = sorted(folder.glob("getusersummary_*.json"))[1]
+    body = json.loads(bad.read_text(encoding="utf-8"))
+    body["list"][0]["new_user"] = -3
+    bad.write_text(json.dumps(body), encoding="utf-8")
+    code, out = run("check", "--account", "acme", "--data", str(folder))
+    assert code == 2
+    assert f"{bad.name} list[0] 字段 new_user: 应为 非负数，实际为 -3" in out
+    assert "Traceback" not in out
+
+
+def test_missing_data_folder_is_a_clear_error(tmp_path: Path) -> None:
+    code, out = run("check", "--account", "acme", "--data", str(tmp_path / "nope"))
+    assert code == 2 and "目录不存在" in out
