@@ -90,12 +90,24 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
     return params, load_month(folder, params.month)
 
 
+def _month_options(fn: Any) -> Any:
+    """The options that name a month of an account and its parameters (check and build)."""
+    for opt in reversed((
+        click.option("--account", default=paths.SAMPLE_ACCOUNT, show_default=True,
+                     help="账号标识"),
+        click.option("--month", default=paths.SAMPLE_MONTH, show_default=True,
+                     help="报告月份 YYYY-MM"),
+        click.option("--data", type=click.Path(path_type=Path), default=None,
+                     help="本月数据目录（默认 data/<account>/<month>，示例账号缺失时自动生成）"),
+        click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                     help="覆盖参数，可多次使用"),
+    )):
+        fn = opt(fn)
+    return fn
+
+
 @cli.command()
-@click.option("--account", default=paths.SAMPLE_ACCOUNT, show_default=True, help="账号标识")
-@click.option("--month", default=paths.SAMPLE_MONTH, show_default=True, help="报告月份 YYYY-MM")
-@click.option("--data", type=click.Path(path_type=Path), default=None,
-              help="本月数据目录（默认 data/<account>/<month>）")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="覆盖参数，可多次使用")
+@_month_options
 def check(account: str, month: str, data: Path | None, sets: tuple[str, ...]) -> None:
     """只校验参数和数据，不执行笔记本。"""
     try:
@@ -108,11 +120,7 @@ def check(account: str, month: str, data: Path | None, sets: tuple[str, ...]) ->
 
 
 @cli.command()
-@click.option("--account", default=paths.SAMPLE_ACCOUNT, show_default=True, help="账号标识")
-@click.option("--month", default=paths.SAMPLE_MONTH, show_default=True, help="报告月份 YYYY-MM")
-@click.option("--data", type=click.Path(path_type=Path), default=None,
-              help="本月数据目录（默认 data/<account>/<month>，示例账号缺失时自动生成）")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="覆盖参数，可多次使用")
+@_month_options
 @click.option("--out", "out_root", type=click.Path(path_type=Path), default=paths.OUTPUTS,
               show_default=True, help="输出根目录")
 @click.option("--workers", type=int, default=None, help="并行进程数（默认不超过 CPU 核数）")
