@@ -106,7 +106,7 @@ def test_kpi_values_equal_an_independent_computation(built: tuple[Path, str]) ->
 def test_narrative_carries_the_computed_figures(built: tuple[Path, str]) -> None:
     report, _ = built
     narrative = BeautifulSoup(report.read_text(encoding="utf-8"), "html.parser").select_one(
-        ".wx-narrative").get_text()
+        "#wx-s01 .wx-narrative").get_text()
     kpis = independent_kpis()
     assert narrative.startswith("数据显示")
     assert f"粉丝净增长 {kpis['粉丝净增长']} 人" in narrative
@@ -165,5 +165,20 @@ def test_notebook_runs_top_to_bottom_with_its_own_defaults() -> None:
                        resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
         assert not [o for o in outputs if o.output_type == "error"]
-        assert any("image/png" in o.get("data", {}) for o in outputs)
+        if path.stem == "01_kpi":
+            assert any("image/png" in o.get("data", {}) for o in outputs)
         assert not [o for o in outputs if "missing from font" in o.get("text", "")]
+
+
+def test_summary_and_strategy_follow_the_findings(built: tuple[Path, str]) -> None:
+    report, _ = built
+    soup = BeautifulSoup(report.read_text(encoding="utf-8"), "html.parser")
+    sections = [s["id"] for s in soup.select("[id^=wx-s]")]
+    assert sections[0] == "wx-s00" and sections[-1] in ("wx-s08", "wx-s99")
+    summary = soup.select_one("#wx-s00").get_text()
+    assert "粉丝净增长" in summary and "未达标" in summary
+    for a in soup.select('#wx-s00 a[href^="#"]'):
+        assert soup.find(id=a["href"][1:]) is not None
+    strategy = soup.select_one("#wx-s08").get_text()
+    assert "打开率 1.70% 低于目标 2.00%" in strategy  # rule open-rate-short fired on the data
+    assert "下月目标" in strategy and "2026-11-15" in strategy

@@ -9,6 +9,7 @@ notebook's defaults always point at the bundled sample month.
 from __future__ import annotations
 
 import sys
+import typing
 from pathlib import Path
 
 import nbformat
@@ -26,7 +27,9 @@ def parameters_source() -> str:
     for name, field in ReportParams.model_fields.items():
         ann = field.annotation
         type_name = {str: "str", int: "int", float: "float"}.get(ann)  # type: ignore[arg-type]
-        if type_name is None:
+        if typing.get_origin(ann) is list:
+            type_name = "list"
+        elif type_name is None:
             inner = [a for a in getattr(ann, "__args__", ()) if a is not type(None)]
             # papermill's parameter parser reads `name: "Optional[int]" = …`, not `int | None`.
             type_name = f'"Optional[{inner[0].__name__}]"'
@@ -38,13 +41,42 @@ def parameters_source() -> str:
 
 
 SETUP = """\
-from wxnb import charts, fmt, section01
+from wxnb import charts, findings, fmt, section01
 from wxnb.params import from_namespace
 
 charts.apply_theme()
 sec = section01.prepare(from_namespace(globals()))"""
 
+SUMMARY_SETUP = """\
+from wxnb import findings, fmt, summary
+from wxnb.params import from_namespace
+
+items = findings.collect(from_namespace(globals()))"""
+
+STRATEGY_SETUP = """\
+from wxnb import findings, fmt, section01, strategy
+from wxnb.params import from_namespace
+
+p = from_namespace(globals())
+recs = strategy.recommendations(findings.collect(p), strategy.load_rules(p.resolved_rules_file()), p)
+plan = strategy.pdca(section01.prepare(p), p)"""
+
+# Sections that read the other sections' findings run after them (runner phase 2).
+PHASE_2 = {"00_summary", "08_strategy"}
+
 SECTIONS: dict[str, list[tuple[str, str]]] = {
+    "00_summary": [
+        ("md", "# 00 执行摘要\n\n汇总各章节记录的结论：核心指标红绿灯、最需要关注的发现"
+               "（按严重程度与差距排序）和一段话总结。"),
+        ("params", ""),
+        ("setup", SUMMARY_SETUP),
+        ("md", "## 核心指标"),
+        ("code", "summary.cards_html(items)"),
+        ("md", "## 一段话总结"),
+        ("code", "fmt.narrative(summary.paragraph(items))"),
+        ("md", "## 重点发现"),
+        ("code", "summary.top_html(items)"),
+    ],
     "01_kpi": [
         ("md", "# 01 核心绩效指标达成分析\n\n"
                "三阶对比：月度目标、行业均值、上月（环比）。数据来自公众号数据统计接口"
@@ -65,12 +97,27 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("md", "## 口径与数据说明"),
         ("code", "section01.definitions_html(sec)"),
         ("code", "fmt.notes(section01.data_notes(sec))"),
+        ("hidden", "findings.record(section01.findings(sec), sec.params, \"01_kpi\")"),
+    ],
+    "08_strategy": [
+        ("md", "# 08 下阶段战略部署建议\n\n基于 PDCA 循环：行动建议由 `parameters/rules.yaml` "
+               "中的规则从各章节结论生成（未触发的规则不产生建议），下月目标按趋势预测并保留弹性空间。"),
+        ("params", ""),
+        ("setup", STRATEGY_SETUP),
+        ("md", "## 行动建议"),
+        ("code", "strategy.recommendations_html(recs)"),
+        ("md", "## 下月目标（PDCA）"),
+        ("code", "strategy.pdca_html(plan, p, recs)"),
+        ("md", "## 跨部门协作"),
+        ("code", "fmt.narrative(strategy.collaboration(recs, p))"),
     ],
 }
 
 
 def build(key: str, cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
     nb = new_notebook()
+    if key in PHASE_2:
+        nb.metadata["wxnb"] = {"phase": 2}
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
@@ -79,7 +126,7 @@ def build(key: str, cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
             cell = new_markdown_cell(src)
         elif kind == "params":
             cell = new_code_cell(parameters_source(), metadata={"tags": ["parameters"]})
-        elif kind == "setup":
+        elif kind in ("setup", "hidden"):
             cell = new_code_cell(src, metadata={"tags": ["remove_cell"]})
         else:
             cell = new_code_cell(src)

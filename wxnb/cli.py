@@ -164,7 +164,12 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
         # This process only waits while the kernels work: import the report's exporter meanwhile.
         warm = threading.Thread(target=_import_exporter, daemon=True)
         warm.start()
-        outcomes = pool.run(sections, params.model_dump(), out_dir, progress)
+        from wxnb.findings import clear
+
+        if out_dir.exists():
+            clear(out_dir)  # a section that no longer runs must not leave findings behind
+        run_params = params.model_copy(update={"output_dir": str(out_dir.resolve())})
+        outcomes = pool.run(sections, run_params.model_dump(), out_dir, progress)
         pool.release()
         warm.join()
         _finish(params, month_data, outcomes, out_dir, t0)

@@ -96,17 +96,19 @@ def table(
     header: Sequence[str],
     *,
     numeric: Iterable[int] = (),
+    wrap: Iterable[int] = (),
     css: Sequence[Sequence[str]] | None = None,
     caption: str = "",
 ) -> HtmlBlock:
-    """Build a styled table; every cell is escaped. ``numeric`` column indexes align right."""
-    num = set(numeric)
+    """Build a styled table; every cell is escaped. ``numeric`` column indexes align right;
+    ``wrap`` columns hold sentences and wrap instead of widening the table."""
+    num, wrapped = set(numeric), set(wrap)
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = []
     for r_i, row in enumerate(rows):
         cells = []
         for c_i, cell in enumerate(row):
-            classes = ["num"] if c_i in num else []
+            classes = ["num"] if c_i in num else ["wrap"] if c_i in wrapped else []
             if css and css[r_i][c_i]:
                 classes.append(css[r_i][c_i])
             cls = f' class="{" ".join(classes)}"' if classes else ""

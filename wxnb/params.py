@@ -56,6 +56,16 @@ class ReportParams(BaseModel):
     status_warn_ratio: float = Field(0.9, gt=0, le=1, description="达成率 ≥ 此值为预警，低于为未达标")
     anomaly_z: float = Field(3.5, gt=0, description="稳健 z 分数超过此值判为异常")
     anomaly_window: int = Field(7, ge=3, le=31, description="异常检测的滚动中位数窗口（天）")
+    # Where the sections write and read their findings; empty = outputs/<account>/<month>.
+    output_dir: str = Field("", description="章节结论 JSON 的目录，留空时为 outputs/<account>/<month>")
+    # Next month's plan (section 08).
+    rules_file: str = Field("", description="建议规则文件，留空时为 parameters/rules.yaml")
+    pdca_band: float = Field(0.1, ge=0, le=0.5, description="下月目标的弹性区间（±比例）")
+    owner_tech: str = "技术部"
+    owner_marketing: str = "市场部"
+    owner_service: str = "客服中心"
+    manual_recommendations: list[dict[str, str]] = Field(
+        default_factory=list, description="人工补充的建议：text、owner、priority")
 
     @field_validator(
         "target_open_rate",
@@ -69,6 +79,7 @@ class ReportParams(BaseModel):
         "benchmark_conversion_rate",
         "status_warn_ratio",
         "anomaly_z",
+        "pdca_band",
         mode="before",
     )
     @classmethod
@@ -79,6 +90,10 @@ class ReportParams(BaseModel):
     def display_name(self) -> str:
         """Return the account's display name (its id when no name is configured)."""
         return self.account_name or self.account
+
+    def resolved_rules_file(self) -> Path:
+        """Return the recommendation rules file (absolute)."""
+        return _resolve(self.rules_file) or (paths.PARAMETERS / "rules.yaml")
 
     def resolved_data_dir(self) -> Path:
         """Return the month's data folder (absolute)."""

@@ -420,14 +420,19 @@ def _finish_page(body: str, infos: list[dict[str, Any]], meta: ReportMeta) -> st
 
 
 def _group_sections(soup: BeautifulSoup, main: Tag, infos: list[dict[str, Any]]) -> list[Tag]:
-    """Move each section's cells into ``<section id="wx-sNN" class="wx-section">``."""
+    """Move each section's cells into ``<section id="wx-sNN" class="wx-section">``.
+
+    NN is the section's number (``01`` for ``01_kpi``), so other sections can link to it
+    (the summary links each finding to ``#wx-s01``); the position is the fallback.
+    """
     from bs4 import Tag
 
     wrappers = []
-    for idx, info in enumerate(infos, start=1):
+    prefixes = _section_prefixes([info["key"] for info in infos])
+    for info, prefix in zip(infos, prefixes, strict=True):
         classes = "wx-section" if info["ok"] else "wx-section wx-section-failed"
         wrappers.append(soup.new_tag("section", attrs={
-            "id": f"wx-s{idx:02d}", "class": classes, "data-section": info["key"]}))
+            "id": f"wx-{prefix}", "class": classes, "data-section": info["key"]}))
     children = [c.extract() for c in list(main.children)]
     current: Tag | None = None
     for child in children:
@@ -686,9 +691,18 @@ def _fill_footer(soup: BeautifulSoup, meta: ReportMeta) -> None:
     account = meta.account_name or meta.account
     if meta.account and meta.account != account:
         account = f"{account}（{meta.account}）"
-    footer.append(_text_tag(
-        soup, "p", f"{account} · {_month_cn(meta.month)} {REPORT_TITLE} · "
-        f"生成于 {meta.generated_at} · wxnb {version}"))
+    month = _month_cn(meta.month)
+    # The account name is data: <bdi> keeps a right-to-left mark in it (U+202E) from reversing
+    # the month and date that follow it on the same line.
+    line = soup.new_tag("p")
+    line.append(_text_tag(soup, "bdi", account))
+    line.append(f" · {month} {REPORT_TITLE} · 生成于 {meta.generated_at} · wxnb {version}")
+    footer.append(line)
+    # Shown on every printed page only (CSS: position fixed in @media print, hidden on screen).
+    running = soup.new_tag("div", attrs={"class": "wx-running", "aria-hidden": "true"})
+    running.append(_text_tag(soup, "bdi", account))
+    running.append(f" · {month} {REPORT_TITLE}")
+    footer.append(running)
 
 
 def _offline_css(css: str) -> str:

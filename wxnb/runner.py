@@ -52,11 +52,17 @@ RESET = (
 
 @dataclass(frozen=True)
 class Section:
-    """One section notebook: its key (file stem), title (first heading) and path."""
+    """One section notebook: its key (file stem), title (first heading) and path.
+
+    ``phase`` 2 marks a section that reads the other sections' findings (the summary, the
+    strategy): it runs once every phase-1 section has finished. Set it in the notebook's
+    metadata as ``{"wxnb": {"phase": 2}}``.
+    """
 
     key: str
     title: str
     path: Path
+    phase: int = 1
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,8 @@ def discover_sections(folder: Path = paths.NOTEBOOKS) -> list[Section]:
             if cell["cell_type"] == "markdown" and src.startswith("# "):
                 title = src.splitlines()[0][2:].strip()
                 break
-        out.append(Section(path.stem, title, path))
+        phase = int(nb.get("metadata", {}).get("wxnb", {}).get("phase", 1))
+        out.append(Section(path.stem, title, path, phase))
     return out
 
 
@@ -315,12 +322,26 @@ class KernelPool:
         """
         assert self._pool is not None, "use the pool as a context manager"
         out_dir.mkdir(parents=True, exist_ok=True)
+        outcomes: dict[str, SectionOutcome] = {}
+        for phase in sorted({s.phase for s in sections}):
+            self._run_phase([s for s in sections if s.phase == phase], parameters, out_dir,
+                            on_event, outcomes)
+        return [outcomes[s.key] for s in sections]
+
+    def _run_phase(
+        self,
+        sections: Sequence[Section],
+        parameters: dict[str, Any],
+        out_dir: Path,
+        on_event: Callable[[str, str, SectionOutcome | None], None] | None,
+        outcomes: dict[str, SectionOutcome],
+    ) -> None:
+        assert self._pool is not None
         futures: dict[Future[SectionOutcome], Section] = {
             self._pool.submit(_execute, s, str(out_dir / f"{s.key}.ipynb"), parameters,
                               self.engine): s
             for s in sections
         }
-        outcomes: dict[str, SectionOutcome] = {}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -335,7 +356,6 @@ class KernelPool:
                 outcomes[sec.key] = outcome
                 if on_event:
                     on_event(sec.key, "done", outcome)
-        return [outcomes[s.key] for s in sections]
 
 
 def run_sections(

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from wxnb import fmt, metrics
+from wxnb.findings import Finding
 from wxnb.codes import USER_SOURCE, label
 from wxnb.load import MonthData, PreviousMonth, load_month, load_previous
 from wxnb.params import ReportParams
@@ -22,6 +23,7 @@ __all__ = [
     "anomaly_events",
     "anomaly_html",
     "data_notes",
+    "findings",
     "definitions_html",
     "kpi_html",
     "narrative",
@@ -229,7 +231,7 @@ def anomaly_html(sec: KpiSection) -> fmt.HtmlBlock:
              f"{e['value'] / e['baseline']:.1f} 倍" if e["baseline"] else "—",
              f"{e['z']:.1f}", e["reason"]] for e in events]
     return fmt.table(rows, ["日期", "指标", "合计", "基线（滚动中位数）", "倍数", "最大稳健 z",
-                            "可能原因"], numeric=(2, 3, 4, 5),
+                            "可能原因"], numeric=(2, 3, 4, 5), wrap=(6,),
                      caption=f"判定：当日值偏离 {sec.params.anomaly_window} 日滚动中位数的稳健 z "
                              f"分数 > {sec.params.anomaly_z}")
 
@@ -333,4 +335,48 @@ def data_notes(sec: KpiSection) -> list[str]:
 def definitions_html(sec: KpiSection) -> fmt.HtmlBlock:
     """The 口径 of every KPI row, as WeChat defines it."""
     rows = [[r["指标类别"], r["口径"]] for _, r in sec.table.iterrows()]
-    return fmt.table(rows, ["指标", "口径（计算方法）"])
+    return fmt.table(rows, ["指标", "口径（计算方法）"], wrap=(1,))
+
+
+SECTION = ("01_kpi", "01 核心绩效指标达成分析")
+
+
+def findings(sec: KpiSection) -> list[Finding]:
+    """Section 01's conclusions as data: one per KPI row, one per anomaly episode."""
+    out = []
+    for _, r in sec.table.iterrows():
+        if r["状态"] == "未提供":
+            continue
+        value = None if pd.isna(r["实际达成"]) else float(r["实际达成"])
+        target = None if r["月度目标"] is None or pd.isna(r["月度目标"]) else float(r["月度目标"])
+        att = None if r["达成率"] is None or pd.isna(r["达成率"]) else float(r["达成率"])
+        mom = None if r["环比"] is None or pd.isna(r["环比"]) else float(r["环比"])
+        value_text = _value(r["kind"], value)
+        target_text = _value(r["kind"], target) if target is not None else "未设目标"
+        evidence = f"{r['指标类别']} {value_text}"
+        if target is not None:
+            evidence += f"，目标 {target_text}，达成 {_attainment(r)}"
+        if mom is not None:
+            evidence += f"，环比 {_mom(r, sec.previous.note)}"
+        out.append(Finding(
+            section=SECTION[0], section_title=SECTION[1], metric=str(r["key"]),
+            name=str(r["指标类别"]), status=str(r["状态"]), evidence=evidence, value=value,
+            value_text=value_text, target=target, target_text=target_text,
+            benchmark=None if pd.isna(r["行业均值"]) else float(r["行业均值"]),
+            gap=max(0.0, 1 - att) if att is not None else None, mom=mom,
+            mom_text=_mom(r, sec.previous.note), kind="kpi",
+            extra={"kind": str(r["kind"]), "mom_mode": str(r["mom_mode"])},
+        ))
+    for e in anomaly_events(sec):
+        bad = e["metric"] == "cancel_user"
+        times = f"，为基线的 {e['value'] / e['baseline']:.1f} 倍" if e["baseline"] else ""
+        out.append(Finding(
+            section=SECTION[0], section_title=SECTION[1], metric=f"anomaly:{e['metric']}",
+            name=f"{e['name']}异常", status="预警" if bad else "提示",
+            evidence=f"{_span(e)} {e['name']} {e['value']:,.0f} 人{times}（{e['reason']}）",
+            value=e["value"], value_text=fmt.fmt_int(e["value"]), kind="event",
+            # How far above the expected level, relative: ranks against KPI shortfalls.
+            gap=(e["value"] - e["baseline"]) / e["baseline"] if e["baseline"] else None,
+            extra={"start": f"{e['start']:%Y-%m-%d}", "end": f"{e['end']:%Y-%m-%d}"},
+        ))
+    return out

@@ -1,0 +1,151 @@
+"""Findings as data, the executive summary and the rule-based strategy (sections 00 and 08)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from wxnb import findings, section01, strategy, summary
+from wxnb.exceptions import ParameterError
+from wxnb.findings import Finding
+from wxnb.params import ReportParams, load_params
+from wxnb.paths import PARAMETERS
+
+RULES = strategy.load_rules(PARAMETERS / "rules.yaml")
+
+
+def kpi(metric: str, status: str, gap: float | None = None, **kw: object) -> Finding:
+    return Finding(section="01_kpi", section_title="01 核心绩效指标达成分析", metric=metric,
+                   name=metric, status=status, evidence=f"{metric} 证据", gap=gap,
+                   value_text="1", target_text="2", **kw)  # type: ignore[arg-type]
+
+
+def test_record_and_collect_round_trip(tmp_path: Path) -> None:
+    p = ReportParams(month="2026-10", account="x", output_dir=str(tmp_path))
+    items = [kpi("open_rate", "未达标", 0.2, value=0.016, target=0.02)]
+    findings.record(items, p, "01_kpi")
+    findings.record([kpi("other", "预警")], p, "03_content")
+    got = findings.collect(p)
+    assert got[0] == items[0] and [f.section for f in got] == ["01_kpi", "01_kpi"]
+    findings.clear(tmp_path)
+    assert findings.collect(p) == []
+
+
+def test_rank_orders_by_severity_then_gap_and_drops_fine_ones() -> None:
+    items = [kpi("a", "预警", 0.05), kpi("b", "未达标", 0.1), kpi("c", "达标", 0.0),
+             kpi("d", "未达标", 0.3), kpi("e", "提示"), kpi("f", "预警", 0.09)]
+    assert [f.metric for f in findings.rank(items)] == ["d", "b", "f", "a", "e"]
+    assert [f.metric for f in findings.rank(items, 3)] == ["d", "b", "f"]
+
+
+@pytest.fixture(scope="module")
+def sample_findings() -> list[Finding]:
+    return section01.findings(section01.prepare(load_params()))
+
+
+def test_changing_a_target_changes_light_ranking_and_recommendations(
+    sample_findings: list[Finding],
+) -> None:
+    easy = load_params(overrides={"target_open_rate": 0.015})
+    before = {f.metric: f for f in sample_findings}
+    after_items = section01.findings(section01.prepare(easy))
+    after = {f.metric: f for f in after_items}
+    assert before["open_rate"].status == "未达标" and after["open_rate"].status == "达标"
+    assert "open_rate" in [f.metric for f in findings.rank(sample_findings)]
+    assert "open_rate" not in [f.metric for f in findings.rank(after_items)]
+    html_before = summary.cards_html(sample_findings).markup
+    html_after = summary.cards_html(after_items).markup
+    assert html_before != html_after and "● 达标" in html_after
+    recs_before = strategy.recommendations(sample_findings, RULES, easy)
+    recs_after = strategy.recommendations(after_items, RULES, easy)
+    assert any("打开率 1.70% 低于目标" in r["text"] for r in recs_before)
+    assert not any(r["text"].startswith("打开率") for r in recs_after)
+
+
+def test_summary_with_the_sample(sample_findings: list[Finding]) -> None:
+    text = " ".join(summary.paragraph(sample_findings))
+    assert "设有目标的 7 项指标中，2 项达标、2 项预警、3 项未达标" in text
+    top = summary.top_html(sample_findings).markup
+    assert top.count("<li") == 5 and 'href="#wx-s01"' in top
+    assert "取消关注" in top  # the unfollow spike ranks among the five
+
+
+def test_summary_of_a_month_missing_sections() -> None:
+    assert "无法生成摘要" in summary.paragraph([])[0]
+    assert "缺少 01" in summary.cards_html([]).markup
+    only_events = [Finding(section="07_risk", section_title="07 合规风险与舆情管控",
+                           metric="incident", name="负面舆情", status="预警",
+                           evidence="负面舆情 5 条", kind="event", gap=0.5)]
+    text = " ".join(summary.paragraph(only_events))
+    assert "1 个分析章节" in text and "07 合规风险与舆情管控" in text and "负面舆情 5 条" in text
+    assert 'href="#wx-s07"' in summary.top_html(only_events).markup
+
+
+def _firing(rule: strategy.Rule) -> Finding:
+    c = rule.when
+    metric = c.metric[:-1] + "30" if c.metric.endswith("*") else c.metric
+    value = (c.value_below - 1) if c.value_below is not None else \
+        (c.value_above + 1) if c.value_above is not None else 1.0
+    return kpi(metric, c.status[0] if c.status else "未达标", gap=(c.gap_above or 0) + 0.1,
+               value=value, mom=(c.mom_below - 1) if c.mom_below is not None else None)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_every_rule_fires_when_its_condition_holds(rule: strategy.Rule) -> None:
+    p = load_params()
+    recs = strategy.recommendations([_firing(rule)], [rule], p)
+    assert len(recs) == 1 and recs[0]["source"] == f"规则 {rule.id}"
+    assert "{" not in recs[0]["text"]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_every_rule_stays_silent_otherwise(rule: strategy.Rule) -> None:
+    fine = replace(_firing(rule), status="达标")
+    other = replace(_firing(rule), metric="something_else")
+    assert strategy.recommendations([fine, other], [rule], load_params()) == []
+
+
+def test_owners_and_manual_items() -> None:
+    p = load_params(overrides={"owner_marketing": "品牌部", "manual_recommendations": [
+        {"text": "双十一预热", "owner": "电商部", "priority": "高"}]})
+    rule = next(r for r in RULES if r.id == "open-rate-short")
+    recs = strategy.recommendations([_firing(rule)], [rule], p)
+    assert recs[0]["owner"] == "品牌部"
+    assert recs[-1] == {"priority": "高", "owner": "电商部", "text": "双十一预热",
+                        "evidence": "—", "source": "人工", "severity": 0, "section": "—"}
+    assert "人工" in strategy.recommendations_html(recs).markup
+
+
+def test_no_rule_fires_on_a_perfect_month() -> None:
+    assert strategy.recommendations([kpi("open_rate", "达标", 0.0)], RULES, load_params()) == []
+    assert "没有规则被触发" in strategy.recommendations_html([]).markup
+
+
+def test_bad_rules_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("rules:\n  - id: x\n    when: {metric: a, colour: red}\n"
+                   "    recommendation: '{nonsense}'\n    owner: tech\n", encoding="utf-8")
+    with pytest.raises(ParameterError) as info:
+        strategy.load_rules(bad)
+    assert "rules[0]" in str(info.value) and "colour" in str(info.value)
+    assert "nonsense" in str(info.value)
+
+
+def test_pdca_projection_by_hand() -> None:
+    total, how = strategy._project(310, 31, 300, 30, 30)
+    assert total == pytest.approx(10 * 30 * (1 + (10 / 10 - 1) / 2))
+    total, how = strategy._project(620, 31, 300, 30, 30)  # daily mean doubled: +100% → +50%
+    assert total == pytest.approx(20 * 30 * 1.5) and "+100.0%" in how
+    total, how = strategy._project(310, 31, None, 30, 28)
+    assert total == pytest.approx(280) and "无上月数据" in how
+
+
+def test_pdca_band_and_owner() -> None:
+    p = load_params(overrides={"pdca_band": 0.2})
+    plan = strategy.pdca(section01.prepare(p), p)
+    row = plan.set_index("指标").loc["图文阅读量（次数）"]
+    assert row["下限"] == pytest.approx(row["下月目标"] * 0.8)
+    assert row["上限"] == pytest.approx(row["下月目标"] * 1.2)
+    assert set(plan["月份"]) == {"2026-11"}

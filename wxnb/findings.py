@@ -1,0 +1,90 @@
+"""Findings as data: what each section concludes, written next to its executed notebook.
+
+A section calls ``record(items, params, section_key)``; the summary (00) and the strategy (08)
+read every section's file with ``collect``. One JSON file per section,
+``<output_dir>/<section_key>.findings.json``, so a month missing a section simply has no file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wxnb import paths
+from wxnb.params import ReportParams
+
+__all__ = ["SEVERITY", "Finding", "clear", "collect", "findings_dir", "rank", "record"]
+
+# How bad a status is, for ranking (higher first).
+SEVERITY = {"未达标": 3, "预警": 2, "提示": 1, "达标": 0, "未设目标": 0, "未提供": 0}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One conclusion: a metric, its value against a target or benchmark, and the evidence."""
+
+    section: str  # section key, e.g. "01_kpi"
+    section_title: str  # e.g. "01 核心绩效指标达成分析"
+    metric: str  # metric key, e.g. "open_rate"
+    name: str  # Chinese name shown in the report
+    status: str  # 达标 / 预警 / 未达标 / 提示 / 未设目标 / 未提供
+    evidence: str  # the sentence that states it, with its numbers
+    value: float | None = None
+    value_text: str = ""
+    target: float | None = None
+    target_text: str = ""
+    benchmark: float | None = None
+    gap: float | None = None  # shortfall against the target as a fraction (0.2 = 20% short)
+    mom: float | None = None  # 环比 (relative for counts, percentage points for rates)
+    mom_text: str = ""
+    kind: str = "kpi"  # "kpi" (a headline metric) or "event" (an anomaly, an incident …)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> int:
+        return SEVERITY.get(self.status, 0)
+
+
+def findings_dir(params: ReportParams) -> Path:
+    """Where the sections of this build write their findings (``output_dir`` or the default)."""
+    if params.output_dir:
+        p = Path(params.output_dir).expanduser()
+        return p if p.is_absolute() else paths.PROJECT_ROOT / p
+    return paths.output_dir(params.account, params.month)
+
+
+def record(items: list[Finding], params: ReportParams, section: str) -> Path:
+    """Write one section's findings (replacing its previous file)."""
+    folder = findings_dir(params)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{section}.findings.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps([asdict(f) for f in items], ensure_ascii=False, indent=1),
+                   encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def collect(params: ReportParams) -> list[Finding]:
+    """Read every section's findings of this build, in section order."""
+    out: list[Finding] = []
+    for path in sorted(findings_dir(params).glob("*.findings.json")):
+        out.extend(Finding(**item) for item in json.loads(path.read_text(encoding="utf-8")))
+    return out
+
+
+def clear(folder: Path) -> None:
+    """Remove earlier builds' findings so a section that no longer runs leaves nothing behind."""
+    for path in folder.glob("*.findings.json"):
+        path.unlink()
+
+
+def rank(items: list[Finding], n: int = 5) -> list[Finding]:
+    """The findings that matter most: worst status first, then the largest gap.
+
+    Findings that are fine (达标, or without a target) are left out.
+    """
+    worth = [f for f in items if f.severity > 0]
+    return sorted(worth, key=lambda f: (-f.severity, -(f.gap or 0.0)))[:n]

@@ -1,0 +1,240 @@
+"""Section 08 下阶段战略部署建议: rule-based recommendations and next month's PDCA targets.
+
+Recommendations come from rules in ``parameters/rules.yaml`` (condition over findings →
+recommendation, owner, priority), so an analyst changes them without code. A rule that does not
+fire produces nothing. Manual items from the parameters are added and marked 人工.
+"""
+
+from __future__ import annotations
+
+import calendar
+import string
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from wxnb import fmt
+from wxnb.exceptions import ParameterError
+from wxnb.findings import Finding
+from wxnb.params import ReportParams
+
+__all__ = [
+    "Condition",
+    "collaboration",
+    "Rule",
+    "load_rules",
+    "pdca",
+    "pdca_html",
+    "recommendations",
+    "recommendations_html",
+]
+
+_FIELDS = set(Finding.__dataclass_fields__) | {"severity"}
+
+
+class Condition(BaseModel):
+    """When a rule fires: every given test must hold for one finding."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: str  # a metric key; "anomaly:*" matches every key with that prefix
+    status: list[str] = Field(default_factory=list)
+    value_below: float | None = None
+    value_above: float | None = None
+    gap_above: float | None = None
+    mom_below: float | None = None
+
+    def holds(self, f: Finding) -> bool:
+        ok = f.metric.startswith(self.metric[:-1]) if self.metric.endswith("*") \
+            else f.metric == self.metric
+        ok = ok and (not self.status or f.status in self.status)
+        for bound, value, above in ((self.value_below, f.value, False),
+                                    (self.value_above, f.value, True),
+                                    (self.gap_above, f.gap, True),
+                                    (self.mom_below, f.mom, False)):
+            if bound is not None:
+                ok = ok and value is not None and (value > bound if above else value < bound)
+        return ok
+
+
+class Rule(BaseModel):
+    """One rule: condition → recommendation text (with {finding fields}), owner, priority."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    when: Condition
+    recommendation: str
+    owner: str  # tech / marketing / service (the owner_* parameters) or a team's name
+    priority: Literal["高", "中", "低"] = "中"
+
+    @field_validator("recommendation")
+    @classmethod
+    def _known_placeholders(cls, v: str) -> str:
+        names = {f for _, f, _, _ in string.Formatter().parse(v) if f}
+        unknown = names - _FIELDS
+        if unknown:
+            raise ValueError(f"未知占位符 {sorted(unknown)}，可用：{sorted(_FIELDS)}")
+        return v
+
+
+def load_rules(path: Path) -> list[Rule]:
+    """Read and validate the rules file; any fault is a ParameterError naming file and rule."""
+    try:
+        body = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ParameterError(f"{path}: 无法读取建议规则：{exc}") from None
+    items = body.get("rules", []) if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise ParameterError(f"{path}: 应为 rules: [...] 列表")
+    rules, problems = [], []
+    for i, item in enumerate(items):
+        try:
+            rules.append(Rule(**item))
+        except (ValidationError, TypeError) as exc:
+            problems.append(f"  - {path.name} rules[{i}]: {exc}")
+    if problems:
+        raise ParameterError("建议规则校验失败：\n" + "\n".join(problems))
+    return rules
+
+
+_ORDER = {"高": 0, "中": 1, "低": 2}
+
+
+def _owner(rule_owner: str, params: ReportParams) -> str:
+    return {"tech": params.owner_tech, "marketing": params.owner_marketing,
+            "service": params.owner_service}.get(rule_owner, rule_owner)
+
+
+def recommendations(
+    items: list[Finding], rules: list[Rule], params: ReportParams
+) -> list[dict[str, Any]]:
+    """Every rule that fires on a finding gives one recommendation citing that finding's numbers;
+    manual items from the parameters follow, marked 人工. Sorted by priority, then severity."""
+    out = []
+    for rule in rules:
+        for f in items:
+            if rule.when.holds(f):
+                values = {k: getattr(f, k) for k in _FIELDS}
+                out.append({"priority": rule.priority, "owner": _owner(rule.owner, params),
+                            "text": rule.recommendation.format_map(values),
+                            "evidence": f.evidence, "source": f"规则 {rule.id}",
+                            "severity": f.severity, "section": f.section_title})
+    out.sort(key=lambda r: (_ORDER[r["priority"]], -r["severity"]))
+    for m in params.manual_recommendations:
+        out.append({"priority": m.get("priority", "中"), "owner": m.get("owner", "—"),
+                    "text": m.get("text", ""), "evidence": m.get("evidence", "—"),
+                    "source": "人工", "severity": 0, "section": "—"})
+    return out
+
+
+def recommendations_html(recs: list[dict[str, Any]]) -> fmt.HtmlBlock:
+    """The recommendations table: 优先级, 建议, 依据（触发数据）, 负责部门, 来源."""
+    if not recs:
+        return fmt.notes(["本月没有规则被触发，也没有人工补充的建议。"], title="建议")
+    rows = [[r["priority"], r["text"], r["evidence"], r["owner"], r["source"]] for r in recs]
+    return fmt.table(rows, ["优先级", "建议", "依据（触发数据）", "负责部门", "来源"],
+                     wrap=(1, 2))
+
+
+def collaboration(recs: list[dict[str, Any]], params: ReportParams) -> list[str]:
+    """Who does what next month, counted from the recommendations."""
+    if not recs:
+        return ["本月无新增行动项，各部门按既定计划执行。"]
+    teams = [params.owner_tech, params.owner_marketing, params.owner_service]
+    counts = {t: sum(r["owner"] == t for r in recs) for t in teams}
+    others = sorted({r["owner"] for r in recs} - set(teams))
+    high = sum(r["priority"] == "高" for r in recs)
+    text = (f"下月共 {len(recs)} 项行动（高优先级 {high} 项）："
+            + "、".join(f"{t} {n} 项" for t, n in counts.items())
+            + (f"，其他 {'、'.join(others)}" if others else "") + "。")
+    return [text, f"需配套建立跨部门协作机制：{params.owner_tech}负责基建与数据支持，"
+                  f"{params.owner_marketing}主导内容生产与渠道投放，"
+                  f"{params.owner_service}完善用户反馈闭环；月中按 PDCA 表的检查节点复盘。"]
+
+
+# --------------------------------------------------------------------------- PDCA
+
+
+def _next_month(month: str) -> tuple[str, int]:
+    y, m = (int(x) for x in month.split("-"))
+    y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return f"{y:04d}-{m:02d}", calendar.monthrange(y, m)[1]
+
+
+def _project(now: float, days: int, before: float | None, days_before: int,
+             days_next: int) -> tuple[float, str]:
+    """Next month's total: this month's daily mean × next month's days, moved by half the
+    change in the daily mean since last month (a damped trend; a single month's line through
+    its days is dominated by one viral article or campaign)."""
+    per_day = now / days
+    if before is None or not before:
+        return per_day * days_next, f"本月日均 × {days_next} 天（无上月数据，不外推趋势）"
+    growth = per_day / (before / days_before) - 1
+    total = per_day * days_next * (1 + growth / 2)
+    return total, (f"本月日均 × {days_next} 天 × (1 + 日均环比 {growth:+.1%} 的一半)")
+
+
+def pdca(sec: Any, params: ReportParams) -> pd.DataFrame:
+    """Next month's targets: counts from the daily trend, rates from the last two months,
+    each with the elastic band ±``pdca_band`` and an owner. ``sec`` is section 01's data."""
+    nxt, days = _next_month(params.month)
+    t, prev = sec.totals, sec.prev_totals
+    n_now = len(sec.daily)
+    n_prev = calendar.monthrange(*(int(x) for x in sec.previous.data.month.split("-")))[1] \
+        if sec.previous.data else n_now
+    net_total, net_how = _project(t.net_followers, n_now, prev.net_followers if prev else None,
+                                  n_prev, days)
+    read_total, read_how = _project(t.read_count or 0, n_now, prev.read_count if prev else None,
+                                    n_prev, days)
+    rows = [
+        ("粉丝净增长", t.net_followers, net_total, net_how, "count", params.owner_marketing),
+        ("累计粉丝（月末）", t.cumulate_followers,
+         (t.cumulate_followers or 0) + net_total, "月末累计 + 预计净增长", "count",
+         params.owner_marketing),
+        ("图文阅读量（次数）", t.read_count, read_total, read_how, "count",
+         params.owner_marketing),
+    ]
+    for name, key in (("打开率", "open_rate"), ("分享率", "share_rate")):
+        now = getattr(t, key)
+        before = getattr(prev, key) if prev else None
+        if now is None:
+            continue
+        proj = now if before is None else (2 * now + before) / 3
+        how = "本月值（无上月数据）" if before is None else "近两月加权平均（本月权重 2/3）"
+        rows.append((name, now, proj, how, "rate", params.owner_marketing))
+    band = params.pdca_band
+    out = pd.DataFrame(rows, columns=["指标", "本月实际", "下月目标", "预测方法", "kind",
+                                      "负责部门"])
+    out["下限"] = out["下月目标"] * (1 - band)
+    out["上限"] = out["下月目标"] * (1 + band)
+    out["月份"] = nxt
+    return out
+
+
+def pdca_html(plan: pd.DataFrame, params: ReportParams, recs: list[dict[str, Any]]) -> \
+        fmt.HtmlBlock:
+    """The PDCA table: P 目标与弹性区间, D 负责部门, C 检查节点, A 据本月建议的改进."""
+    def show(kind: str, v: Any) -> str:
+        return fmt.fmt_pct(v, 2) if kind == "rate" else fmt.fmt_int(v)
+
+    rows = []
+    for _, r in plan.iterrows():
+        related = [x["text"] for x in recs if str(r["指标"]).split("（")[0] in x["evidence"]]
+        rows.append([
+            r["指标"], show(r["kind"], r["本月实际"]), show(r["kind"], r["下月目标"]),
+            f"{show(r['kind'], r['下限'])} – {show(r['kind'], r['上限'])}", r["预测方法"],
+            r["负责部门"], f"每周跟踪；{r['月份']}-15 中期复盘",
+            related[0] if related else "保持现有做法",
+        ])
+    return fmt.table(
+        rows,
+        ["指标", "本月实际", "下月目标（P）", f"弹性区间 ±{params.pdca_band:.0%}", "预测方法",
+         "负责部门（D）", "检查（C）", "改进（A）"],
+        numeric=(1, 2, 3),
+        wrap=(4, 6, 7),
+        caption=f"目标按趋势预测，保留 ±{params.pdca_band:.0%} 弹性空间以适应平台规则变化",
+    )
