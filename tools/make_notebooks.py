@@ -99,6 +99,22 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("code", "fmt.notes(section01.data_notes(sec))"),
         ("hidden", "findings.record(section01.findings(sec), sec.params, \"01_kpi\")"),
     ],
+    "99_appendix": [
+        ("md", "# 99 附录\n\n指标字典（定义、分子分母、数据来源与微信口径）、数据来源（每个输入文件的行数、"
+               "日期范围与校验和）、本次使用的参数（敏感值已遮盖）和软件版本。"),
+        ("params", ""),
+        ("setup", "from wxnb import appendix\nfrom wxnb.params import from_namespace\n\n"
+                  "p = from_namespace(globals())"),
+        ("md", "## 指标字典"),
+        ("code", "appendix.dictionary_html()"),
+        ("md", "## 数据来源"),
+        ("code", "appendix.provenance_html(p.resolved_data_dir(), p.month, "
+                 "prev_dir=p.resolved_prev_data_dir())"),
+        ("md", "## 本次使用的参数"),
+        ("code", "appendix.parameters_html(p)"),
+        ("md", "## 软件版本"),
+        ("code", "appendix.versions_html()"),
+    ],
     "08_strategy": [
         ("md", "# 08 下阶段战略部署建议\n\n基于 PDCA 循环：行动建议由 `parameters/rules.yaml` "
                "中的规则从各章节结论生成（未触发的规则不产生建议），下月目标按趋势预测并保留弹性空间。"),

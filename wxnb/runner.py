@@ -41,6 +41,7 @@ KERNEL_NAME = "wxnb"
 WARM_IMPORTS = (
     "import pandas, numpy, seaborn, matplotlib.pyplot, pandera.pandas\n"
     "import wxnb.load, wxnb.metrics, wxnb.charts, wxnb.fmt, wxnb.params, wxnb.section01\n"
+    "import wxnb.findings, wxnb.summary, wxnb.strategy, wxnb.appendix\n"
     "wxnb.charts.font_path()\n"
 )
 RESET = (

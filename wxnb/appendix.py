@@ -1,0 +1,395 @@
+"""The report's appendix (附录): metric dictionary, data provenance, parameters and versions.
+
+Everything here only reads. Input files are opened read-only (``"rb"``), hashed and counted from
+the same bytes, and never modified; an unreadable file becomes a row that says so, never an
+exception. All HTML goes through ``wxnb.fmt``, so file names and values are escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.metadata
+import io
+import json
+import platform
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from wxnb import fmt, paths
+from wxnb.load import ENDPOINTS, discover
+from wxnb.metrics import KPI_SPECS
+from wxnb.params import ReportParams
+
+__all__ = [
+    "DICTIONARY_FIELDS",
+    "MASK",
+    "PACKAGES",
+    "PROVENANCE_COLUMNS",
+    "dictionary_html",
+    "mask_secrets",
+    "metric_dictionary",
+    "parameters_html",
+    "provenance",
+    "provenance_html",
+    "versions",
+    "versions_html",
+]
+
+DICTIONARY_FILE = Path(__file__).with_name("metric_dictionary.yaml")
+DICTIONARY_FIELDS = (
+    "key", "name", "definition", "numerator", "denominator", "source", "caliber",
+)
+MASK = "***"
+UNSET = "未设置"
+NOT_INSTALLED = "未安装"
+PACKAGES = (
+    "wxnb", "pandas", "numpy", "matplotlib", "seaborn", "pandera", "pydantic", "papermill",
+    "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyterlab",
+)
+
+# --------------------------------------------------------------------------- metric dictionary
+
+
+def metric_dictionary() -> list[dict[str, Any]]:
+    """Return the metric dictionary, one dict per metric the report shows.
+
+    Returns
+    -------
+    list of dict
+        Each entry has the non-empty text fields of ``DICTIONARY_FIELDS`` (``denominator`` is
+        "—" when there is none) and ``fields``, the ``"<endpoint>.<field>"`` names it reads.
+
+    Raises
+    ------
+    ValueError
+        If the packaged YAML is not a list of entries with every required field filled in.
+    """
+    entries = yaml.safe_load(DICTIONARY_FILE.read_text(encoding="utf-8"))
+    if not isinstance(entries, list):
+        raise ValueError(f"{DICTIONARY_FILE.name}: 应为指标条目的列表")
+    out = []
+    for i, entry in enumerate(entries):
+        missing = [f for f in DICTIONARY_FIELDS
+                   if not isinstance(entry, dict) or not str(entry.get(f) or "").strip()]
+        if missing:
+            raise ValueError(f"{DICTIONARY_FILE.name}: 第 {i + 1} 条缺少 {', '.join(missing)}")
+        out.append({**{f: _unfold(str(entry[f])) for f in DICTIONARY_FIELDS},
+                    "fields": list(entry.get("fields") or [])})
+    return out
+
+
+# YAML folds a line break into a space, which Chinese text does not want between its characters.
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u201c\u201d"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+
+
+def _unfold(text: str) -> str:
+    return _CJK_GAP.sub("", text.strip())
+
+
+def dictionary_html() -> fmt.HtmlBlock:
+    """Return the metric dictionary as a table: 指标 | 定义 | 分子 | 分母 | 数据来源 | 口径说明."""
+    rows = [[e["name"], e["definition"], e["numerator"], e["denominator"], e["source"],
+             e["caliber"]] for e in metric_dictionary()]
+    return fmt.table(rows, ["指标", "定义", "分子", "分母", "数据来源", "口径说明"],
+                     wrap=(1, 2, 3, 4, 5),
+                     caption="指标口径与 wxnb/metrics.py 的计算一致；数据来源为微信数据统计接口及字段")
+
+
+# --------------------------------------------------------------------------- provenance
+
+PROVENANCE_COLUMNS = ("月份", "文件", "接口", "行数", "日期范围", "字节数", "SHA-256", "说明")
+
+
+@dataclass(frozen=True)
+class _Count:
+    """What one file holds: rows, the ref_date values seen, and a note (empty when fine)."""
+
+    rows: int | None
+    dates: tuple[str, ...]
+    note: str
+
+
+def provenance(data_dir: Path, month: str, *, prev_dir: Path | None = None) -> pd.DataFrame:
+    """List every input file of the month (and of the previous month) with its fingerprint.
+
+    Parameters
+    ----------
+    data_dir
+        The month's folder; files are found with ``wxnb.load.discover``.
+    month
+        The report month ``YYYY-MM`` (the previous month's rows are labelled with the month
+        before it).
+    prev_dir
+        The previous month's folder; listed when given and existing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per file, columns ``PROVENANCE_COLUMNS``: 行数 is the rows in ``list`` (the
+        ``details`` rows for getarticletotal, data rows for CSV) or missing when the file could
+        not be read, 日期范围 the min–max ``ref_date`` ("—" if none), SHA-256 the full hex digest,
+        说明 why a file could not be read ("" when it could). A missing folder has no rows.
+    """
+    rows: list[dict[str, Any]] = []
+    folders = [(month, Path(data_dir))]
+    if prev_dir is not None:
+        folders.append((paths.prev_month(month), Path(prev_dir)))
+    for label, folder in folders:
+        if not folder.is_dir():
+            continue
+        for endpoint, files in discover(folder).items():
+            rows.extend(_file_row(label, endpoint, path) for path in files)
+    frame = pd.DataFrame(rows, columns=list(PROVENANCE_COLUMNS))
+    frame["行数"] = frame["行数"].astype("Int64")
+    frame["字节数"] = frame["字节数"].astype("int64")
+    return frame
+
+
+def _file_row(month: str, endpoint: str, path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:  # read-only; hash and count the very same bytes
+            raw = fh.read()
+    except OSError as exc:
+        return {"月份": month, "文件": path.name, "接口": ENDPOINTS[endpoint].label, "行数": None,
+                "日期范围": "—", "字节数": 0, "SHA-256": "",
+                "说明": f"无法读取：{exc.strerror or exc}"}
+    count = _count_csv(raw) if path.suffix.lower() == ".csv" else _count_json(raw, endpoint)
+    return {
+        "月份": month,
+        "文件": path.name,
+        "接口": ENDPOINTS[endpoint].label,
+        "行数": count.rows,
+        "日期范围": _date_range(count.dates),
+        "字节数": len(raw),
+        "SHA-256": hashlib.sha256(raw).hexdigest(),
+        "说明": count.note,
+    }
+
+
+def _count_json(raw: bytes, endpoint: str) -> _Count:
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return _Count(None, (), "无法读取：不是 UTF-8 编码")
+    except json.JSONDecodeError as exc:
+        return _Count(None, (), f"无法读取：JSON 解析失败（第 {exc.lineno} 行第 {exc.colno} 列）")
+    except RecursionError:
+        return _Count(None, (), "无法读取：JSON 嵌套过深")
+    envelopes = body if isinstance(body, list) else [body]
+    rows, items_seen, dates = 0, 0, []
+    for env in envelopes:
+        if not isinstance(env, dict):
+            return _Count(None, (), '无法读取：不是 {"list": [...]} 结构')
+        if env.get("errcode", 0) != 0:
+            return _Count(None, (), f"无法读取：错误响应 errcode={env.get('errcode')} "
+                                    f"errmsg={env.get('errmsg', '')}")
+        items = env.get("list")
+        if not isinstance(items, list):
+            return _Count(None, (), "无法读取：缺少 list 数组")
+        items_seen += len(items)
+        for item in items:
+            if isinstance(item, dict):
+                dates.append(item.get("ref_date"))
+            if endpoint == "getarticletotal":
+                details = item.get("details") if isinstance(item, dict) else None
+                rows += len(details) if isinstance(details, list) else 0
+            else:
+                rows += 1
+    note = "" if items_seen else "list 为空（该时段接口没有返回数据）"
+    return _Count(rows, tuple(d for d in dates if _is_date(d)), note)
+
+
+def _count_csv(raw: bytes) -> _Count:
+    try:
+        text = raw.decode("utf-8-sig")
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        records = [r for r in reader if any((v or "").strip() for v in r.values() if
+                                            isinstance(v, str))]
+    except UnicodeDecodeError:
+        return _Count(None, (), "无法读取：不是 UTF-8 编码")
+    except csv.Error as exc:
+        return _Count(None, (), f"无法读取：CSV 格式错误（{exc}）")
+    if not reader.fieldnames:
+        return _Count(None, (), "无法读取：空文件，没有字段名行")
+    dates = tuple(d for d in ((r.get("ref_date") or "").strip() for r in records) if _is_date(d))
+    return _Count(len(records), dates, "" if records else "没有数据行")
+
+
+_DATE_RX = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, str) and bool(_DATE_RX.match(value))
+
+
+def _date_range(dates: tuple[str, ...]) -> str:
+    if not dates:
+        return "—"
+    lo, hi = min(dates), max(dates)
+    return lo if lo == hi else f"{lo} 至 {hi}"
+
+
+def provenance_html(
+    data_dir: Path, month: str, *, prev_dir: Path | None = None
+) -> fmt.HtmlBlock:
+    """Return the provenance table (SHA-256 shortened to 12 hex digits) and its notes.
+
+    Parameters are those of ``provenance``; folders that do not exist are named in a note.
+    """
+    frame = provenance(data_dir, month, prev_dir=prev_dir)
+    rows = [
+        [r["月份"], r["文件"], r["接口"], "无法读取" if pd.isna(r["行数"]) else fmt.fmt_int(r["行数"]),
+         r["日期范围"], fmt.fmt_int(r["字节数"]), r["SHA-256"][:12] or "—", r["说明"] or "—"]
+        for _, r in frame.iterrows()
+    ]
+    table = fmt.table(
+        rows, ["月份", "文件", "接口", "行数", "日期范围", "字节数", "SHA-256（前 12 位）", "说明"],
+        numeric=(3, 5),
+        wrap=(7,),
+        caption="输入文件只读打开、未作任何修改；行数为 list 的记录数（图文群发总数据为 details 行数）",
+    )
+    notes = [f"未找到{what}数据目录 {Path(folder).name}"
+             for what, folder in (("本月", data_dir), ("上月", prev_dir))
+             if folder is not None and not Path(folder).is_dir()]
+    if frame.empty and not notes:
+        notes.append("数据目录中没有可识别的数据文件")
+    unreadable = frame[frame["行数"].isna()]
+    notes += [f"{r['文件']}：{r['说明']}" for _, r in unreadable.iterrows()]
+    if not notes:
+        return table
+    return fmt.HtmlBlock(table.markup + fmt.notes(notes, title="文件说明").markup)
+
+
+# --------------------------------------------------------------------------- parameters
+
+_SECRET_KEYS = ("secret", "token", "password", "passwd", "appkey", "appsecret", "apikey",
+                "api_key", "private_key")
+_HEX32 = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{32}(?![0-9A-Za-z])")
+_TOKEN_LIKE = re.compile(r"^[A-Za-z0-9_\-]{64,}$")
+_SECRET_QUERY = re.compile(
+    r"((?:access_token|token|secret|appsecret|password)=)[^&#\s]+", re.IGNORECASE)
+
+
+def _secret_key(key: Any) -> bool:
+    k = str(key).lower()
+    return any(w in k for w in _SECRET_KEYS)
+
+
+def _secret_value(value: str) -> str:
+    if _TOKEN_LIKE.match(value) and re.search(r"\d", value) and re.search(r"[A-Za-z]", value):
+        return MASK
+    value = _SECRET_QUERY.sub(lambda m: m.group(1) + MASK, value)
+    return _HEX32.sub(MASK, value)
+
+
+def mask_secrets(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``mapping`` with anything secret-looking replaced by ``MASK``.
+
+    Parameters
+    ----------
+    mapping
+        Names to values, e.g. ``ReportParams.masked()``; nested mappings and lists are masked too.
+
+    Returns
+    -------
+    dict
+        The same keys. A non-empty value is masked when its key contains secret, token,
+        password, appkey or appsecret (any case); in any string, a 32-hex-digit value (a WeChat
+        AppSecret), a long token-like value (an access_token) and ``access_token=…`` query
+        values are masked. None and empty values are kept as they are.
+    """
+    return {k: _mask(v, secret=_secret_key(k)) for k, v in mapping.items()}
+
+
+def _mask(value: Any, *, secret: bool) -> Any:
+    if value is None or (isinstance(value, str) and value == ""):
+        return value
+    if secret:
+        return MASK
+    if isinstance(value, Mapping):
+        return mask_secrets(value)
+    if isinstance(value, (list, tuple)):
+        return [_mask(v, secret=False) for v in value]
+    if isinstance(value, str):
+        return _secret_value(value)
+    return value
+
+
+def _describe(name: str) -> str:
+    field = ReportParams.model_fields[name]
+    if field.description:
+        return field.description
+    names = {s.key: s.name for s in KPI_SPECS}
+    for prefix, what in (("target_", "月度目标"), ("benchmark_", "行业均值")):
+        if name.startswith(prefix) and name[len(prefix):] in names:
+            return f"{what}：{names[name[len(prefix):]]}"
+    return "行业均值的来源" if name == "benchmark_source" else "—"
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return UNSET
+    if isinstance(value, str) and value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _default_dir(params: ReportParams, name: str) -> str:
+    folder = params.resolved_data_dir() if name == "data_dir" else params.resolved_prev_data_dir()
+    try:
+        return str(folder.relative_to(paths.PROJECT_ROOT))
+    except ValueError:
+        return str(folder)
+
+
+def parameters_html(params: ReportParams) -> fmt.HtmlBlock:
+    """Return every report parameter with the value used: 参数 | 取值 | 说明.
+
+    Values go through ``params.masked()`` and then ``mask_secrets``; None is shown as 未设置;
+    an empty data folder parameter shows the default folder that was used.
+    """
+    values = mask_secrets(params.masked())
+    rows = []
+    for name, value in values.items():
+        shown = _shown(value)
+        if name in ("data_dir", "prev_data_dir") and not value:
+            shown = f"（默认）{_mask(_default_dir(params, name), secret=False)}"
+        rows.append([name, shown, _describe(name)])
+    return fmt.table(rows, ["参数", "取值", "说明"], wrap=(1, 2),
+                     caption="本次生成所用的全部参数；疑似密钥的值已隐去（***）")
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def versions() -> list[tuple[str, str]]:
+    """Return (component, version) for Python, the platform and every package in ``PACKAGES``.
+
+    A package that is not installed has the version 未安装.
+    """
+    out = [("Python", f"{platform.python_version()}（{platform.python_implementation()}）"),
+           ("操作系统", platform.platform(terse=True))]
+    for name in PACKAGES:
+        try:
+            out.append((name, importlib.metadata.version(name)))
+        except importlib.metadata.PackageNotFoundError:
+            out.append((name, NOT_INSTALLED))
+    return out
+
+
+def versions_html() -> fmt.HtmlBlock:
+    """Return the versions table: 组件 | 版本."""
+    return fmt.table([list(v) for v in versions()], ["组件", "版本"],
+                     caption="生成本报告时的运行环境")
