@@ -149,3 +149,15 @@ def test_pdca_band_and_owner() -> None:
     assert row["下限"] == pytest.approx(row["下月目标"] * 0.8)
     assert row["上限"] == pytest.approx(row["下月目标"] * 1.2)
     assert set(plan["月份"]) == {"2026-11"}
+
+
+def test_collaboration_lists_each_owner_with_its_actions() -> None:
+    p = load_params()
+    rules = [r for r in RULES if r.id in ("open-rate-short", "unfollow-spike-feedback")]
+    recs = strategy.recommendations([_firing(rules[0]), _firing(rules[1])], rules, p)
+    text = strategy.collaboration(recs, p)
+    assert text[0] == "下月共 2 项行动（高优先级 1 项），涉及 2 个部门。"
+    assert text[1].startswith("市场部（1 项）：按阅读分时数据调整推送时段")
+    assert text[2].startswith("客服中心（1 项）：取关高峰期间收集用户留言")
+    assert text[3] == "技术部本月无新增行动项。"
+    assert strategy.collaboration([], p) == ["本月没有触发任何行动项。"]

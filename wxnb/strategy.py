@@ -141,19 +141,27 @@ def recommendations_html(recs: list[dict[str, Any]]) -> fmt.HtmlBlock:
 
 
 def collaboration(recs: list[dict[str, Any]], params: ReportParams) -> list[str]:
-    """Who does what next month, counted from the recommendations."""
+    """Who does what next month: each owning team with its count and its actions."""
     if not recs:
-        return ["本月无新增行动项，各部门按既定计划执行。"]
-    teams = [params.owner_tech, params.owner_marketing, params.owner_service]
-    counts = {t: sum(r["owner"] == t for r in recs) for t in teams}
-    others = sorted({r["owner"] for r in recs} - set(teams))
+        return ["本月没有触发任何行动项。"]
+    owners: dict[str, list[dict[str, Any]]] = {}
+    for r in recs:
+        owners.setdefault(r["owner"], []).append(r)
     high = sum(r["priority"] == "高" for r in recs)
-    text = (f"下月共 {len(recs)} 项行动（高优先级 {high} 项）："
-            + "、".join(f"{t} {n} 项" for t, n in counts.items())
-            + (f"，其他 {'、'.join(others)}" if others else "") + "。")
-    return [text, f"需配套建立跨部门协作机制：{params.owner_tech}负责基建与数据支持，"
-                  f"{params.owner_marketing}主导内容生产与渠道投放，"
-                  f"{params.owner_service}完善用户反馈闭环；月中按 PDCA 表的检查节点复盘。"]
+    out = [f"下月共 {len(recs)} 项行动（高优先级 {high} 项），涉及 {len(owners)} 个部门。"]
+    for team, items in owners.items():
+        heads = "；".join(_headline(r["text"]) for r in items)
+        out.append(f"{team}（{len(items)} 项）：{heads}。")
+    idle = [t for t in (params.owner_tech, params.owner_marketing, params.owner_service)
+            if t not in owners]
+    if idle:
+        out.append(f"{'、'.join(idle)}本月无新增行动项。")
+    return out
+
+
+def _headline(text: str) -> str:
+    """The action part of a recommendation (after the cited numbers, if any)."""
+    return text.split("：", 1)[-1].rstrip("。")
 
 
 # --------------------------------------------------------------------------- PDCA
