@@ -29,6 +29,8 @@ def parameters_source() -> str:
         type_name = {str: "str", int: "int", float: "float"}.get(ann)  # type: ignore[arg-type]
         if typing.get_origin(ann) is list:
             type_name = "list"
+        elif typing.get_origin(ann) is typing.Literal:
+            type_name = "str"
         elif type_name is None:
             inner = [a for a in getattr(ann, "__args__", ()) if a is not type(None)]
             # papermill's parameter parser reads `name: "Optional[int]" = …`, not `int | None`.

@@ -49,6 +49,7 @@ ENDPOINT_LABELS: dict[str, str] = {
     "getusersummary": "用户增减数据",
     "getusercumulate": "累计用户数据",
     "getarticletotal": "图文群发总数据",
+    "getarticletotaldetail": "发表内容详细数据",
     "getuserread": "图文阅读概况",
     "getarticlesummary": "图文群发每日数据",
     "getuserreadhour": "图文阅读分时数据",

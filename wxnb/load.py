@@ -62,6 +62,7 @@ class Endpoint:
     texts: tuple[str, ...] = ()
     daily: bool = True
     aliases: dict[str, str] = field(default_factory=dict)
+    nested: str = ""  # the list-item key holding per-stat_date rows ("details", "detail_list")
 
     @property
     def label(self) -> str:
@@ -89,7 +90,13 @@ ENDPOINTS: dict[str, Endpoint] = {
                 f"feed_share_from_{s}_{k}"
                 for s in ("session", "feed", "other") for k in ("user", "cnt")
             ),
-            texts=("msgid", "title"), daily=False,
+            texts=("msgid", "title"), daily=False, nested="details",
+        ),
+        Endpoint(
+            "getarticletotaldetail", False, 1, ("ref_date", "msgid", "stat_date"),
+            ("read_user", "share_user", "zaikan_user", "like_user", "comment_count"),
+            optional_counts=("collection_user", "read_subscribe_user", "praise_money"),
+            texts=("msgid",), daily=False, nested="detail_list",
         ),
         Endpoint(
             "getuserread", True, 3, ("ref_date", "user_source"), _READ_FIELDS,
@@ -176,8 +183,8 @@ def _json_rows(path: Path, ep: Endpoint) -> tuple[list[dict[str, Any]], list[Pro
             loc = f"{pre}list[{i}]"
             if not isinstance(item, dict):
                 problems.append(Problem(name, None, loc, "对象 {...}", repr(item)[:60]))
-            elif ep.name == "getarticletotal":
-                rows.extend(_flatten_details(name, loc, item, problems))
+            elif ep.nested:
+                rows.extend(_flatten_details(name, loc, item, problems, ep.nested))
             else:
                 rows.append({**item, "_row": loc})
     empty = not rows and not problems
@@ -185,19 +192,19 @@ def _json_rows(path: Path, ep: Endpoint) -> tuple[list[dict[str, Any]], list[Pro
 
 
 def _flatten_details(
-    name: str, loc: str, item: dict[str, Any], problems: list[Problem]
+    name: str, loc: str, item: dict[str, Any], problems: list[Problem], key: str
 ) -> list[dict[str, Any]]:
-    details = item.get("details")
+    details = item.get(key)
     if not isinstance(details, list) or not details:
-        problems.append(Problem(name, "details", loc, "非空数组", repr(details)[:60]))
+        problems.append(Problem(name, key, loc, "非空数组", repr(details)[:60]))
         return []
-    head = {k: v for k, v in item.items() if k != "details"}
+    head = {k: v for k, v in item.items() if k != key}
     out = []
     for j, d in enumerate(details):
         if not isinstance(d, dict):
-            problems.append(Problem(name, "details", f"{loc}.details[{j}]", "对象", repr(d)[:60]))
+            problems.append(Problem(name, key, f"{loc}.{key}[{j}]", "对象", repr(d)[:60]))
             continue
-        out.append({**head, **d, "_row": f"{loc}.details[{j}]"})
+        out.append({**head, **d, "_row": f"{loc}.{key}[{j}]"})
     return out
 
 
@@ -273,7 +280,7 @@ def _schema(ep: Endpoint, month: str) -> pa.DataFrameSchema:
                                      (v % 100 == 0 and 0 <= v <= 2300)),
                      name="0, 100, …, 2300（HHMM 的百位小时）"),
         ], nullable=False)
-    if ep.name == "getarticletotal":
+    if ep.nested:
         cols["stat_date"] = pa.Column(object, pa.Check(_valid_date, name="日期 YYYY-MM-DD"))
     return pa.DataFrameSchema(cols, strict=False, coerce=False)
 
@@ -290,7 +297,7 @@ def _read_file(path: Path, ep: Endpoint) -> tuple[pd.DataFrame | None, list[Prob
     df = df.where(df.notna(), None)
     df["_file"] = path.name
     required = ["ref_date", *ep.counts, *ep.codes, *ep.texts]
-    if ep.name == "getarticletotal":
+    if ep.nested:
         required.append("stat_date")
     missing = [c for c in required if c not in df.columns or df[c].isna().all()]
     problems = [Problem(path.name, c, None, "每条记录都有此字段", "字段缺失（是否被改名？）")
@@ -369,7 +376,7 @@ def _cross_checks(df: pd.DataFrame, ep: Endpoint) -> list[Problem]:
         for _, r in df[df["fail_count"] > df["callback_count"]].iterrows():
             out.append(Problem(r["_file"], "fail_count", r["_row"],
                                f"≤ callback_count（{r['callback_count']}）", str(r["fail_count"])))
-    if ep.name == "getarticletotal":
+    if ep.nested:
         counters = [c for c in ep.counts if c != "target_user"]
         ordered = df.sort_values(["msgid", "stat_date"])
         drops = ordered.groupby("msgid")[counters].diff().lt(0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -56,6 +56,13 @@ class ReportParams(BaseModel):
     status_warn_ratio: float = Field(0.9, gt=0, le=1, description="达成率 ≥ 此值为预警，低于为未达标")
     anomaly_z: float = Field(3.5, gt=0, description="稳健 z 分数超过此值判为异常")
     anomaly_window: int = Field(7, ge=3, le=31, description="异常检测的滚动中位数窗口（天）")
+    # Section 05–07 standards and methods.
+    wci_weights: Literal["gsdata-v14.2", "v14.2-2021-no-shares"] = Field(
+        "gsdata-v14.2", description="WCI 权重版本（清博 V14.2 当前 / 2021 无转发版）")
+    api_success_standard: float = Field(0.995, ge=0, le=1, description="接口成功率标准")
+    miniprogram_load_standard: float = Field(1.5, gt=0, description="小程序加载时间标准（秒）")
+    autoreply_accuracy_standard: float = Field(0.85, ge=0, le=1, description="自动回复准确率标准")
+    negative_spike_z: float = Field(3.0, gt=0, description="负面舆情日峰值的稳健 z 阈值")
     # Where the sections write and read their findings; empty = outputs/<account>/<month>.
     output_dir: str = Field("", description="章节结论 JSON 的目录，留空时为 outputs/<account>/<month>")
     # Next month's plan (section 08).
@@ -80,6 +87,10 @@ class ReportParams(BaseModel):
         "status_warn_ratio",
         "anomaly_z",
         "pdca_band",
+        "api_success_standard",
+        "miniprogram_load_standard",
+        "autoreply_accuracy_standard",
+        "negative_spike_z",
         mode="before",
     )
     @classmethod
