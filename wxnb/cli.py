@@ -149,6 +149,10 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
             _fail(exc)
         out_dir = paths.output_dir(params.account, params.month, out_root)
         report = out_dir / "report.html"
+        sections, skipped = _runnable(sections, params.resolved_data_dir())
+        month_data.warnings.extend(skipped)
+        for note in skipped:
+            click.echo(f"  – {note}")
         click.echo(f"{params.display_name()} {params.month}：执行 {len(sections)} 个章节"
                    f"（{pool.n} 个并行进程）…")
 
@@ -173,6 +177,18 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
         pool.release()
         warm.join()
         _finish(params, month_data, outcomes, out_dir, t0)
+
+
+def _runnable(sections: list[Any], data_dir: Path) -> tuple[list[Any], list[str]]:
+    """Split the sections into those whose input files exist and notes for the others."""
+    run, notes = [], []
+    for s in sections:
+        missing = s.missing(data_dir)
+        if missing:
+            notes.append(f"{s.title} 未生成：数据目录中没有 {'、'.join(missing)}")
+        else:
+            run.append(s)
+    return run, notes
 
 
 def _import_exporter() -> None:

@@ -64,6 +64,11 @@ class Section:
     title: str
     path: Path
     phase: int = 1
+    inputs: tuple[str, ...] = ()  # glob patterns of the files the section needs
+
+    def missing(self, data_dir: Path) -> list[str]:
+        """The input patterns that match no file in ``data_dir`` (the section is skipped)."""
+        return [p for p in self.inputs if not any(data_dir.glob(p))]
 
 
 @dataclass(frozen=True)
@@ -92,8 +97,9 @@ def discover_sections(folder: Path = paths.NOTEBOOKS) -> list[Section]:
             if cell["cell_type"] == "markdown" and src.startswith("# "):
                 title = src.splitlines()[0][2:].strip()
                 break
-        phase = int(nb.get("metadata", {}).get("wxnb", {}).get("phase", 1))
-        out.append(Section(path.stem, title, path, phase))
+        meta = nb.get("metadata", {}).get("wxnb", {})
+        out.append(Section(path.stem, title, path, int(meta.get("phase", 1)),
+                           tuple(meta.get("inputs", ()))))
     return out
 
 

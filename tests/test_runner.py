@@ -1,0 +1,40 @@
+"""Section discovery: titles, phases and input gating read from the notebooks' metadata."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from wxnb.cli import _runnable
+from wxnb.runner import discover_sections
+
+
+def write_nb(folder: Path, name: str, title: str, meta: dict) -> None:
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": [f"# {title}\n", "x"]}],
+          "metadata": {"wxnb": meta}, "nbformat": 4, "nbformat_minor": 5}
+    (folder / name).write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+
+
+def test_discover_reads_title_phase_and_inputs(tmp_path: Path) -> None:
+    write_nb(tmp_path, "00_summary.ipynb", "00 执行摘要", {"phase": 2})
+    write_nb(tmp_path, "05_x.ipynb", "05 竞品", {"inputs": ["competitor_articles.csv"]})
+    write_nb(tmp_path, "notes.ipynb", "not a section", {})
+    secs = discover_sections(tmp_path)
+    assert [(s.key, s.title, s.phase, s.inputs) for s in secs] == [
+        ("00_summary", "00 执行摘要", 2, ()),
+        ("05_x", "05 竞品", 1, ("competitor_articles.csv",)),
+    ]
+
+
+def test_a_section_without_its_input_is_skipped_with_a_note(tmp_path: Path) -> None:
+    nbs, data = tmp_path / "nb", tmp_path / "data"
+    nbs.mkdir()
+    data.mkdir()
+    write_nb(nbs, "01_kpi.ipynb", "01 核心", {})
+    write_nb(nbs, "05_x.ipynb", "05 竞品", {"inputs": ["competitor_articles.csv"]})
+    run, notes = _runnable(discover_sections(nbs), data)
+    assert [s.key for s in run] == ["01_kpi"]
+    assert notes == ["05 竞品 未生成：数据目录中没有 competitor_articles.csv"]
+    (data / "competitor_articles.csv").write_text("account\n", encoding="utf-8")
+    run, notes = _runnable(discover_sections(nbs), data)
+    assert [s.key for s in run] == ["01_kpi", "05_x"] and notes == []
