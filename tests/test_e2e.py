@@ -182,3 +182,18 @@ def test_summary_and_strategy_follow_the_findings(built: tuple[Path, str]) -> No
     strategy = soup.select_one("#wx-s08").get_text()
     assert "打开率 1.70% 低于目标 2.00%" in strategy  # rule open-rate-short fired on the data
     assert "下月目标" in strategy and "2026-11-15" in strategy
+
+
+def test_removing_an_input_drops_only_its_section(tmp_path: Path) -> None:
+    data = tmp_path / "sample"
+    shutil.copytree(DATA / "sample", data)
+    (data / "2026-10" / "competitor_articles.csv").unlink()
+    out = tmp_path / "out"
+    res = wxnb("build", "--data", str(data / "2026-10"), "--out", str(out))
+    assert res.returncode == 0, res.stdout + res.stderr
+    soup = BeautifulSoup((out / "sample" / "2026-10" / "report.html").read_text("utf-8"),
+                         "html.parser")
+    ids = {s["id"] for s in soup.select("section[id^=wx-s]")}
+    assert "wx-s05" not in ids and {"wx-s00", "wx-s01", "wx-s06", "wx-s07", "wx-s08"} <= ids
+    cover = soup.select_one("#wx-cover").get_text()
+    assert "05 竞品运营策略对标研究 未生成：数据目录中没有 competitor_articles.csv" in cover

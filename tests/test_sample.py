@@ -17,6 +17,8 @@ from wxnb.sample import (
     ANOMALIES,
     DEFAULT_START_FOLLOWERS,
     ENDPOINT_SPANS,
+    HOSTILE_TEXTS,
+    HOSTILE_URL,
     generate_month,
     generate_sample,
 )
@@ -31,6 +33,13 @@ COUNT_FIELDS = ("int_page_read_count", "ori_page_read_count", "share_count", "ad
 API_CAPS = {"getusersummary": 7, "getusercumulate": 7, "getarticletotal": 1, "getuserread": 3,
             "getarticlesummary": 1, "getuserreadhour": 1, "getusershare": 7, "getupstreammsg": 7,
             "getinterfacesummary": 30}  # docs/data-contract.md, days per call
+
+
+def own_files(folder: Path) -> list[Path]:
+    """The datacube files wxnb.sample itself writes (sections add their own inputs beside them;
+    those are tested with their sections)."""
+    return [p for p in sorted(folder.rglob("*.json"))
+            if (m := FILE_RX.match(p.name)) and m.group(1) in API_CAPS]
 
 
 def days_of(month: str) -> list[str]:
@@ -105,6 +114,49 @@ def test_committed_sample_equals_the_generator(tmp_path: Path) -> None:
         assert snapshot(committed) == snapshot(tmp_path / "sample" / month), month
 
 
+def _without_texts(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_texts(v) for k, v in value.items() if k not in ("title", "url")}
+    if isinstance(value, list):
+        return [_without_texts(v) for v in value]
+    return value
+
+
+def test_hostile_option_changes_titles_and_urls_only(root: Path, tmp_path: Path) -> None:
+    generate_sample(tmp_path, hostile=True)
+    hostile = tmp_path / "sample"
+    files = own_files(hostile)
+    assert [p.relative_to(hostile) for p in files] == [
+        p.relative_to(root) for p in own_files(root)]
+    changed = 0
+    for path in files:
+        plain = json.loads((root / path.relative_to(hostile)).read_text(encoding="utf-8"))
+        body = json.loads(path.read_text(encoding="utf-8"))
+        assert _without_texts(body) == _without_texts(plain), path.name  # same numbers
+        changed += body != plain
+    assert changed == len([p for p in files if p.name.startswith("getarticle")])
+    for month in (PREV, MONTH):
+        items = rows(hostile / month, "getarticletotal") + rows(hostile / month,
+                                                                  "getarticlesummary")
+        assert all(any(a["title"].startswith(t) for t in HOSTILE_TEXTS) for a in items)
+        assert {a["url"] for a in rows(hostile / month, "getarticletotal")} == {HOSTILE_URL}
+        assert load_month(hostile / month, month).warnings == []
+    used = {t for a in rows(hostile / MONTH, "getarticletotal") for t in HOSTILE_TEXTS
+            if a["title"].startswith(t)}
+    assert used == set(HOSTILE_TEXTS)
+    # The push before the unfollow spike (quoted by the report) carries every hostile text.
+    first_day = ANOMALIES[MONTH]["unfollow_spike"][0]
+    spike = [a for a in rows(hostile / MONTH, "getarticletotal")
+             if a["ref_date"] == first_day and a["msgid"].endswith("_1")]
+    assert len(spike) == 1 and spike[0]["title"].startswith("".join(HOSTILE_TEXTS))
+    assert spike[0]["title"].endswith("清仓｜全场5折起，最后3天！错过再等一年")
+    for needle in ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+                   '"><svg onload=alert(1)>', 'href="javascript:alert(1)"',
+                   "[点我](javascript:alert(1))", "\u202e", "🔥"):
+        assert needle in spike[0]["title"], needle
+    assert max(len(w) for t in HOSTILE_TEXTS for w in t.split()) >= 300
+
+
 def test_generate_month_clears_stale_chunks_only(tmp_path: Path) -> None:
     folder = tmp_path / "m"
     folder.mkdir()
@@ -128,7 +180,7 @@ def test_generate_month_clears_stale_chunks_only(tmp_path: Path) -> None:
 
 def test_every_file_is_an_api_envelope_of_int_counts(cur: Path, prev: Path) -> None:
     for folder in (cur, prev):
-        for path in folder.iterdir():
+        for path in own_files(folder):
             body = json.loads(path.read_text(encoding="utf-8"))
             assert isinstance(body, dict) and list(body) == ["list"], path.name
             assert isinstance(body["list"], list) and body["list"], path.name
@@ -145,7 +197,7 @@ def test_chunk_spans_respect_the_api_caps(cur: Path, prev: Path) -> None:
     assert ENDPOINT_SPANS == API_CAPS
     for folder, month in ((cur, MONTH), (prev, PREV)):
         covered: dict[str, list[str]] = defaultdict(list)
-        for path in sorted(folder.iterdir()):
+        for path in own_files(folder):
             m = FILE_RX.match(path.name)
             assert m and m.group(1) in API_CAPS, path.name
             name, begin, end = m.group(1), date.fromisoformat(m.group(2)), m.group(3)

@@ -132,10 +132,20 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def build(key: str, cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+def module_sections() -> dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]]:
+    """Sections whose cells live in their own module (wxnb.sections.MODULES), with inputs."""
+    from wxnb import sections
+
+    return {m.SECTION[0]: (m.NOTEBOOK_CELLS, tuple(m.INPUTS)) for m in sections.modules()}
+
+
+def build(key: str, cells: list[tuple[str, str]],
+          inputs: tuple[str, ...] = ()) -> nbformat.NotebookNode:
     nb = new_notebook()
     if key in PHASE_2:
         nb.metadata["wxnb"] = {"phase": 2}
+    if inputs:
+        nb.metadata["wxnb"] = {"inputs": list(inputs)}
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
@@ -154,9 +164,10 @@ def build(key: str, cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
 
 
 def main() -> None:
-    for key, cells in SECTIONS.items():
+    specs = {key: (cells, ()) for key, cells in SECTIONS.items()} | module_sections()
+    for key, (cells, inputs) in sorted(specs.items()):
         path = ROOT / "notebooks" / f"{key}.ipynb"
-        nbformat.write(build(key, cells), path)
+        nbformat.write(build(key, cells, inputs), path)
         print(path.relative_to(ROOT))
 
 

@@ -38,6 +38,16 @@ Anomalies of the sample month 2026-10 (``ANOMALIES``; seed 2026 as generated)
    205 and 222, against a month median of 65 for that source (3.2× and 3.4×).
 
 Any other month, 2026-09 included, has none of these.
+
+Hostile texts (``hostile=True``)
+--------------------------------
+For testing that the report shows data only as text, ``hostile=True`` prefixes every article
+title with one of ``HOSTILE_TEXTS`` (HTML and SVG with event handlers, a ``javascript:`` link, a
+markdown link, emoji, a right-to-left override U+202E, a title of 300+ characters without spaces)
+and sets every article URL to ``HOSTILE_URL``. The headline of the push before the unfollow spike
+(2026-10-15), which the report quotes in its anomaly table and narrative, carries all of them.
+No random draw changes: every number is the same as without ``hostile``, and the default output
+is byte-identical to a generator without the option.
 """
 
 from __future__ import annotations
@@ -57,6 +67,8 @@ __all__ = [
     "ANOMALIES",
     "DEFAULT_START_FOLLOWERS",
     "ENDPOINT_SPANS",
+    "HOSTILE_TEXTS",
+    "HOSTILE_URL",
     "generate_month",
     "generate_sample",
 ]
@@ -95,6 +107,19 @@ _EFFECTS: dict[str, dict[str, float]] = {
 _FORCED_PUSH: dict[str, tuple[int, str]] = {
     "2026-10-15": (20, "清仓｜全场5折起，最后3天！错过再等一年"),
 }
+
+#: What ``hostile=True`` puts into article titles; each must reach the reader as literal text.
+HOSTILE_TEXTS: tuple[str, ...] = (
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+    '<a href="javascript:alert(1)">javascript:alert(1)</a>',
+    "[点我](javascript:alert(1))",
+    "🔥爆款👍😂",
+    "\u202e反向文字",
+    "清仓大促全场五折起错过再等一年" * 10 + "NoSpacesAtAll" * 12,  # 306 chars, no space
+)
+HOSTILE_URL = "javascript:alert(1)"
 
 _LEVEL_MONTH = "2026-10"  # reach and follow levels are 1.0 here and grow 6 % a month
 _EPOCH = date(2026, 9, 1)
@@ -254,7 +279,7 @@ def _round(x: np.ndarray | float) -> np.ndarray:
     return np.floor(np.asarray(x, dtype=float) + 0.5).astype(np.int64)
 
 
-def _plan_month(month: str, seed: int) -> _Plan:
+def _plan_month(month: str, seed: int, hostile: bool = False) -> _Plan:
     """Draw the pushes, their articles and the follower flows of ``month``."""
     rng = _rng(seed, month, "pushes")
     days = _days(month)
@@ -263,7 +288,19 @@ def _plan_month(month: str, seed: int) -> _Plan:
     used: set[str] = set()
     pushes = [_plan_push(rng, d, h, month, used) for d, h in hours.items()]
     _make_viral(rng, pushes, days)
+    if hostile:
+        _make_hostile(pushes)
     return _Plan(month, days, new, cancel, pushes)
+
+
+def _make_hostile(pushes: list[_Push]) -> None:
+    """Prefix every title with a hostile text (all of them for a forced headline); no draws."""
+    articles = [a for p in pushes for a in p.articles]
+    for i, a in enumerate(articles):
+        forced = a.msgid.endswith("_1") and a.push.isoformat() in _FORCED_PUSH
+        a.title = ("".join(HOSTILE_TEXTS) if forced else HOSTILE_TEXTS[i % len(HOSTILE_TEXTS)]) \
+            + a.title
+        a.url = HOSTILE_URL
 
 
 def _push_schedule(rng: np.random.Generator, days: list[date]) -> dict[date, int]:
@@ -452,11 +489,11 @@ def _simulate(plan: _Plan, start: int) -> tuple[np.ndarray, list[_Stats]]:
     return cumulate, stats
 
 
-def _build_month(month: str, seed: int, start: int) -> _Month:
+def _build_month(month: str, seed: int, start: int, hostile: bool = False) -> _Month:
     """Simulate ``month`` and last month's articles whose 7 days reach into it."""
-    plan = _plan_month(month, seed)
+    plan = _plan_month(month, seed, hostile)
     cumulate, stats = _simulate(plan, start)
-    before = _plan_month(prev_month(month), seed)
+    before = _plan_month(prev_month(month), seed, hostile)
     before_start = start - int(before.new.sum() - before.cancel.sum())
     _, old = _simulate(before, before_start)
     carried = [s for s in old if s.stat_dates[-1] >= plan.days[0]]
@@ -696,9 +733,10 @@ def _interface_rows(m: _Month, seed: int) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- writing
 
 
-def _responses(month: str, seed: int, start: int) -> tuple[dict[str, list[dict[str, Any]]], int]:
+def _responses(month: str, seed: int, start: int,
+               hostile: bool = False) -> tuple[dict[str, list[dict[str, Any]]], int]:
     """Return every endpoint's rows for the month and the followers at its end."""
-    m = _build_month(month, seed, start)
+    m = _build_month(month, seed, start, hostile)
     matrices, push_counts = _read_matrices(m, seed)
     rows = {
         "getusersummary": _summary_rows(m),
@@ -741,18 +779,20 @@ def _write_chunks(out_dir: Path, endpoint: str, rows: list[dict[str, Any]],
     return written
 
 
-def _write_month(out_dir: Path, month: str, seed: int, start: int) -> tuple[list[Path], int]:
+def _write_month(out_dir: Path, month: str, seed: int, start: int,
+                 hostile: bool = False) -> tuple[list[Path], int]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _clear(out_dir)
-    rows, end = _responses(month, seed, start)
+    rows, end = _responses(month, seed, start, hostile)
     days = _days(month)
     files = [p for name in ENDPOINT_SPANS for p in _write_chunks(out_dir, name, rows[name], days)]
     return sorted(files), end
 
 
 def generate_month(
-    out_dir: Path, month: str, *, seed: int = 2026, start_followers: int | None = None
+    out_dir: Path, month: str, *, seed: int = 2026, start_followers: int | None = None,
+    hostile: bool = False,
 ) -> list[Path]:
     """Write one month (YYYY-MM) of datacube responses into out_dir (created if needed).
 
@@ -768,6 +808,9 @@ def generate_month(
     start_followers : int or None, optional
         Followers at the end of the day before the month starts; ``DEFAULT_START_FOLLOWERS``
         (120,000) when None.
+    hostile : bool, optional
+        Put ``HOSTILE_TEXTS`` into every article title and ``HOSTILE_URL`` into every URL (see
+        the module docstring); the numbers stay the same.
 
     Returns
     -------
@@ -775,11 +818,12 @@ def generate_month(
         The files written, sorted.
     """
     start = DEFAULT_START_FOLLOWERS if start_followers is None else int(start_followers)
-    return _write_month(out_dir, month, seed, start)[0]
+    return _write_month(out_dir, month, seed, start, hostile)[0]
 
 
 def generate_sample(
-    root: Path, *, account: str = "sample", month: str = "2026-10", seed: int = 2026
+    root: Path, *, account: str = "sample", month: str = "2026-10", seed: int = 2026,
+    hostile: bool = False,
 ) -> list[Path]:
     """Write ``month`` and the month before it into ``root/account/<month>``, consistently.
 
@@ -796,14 +840,20 @@ def generate_sample(
         The main month, ``YYYY-MM``.
     seed : int, optional
         Seed shared by both months.
+    hostile : bool, optional
+        Hostile article titles and URLs in both months (see the module docstring).
 
     Returns
     -------
     list of Path
         All files written (both months), sorted.
     """
+    from wxnb.sections import write_samples  # sections' own inputs read these datacube files
+
     before = prev_month(month)
     prev_files, end = _write_month(Path(root) / account / before, before, seed,
-                                   DEFAULT_START_FOLLOWERS)
-    files, _ = _write_month(Path(root) / account / month, month, seed, end)
+                                   DEFAULT_START_FOLLOWERS, hostile)
+    files, _ = _write_month(Path(root) / account / month, month, seed, end, hostile)
+    for m in (before, month):
+        files += write_samples(Path(root) / account / m, m, seed=seed, hostile=hostile)
     return sorted(prev_files + files)
