@@ -1,5 +1,6 @@
 # wxnb tasks. The two quick-start commands are `make report` and `make test`; both install what
-# they need into .venv first (idempotent: reinstalls only when pyproject.toml changes).
+# they need into .venv first (idempotent: reinstalls only when pyproject.toml changes). `make test`
+# also installs Debian's Chromium for the browser tests when it is missing (apt, as root).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,7 +8,8 @@ STAMP  := $(VENV)/.installed
 ACCOUNT ?= sample
 MONTH   ?= 2026-10
 
-.PHONY: help install report sample test test-fast bench notebooks clean-outputs
+.PHONY: help install browser-deps report sample test test-fast test-browser bench notebooks \
+	clean-outputs
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -21,14 +23,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install wxnb with its dependencies
 
+browser-deps:  ## install Debian's Chromium for the browser tests if missing (apt; needs root)
+	@bash tools/install-browser.sh
+
 report: $(STAMP)  ## build the monthly review (default: the bundled sample month)
 	$(BIN)/wxnb build --account $(ACCOUNT) --month $(MONTH)
 
 sample: $(STAMP)  ## regenerate the bundled sample data
 	$(BIN)/wxnb sample
 
-test: $(STAMP)  ## run the whole test suite (unit, notebooks, end-to-end build)
+test: $(STAMP) browser-deps  ## run the whole test suite (unit, notebooks, end-to-end, browser)
 	$(BIN)/python -m pytest
+
+test-browser: $(STAMP) browser-deps  ## only the browser tests (screenshots in test-artifacts/)
+	$(BIN)/python -m pytest -m browser
 
 test-fast: $(STAMP)  ## unit tests only (no kernels)
 	$(BIN)/python -m pytest -m "not e2e"

@@ -369,6 +369,41 @@ def test_tables_styled_and_scrollable(built: tuple[str, BeautifulSoup]) -> None:
         assert needle in css, needle
 
 
+def test_long_text_columns_are_marked_to_wrap(tmp_path: Path) -> None:
+    """A column with a cell over 12 hanzi gets wx-long on its body cells (the CSS wraps them)."""
+    long_text = "按来源复盘新关注质量，把预算向取关少的渠道倾斜"
+    table = (
+        '<table class="wx-table"><thead><tr><th>指标</th><th>改进</th><th>数值</th></tr></thead>'
+        f"<tbody><tr><td>打开率</td><td>{long_text}</td><td>1.70%</td></tr>"
+        "<tr><td>分享率</td><td>保持</td><td>3.70%</td></tr></tbody></table>"
+    )
+    cell = v4.new_code_cell("t", execution_count=1, outputs=[
+        v4.new_output("display_data", data={"text/html": table, "text/plain": "t"})])
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# 09 长文本"), cell])
+    path = write_nb(tmp_path, "09_long", nb)
+    soup = BeautifulSoup(render_html([SectionResult("09_long", "09 长文本", path, True)],
+                                     make_meta()), "html.parser")
+    rows = soup.select("main table tbody tr")
+    assert [["wx-long" in (td.get("class") or []) for td in r.find_all("td")] for r in rows] == [
+        [False, True, False], [False, True, False]]
+    assert not soup.select("main th.wx-long")
+    css = "\n".join(s.get_text() for s in soup.find_all("style"))
+    assert "td.wx-long" in css and "overflow-wrap: anywhere" in css
+
+
+def test_footer_isolates_the_account_name_and_runs_on_printed_pages(
+        built: tuple[str, BeautifulSoup]) -> None:
+    _, soup = built
+    footer = soup.find(id="wx-footer")
+    line, running = footer.find("p"), footer.select_one(".wx-running")
+    assert line.bdi.get_text() == f"示例品牌服务号{HOSTILE_SCRIPT}（sample）"
+    assert running["aria-hidden"] == "true"
+    assert running.bdi.get_text() == line.bdi.get_text()
+    assert running.get_text().endswith(" · 2026年10月 微信营销月度复盘")
+    css = "\n".join(s.get_text() for s in soup.find_all("style"))
+    assert ".wx-running" in css and "position: fixed" in css
+
+
 def test_sections_are_wrapped_in_order(built: tuple[str, BeautifulSoup]) -> None:
     _, soup = built
     sections = soup.select("main > section.wx-section")

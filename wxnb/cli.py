@@ -63,11 +63,13 @@ def main() -> None:
 @click.option("--account", default=paths.SAMPLE_ACCOUNT, show_default=True)
 @click.option("--month", default=paths.SAMPLE_MONTH, show_default=True)
 @click.option("--seed", default=2026, show_default=True, type=int)
-def sample(root: Path, account: str, month: str, seed: int) -> None:
-    """生成示例月份（及其上月）的数据统计接口数据。"""
+@click.option("--hostile", is_flag=True,
+              help="文本混入 HTML/脚本/超长/emoji/RLO 等恶意内容，用于检验报告转义")
+def sample(root: Path, account: str, month: str, seed: int, hostile: bool) -> None:
+    """生成示例月份（及其上月）的数据统计接口数据和各章节输入。"""
     from wxnb.sample import generate_sample
 
-    files = generate_sample(root, account=account, month=month, seed=seed)
+    files = generate_sample(root, account=account, month=month, seed=seed, hostile=hostile)
     click.echo(f"已写入 {len(files)} 个文件到 {root / account}")
 
 

@@ -532,14 +532,44 @@ def _rewrite_headings(
 
 
 def _style_tables(soup: BeautifulSoup, root: Tag) -> None:
-    """Give every table the report style, right-align numbers, wrap it in a scroller."""
+    """Give every table the report style, right-align numbers, let long texts wrap, wrap the
+    table in a scroller."""
     for table in root.find_all("table"):
         classes = list(table.get("class") or [])
         if "wx-table" not in classes:
             table["class"] = [*classes, "wx-table"]
             _mark_numeric(table)
+        _mark_long(table)
         if table.find_parent("table") is None and table.find_parent(class_="wx-scroll") is None:
             table.wrap(soup.new_tag("div", attrs={"class": "wx-scroll"}))
+
+
+#: A column with a body cell wider than this (in half-width columns: a hanzi counts 2) gets
+#: ``wx-long`` on its body cells: the CSS lets them wrap instead of widening the whole table
+#: (cells stay on one line otherwise).
+LONG_CELL_COLUMNS = 24
+
+
+def _display_width(tag: Tag) -> int:
+    text = " ".join(tag.get_text().split())
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _mark_long(table: Tag) -> None:
+    """Mark the body cells of long-text columns (of long cells, where cells span)."""
+    rows = [r for r in table.find_all("tr") if r.find_parent("table") is table]
+    cells = [r.find_all(["td", "th"], recursive=False) for r in rows]
+    if any(c.get("colspan") or c.get("rowspan") for row in cells for c in row):
+        for td in table.find_all("td"):
+            if _display_width(td) > LONG_CELL_COLUMNS:
+                _add_class(td, "wx-long")
+        return
+    long_cols = {i for row in cells for i, c in enumerate(row)
+                 if c.name == "td" and _display_width(c) > LONG_CELL_COLUMNS}
+    for row in cells:
+        for i, c in enumerate(row):
+            if i in long_cols and c.name == "td":
+                _add_class(c, "wx-long")
 
 
 def _add_class(tag: Tag, name: str) -> None:

@@ -116,18 +116,30 @@ def kernel_env() -> dict[str, str]:
 
 
 def ensure_kernelspec() -> None:
-    """Install the ``wxnb`` kernelspec into this environment, pointing at this interpreter."""
+    """Install the ``wxnb`` kernelspec into this environment, pointing at this interpreter.
+
+    Guarded by a lock file: two builds starting at once must not install it concurrently.
+    """
+    import fcntl
+
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-    try:
-        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
-        if spec.argv and spec.argv[0] == sys.executable:
-            return
-    except NoSuchKernel:
-        pass
-    from ipykernel.kernelspec import install
+    def current() -> bool:
+        try:
+            spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        except NoSuchKernel:
+            return False
+        return bool(spec.argv) and Path(spec.argv[0]).resolve() == Path(sys.executable).resolve()
 
-    install(kernel_name=KERNEL_NAME, display_name="wxnb (Python)", prefix=sys.prefix)
+    if current():
+        return
+    lock = Path(sys.prefix) / ".wxnb-kernelspec.lock"
+    with lock.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        if not current():
+            from ipykernel.kernelspec import install
+
+            install(kernel_name=KERNEL_NAME, display_name="wxnb (Python)", prefix=sys.prefix)
 
 
 def _quiet_imports() -> None:
