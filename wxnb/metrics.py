@@ -20,6 +20,7 @@ __all__ = [
     "KpiSpec",
     "MonthTotals",
     "article_final",
+    "consecutive_runs",
     "flag_anomalies",
     "follower_daily",
     "follower_sources",
@@ -261,3 +262,14 @@ def flag_anomalies(
     out["flag"] = out["z"].abs() > z
     out["direction"] = np.where(out["z"] > 0, "高", "低")
     return out
+
+
+def consecutive_runs(days: list[pd.Timestamp]) -> list[list[pd.Timestamp]]:
+    """Group sorted days into runs of consecutive days (one anomaly episode per run)."""
+    runs: list[list[pd.Timestamp]] = []
+    for d in days:
+        if runs and d - runs[-1][-1] == pd.Timedelta(days=1):
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return runs

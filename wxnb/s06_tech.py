@@ -32,7 +32,7 @@ from matplotlib import dates as mdates
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from wxnb import charts, fmt
+from wxnb import charts, fmt, metrics
 from wxnb.exceptions import DataValidationError, Problem
 from wxnb.findings import Finding
 from wxnb.load import load_month, month_days
@@ -441,14 +441,8 @@ def api_episodes(daily: pd.DataFrame | None, standard: float) -> list[dict[str, 
     if daily is None:
         return []
     below = daily.index[daily["success_rate"] < standard]
-    runs: list[list[pd.Timestamp]] = []
-    for d in below:
-        if runs and d - runs[-1][-1] == pd.Timedelta(days=1):
-            runs[-1].append(d)
-        else:
-            runs.append([d])
     out = []
-    for run in runs:
+    for run in metrics.consecutive_runs(list(below)):
         part = daily.loc[run]
         calls, fails = int(part["callback_count"].sum()), int(part["fail_count"].sum())
         out.append({"start": run[0], "end": run[-1], "callbacks": calls, "failures": fails,

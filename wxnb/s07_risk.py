@@ -517,13 +517,7 @@ def spike_events(sec: RiskSection, top: int = 3) -> list[dict[str, Any]]:
     if sec.daily is None or not sec.daily["spike"].any():
         return []
     days = list(sec.daily.index[sec.daily["spike"]])
-    runs: list[list[pd.Timestamp]] = [[days[0]]]
-    for d in days[1:]:
-        if d - runs[-1][-1] == pd.Timedelta(days=1):
-            runs[-1].append(d)
-        else:
-            runs.append([d])
-    return [_event(sec, run, top) for run in runs]
+    return [_event(sec, run, top) for run in metrics.consecutive_runs(days)]
 
 
 def _event(sec: RiskSection, run: list[pd.Timestamp], top: int) -> dict[str, Any]:

@@ -180,14 +180,7 @@ def anomaly_events(sec: KpiSection) -> list[dict[str, Any]]:
     if flagged.empty:
         return events
     for (metric, name), grp in flagged.sort_index().groupby(["metric", "name"], sort=False):
-        days = list(grp.index)
-        runs: list[list[pd.Timestamp]] = [[days[0]]]
-        for d in days[1:]:
-            if d - runs[-1][-1] == pd.Timedelta(days=1):
-                runs[-1].append(d)
-            else:
-                runs.append([d])
-        for run in runs:
+        for run in metrics.consecutive_runs(list(grp.index)):
             rows = grp.loc[run]
             events.append({
                 "start": run[0], "end": run[-1], "metric": metric, "name": name,
