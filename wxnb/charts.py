@@ -9,7 +9,9 @@ managed by pyplot, so Jupyter shows it exactly once and tests can render it.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
+from typing import Any
 
 import matplotlib as mpl
 import pandas as pd
@@ -26,6 +28,7 @@ __all__ = [
     "follower_sources_bar",
     "follower_trend",
     "font_path",
+    "safe_label",
 ]
 
 PALETTE = {
@@ -47,6 +50,25 @@ def font_path() -> str:
     path = str(sans_path())
     fm.fontManager.addfont(path)
     return path
+
+
+@cache
+def _font_chars() -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(font_path()).get_charmap())
+
+
+def safe_label(text: Any, limit: int = 24) -> str:
+    """A text from data made safe for a chart: characters the bundled font lacks (emoji) and
+    control/format characters (U+202E and other bidi controls) dropped, whitespace collapsed,
+    ``$`` escaped (no mathtext), cut to ``limit`` characters with an ellipsis."""
+    chars = _font_chars()
+    kept = "".join(c for c in str(text)
+                   if ord(c) in chars and unicodedata.category(c)[0] != "C" or c == " ")
+    kept = " ".join(kept.split())
+    short = kept if len(kept) <= limit else kept[: limit - 1] + "…"
+    return short.replace("$", r"\$")
 
 
 def apply_theme() -> None:

@@ -63,6 +63,18 @@ class ReportParams(BaseModel):
     miniprogram_load_standard: float = Field(1.5, gt=0, description="小程序加载时间标准（秒）")
     autoreply_accuracy_standard: float = Field(0.85, ge=0, le=1, description="自动回复准确率标准")
     negative_spike_z: float = Field(3.0, gt=0, description="负面舆情日峰值的稳健 z 阈值")
+    # Sections 02-04 (event log) rules: business rules, not standards; printed next to each number.
+    fan_active_weekly: float = Field(3.0, gt=0, description="活跃粉丝：周均互动次数 ≥ 此值")
+    fan_loyal_days: int = Field(7, ge=2, le=31, description="忠诚粉丝：最长连续活跃天数 ≥ 此值")
+    fan_influence_reach: int = Field(
+        10, ge=1, description="有影响力粉丝：其分享带来的阅读人数 ≥ 此值（好友数不可观测）")
+    fan_core_min_dims: int = Field(2, ge=1, le=3, description="核心粉丝：满足的维度数 ≥ 此值")
+    viral_read_multiple: float = Field(3.0, gt=1, description="爆款：阅读人数 ≥ 本月中位数 × 此倍数")
+    funnel_material_pp: float = Field(
+        0.01, ge=0, le=1, description="漏斗环比：显著且变化 ≥ 此值（百分点）才点名")
+    event_memory_limit: str = Field(
+        "1GB", pattern=r"^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$",
+        description="DuckDB 处理事件日志的内存上限（超出部分写临时文件）")
     # Where the sections write and read their findings; empty = outputs/<account>/<month>.
     output_dir: str = Field("", description="章节结论 JSON 的目录，留空时为 outputs/<account>/<month>")
     # Next month's plan (section 08).
@@ -91,6 +103,9 @@ class ReportParams(BaseModel):
         "miniprogram_load_standard",
         "autoreply_accuracy_standard",
         "negative_spike_z",
+        "fan_active_weekly",
+        "viral_read_multiple",
+        "funnel_material_pp",
         mode="before",
     )
     @classmethod
