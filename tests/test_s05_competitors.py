@@ -160,7 +160,8 @@ def test_duplicate_rows(tmp_path: Path) -> None:
 
 def test_missing_column_and_empty_file(tmp_path: Path) -> None:
     probs = _problems(tmp_path, [r[:-1] for r in GOOD], HEADER[:-1])
-    assert [(p.field, p.found) for p in probs] == [("shares", "列缺失（是否被改名？）")]
+    assert [(p.field, p.found[:3]) for p in probs] == [("shares", "列缺失")]
+    assert "现有列：account" in probs[0].found
     (p,) = _problems(tmp_path, [])
     assert p.expected == "至少一行数据"
 
@@ -381,8 +382,8 @@ def test_radar_with_scores_and_chart_label(tmp_path: Path) -> None:
     fig.savefig(io.BytesIO(), format="png")
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["本账号", "竞品A",
                                                                            "竞品B"]
-    assert s5.chart_label("竞品🔥\u202eA<b>") == "竞品A<b>"
-    assert s5.chart_label("长" * 40) == "长" * 23 + "…"
+    assert charts.safe_label("竞品🔥\u202eA<b>") == "竞品A<b>"
+    assert charts.safe_label("长" * 40) == "长" * 23 + "…"
 
 
 def test_notebook_cells_shape() -> None:

@@ -207,9 +207,9 @@ def test_missing_columns(month: Path) -> None:
     (month / s06_tech.PERF_FILE).write_text("date,startup\n2026-10-01,2000\n", encoding="utf-8")
     (month / s06_tech.AUTOREPLY_FILE).write_text("time,user,message,rule\n", encoding="utf-8")
     msg = expect_problems(month, 3)
-    assert "miniprogram_performance.csv 字段 startup_ms: 应为 有此列" in msg
+    assert "miniprogram_performance.csv 表头 字段 startup_ms: 应为 有列 startup_ms" in msg
     assert "miniprogram_performance.csv 字段 samples" in msg
-    assert "autoreply_samples.csv 字段 correct: 应为 有此列，实际为 列缺失" in msg
+    assert "autoreply_samples.csv 表头 字段 correct: 应为 有列 correct，实际为 列缺失" in msg
 
 
 def test_bad_startup_values(month: Path) -> None:
@@ -288,12 +288,12 @@ def test_hostile_sample_is_shown_literally(tmp_path: Path) -> None:
     html += str(s06_tech.fmt.narrative(s06_tech.narrative(sec)))
     assert "<script>" not in html and "<img" not in html and "<svg" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "[点我](javascript:alert(1))" in html and "\u202e" in html
+    assert "[点我](javascript:alert(1))" in html and "[U+202E]" in html and "\u202e" not in html
 
 
 def test_chart_label_strips_missing_glyphs() -> None:
-    assert s06_tech.chart_label("🔥爆款👍😂\u202e反向") == "爆款反向"
-    assert s06_tech.chart_label("x" * 40, limit=10) == "x" * 9 + "…"
+    assert charts.safe_label("🔥爆款👍😂\u202e反向") == "爆款反向"
+    assert charts.safe_label("x" * 40, limit=10) == "x" * 9 + "…"
 
 
 def render(fig: object) -> None:

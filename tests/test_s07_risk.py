@@ -297,8 +297,8 @@ def test_hostile_texts_are_shown_literally(tmp_path: Path) -> None:
 
 
 def test_chart_text_strips_what_the_font_cannot_draw() -> None:
-    assert s07_risk.chart_text("🔥爆款👍\u202e反向$x$", limit=20) == r"爆款反向\$x\$"
-    assert s07_risk.chart_text("清仓" * 20, limit=5) == "清仓清仓…"
+    assert charts.safe_label("🔥爆款👍\u202e反向$x$", limit=20) == r"爆款反向\$x\$"
+    assert charts.safe_label("清仓" * 20, limit=5) == "清仓清仓…"
 
 
 def test_hostile_spike_title_in_chart(tmp_path: Path) -> None:

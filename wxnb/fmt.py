@@ -25,6 +25,7 @@ __all__ = [
     "narrative",
     "notes",
     "table",
+    "visible",
 ]
 
 
@@ -73,9 +74,20 @@ def month_cn(month: str) -> str:
     return f"{int(y)}年{int(m)}月"
 
 
+# Bidi embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069). One of them in a
+# title (e.g. U+202E RIGHT-TO-LEFT OVERRIDE) would reverse the rest of the paragraph it is
+# interpolated into (a "Trojan Source" trick). They are shown as a visible code instead.
+_BIDI_CONTROLS = {c: f"[U+{c:04X}]" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def visible(text: Any) -> str:
+    """The text with its bidi controls replaced by a visible ``[U+202E]``-style code."""
+    return "" if text is None else str(text).translate(_BIDI_CONTROLS)
+
+
 def esc(text: Any) -> str:
-    """Escape any value for HTML text or attribute context."""
-    return html.escape("" if text is None else str(text), quote=True)
+    """Escape any value for HTML text or attribute context; bidi controls are made visible."""
+    return html.escape(visible(text), quote=True)
 
 
 class HtmlBlock:

@@ -378,7 +378,9 @@ def render_html(sections: Sequence[SectionResult], meta: ReportMeta) -> str:
     """
     t0 = time.perf_counter()
     nb = merge_notebooks(sections)
-    nb.metadata["title"] = f"{meta.account_name} {meta.month} {REPORT_TITLE}"
+    from wxnb.fmt import visible
+
+    nb.metadata["title"] = visible(f"{meta.account_name} {meta.month} {REPORT_TITLE}")
     base = next((Path(s.notebook).parent for s in sections if Path(s.notebook).exists()),
                 Path.cwd())
     resources = {"metadata": {"name": "report", "path": str(base.resolve())}}
@@ -609,7 +611,9 @@ def _month_cn(month: str) -> str:
 
 def _text_tag(soup: BeautifulSoup, name: str, text: Any, **attrs: str) -> Tag:
     tag = soup.new_tag(name, attrs={k.rstrip("_"): v for k, v in attrs.items()})
-    tag.string = "" if text is None else str(text)
+    from wxnb.fmt import visible  # pandas is imported with wxnb.fmt: keep `import` cheap
+
+    tag.string = visible(text)
     return tag
 
 

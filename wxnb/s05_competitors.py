@@ -45,11 +45,9 @@ import csv
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +55,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from wxnb import fmt
+from wxnb import csvin, fmt
 from wxnb.exceptions import DataValidationError, Problem
 from wxnb.findings import Finding
 from wxnb.load import load_month, month_days
@@ -81,7 +79,6 @@ __all__ = [
     "WciScore",
     "WciTotals",
     "account_stats",
-    "chart_label",
     "comparison_html",
     "data_notes",
     "findings",
@@ -249,21 +246,6 @@ def _or_none(v: Any) -> Any:
     return _NONE if v is None else v
 
 
-def _read_csv(path: Path, columns: Sequence[str]) -> tuple[pd.DataFrame | None, list[Problem]]:
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        return None, [Problem(path.name, None, None, "UTF-8 CSV，首行为字段名", str(exc)[:120])]
-    df.columns = [str(c).strip() for c in df.columns]
-    missing = [Problem(path.name, c, None, "有此列", "列缺失（是否被改名？）")
-               for c in columns if c not in df.columns]
-    if missing:
-        return None, missing
-    if df.empty:
-        return None, [Problem(path.name, None, None, "至少一行数据", "没有数据行")]
-    return df.apply(lambda s: s.str.strip()), []
-
-
 def _parse_rows(df: pd.DataFrame, name: str,
                 parsers: dict[str, tuple[Callable[[str], Any], str]]
                 ) -> tuple[pd.DataFrame, list[Problem]]:
@@ -294,7 +276,7 @@ def _duplicates(df: pd.DataFrame, name: str, keys: list[str]) -> list[Problem]:
 
 
 def _load_articles(path: Path, month: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    raw, problems = _read_csv(path, _ART_COLUMNS)
+    raw, problems = csvin.read_csv(path, _ART_COLUMNS)
     if raw is None:
         return None, problems
     df, problems = _parse_rows(raw, path.name, _article_parsers(month))
@@ -329,7 +311,7 @@ def _score(lo: float, hi: float | None) -> Callable[[str], Any]:
 
 
 def _load_scores(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
-    raw, problems = _read_csv(path, _SCORE_COLUMNS)
+    raw, problems = csvin.read_csv(path, _SCORE_COLUMNS)
     if raw is None:
         return None, problems
     df, problems = _parse_rows(raw, path.name, {
@@ -611,24 +593,6 @@ def ranking_html(sec: CompetitorSection) -> fmt.HtmlBlock:
 # --------------------------------------------------------------------------- chart
 
 
-@cache
-def _font_chars() -> frozenset[int]:
-    from matplotlib.ft2font import FT2Font
-
-    from wxnb import charts
-
-    return frozenset(FT2Font(charts.font_path()).get_charmap())
-
-
-def chart_label(text: str, limit: int = 24) -> str:
-    """A chart-safe label: drops characters the bundled font lacks (emoji), control and
-    bidi-override characters, and shortens long names with an ellipsis."""
-    keep = "".join(ch for ch in str(text) if ord(ch) in _font_chars()
-                   and unicodedata.category(ch) not in ("Cc", "Cf"))
-    keep = keep.replace("$", "＄")  # no mathtext
-    return keep if len(keep) <= limit else keep[: limit - 1] + "…"
-
-
 def _radar_dims(stats: pd.DataFrame) -> list[Dimension]:
     return [d for d in DIMENSIONS if d.key not in ("activity", "response_min")
             or stats[d.key].notna().any()]
@@ -657,7 +621,7 @@ def radar_chart(sec: CompetitorSection) -> Figure:
         x = np.append(angles, angles[0])
         colour = colours[i % len(colours)]
         ax.plot(x, values, color=colour, lw=2.4 if name == OWN else 1.5,
-                label=chart_label(str(name)) or f"竞品{i}")
+                label=charts.safe_label(str(name)) or f"竞品{i}")
         ax.fill(x, values, color=colour, alpha=0.12 if name == OWN else 0.05)
     labels = ["响应速度" if d.key == "response_min" else d.label.replace("内容", "")
               for d in dims]

@@ -21,8 +21,6 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass, field
-from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +30,7 @@ from matplotlib import dates as mdates
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from wxnb import charts, fmt, metrics
+from wxnb import charts, csvin, fmt, metrics
 from wxnb.exceptions import DataValidationError, Problem
 from wxnb.findings import Finding
 from wxnb.load import load_month, month_days
@@ -54,7 +52,6 @@ __all__ = [
     "autoreply_errors_html",
     "autoreply_html",
     "bottleneck",
-    "chart_label",
     "compute_metrics",
     "daily_api",
     "daily_load",
@@ -99,60 +96,31 @@ class TechInputs:
     warnings: list[str] = field(default_factory=list)
 
 
-def _read_csv(path: Path, required: tuple[str, ...]) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read a CSV as text; name every missing column."""
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        return None, [Problem(path.name, None, None, "UTF-8 CSV，首行为字段名", str(exc)[:120])]
-    df.columns = [str(c).strip() for c in df.columns]
-    missing = [c for c in required if c not in df.columns]
-    problems = [Problem(path.name, c, None, "有此列", "列缺失（是否被改名？）") for c in missing]
-    return (None if problems else df), problems
-
-
-def _row(i: int) -> str:
-    return f"第 {i + 2} 行"
-
-
-def _number(text: str) -> float | None:
-    try:
-        v = float(text)
-    except ValueError:
-        return None
-    return v if math.isfinite(v) else None
-
-
 def _perf_problems(df: pd.DataFrame, name: str, month: str) -> list[Problem]:
     out = []
     for i, r in enumerate(df.to_dict("records")):
         d = str(r["date"]).strip()
-        if not _is_day(d):
-            out.append(Problem(name, "date", _row(i), "日期 YYYY-MM-DD", repr(d) if d else "缺失"))
+        if not csvin.is_day(d):
+            out.append(Problem(name, "date", csvin.row_label(i), "日期 YYYY-MM-DD",
+                               repr(d) if d else "缺失"))
         elif d[:7] != month:
-            out.append(Problem(name, "date", _row(i), f"{month} 月内的日期", d))
-        ms = _number(str(r["startup_ms"]))
+            out.append(Problem(name, "date", csvin.row_label(i), f"{month} 月内的日期", d))
+        ms = csvin.number(str(r["startup_ms"]))
         if ms is None:
-            out.append(Problem(name, "startup_ms", _row(i), "数值（毫秒）",
+            out.append(Problem(name, "startup_ms", csvin.row_label(i), "数值（毫秒）",
                                repr(r["startup_ms"]) if r["startup_ms"] else "缺失"))
         elif ms < 0:
-            out.append(Problem(name, "startup_ms", _row(i), "非负数（毫秒）",
+            out.append(Problem(name, "startup_ms", csvin.row_label(i), "非负数（毫秒）",
                                str(r["startup_ms"])))
         n = str(r["samples"]).strip()
         if not n.isdigit():
-            out.append(Problem(name, "samples", _row(i), "非负整数", repr(n) if n else "缺失"))
+            out.append(Problem(name, "samples", csvin.row_label(i), "非负整数",
+                               repr(n) if n else "缺失"))
     return out
 
 
-def _is_day(text: str) -> bool:
-    try:
-        return len(text) == 10 and date.fromisoformat(text) is not None
-    except ValueError:
-        return False
-
-
 def _load_performance(path: Path, month: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    df, problems = _read_csv(path, _PERF_COLS)
+    df, problems = csvin.read_csv(path, _PERF_COLS)
     if df is None:
         return None, problems
     problems = _perf_problems(df, path.name, month)
@@ -170,21 +138,22 @@ def _reply_problems(df: pd.DataFrame, name: str, month: str) -> list[Problem]:
         t = str(r["time"]).strip()
         stamp = pd.to_datetime(t, format="%Y-%m-%d %H:%M", errors="coerce") if t else pd.NaT
         if not t:
-            out.append(Problem(name, "time", _row(i), "时间 YYYY-MM-DD HH:MM", "缺失"))
+            out.append(Problem(name, "time", csvin.row_label(i), "时间 YYYY-MM-DD HH:MM", "缺失"))
         elif pd.isna(stamp):
-            out.append(Problem(name, "time", _row(i), "时间 YYYY-MM-DD HH:MM", repr(t)))
+            out.append(Problem(name, "time", csvin.row_label(i), "时间 YYYY-MM-DD HH:MM", repr(t)))
         elif f"{stamp:%Y-%m}" != month:
-            out.append(Problem(name, "time", _row(i), f"{month} 月内的时间", t))
+            out.append(Problem(name, "time", csvin.row_label(i), f"{month} 月内的时间", t))
         if not str(r["user"]).strip():
-            out.append(Problem(name, "user", _row(i), "用户标识（匿名 id）", "缺失"))
+            out.append(Problem(name, "user", csvin.row_label(i), "用户标识（匿名 id）", "缺失"))
         c = str(r["correct"]).strip()
         if c not in _TRUE | _FALSE:
-            out.append(Problem(name, "correct", _row(i), "是/否 或 1/0", repr(c) if c else "缺失"))
+            out.append(Problem(name, "correct", csvin.row_label(i), "是/否 或 1/0",
+                               repr(c) if c else "缺失"))
     return out
 
 
 def _load_autoreply(path: Path, month: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    df, problems = _read_csv(path, _REPLY_COLS)
+    df, problems = csvin.read_csv(path, _REPLY_COLS)
     if df is None:
         return None, problems
     problems = _reply_problems(df, path.name, month)
@@ -588,22 +557,6 @@ def autoreply_errors_html(sec: TechSection, n: int = 8) -> fmt.HtmlBlock:
 # --------------------------------------------------------------------------- charts
 
 
-@cache
-def _font_chars() -> frozenset[int]:
-    from matplotlib.ft2font import FT2Font
-
-    return frozenset(FT2Font(charts.font_path()).get_charmap())
-
-
-def chart_label(text: Any, limit: int = 24) -> str:
-    """A data text made safe for a chart: characters the font lacks (emoji, U+202E) removed,
-    cut to ``limit`` characters."""
-    chars = _font_chars()
-    kept = "".join(c for c in str(text) if ord(c) in chars and (c.isprintable() or c == " "))
-    kept = " ".join(kept.split())
-    return kept if len(kept) <= limit else kept[: limit - 1] + "…"
-
-
 def _day_axis(ax: Any, index: pd.DatetimeIndex) -> None:
     ax.set_xlim(index[0] - pd.Timedelta(hours=18), index[-1] + pd.Timedelta(hours=18))
     ax.xaxis.set_major_locator(mdates.DayLocator(interval=3))
@@ -666,7 +619,7 @@ def rules_chart(sec: TechSection, top: int = 8) -> Figure | fmt.HtmlBlock:
     t = rule_table(replies).head(top).iloc[::-1]
     std = sec.params.autoreply_accuracy_standard
     fig, ax = charts._figure(8.0, 0.45 * len(t) + 1.4)
-    labels = [f"{chart_label(r)}（{n}）" for r, n in zip(t.index, t["n"], strict=True)]
+    labels = [f"{charts.safe_label(r)}（{n}）" for r, n in zip(t.index, t["n"], strict=True)]
     y = np.arange(len(t))
     ax.barh(y, t["accuracy"] * 100, color=[charts.PALETTE["cancel"] if a < std
                                           else charts.PALETTE["new"] for a in t["accuracy"]])

@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -55,7 +54,6 @@ __all__ = [
     "Lexicon",
     "RiskInputs",
     "RiskSection",
-    "chart_text",
     "findings",
     "lexicon_score",
     "lexicon_sentiment",
@@ -595,22 +593,6 @@ def sentiment_html(sec: RiskSection) -> fmt.HtmlBlock:
                      caption="NSR =（正面 − 负面）÷（正面 + 负面），KAWO 口径")
 
 
-@cache
-def _charmap() -> frozenset[int]:
-    from matplotlib.ft2font import FT2Font
-
-    return frozenset(FT2Font(charts.font_path()).get_charmap())
-
-
-def chart_text(text: str, limit: int = 14) -> str:
-    """Make a data text safe for a chart label: keep only characters the bundled font draws (no
-    emoji, no bidi controls), escape ``$`` (mathtext), shorten to ``limit`` characters."""
-    keep = "".join(c for c in str(text) if ord(c) in _charmap()
-                   and unicodedata.category(c)[0] != "C").strip()
-    short = keep if len(keep) <= limit else keep[:limit - 1] + "…"
-    return short.replace("$", r"\$")
-
-
 def negative_trend_chart(sec: RiskSection) -> Figure | fmt.HtmlBlock:
     """Daily negative texts (bars) with the rolling baseline; spikes in orange, labelled with
     the article that drew most of their negative texts."""
@@ -626,7 +608,7 @@ def negative_trend_chart(sec: RiskSection) -> Figure | fmt.HtmlBlock:
         if e["articles"]:
             peak = d.loc[e["start"]:e["end"], "负面"].idxmax()
             title = e["articles"][0]["title"]
-            label = "私信/留言" if title == NO_ARTICLE else f"《{chart_text(title, 12)}》"
+            label = "私信/留言" if title == NO_ARTICLE else f"《{charts.safe_label(title, 12)}》"
             ax.annotate(label, (peak, d.loc[peak, "负面"]),
                         xytext=(8, -4), textcoords="offset points", fontsize=9,
                         color=charts.PALETTE["text"])
