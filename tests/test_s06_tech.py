@@ -208,7 +208,7 @@ def test_missing_columns(month: Path) -> None:
     (month / s06_tech.AUTOREPLY_FILE).write_text("time,user,message,rule\n", encoding="utf-8")
     msg = expect_problems(month, 3)
     assert "miniprogram_performance.csv 表头 字段 startup_ms: 应为 有列 startup_ms" in msg
-    assert "miniprogram_performance.csv 字段 samples" in msg
+    assert "miniprogram_performance.csv 表头 字段 samples" in msg
     assert "autoreply_samples.csv 表头 字段 correct: 应为 有列 correct，实际为 列缺失" in msg
 
 
