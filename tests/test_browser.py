@@ -33,6 +33,7 @@ from browser import checks
 from browser.chromium import launch, missing
 from browser.pdf import PdfText, norm
 
+from wxnb.fmt import visible
 from wxnb.paths import PROJECT_ROOT
 from wxnb.sample import HOSTILE_TEXTS, generate_sample
 
@@ -421,15 +422,17 @@ def test_hostile_text_is_shown_literally_and_never_runs(
         assert checks.dom_safety_problems(page) == []
         assert log.console_errors == [] and log.page_errors == []
         text = page.evaluate("document.body.textContent")
+        # Shown literally, except that bidi controls (U+202E) appear as a visible "[U+202E]".
+        assert "\u202e" not in text
         for hostile in (*HOSTILE_TEXTS, SPIKE_HEADLINE, HOSTILE_NAME):
-            assert hostile in text, hostile[:40]
+            assert visible(hostile) in text, hostile[:40]
         assert page.evaluate("document.querySelector('.wx-cover-account').textContent") \
-            == HOSTILE_NAME
+            == visible(HOSTILE_NAME)
         narrative = page.evaluate("""() => [...document.querySelectorAll('.wx-narrative')]
             .map(n => n.textContent).join('\\n')""")
-        assert f"《{SPIKE_HEADLINE}》" in narrative  # the push before the unfollow spike
+        assert f"《{visible(SPIKE_HEADLINE)}》" in narrative  # the push before the unfollow spike
         cells = page.evaluate("[...document.querySelectorAll('td')].map(td => td.textContent)")
-        assert f"紧随 10-15 的推送《{SPIKE_HEADLINE}》" in cells  # the anomaly table's cause
+        assert f"紧随 10-15 的推送《{visible(SPIKE_HEADLINE)}》" in cells  # the anomaly's cause
         assert page.evaluate("[...document.querySelectorAll('a')].filter("
                              "a => a.textContent === '点我').length") == 0
         if context is phone:

@@ -800,17 +800,6 @@ def findings(sec: CompetitorSection) -> list[Finding]:
 
 # --------------------------------------------------------------------------- sample data
 
-_HOSTILE: tuple[str, ...] = (
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    '"><svg onload=alert(1)>',
-    "[点我](javascript:alert(1))",
-    "🔥爆款👍😂",
-    "\u202e反向文字",
-    "竞品标题全场五折起错过再等一年" * 10 + "NoSpacesAtAll" * 12,  # 306 chars, no space
-)
-
-
 @dataclass(frozen=True)
 class _Rival:
     """A sample competitor: push rhythm, reach and engagement rates, manual scores."""
@@ -887,7 +876,9 @@ def _rival_rows(rng: np.random.Generator, rival: _Rival, month: str,
             unknown = rng.random() < rival.share_unknown
             title = _title(rng, rival, day, used)
             if hostile:
-                title = _HOSTILE[len(rows) % len(_HOSTILE)] + title
+                from wxnb.sample import HOSTILE_TEXTS  # wxnb.sample imports the sections
+
+                title = HOSTILE_TEXTS[len(rows) % len(HOSTILE_TEXTS)] + title
             rows.append({"account": rival.hostile_name if hostile else rival.name,
                          "publish_date": day.isoformat(), "title": title,
                          "is_headline": "1" if index == 0 else "0", "reads": reads,

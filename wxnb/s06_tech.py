@@ -774,15 +774,6 @@ def findings(sec: TechSection) -> list[Finding]:
 # --------------------------------------------------------------------------- sample
 
 
-HOSTILE_TEXTS: tuple[str, ...] = (
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    '"><svg onload=alert(1)>',
-    "[点我](javascript:alert(1))",
-    "🔥爆款👍😂",
-    "\u202e反向文字",
-    "清仓大促全场五折起错过再等一年" * 10 + "NoSpacesAtAll" * 12,
-)
 # Rule, share of messages, chance the reply is right (2026-10 level), message templates.
 _RULES: tuple[tuple[str, float, float, tuple[str, ...]], ...] = (
     ("关键词-优惠券", 0.24, 0.80, ("优惠券怎么领", "领券", "优惠券在哪里看", "满减券还能用吗")),
@@ -830,6 +821,8 @@ def _reply_rows(month: str, seed: int, hostile: bool) -> list[list[Any]]:
         ok = rng.random() < min(1.0, p_ok + shift)
         user = users[int(rng.integers(len(users)))]
         if hostile:
+            from wxnb.sample import HOSTILE_TEXTS  # wxnb.sample imports the sections
+
             text = f"{HOSTILE_TEXTS[i % len(HOSTILE_TEXTS)]}{text}"
             rule = f"{rule}{HOSTILE_TEXTS[k % len(HOSTILE_TEXTS)]}" if rule else rule
         rows.append([f"{stamp:%Y-%m-%d %H:%M}", user, text, rule, "是" if ok else "否"])
