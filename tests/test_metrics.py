@@ -127,3 +127,23 @@ def test_flag_anomalies_quiet_series_does_not_flag_wobbles() -> None:
     values = pd.Series([3, 3, 3, 4, 3, 3, 2, 3, 3, 3], index=pd.date_range("2026-10-01",
                                                                            periods=10))
     assert not metrics.flag_anomalies(values).flag.any()
+
+
+def test_previous_month_end_prefers_the_previous_months_last_cumulate(tiny: MonthData) -> None:
+    jan = MonthData("2026-01", Path("."), {"getusercumulate": frame([
+        {"ref_date": "2026-01-30", "cumulate_user": 990},
+        {"ref_date": "2026-01-31", "cumulate_user": 995}])}, {}, [])
+    assert metrics.previous_month_end(tiny, jan) == 995
+    assert metrics.month_totals(tiny, jan).net_growth_rate == pytest.approx(18 / 995)
+    # the previous month without its last day: fall back to day 1 of this month
+    jan.frames["getusercumulate"] = jan.frames["getusercumulate"].iloc[:1]
+    assert metrics.previous_month_end(tiny, jan) == 1000
+
+
+def test_previous_month_end_unknown_when_day_one_is_missing(tiny: MonthData) -> None:
+    c = tiny.frames["getusercumulate"]
+    tiny.frames["getusercumulate"] = c[c["ref_date"] > "2026-02-01"]
+    # deriving from 02-02 (1018 − 6) would count 02-01's growth into the start: refuse
+    assert metrics.previous_month_end(tiny) is None
+    t = metrics.month_totals(tiny)
+    assert t.cumulate_start is None and t.net_growth_rate is None

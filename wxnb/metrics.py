@@ -26,6 +26,7 @@ __all__ = [
     "follower_sources",
     "kpi_table",
     "month_totals",
+    "previous_month_end",
     "pushes",
 ]
 
@@ -114,12 +115,34 @@ def _ratio(num: float, den: float) -> float | None:
     return float(num) / float(den) if den else None
 
 
-def month_totals(data: MonthData) -> MonthTotals:
+def previous_month_end(data: MonthData, previous: MonthData | None = None) -> int | None:
+    """The follower count at the end of the month before ``data.month`` (上月末累计粉丝).
+
+    The previous month's getusercumulate on its last calendar day when that row exists;
+    otherwise this month's day-1 cumulate_user minus day 1's net (exact: cumulate(d) =
+    cumulate(d−1) + new − cancel). When day 1 has no cumulate row the start is unknown (None):
+    deriving it from a later day would silently count the missing days' growth as the start.
+    """
+    if previous is not None and "getusercumulate" in previous.frames:
+        cum = previous.frames["getusercumulate"]
+        last = pd.Timestamp(month_days(previous.month)[-1])
+        row = cum[cum["ref_date"] == last]
+        if len(row):
+            return int(row["cumulate_user"].iloc[-1])
+    daily = follower_daily(data)
+    first = daily.index[0]
+    if pd.isna(daily.loc[first, "cumulate_user"]):
+        return None
+    return int(daily.loc[first, "cumulate_user"]) - int(daily.loc[first, "net_user"])
+
+
+def month_totals(data: MonthData, previous: MonthData | None = None) -> MonthTotals:
     """Compute the month's actuals with WeChat's definitions.
 
     - 粉丝净增长 = Σ new_user − Σ cancel_user (getusersummary, all sources).
     - 累计粉丝 = cumulate_user on the month's last day with data.
-    - 净增长率 = 净增长 / 上月末累计粉丝 (上月末 = first day's cumulate − first day's net).
+    - 净增长率 = 净增长 / 上月末累计粉丝 (:func:`previous_month_end`: the previous month's last
+      cumulate_user, else day 1's cumulate − day 1's net, else unknown).
     - 图文阅读次数/人数 = Σ daily getuserread rows with user_source 99999999 (全部); readers are
       de-duplicated within a day, not across days. Per-source rows are never summed.
     - 打开率 = Σ 公众号会话阅读人数 / Σ 送达人数 over the articles pushed in the month, each at
@@ -131,10 +154,7 @@ def month_totals(data: MonthData) -> MonthTotals:
     new, cancel = int(daily["new_user"].sum()), int(daily["cancel_user"].sum())
     cum = daily["cumulate_user"].dropna()
     cumulate_end = int(cum.iloc[-1]) if len(cum) else None
-    start = None
-    if len(cum):
-        first = cum.index[0]
-        start = int(cum.iloc[0]) - int(daily.loc[first, "net_user"])
+    start = previous_month_end(data, previous)
     reads = data.frames["getuserread"]
     total = reads[reads["user_source"] == READ_TOTAL]
     art = article_final(data)

@@ -56,7 +56,7 @@ def prepare(params: ReportParams) -> KpiSection:
     data = load_month(params.resolved_data_dir(), params.month, endpoints=ENDPOINTS)
     previous = load_previous(params.resolved_prev_data_dir(), prev_month(params.month),
                              endpoints=ENDPOINTS)
-    totals = metrics.month_totals(data)
+    totals = metrics.month_totals(data, previous.data)
     prev_totals = metrics.month_totals(previous.data) if previous.data else None
     table = metrics.kpi_table(totals, prev_totals, params.model_dump())
     daily = metrics.follower_daily(data)
@@ -318,6 +318,9 @@ def data_notes(sec: KpiSection) -> list[str]:
     if not sec.data.has("getusersummary"):
         notes.append("缺少用户增减数据")
     notes.append("转化率需要订单/转化数据（orders.csv），本月未提供。")
+    if sec.totals.cumulate_start is None:
+        notes.append("上月末累计粉丝未知（上月最后一天与本月 1 日都没有累计用户数据），"
+                     "粉丝净增长率未计算。")
     if sec.totals.cumulate_followers is not None and sec.totals.cumulate_start is not None:
         diff = sec.totals.cumulate_followers - sec.totals.cumulate_start - sec.totals.net_followers
         if diff:
