@@ -243,3 +243,42 @@ def test_versions_name_every_package_and_flag_missing_ones(
 
     monkeypatch.setattr(appendix.importlib.metadata, "version", fake)
     assert dict(appendix.versions())["seaborn"] == "未安装"
+
+
+# --------------------------------------------------------------------------- section inputs
+
+
+def test_provenance_lists_section_inputs_and_other_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = make_month(tmp_path / "2026-10")
+    pq.write_table(pa.table({"follower_id": ["f1", "f2", "f3"], "event": ["subscribe"] * 3}),
+                   folder / "events.parquet")
+    (folder / "events_extra.jsonl").write_text('{"a": 1}\n\n{"a": 2}\n', encoding="utf-8")
+    (folder / "orders.csv").write_text("order_id,amount\n1,2\n2,3\n", encoding="utf-8")
+    dump(folder / "menu.json", {"is_menu_open": 1, "selfmenu_info": {"button": [
+        {"type": "click", "name": "A", "key": "a"},
+        {"name": "B", "sub_button": {"list": [{"type": "view", "name": "B1", "url": "u"},
+                                              {"type": "click", "name": "B2", "key": "b"}]}}]}})
+    (folder / "notes.txt").write_text("hello", encoding="utf-8")
+    (folder / "broken.parquet").write_bytes(b"PAR1 not really")
+    frame = appendix.provenance(folder, "2026-10").set_index("文件")
+    assert len(frame) == len(list(folder.iterdir()))
+    assert frame.loc["events.parquet", "行数"] == 3
+    assert frame.loc["events.parquet", "接口"] == "事件日志（事件推送与自有埋点）"
+    assert frame.loc["events_extra.jsonl", "行数"] == 2
+    assert frame.loc["orders.csv", "行数"] == 2 and frame.loc["orders.csv", "接口"] == "订单与转化"
+    assert frame.loc["menu.json", "行数"] == 3  # one top button, two sub-buttons
+    assert frame.loc["notes.txt", "接口"] == appendix.OTHER_FILE
+    assert pd.isna(frame.loc["broken.parquet", "行数"])
+    # large files are hashed and counted in a stream, with the same results
+    monkeypatch.setattr(appendix, "_SMALL_FILE", 1)
+    streamed = appendix.provenance(folder, "2026-10").set_index("文件")
+    for name in ("events.parquet", "events_extra.jsonl", "orders.csv"):
+        data = (folder / name).read_bytes()
+        assert streamed.loc[name, "SHA-256"] == hashlib.sha256(data).hexdigest()
+    assert streamed.loc["orders.csv", "行数"] == 2 and streamed.loc["events.parquet", "行数"] == 3
+    html = str(appendix.provenance_html(folder, "2026-10"))
+    assert "<details" in html and "订单与转化" in html and "broken.parquet：无法读取" in html

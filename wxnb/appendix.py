@@ -8,6 +8,7 @@ exception. All HTML goes through ``wxnb.fmt``, so file names and values are esca
 from __future__ import annotations
 
 import csv
+import fnmatch
 import hashlib
 import importlib.metadata
 import io
@@ -117,13 +118,33 @@ class _Count:
     note: str
 
 
+# Section inputs beyond the datacube files (glob pattern → what the file is). Anything else in the
+# folder is listed too, as 其他文件（未使用）, so the appendix accounts for every file it saw.
+SECTION_INPUTS: tuple[tuple[str, str], ...] = (
+    ("events*.parquet", "事件日志（事件推送与自有埋点）"),
+    ("events*.csv", "事件日志（事件推送与自有埋点）"),
+    ("events*.jsonl", "事件日志（事件推送与自有埋点）"),
+    ("menu.json", "自定义菜单（get_current_selfmenu_info）"),
+    ("content_plan.csv", "内容计划（内容形式、成本）"),
+    ("orders.csv", "订单与转化"),
+    ("competitor_*.csv", "竞品数据"),
+    ("miniprogram_performance.csv", "小程序性能"),
+    ("autoreply_samples.csv", "自动回复标注抽样"),
+    ("incidents.csv", "风险事件台账"),
+    ("user_texts.csv", "评论与留言"),
+)
+OTHER_FILE = "其他文件（未使用）"
+_SMALL_FILE = 64 * 1024 * 1024  # read whole below this; stream (hash, count lines) above it
+
+
 def provenance(data_dir: Path, month: str, *, prev_dir: Path | None = None) -> pd.DataFrame:
     """List every input file of the month (and of the previous month) with its fingerprint.
 
     Parameters
     ----------
     data_dir
-        The month's folder; files are found with ``wxnb.load.discover``.
+        The month's folder: the datacube files (``wxnb.load.discover``), the sections' own
+        inputs (``SECTION_INPUTS``) and any other file in it.
     month
         The report month ``YYYY-MM`` (the previous month's rows are labelled with the month
         before it).
@@ -133,10 +154,12 @@ def provenance(data_dir: Path, month: str, *, prev_dir: Path | None = None) -> p
     Returns
     -------
     pandas.DataFrame
-        One row per file, columns ``PROVENANCE_COLUMNS``: 行数 is the rows in ``list`` (the
-        ``details`` rows for getarticletotal, data rows for CSV) or missing when the file could
-        not be read, 日期范围 the min–max ``ref_date`` ("—" if none), SHA-256 the full hex digest,
-        说明 why a file could not be read ("" when it could). A missing folder has no rows.
+        One row per file, columns ``PROVENANCE_COLUMNS``: 接口 is the endpoint or input it is,
+        行数 the rows in ``list`` (the ``details`` rows for getarticletotal, data rows for CSV,
+        lines for JSON Lines, the row count in a Parquet footer, menu items for menu.json) or
+        missing when the file could not be read, 日期范围 the min–max ``ref_date`` ("—" if none),
+        SHA-256 the full hex digest, 说明 why a file could not be read ("" when it could). A
+        missing folder has no rows. Large files are hashed and counted in a stream.
     """
     rows: list[dict[str, Any]] = []
     folders = [(month, Path(data_dir))]
@@ -145,12 +168,27 @@ def provenance(data_dir: Path, month: str, *, prev_dir: Path | None = None) -> p
     for label, folder in folders:
         if not folder.is_dir():
             continue
+        seen: set[Path] = set()
         for endpoint, files in discover(folder).items():
             rows.extend(_file_row(label, endpoint, path) for path in files)
+            seen.update(files)
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and path not in seen and not path.name.startswith("."):
+                rows.append(_other_row(label, path))
     frame = pd.DataFrame(rows, columns=list(PROVENANCE_COLUMNS))
     frame["行数"] = frame["行数"].astype("Int64")
     frame["字节数"] = frame["字节数"].astype("int64")
     return frame
+
+
+def _input_label(name: str) -> str:
+    return next((label for pattern, label in SECTION_INPUTS if fnmatch.fnmatch(name, pattern)),
+                OTHER_FILE)
+
+
+def _unreadable(month: str, path: Path, kind: str, exc: OSError) -> dict[str, Any]:
+    return {"月份": month, "文件": path.name, "接口": kind, "行数": None, "日期范围": "—",
+            "字节数": 0, "SHA-256": "", "说明": f"无法读取：{exc.strerror or exc}"}
 
 
 def _file_row(month: str, endpoint: str, path: Path) -> dict[str, Any]:
@@ -158,9 +196,7 @@ def _file_row(month: str, endpoint: str, path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:  # read-only; hash and count the very same bytes
             raw = fh.read()
     except OSError as exc:
-        return {"月份": month, "文件": path.name, "接口": ENDPOINTS[endpoint].label, "行数": None,
-                "日期范围": "—", "字节数": 0, "SHA-256": "",
-                "说明": f"无法读取：{exc.strerror or exc}"}
+        return _unreadable(month, path, ENDPOINTS[endpoint].label, exc)
     count = _count_csv(raw) if path.suffix.lower() == ".csv" else _count_json(raw, endpoint)
     return {
         "月份": month,
@@ -172,6 +208,77 @@ def _file_row(month: str, endpoint: str, path: Path) -> dict[str, Any]:
         "SHA-256": hashlib.sha256(raw).hexdigest(),
         "说明": count.note,
     }
+
+
+def _other_row(month: str, path: Path) -> dict[str, Any]:
+    kind = _input_label(path.name)
+    try:
+        size = path.stat().st_size
+        if size <= _SMALL_FILE:
+            with path.open("rb") as fh:
+                raw = fh.read()
+            digest, count = hashlib.sha256(raw).hexdigest(), _count_other(path, raw)
+        else:
+            digest, count = _stream_digest(path), _count_large(path)
+    except OSError as exc:
+        return _unreadable(month, path, kind, exc)
+    return {"月份": month, "文件": path.name, "接口": kind, "行数": count.rows,
+            "日期范围": _date_range(count.dates), "字节数": size, "SHA-256": digest,
+            "说明": count.note}
+
+
+def _stream_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _count_other(path: Path, raw: bytes) -> _Count:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _count_csv(raw)
+    if suffix == ".parquet":
+        return _count_parquet(path)
+    if suffix == ".jsonl":
+        return _Count(sum(1 for line in raw.splitlines() if line.strip()), (), "")
+    if path.name == "menu.json":
+        return _count_menu(raw)
+    return _Count(0, (), "")
+
+
+def _count_large(path: Path) -> _Count:
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return _count_parquet(path)
+    if suffix not in (".csv", ".jsonl"):
+        return _Count(0, (), "")
+    lines = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            lines += chunk.count(b"\n")
+    # a CSV's header is not a row (quoted line breaks inside a field are not expected here)
+    return _Count(max(lines - (suffix == ".csv"), 0), (), "")
+
+
+def _count_parquet(path: Path) -> _Count:
+    import pyarrow.parquet as pq
+
+    try:
+        return _Count(pq.read_metadata(path).num_rows, (), "")
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad footer
+        return _Count(None, (), f"无法读取：不是有效的 Parquet 文件（{str(exc)[:80]}）")
+
+
+def _count_menu(raw: bytes) -> _Count:
+    try:
+        body = json.loads(raw.decode("utf-8"))
+        buttons = body["selfmenu_info"]["button"]
+        items = sum(len((b.get("sub_button") or {}).get("list") or []) or 1 for b in buttons)
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
+        return _Count(None, (), "无法读取：不是 get_current_selfmenu_info 的 JSON 结构")
+    return _Count(items, (), "")
 
 
 def _count_json(raw: bytes, endpoint: str) -> _Count:
@@ -240,22 +347,41 @@ def _date_range(dates: tuple[str, ...]) -> str:
 def provenance_html(
     data_dir: Path, month: str, *, prev_dir: Path | None = None
 ) -> fmt.HtmlBlock:
-    """Return the provenance table (SHA-256 shortened to 12 hex digits) and its notes.
+    """Return the provenance: one row per month and input (files, rows, dates, bytes), then, in a
+    collapsible block, every file with its SHA-256 (shortened to 12 hex digits), and notes.
 
     Parameters are those of ``provenance``; folders that do not exist are named in a note.
     """
     frame = provenance(data_dir, month, prev_dir=prev_dir)
+    groups = []
+    for (mon, kind), g in frame.groupby(["月份", "接口"], sort=False):
+        dates = [d for r in g["日期范围"] if r != "—" for d in r.split(" 至 ")]
+        rows_known = g["行数"].notna().all()
+        groups.append([
+            mon, kind, fmt.fmt_int(len(g)),
+            fmt.fmt_int(int(g["行数"].sum())) if rows_known else "部分无法读取",
+            _date_range(tuple(dates)), fmt.fmt_int(int(g["字节数"].sum())),
+            g["SHA-256"].iloc[0][:12] or "—" if len(g) == 1 else "见下方逐个文件",
+        ])
+    summary = fmt.table(
+        groups, ["月份", "输入", "文件数", "行数", "日期范围", "字节数", "SHA-256（前 12 位）"],
+        numeric=(2, 3, 5), wrap=(1,),
+        caption="输入文件只读打开、未作任何修改；行数为 list 的记录数（图文群发总数据为 details 行数）",
+    )
     rows = [
         [r["月份"], r["文件"], r["接口"], "无法读取" if pd.isna(r["行数"]) else fmt.fmt_int(r["行数"]),
          r["日期范围"], fmt.fmt_int(r["字节数"]), r["SHA-256"][:12] or "—", r["说明"] or "—"]
         for _, r in frame.iterrows()
     ]
-    table = fmt.table(
+    files = fmt.table(
         rows, ["月份", "文件", "接口", "行数", "日期范围", "字节数", "SHA-256（前 12 位）", "说明"],
         numeric=(3, 5),
-        wrap=(7,),
-        caption="输入文件只读打开、未作任何修改；行数为 list 的记录数（图文群发总数据为 details 行数）",
+        wrap=(1, 7),
     )
+    markup = summary.markup
+    if rows:
+        markup += (f'<details class="wx-files"><summary>逐个文件及其 SHA-256（{len(rows):,} 个文件）'
+                   f"</summary>{files.markup}</details>")
     notes = [f"未找到{what}数据目录 {Path(folder).name}"
              for what, folder in (("本月", data_dir), ("上月", prev_dir))
              if folder is not None and not Path(folder).is_dir()]
@@ -264,8 +390,8 @@ def provenance_html(
     unreadable = frame[frame["行数"].isna()]
     notes += [f"{r['文件']}：{r['说明']}" for _, r in unreadable.iterrows()]
     if not notes:
-        return table
-    return fmt.HtmlBlock(table.markup + fmt.notes(notes, title="文件说明").markup)
+        return fmt.HtmlBlock(markup)
+    return fmt.HtmlBlock(markup + fmt.notes(notes, title="文件说明").markup)
 
 
 # --------------------------------------------------------------------------- parameters
