@@ -282,7 +282,8 @@ def _norm_title(text: Any) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
-def _plan_row(plan: pd.DataFrame, j: int, rec: dict[str, Any]) -> str:
+def _plan_row(j: int, rec: dict[str, Any]) -> str:
+    """The plan row as the spreadsheet shows it (``_row`` when the loader kept it)."""
     row = rec.get("_row")
     return str(row) if row not in (None, "") and not pd.isna(row) else row_label(j)
 
@@ -307,7 +308,7 @@ def match_plan(articles: pd.DataFrame, plan: pd.DataFrame | None) -> PlanMatch:
     taken: dict[int, str] = {}
     unmatched, problems = [], []
     for j, rec in enumerate(plan.to_dict("records")):
-        row = _plan_row(plan, j, rec)
+        row = _plan_row(j, rec)
         msgid = str(rec.get("msgid") or "").strip()
         day = pd.to_datetime(rec.get("date"), errors="coerce")
         day_text = "" if pd.isna(day) else f"{day:%Y-%m-%d}"
