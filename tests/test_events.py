@@ -1,0 +1,389 @@
+"""Event log loading (wxnb.events): formats, time handling, vocabulary, validation, settings.
+
+Expected values are written out by hand (or computed with the standard library's zoneinfo), never
+by re-running the module's own code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from wxnb import events
+from wxnb.exceptions import DataValidationError, ParameterError
+
+MONTH = "2026-10"
+
+
+def _rows(log: events.EventLog) -> list[tuple]:
+    return log.con.sql(
+        "SELECT strftime(time, '%Y-%m-%d %H:%M:%S'), day, follower_id, event, key, value, via "
+        "FROM ev ORDER BY time, follower_id, event").fetchall()
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "time": ["2026-10-01 08:00:00", "2026-10-02 09:30:00", "2026-10-03 10:00:00"],
+        "follower_id": ["u1", "u2", "u1"],
+        "event": ["article_read", "CLICK", "order"],
+        "key": ["2650000001_1", "V1001", "o-1"],
+        "value": ["朋友圈", "", "99.50"],
+        "via": ["u9", "", ""],
+    })
+
+
+EXPECTED = [
+    ("2026-10-01 08:00:00", date(2026, 10, 1), "u1", "article_read", "2650000001_1", "朋友圈",
+     "u9"),
+    ("2026-10-02 09:30:00", date(2026, 10, 2), "u2", "CLICK", "V1001", "", ""),
+    ("2026-10-03 10:00:00", date(2026, 10, 3), "u1", "order", "o-1", "99.50", ""),
+]
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def _problems(exc: pytest.ExceptionInfo[DataValidationError]) -> list[tuple]:
+    return [(p.file, p.field, p.row) for p in exc.value.problems]
+
+
+# --------------------------------------------------------------------------- constants
+
+
+def test_vocabulary_constants() -> None:
+    assert events.EVENT_GLOBS == ("events*.parquet", "events*.csv", "events*.jsonl")
+    assert events.READ_SCENES == ("公众号消息", "聊天会话", "朋友圈", "公众号主页", "推荐", "搜一搜",
+                                  "其他")
+    assert set(events.INTERACTIONS) == {
+        "SCAN", "CLICK", "VIEW", "view_miniprogram", "message", "article_read", "article_share",
+        "article_like", "article_zaikan", "article_comment", "read_original", "mp_visit",
+        "form_view", "form_submit", "order",
+    }
+    assert len(events.EVENT_TYPES) == 20
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("click", ("CLICK", "")), ("Subscribe", ("subscribe", "")), ("scan", ("SCAN", "")),
+    ("VIEW_MINIPROGRAM", ("view_miniprogram", "")), ("masssendjobfinish", ("MASSSENDJOBFINISH", "")),
+    ("text", ("message", "text")), ("Image", ("message", "image")),
+    ("shortvideo", ("message", "shortvideo")), ("location", ("message", "location")),
+    ("LOCATION", ("LOCATION", "")), (" article_read ", ("article_read", "")),
+    ("scancode_push", (None, "")), ("", (None, "")), (None, (None, "")),
+])
+def test_canonical_event(raw: str | None, expected: tuple) -> None:
+    assert events.canonical_event(raw) == expected
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def test_parquet_round_trip(tmp_path: Path) -> None:
+    df = _frame()
+    df["time"] = pd.to_datetime(df["time"])
+    df.to_parquet(tmp_path / "events.parquet")
+    with events.open_month(tmp_path, MONTH) as log:
+        assert _rows(log) == EXPECTED
+        assert (log.rows_total, log.rows_used, log.outside_month, log.unknown) == (3, 3, 0, {})
+        assert log.files == [tmp_path / "events.parquet"]
+
+
+def test_csv_round_trip_with_bom_crlf_and_t_separator(tmp_path: Path) -> None:
+    text = ("time,follower_id,event,key,value,via,extra\r\n"
+            "2026-10-01 08:00:00,u1,article_read,2650000001_1,朋友圈,u9,x\r\n"
+            "2026-10-02T09:30:00,u2,CLICK,V1001,,,\r\n"
+            '"2026-10-03 10:00:00",u1,order,o-1,99.50,,"a,b"\r\n')
+    (tmp_path / "events.csv").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    with events.open_month(tmp_path, MONTH) as log:
+        assert _rows(log) == EXPECTED
+
+
+def test_jsonl_round_trip_with_numbers(tmp_path: Path) -> None:
+    lines = [
+        {"time": "2026-10-01 08:00:00", "follower_id": "u1", "event": "article_read",
+         "key": "2650000001_1", "value": "朋友圈", "via": "u9", "nested": {"a": 1}},
+        {"time": "2026-10-02 09:30:00", "follower_id": "u2", "event": "CLICK", "key": "V1001"},
+        {"time": "2026-10-03 10:00:00", "follower_id": "u1", "event": "order", "key": "o-1",
+         "value": "99.50", "via": None},
+        {"time": "2026-10-04 00:00:00", "follower_id": 12345, "event": "VIEW", "key": "http://x"},
+    ]
+    (tmp_path / "events.jsonl").write_text(
+        "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    with events.open_month(tmp_path, MONTH) as log:
+        assert _rows(log) == [*EXPECTED, ("2026-10-04 00:00:00", date(2026, 10, 4), "12345",
+                                          "VIEW", "http://x", "", "")]
+
+
+def test_mixed_formats_and_several_files(tmp_path: Path) -> None:
+    df = _frame()
+    df["time"] = pd.to_datetime(df["time"])
+    df.iloc[:2].to_parquet(tmp_path / "events_a.parquet")
+    df.iloc[2:].drop(columns=["via"]).to_csv(tmp_path / "events_b.csv", index=False)
+    (tmp_path / "events_c.jsonl").write_text(
+        '{"time": "2026-10-05 12:00:00", "follower_id": "u3", "event": "foo"}\n', "utf-8")
+    (tmp_path / "other.parquet").write_bytes(b"not an event file")
+    assert [p.name for p in events.event_files(tmp_path)] == [
+        "events_a.parquet", "events_b.csv", "events_c.jsonl"]
+    with events.open_month(tmp_path, MONTH) as log:
+        assert _rows(log) == EXPECTED
+        assert (log.rows_total, log.rows_used, log.unknown) == (4, 3, {"foo": 1})
+
+
+def test_no_event_files_gives_none(tmp_path: Path) -> None:
+    assert events.open_month(tmp_path, MONTH) is None
+    assert events.event_files(tmp_path / "absent") == []
+
+
+# --------------------------------------------------------------------------- time
+
+
+def test_tz_aware_times_become_shanghai_wall_clock(tmp_path: Path) -> None:
+    utc = pd.to_datetime(["2026-09-30 16:30:00", "2026-10-15 04:00:00", "2026-10-31 16:00:00"])
+    df = pd.DataFrame({"time": utc.tz_localize("UTC"), "follower_id": ["a", "b", "c"],
+                       "event": ["CLICK"] * 3})
+    df.to_parquet(tmp_path / "events.parquet")
+    with events.open_month(tmp_path, MONTH) as log:
+        # +8 h: 09-30 16:30 UTC is 10-01 00:30 in Shanghai; 10-31 16:00 UTC is 11-01 00:00.
+        assert [r[:3] for r in _rows(log)] == [
+            ("2026-10-01 00:30:00", date(2026, 10, 1), "a"),
+            ("2026-10-15 12:00:00", date(2026, 10, 15), "b"),
+        ]
+        assert log.outside_month == 1
+
+
+def test_text_times_with_offset(tmp_path: Path) -> None:
+    df = pd.DataFrame({"time": ["2026-10-01T00:30:00+08:00", "2026-10-01 00:30:00Z"],
+                       "follower_id": ["a", "b"], "event": ["CLICK", "CLICK"]})
+    with events.from_frame(df, MONTH) as log:
+        assert [r[0] for r in _rows(log)] == ["2026-10-01 00:30:00", "2026-10-01 08:30:00"]
+
+
+def test_integer_create_time_is_unix_seconds_in_shanghai() -> None:
+    stamps = [1790000000, 1791234567]
+    df = pd.DataFrame({"time": stamps, "follower_id": [1, 2], "event": ["text", "SCAN"]})
+    tz = ZoneInfo("Asia/Shanghai")
+    expected = [datetime.fromtimestamp(s, tz).strftime("%Y-%m-%d %H:%M:%S") for s in stamps]
+    month = expected[0][:7]
+    with events.from_frame(df, month) as log:
+        got = _rows(log)
+        assert [r[0] for r in got] == expected[: len(got)]
+        assert got[0][2:5] == ("1", "message", "text")
+
+
+def test_integer_time_in_csv_text(tmp_path: Path) -> None:
+    s = int(datetime(2026, 10, 9, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp())
+    (tmp_path / "events.csv").write_text(f"time,follower_id,event\n{s},a,CLICK\n", "utf-8")
+    with events.open_month(tmp_path, MONTH) as log:
+        assert _rows(log)[0][:4] == ("2026-10-09 12:00:00", date(2026, 10, 9), "a", "CLICK")
+
+
+def test_out_of_month_rows_excluded_and_counted() -> None:
+    df = pd.DataFrame({
+        "time": ["2026-09-30 23:59:59", "2026-10-01 00:00:00", "2026-10-31 23:59:59",
+                 "2026-11-01 00:00:00", "2025-10-15 12:00:00"],
+        "follower_id": list("abcde"), "event": ["CLICK"] * 5,
+    })
+    with events.from_frame(df, MONTH) as log:
+        assert [r[2] for r in _rows(log)] == ["b", "c"]
+        assert (log.rows_total, log.rows_used, log.outside_month) == (5, 2, 3)
+        assert "事件日志中 3 行的时间不在 2026-10 内（按北京时间），未计入。" in log.notes()
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+def test_aliases_and_case_insensitive_names() -> None:
+    df = pd.DataFrame({
+        "time": [f"2026-10-0{i} 12:00:00" for i in range(1, 9)],
+        "follower_id": list("abcdefgh"),
+        "event": ["text", "Image", "voice", "location", "LOCATION", "click", "Subscribe",
+                  "view_miniprogram"],
+        "key": ["", "custom", None, "", "", "V1", "qrscene_7", "pages/index"],
+    })
+    with events.from_frame(df, MONTH) as log:
+        assert [r[3:5] for r in _rows(log)] == [
+            ("message", "text"), ("message", "custom"), ("message", "voice"),
+            ("message", "location"), ("LOCATION", ""), ("CLICK", "V1"),
+            ("subscribe", "qrscene_7"), ("view_miniprogram", "pages/index"),
+        ]
+
+
+def test_unknown_types_counted_not_fatal() -> None:
+    df = pd.DataFrame({
+        "time": ["2026-10-01 12:00:00"] * 6,
+        "follower_id": ["a", "b", "", None, "e", "f"],
+        "event": ["foo", "foo", "bar", "foo", None, "CLICK"],
+    })
+    with events.from_frame(df, MONTH) as log:
+        assert log.unknown == {"foo": 3, "bar": 1, "": 1}
+        assert (log.rows_total, log.rows_used) == (6, 1)
+        assert ("事件日志中 5 行为未知事件类型（foo 3 行、（空） 1 行、bar 1 行），未计入。"
+                in log.notes())
+        assert log.con.sql("SELECT count(*) FROM ev").fetchall() == [(1,)]
+
+
+def test_masssend_may_have_empty_follower_id() -> None:
+    df = pd.DataFrame({"time": ["2026-10-01 20:00:00"], "follower_id": [None],
+                       "event": ["MASSSENDJOBFINISH"], "key": ["1000001"],
+                       "value": ['{"Status": "send success", "TotalCount": 10}']})
+    with events.from_frame(df, MONTH) as log:
+        assert _rows(log)[0][2:5] == ("", "MASSSENDJOBFINISH", "1000001")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_missing_follower_id_names_file_field_row(tmp_path: Path) -> None:
+    (tmp_path / "events.csv").write_text(
+        "time,follower_id,event\n2026-10-01 08:00:00,a,CLICK\n2026-10-01 09:00:00,,CLICK\n"
+        "2026-10-01 10:00:00,  ,article_read\n", "utf-8")
+    with pytest.raises(DataValidationError) as exc:
+        events.open_month(tmp_path, MONTH)
+    assert _problems(exc) == [("events.csv", "follower_id", None),
+                              ("events.csv", "follower_id", "第 3 行"),
+                              ("events.csv", "follower_id", "第 4 行")]
+    assert "2 行不符合" in exc.value.problems[0].found
+    assert exc.value.problems[1].found == "空"
+    assert "events.csv 第 3 行 字段 follower_id" in str(exc.value)
+
+
+def test_missing_follower_id_in_parquet_and_jsonl(tmp_path: Path) -> None:
+    df = pd.DataFrame({"time": pd.to_datetime(["2026-10-01 08:00:00"] * 3),
+                       "follower_id": ["a", "b", None], "event": ["CLICK"] * 3})
+    df.to_parquet(tmp_path / "events.parquet")
+    (tmp_path / "events.jsonl").write_text(
+        '{"time": "2026-10-01 08:00:00", "follower_id": null, "event": "VIEW"}\n', "utf-8")
+    with pytest.raises(DataValidationError) as exc:
+        events.open_month(tmp_path, MONTH)
+    rows = _problems(exc)
+    assert ("events.parquet", "follower_id", "第 3 条记录") in rows
+    assert ("events.jsonl", "follower_id", "第 1 行") in rows
+
+
+def test_examples_capped_at_five_with_the_full_count() -> None:
+    df = pd.DataFrame({"time": ["2026-10-01 08:00:00"] * 12,
+                       "follower_id": [None] * 12, "event": ["CLICK"] * 12})
+    with pytest.raises(DataValidationError) as exc:
+        events.from_frame(df, MONTH)
+    assert len(exc.value.problems) == 6
+    assert exc.value.problems[0].found.startswith("12 行不符合")
+    assert [p.row for p in exc.value.problems[1:]] == [f"iloc[{i}]" for i in range(5)]
+
+
+@pytest.mark.parametrize("bad", [
+    "2026-02-30 00:00:00", "2026/10/01 08:00:00", "2026-10-01", "2026-10-1 08:00:00",
+    "yesterday", "", "1790000000000",
+])
+def test_unparseable_time(tmp_path: Path, bad: str) -> None:
+    (tmp_path / "events.csv").write_text(
+        f"time,follower_id,event\n2026-10-01 08:00:00,a,CLICK\n{bad},b,CLICK\n", "utf-8")
+    with pytest.raises(DataValidationError) as exc:
+        events.open_month(tmp_path, MONTH)
+    assert _problems(exc)[1] == ("events.csv", "time", "第 3 行")
+    assert exc.value.problems[1].found == (repr(bad) if bad else "空")
+
+
+def test_unparseable_time_on_unknown_type_is_ignored() -> None:
+    df = pd.DataFrame({"time": ["garbage", "2026-10-02 00:00:00"], "follower_id": ["a", "b"],
+                       "event": ["foo", "CLICK"]})
+    with events.from_frame(df, MONTH) as log:
+        assert (log.rows_used, log.unknown) == (1, {"foo": 1})
+
+
+def test_missing_column_lists_present_columns(tmp_path: Path) -> None:
+    (tmp_path / "events.csv").write_text("time,user,event\n2026-10-01 08:00:00,a,CLICK\n", "utf-8")
+    with pytest.raises(DataValidationError) as exc:
+        events.open_month(tmp_path, MONTH)
+    (p,) = exc.value.problems
+    assert (p.file, p.field) == ("events.csv", "follower_id")
+    assert "time、user、event" in p.found
+
+
+def test_missing_column_in_frame() -> None:
+    with pytest.raises(DataValidationError) as exc:
+        events.from_frame(pd.DataFrame({"follower_id": ["a"], "event": ["CLICK"]}), MONTH)
+    assert _problems(exc) == [("DataFrame", "time", None)]
+
+
+def test_unsupported_time_type(tmp_path: Path) -> None:
+    df = pd.DataFrame({"time": [True], "follower_id": ["a"], "event": ["CLICK"]})
+    df.to_parquet(tmp_path / "events.parquet")
+    with pytest.raises(DataValidationError) as exc:
+        events.open_month(tmp_path, MONTH)
+    assert _problems(exc) == [("events.parquet", "time", None)]
+
+
+def test_malformed_files_are_reported_not_raised_raw(tmp_path: Path) -> None:
+    (tmp_path / "events_a.csv").write_text(
+        "time,follower_id,event\n2026-10-01 08:00:00,a,CLICK,extra\n", "utf-8")
+    (tmp_path / "events_b.jsonl").write_text('{"time": "2026-10-01 08:00:00", "follower_id": '
+                                             '"a", "event": "CLICK"}\n{broken\n', "utf-8")
+    (tmp_path / "events_c.parquet").write_bytes(b"PAR1 not really")
+    (tmp_path / "events_d.csv").write_bytes(b"")
+    with pytest.raises(DataValidationError) as exc:
+        events.open_month(tmp_path, MONTH)
+    assert {p.file for p in exc.value.problems} >= {
+        "events_a.csv", "events_b.jsonl", "events_c.parquet", "events_d.csv"}
+
+
+def test_not_utf8_csv(tmp_path: Path) -> None:
+    (tmp_path / "events.csv").write_bytes("time,粉丝,event\n".encode("gbk"))
+    with pytest.raises(DataValidationError) as exc:
+        events.open_month(tmp_path, MONTH)
+    assert "UTF-8" in exc.value.problems[0].found
+
+
+def test_files_never_modified(tmp_path: Path) -> None:
+    df = _frame()
+    df["time"] = pd.to_datetime(df["time"])
+    df.to_parquet(tmp_path / "events_a.parquet")
+    _frame().to_csv(tmp_path / "events_b.csv", index=False)
+    (tmp_path / "events_c.jsonl").write_text(
+        '{"time": "2026-10-05 12:00:00", "follower_id": "", "event": "CLICK"}\n', "utf-8")
+    before = _digest(tmp_path)
+    with pytest.raises(DataValidationError):
+        events.open_month(tmp_path, MONTH)
+    (tmp_path / "events_c.jsonl").unlink()
+    before.pop("events_c.jsonl")
+    with events.open_month(tmp_path, MONTH) as log:
+        log.con.sql("SELECT count(*) FROM ev").fetchall()
+    assert _digest(tmp_path) == before
+
+
+# --------------------------------------------------------------------------- engine settings
+
+
+def test_connection_settings_view_and_cleanup(tmp_path: Path) -> None:
+    _frame().to_csv(tmp_path / "events.csv", index=False)
+    log = events.open_month(tmp_path, MONTH, memory_limit="512MB", threads=1)
+    con = log.con
+    setting = dict(con.sql(
+        "SELECT name, value FROM duckdb_settings() WHERE name IN ('threads', "
+        "'preserve_insertion_order', 'temp_directory', 'memory_limit')").fetchall())
+    assert setting["threads"] == "1"
+    assert setting["preserve_insertion_order"] == "false"
+    assert setting["memory_limit"].startswith("488") or "512" in setting["memory_limit"]
+    spill = Path(setting["temp_directory"])
+    assert spill.is_dir() and spill.parent == Path(tempfile.gettempdir())
+    assert con.sql("SELECT table_type FROM information_schema.tables WHERE table_name = 'ev'"
+                   ).fetchall() == [("VIEW",)]
+    assert con.sql("SELECT column_name, data_type FROM information_schema.columns "
+                   "WHERE table_name = 'ev' ORDER BY ordinal_position").fetchall() == [
+        ("time", "TIMESTAMP"), ("day", "DATE"), ("follower_id", "VARCHAR"),
+        ("event", "VARCHAR"), ("key", "VARCHAR"), ("value", "VARCHAR"), ("via", "VARCHAR")]
+    log.close()
+    assert not spill.exists()
+
+
+def test_bad_parameters() -> None:
+    with pytest.raises(ParameterError):
+        events.from_frame(_frame(), MONTH, memory_limit="lots")
+    with pytest.raises(ParameterError):
+        events.from_frame(_frame(), "2026-13")
