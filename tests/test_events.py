@@ -387,3 +387,212 @@ def test_bad_parameters() -> None:
         events.from_frame(_frame(), MONTH, memory_limit="lots")
     with pytest.raises(ParameterError):
         events.from_frame(_frame(), "2026-13")
+
+
+# --------------------------------------------------------------------------- menu.json
+
+MENU = {
+    "is_menu_open": 1,
+    "selfmenu_info": {"button": [
+        {"type": "click", "name": "今日歌曲", "key": "V1001"},
+        {"name": "菜单", "sub_button": {"list": [
+            {"type": "view", "name": "搜索", "url": "http://www.soso.com/"},
+            {"type": "miniprogram", "name": "商城", "appid": "wx286b93c14bbf93aa",
+             "url": "http://mp.weixin.qq.com", "pagepath": "pages/index"},
+            {"type": "click", "name": "赞一下", "key": "V1002"},
+            {"type": "text", "name": "联系我们", "value": "电话 123"},
+        ]}},
+        {"name": "会员", "sub_button": [{"type": "view", "name": "积分", "url": "http://x/p"}]},
+    ]},
+}
+
+
+def _write_json(folder: Path, name: str, doc: object) -> None:
+    (folder / name).write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+
+
+def test_menu_tree(tmp_path: Path) -> None:
+    _write_json(tmp_path, "menu.json", MENU)
+    menu = events.load_menu(tmp_path)
+    assert menu.is_open and menu.notes == []
+    assert menu.items.to_dict("records") == [
+        {"level1": "今日歌曲", "level2": "", "type": "click", "match": "V1001", "event": "CLICK"},
+        {"level1": "菜单", "level2": "搜索", "type": "view", "match": "http://www.soso.com/",
+         "event": "VIEW"},
+        {"level1": "菜单", "level2": "商城", "type": "miniprogram", "match": "pages/index",
+         "event": "view_miniprogram"},
+        {"level1": "菜单", "level2": "赞一下", "type": "click", "match": "V1002",
+         "event": "CLICK"},
+        {"level1": "菜单", "level2": "联系我们", "type": "text", "match": "电话 123", "event": ""},
+        {"level1": "会员", "level2": "积分", "type": "view", "match": "http://x/p",
+         "event": "VIEW"},
+    ]
+    assert menu.label("CLICK", "V1002") == "菜单 / 赞一下"
+    assert menu.label("CLICK", "V1001") == "今日歌曲"
+    assert menu.label("CLICK", "nope") is None
+
+
+def test_menu_absent_closed_and_get_menu_shape(tmp_path: Path) -> None:
+    assert events.load_menu(tmp_path) is None
+    _write_json(tmp_path, "menu.json", {"is_menu_open": 0, "selfmenu_info": {"button": []}})
+    menu = events.load_menu(tmp_path)
+    assert not menu.is_open and menu.items.empty and "is_menu_open = 0" in menu.notes[0]
+    _write_json(tmp_path, "menu.json",
+                {"menu": {"button": [{"type": "click", "name": "A", "key": "K"}]}})
+    assert events.load_menu(tmp_path).items["match"].tolist() == ["K"]
+
+
+def test_menu_problems(tmp_path: Path) -> None:
+    _write_json(tmp_path, "menu.json", {"selfmenu_info": {"button": [
+        {"type": "click", "name": "A"},
+        {"name": "B", "sub_button": {"list": [{"type": "view", "name": "B1"},
+                                              {"type": "miniprogram", "name": "B2",
+                                               "pagepath": "p"},
+                                              {"name": "B3", "type": ""}]}},
+        {"name": "C"},
+        {"type": "click", "name": "", "key": "K"},
+    ]}})
+    with pytest.raises(DataValidationError) as exc:
+        events.load_menu(tmp_path)
+    assert _problems(exc) == [
+        ("menu.json", "key", "button[0]"),
+        ("menu.json", "url", "button[1].sub_button.list[0]"),
+        ("menu.json", "type", "button[1].sub_button.list[2]"),
+        ("menu.json", "type", "button[2]"),
+        ("menu.json", "name", "button[3]"),
+    ]
+
+
+def test_menu_not_json(tmp_path: Path) -> None:
+    (tmp_path / "menu.json").write_text('{"selfmenu_info": ', "utf-8")
+    with pytest.raises(DataValidationError) as exc:
+        events.load_menu(tmp_path)
+    assert exc.value.problems[0].expected == "合法的 JSON"
+    (tmp_path / "menu.json").write_text('{"errcode": 40001}', "utf-8")
+    with pytest.raises(DataValidationError) as exc:
+        events.load_menu(tmp_path)
+    assert exc.value.problems[0].field == "selfmenu_info.button"
+
+
+# --------------------------------------------------------------------------- content plan
+
+
+def _csv(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_content_plan(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "content_plan.csv",
+                "msgid,date,title,content_type,cost,author\n"
+                "2650000001_1,,,品牌故事,3000,张三\n"
+                ',2026-10-03,双十一预告,促销资讯,"1,200.5",李四\n'
+                ",2026-09-28,上月文章,互动问答,100,王五\n")
+    before = path.read_bytes()
+    plan = events.load_content_plan(tmp_path, MONTH)
+    assert plan.drop(columns="_row").to_dict("records") == [
+        {"msgid": "2650000001_1", "date": "", "title": "", "content_type": "品牌故事",
+         "cost": 3000.0, "author": "张三"},
+        {"msgid": "", "date": "2026-10-03", "title": "双十一预告", "content_type": "促销资讯",
+         "cost": 1200.5, "author": "李四"},
+    ]
+    assert plan["_row"].tolist() == ["第 2 行", "第 3 行"]
+    assert plan.attrs["notes"] == ["content_plan.csv 中 1 行的日期不在 2026-10 内，未计入"]
+    assert path.read_bytes() == before
+
+
+def test_content_plan_without_msgid_column_or_author(tmp_path: Path) -> None:
+    _csv(tmp_path, "content_plan.csv", "date,title,content_type,cost\n2026-10-01,T,品牌故事,0\n")
+    plan = events.load_content_plan(tmp_path, MONTH)
+    assert plan[["msgid", "author", "cost"]].values.tolist() == [["", "", 0.0]]
+    assert events.load_content_plan(tmp_path / "absent", MONTH) is None
+
+
+def test_content_plan_problems(tmp_path: Path) -> None:
+    _csv(tmp_path, "content_plan.csv",
+         "msgid,date,title,content_type,cost,author\n"
+         "2650000001_1,,,品牌故事,-5,a\n"           # line 2: negative cost
+         "2650000002_1,,,品牌故事,三千,a\n"         # line 3: cost not a number
+         ",2026-10-32,T,促销资讯,10,a\n"            # line 4: bad date
+         ",,T,促销资讯,10,a\n"                       # line 5: neither msgid nor date+title
+         "abc,,,促销资讯,10,a\n"                     # line 6: bad msgid
+         "2650000003_1,,,,10,a\n"                   # line 7: no content type
+         "2650000004_1,,,品牌故事,10,a\n"
+         "2650000004_1,,,促销资讯,20,b\n")          # line 9: the same article again
+    with pytest.raises(DataValidationError) as exc:
+        events.load_content_plan(tmp_path, MONTH)
+    assert _problems(exc) == [
+        ("content_plan.csv", "cost", "第 2 行"), ("content_plan.csv", "cost", "第 3 行"),
+        ("content_plan.csv", "date", "第 4 行"), ("content_plan.csv", "msgid", "第 5 行"),
+        ("content_plan.csv", "msgid", "第 6 行"), ("content_plan.csv", "content_type", "第 7 行"),
+        ("content_plan.csv", "msgid", "第 9 行"),
+    ]
+    assert exc.value.problems[-1].found == "与 第 8 行 重复"
+
+
+def test_content_plan_missing_columns(tmp_path: Path) -> None:
+    _csv(tmp_path, "content_plan.csv", "msgid,content_type\n2650000001_1,品牌故事\n")
+    with pytest.raises(DataValidationError) as exc:
+        events.load_content_plan(tmp_path, MONTH)
+    assert _problems(exc) == [("content_plan.csv", "cost", "表头")]
+    _csv(tmp_path, "content_plan.csv", "title,content_type,cost\nT,品牌故事,1\n")
+    with pytest.raises(DataValidationError) as exc:
+        events.load_content_plan(tmp_path, MONTH)
+    assert _problems(exc) == [("content_plan.csv", "msgid", "第 1 行")]
+
+
+# --------------------------------------------------------------------------- orders
+
+
+def test_orders(tmp_path: Path) -> None:
+    _csv(tmp_path, "orders.csv",
+         "order_id,follower_id,time,amount,msgid,channel\n"
+         "o1,u1,2026-10-01 00:00:00,99.5,2650000001_1,article\n"
+         "o2,u2,2026-10-31 23:59:59,10,,menu\n"
+         "o3,u1,2026-11-01 00:00:00,50,,\n"
+         "o4,u3,2026-09-30 23:59:59,20,,\n")
+    orders = events.load_orders(tmp_path, MONTH)
+    assert orders.drop(columns="_row").to_dict("records") == [
+        {"order_id": "o1", "follower_id": "u1", "time": pd.Timestamp("2026-10-01 00:00:00"),
+         "amount": 99.5, "msgid": "2650000001_1", "channel": "article"},
+        {"order_id": "o2", "follower_id": "u2", "time": pd.Timestamp("2026-10-31 23:59:59"),
+         "amount": 10.0, "msgid": "", "channel": "menu"},
+    ]
+    assert orders.attrs["notes"] == ["orders.csv 中 2 行订单的时间不在 2026-10 内，未计入"]
+    assert events.load_orders(tmp_path / "absent", MONTH) is None
+
+
+def test_orders_optional_columns_and_header_only(tmp_path: Path) -> None:
+    _csv(tmp_path, "orders.csv", "order_id,follower_id,time,amount\n")
+    orders = events.load_orders(tmp_path, MONTH)
+    assert orders.empty and list(orders.columns[:6]) == [
+        "order_id", "follower_id", "time", "amount", "msgid", "channel"]
+    assert orders.attrs["notes"] == ["orders.csv 只有表头，没有数据行"]
+
+
+def test_orders_problems(tmp_path: Path) -> None:
+    _csv(tmp_path, "orders.csv",
+         "order_id,follower_id,time,amount,msgid\n"
+         "o1,u1,2026-10-01 08:00:00,10,\n"
+         "o1,u2,2026-10-02 08:00:00,10,\n"           # line 3: duplicate order id
+         "o2,u1,2026-10-02,10,\n"                    # line 4: date without time
+         "o3,,2026-10-02 08:00:00,abc,\n"            # line 5: no follower, bad amount
+         "o4,u1,2026-10-02 25:00:00,-1,x\n")         # line 6: bad time, negative, bad msgid
+    with pytest.raises(DataValidationError) as exc:
+        events.load_orders(tmp_path, MONTH)
+    assert _problems(exc) == [
+        ("orders.csv", "order_id", "第 3 行"), ("orders.csv", "time", "第 4 行"),
+        ("orders.csv", "follower_id", "第 5 行"), ("orders.csv", "amount", "第 5 行"),
+        ("orders.csv", "time", "第 6 行"), ("orders.csv", "amount", "第 6 行"),
+        ("orders.csv", "msgid", "第 6 行"),
+    ]
+    assert exc.value.problems[0].found == "'o1' 与 第 2 行 重复"
+
+
+def test_orders_missing_column(tmp_path: Path) -> None:
+    _csv(tmp_path, "orders.csv", "order_id,time,amount\no1,2026-10-01 08:00:00,1\n")
+    with pytest.raises(DataValidationError) as exc:
+        events.load_orders(tmp_path, MONTH)
+    assert _problems(exc) == [("orders.csv", "follower_id", "表头")]
+    assert "order_id、time、amount" in exc.value.problems[0].found

@@ -30,6 +30,12 @@ outside the month are not errors: they are counted (:attr:`EventLog.unknown`,
 unparseable time on a row of a known type is an error: :class:`~wxnb.exceptions.DataValidationError`
 with the count and up to five example rows (file, field, row, expected, found).
 
+Beside the log, the same folder may hold ``menu.json`` (the custom menu as
+``get_current_selfmenu_info`` returns it; :func:`load_menu` flattens it to 一级/二级 items with
+the EventKey each produces), ``content_plan.csv`` (内容形式, cost and author per article;
+:func:`load_content_plan`) and ``orders.csv`` (orders with last-touch attribution;
+:func:`load_orders`). Their rules are in the functions' docstrings and docs/data-contract.md.
+
 Definitions used by the sections: :data:`INTERACTIONS` (count toward FAN-IDM activity and
 "active follower") are all types except subscribe, unsubscribe, LOCATION, MASSSENDJOBFINISH and
 TEMPLATESENDJOBFINISH. :data:`READ_SCENES` is getarticleread's ``scene_desc`` vocabulary, the
@@ -40,6 +46,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -53,18 +60,27 @@ from typing import Any, Self
 import duckdb
 import pandas as pd
 
+from wxnb import csvin
 from wxnb.exceptions import DataValidationError, ParameterError, Problem
 
 __all__ = [
+    "CONTENT_PLAN_FILE",
     "EVENT_GLOBS",
     "EVENT_TYPES",
     "INTERACTIONS",
+    "MENU_EVENTS",
+    "MENU_FILE",
     "MESSAGE_TYPES",
+    "ORDERS_FILE",
     "READ_SCENES",
     "EventLog",
+    "MenuTree",
     "canonical_event",
     "event_files",
     "from_frame",
+    "load_content_plan",
+    "load_menu",
+    "load_orders",
     "open_month",
 ]
 
@@ -354,8 +370,10 @@ def _connect(memory_limit: str, threads: int | None) -> tuple[duckdb.DuckDBPyCon
 
 
 def _first_line(text: str) -> str:
-    lines = [ln for ln in str(text).splitlines() if ln.strip()]
-    return (lines[0] if lines else str(text))[:300]
+    """The reader's message, short: its first three non-empty lines (DuckDB puts the CSV line
+    number, the line itself and the expected column count there)."""
+    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
+    return ("；".join(lines[:3]) if lines else str(text))[:300]
 
 
 def _describe(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
@@ -673,3 +691,308 @@ def from_frame(df: pd.DataFrame, month: str, *, memory_limit: str = "1GB",
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+# --------------------------------------------------------------------------- menu.json
+
+MENU_FILE = "menu.json"
+CONTENT_PLAN_FILE = "content_plan.csv"
+ORDERS_FILE = "orders.csv"
+
+#: Menu item type -> the event WeChat pushes when a follower uses it (types without one: '').
+MENU_EVENTS = {"click": "CLICK", "view": "VIEW", "miniprogram": "view_miniprogram"}
+#: The field holding the EventKey, for the types whose event the log vocabulary has.
+_MENU_MATCH = {"click": "key", "view": "url", "miniprogram": "pagepath"}
+_MENU_COLUMNS = ["level1", "level2", "type", "match", "event"]
+
+
+@dataclass
+class MenuTree:
+    """The custom menu as ``get_current_selfmenu_info`` returns it, one row per clickable item.
+
+    ``items`` columns: ``level1`` (一级菜单), ``level2`` (二级菜单, '' for a top-level button
+    without a sub-menu), ``type`` (click/view/miniprogram/...), ``match`` (the EventKey the item
+    produces: click key, view URL, mini program pagepath; for other types the key, value or
+    article_id it carries) and ``event`` (CLICK / VIEW / view_miniprogram, '' for types whose
+    use the log vocabulary does not record). Items are in menu order.
+    """
+
+    items: pd.DataFrame
+    is_open: bool
+    path: Path
+    notes: list[str] = field(default_factory=list)
+
+    def label(self, event: str, key: str) -> str | None:
+        """'一级 / 二级' (or '一级') of the first item producing ``event`` with ``key``."""
+        hit = self.items[(self.items["event"] == event) & (self.items["match"] == key)]
+        if hit.empty:
+            return None
+        r = hit.iloc[0]
+        return f"{r['level1']} / {r['level2']}" if r["level2"] else str(r["level1"])
+
+
+def _sub_buttons(btn: dict[str, Any], where: str, name: str,
+                 problems: list[Problem]) -> list[Any] | None:
+    """The sub-menu list (``{"list": [...]}`` as the API returns it, or a bare list), or None."""
+    sub = btn.get("sub_button")
+    if sub is None:
+        return None
+    if isinstance(sub, dict):
+        sub = sub.get("list", [])
+    if not isinstance(sub, list):
+        problems.append(Problem(name, "sub_button", where, '{"list": [...]} 或数组',
+                                repr(sub)[:60]))
+        return None
+    return sub
+
+
+def _menu_item(btn: Any, where: str, name: str, level1: str, problems: list[Problem],
+               rows: list[dict[str, str]]) -> None:
+    if not isinstance(btn, dict):
+        problems.append(Problem(name, None, where, "菜单项对象 {...}", repr(btn)[:60]))
+        return
+    label = btn.get("name")
+    if not isinstance(label, str) or not label.strip():
+        problems.append(Problem(name, "name", where, "非空的菜单名称", repr(label)[:60]))
+        return
+    kind = btn.get("type")
+    if not isinstance(kind, str) or not kind.strip():
+        problems.append(Problem(name, "type", where, "菜单类型（click、view、miniprogram 等）",
+                                repr(kind)[:60]))
+        return
+    kind = kind.strip()
+    need = _MENU_MATCH.get(kind)
+    if need is not None:
+        match = btn.get(need)
+        if not isinstance(match, str) or not match.strip():
+            problems.append(Problem(name, need, where, f"{kind} 菜单的 {need}（非空文本）",
+                                    repr(match)[:60]))
+            return
+    else:
+        match = next((str(btn[k]) for k in ("key", "value", "article_id", "media_id", "url")
+                      if btn.get(k) not in (None, "")), "")
+    rows.append({"level1": level1 or label.strip(), "level2": label.strip() if level1 else "",
+                 "type": kind, "match": match.strip(), "event": MENU_EVENTS.get(kind, "")})
+
+
+def load_menu(folder: Path) -> MenuTree | None:
+    """Read ``menu.json`` (get_current_selfmenu_info shape) of a month folder; None when absent.
+
+    ``{"is_menu_open": 1, "selfmenu_info": {"button": [...]}}``; each top-level button is either
+    an item itself (``type`` + ``name`` + key/url/pagepath) or a sub-menu (``name`` +
+    ``sub_button: {"list": [...]}``; a bare list is accepted too, as the get_menu API writes it).
+    ``{"menu": {"button": [...]}}`` (get_menu) is read the same way.
+
+    Raises
+    ------
+    DataValidationError
+        Invalid JSON, no button list, an item without name or type, a click item without key,
+        a view item without url, a miniprogram item without pagepath.
+    """
+    path = Path(folder) / MENU_FILE
+    if not path.is_file():
+        return None
+    name = path.name
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise DataValidationError([Problem(name, None, None, "UTF-8 编码的 JSON",
+                                           f"无法解码：{exc.reason}")]) from None
+    except json.JSONDecodeError as exc:
+        raise DataValidationError([Problem(name, None, f"第 {exc.lineno} 行",
+                                           "合法的 JSON", exc.msg)]) from None
+    info = doc.get("selfmenu_info", doc.get("menu")) if isinstance(doc, dict) else None
+    buttons = info.get("button") if isinstance(info, dict) else None
+    if not isinstance(buttons, list):
+        raise DataValidationError([Problem(
+            name, "selfmenu_info.button", None,
+            '{"is_menu_open": 1, "selfmenu_info": {"button": [...]}}', repr(doc)[:80])])
+    problems: list[Problem] = []
+    rows: list[dict[str, str]] = []
+    for i, btn in enumerate(buttons):
+        where = f"button[{i}]"
+        sub = _sub_buttons(btn, where, name, problems) if isinstance(btn, dict) else None
+        if sub:
+            parent = btn.get("name")
+            if not isinstance(parent, str) or not parent.strip():
+                problems.append(Problem(name, "name", where, "非空的菜单名称",
+                                        repr(parent)[:60]))
+                continue
+            for j, child in enumerate(sub):
+                _menu_item(child, f"{where}.sub_button.list[{j}]", name, parent.strip(),
+                           problems, rows)
+        else:
+            _menu_item(btn, where, name, "", problems, rows)
+    if problems:
+        raise DataValidationError(problems)
+    is_open = doc.get("is_menu_open", 1) not in (0, "0", False)
+    notes = [] if is_open else [f"{name} 显示自定义菜单未开启（is_menu_open = 0）"]
+    items = pd.DataFrame(rows, columns=_MENU_COLUMNS)
+    return MenuTree(items, is_open, path, notes)
+
+
+# --------------------------------------------------------------------------- content plan, orders
+
+_MSGID = re.compile(r"\d+_\d+")
+_WALL = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}")
+
+
+def _wall_time(text: str) -> pd.Timestamp | None:
+    if not _WALL.fullmatch(text):
+        return None
+    try:
+        return pd.Timestamp(text.replace("T", " "))
+    except ValueError:
+        return None
+
+
+def _month_note(name: str, n: int, month: str, what: str) -> str:
+    return f"{name} 中 {n:,} 行{what}不在 {month} 内，未计入"
+
+
+def load_content_plan(folder: Path, month: str) -> pd.DataFrame | None:
+    """Read ``content_plan.csv``: which 内容形式, cost and author each article had.
+
+    Columns: ``msgid`` (optional column; ``<msg_data_id>_<idx>`` as in the datacube), ``date``
+    (YYYY-MM-DD push date) and ``title`` (together they name an article without msgid),
+    ``content_type`` (内容形式, required), ``cost`` (元, ≥ 0, required), ``author`` (optional).
+    Each row needs a msgid or a date + title. Returns ``msgid`` ('' if not given), ``date``
+    (text YYYY-MM-DD, '' if not given), ``title``, ``content_type``, ``cost`` (float),
+    ``author`` and ``_row`` (the spreadsheet row); rows dated outside the month are dropped and
+    counted in ``attrs["notes"]``. None when the file is absent. Matching to datacube articles
+    is section 03's job.
+
+    Raises
+    ------
+    DataValidationError
+        Every problem: missing column, row without msgid or date + title, bad date or msgid,
+        empty content_type, cost not a number ≥ 0, the same article twice.
+    """
+    path = Path(folder) / CONTENT_PLAN_FILE
+    if not path.is_file():
+        return None
+    first, nxt = _month_bounds(month)
+    df, problems = csvin.read_csv(path, ["content_type", "cost"], allow_empty=True)
+    if df is not None and "msgid" not in df and not {"date", "title"} <= set(df.columns):
+        have = "、".join(df.columns)
+        problems = [Problem(path.name, "msgid", "第 1 行", "有列 msgid，或有列 date 和 title",
+                            f"列缺失（现有列：{have}）")]
+    if problems or df is None:
+        raise DataValidationError(problems)
+    name = path.name
+    for c in ("msgid", "date", "title", "author"):
+        if c not in df:
+            df[c] = ""
+    out, seen, outside = [], {}, 0
+    for i, r in enumerate(df.to_dict("records")):
+        row = csvin.row_label(i)
+        msgid, day, title = r["msgid"], r["date"], r["title"]
+        bad = len(problems)
+        if msgid and not _MSGID.fullmatch(msgid):
+            problems.append(Problem(name, "msgid", row, "<msg_data_id>_<idx>，如 2650000001_1",
+                                    repr(msgid)))
+        if day and not csvin.is_day(day):
+            problems.append(Problem(name, "date", row, "日期 YYYY-MM-DD", repr(day)))
+        if not msgid and not (day and title):
+            problems.append(Problem(name, "msgid", row, "msgid，或 date 与 title 都有值",
+                                    "都为空" if not day and not title else "只有其一"))
+        if not r["content_type"]:
+            problems.append(Problem(name, "content_type", row, "非空的内容形式", "空"))
+        cost = csvin.number(r["cost"])
+        if cost is None or cost < 0:
+            problems.append(Problem(name, "cost", row, "成本（元），≥ 0 的数字",
+                                    repr(r["cost"]) if r["cost"] else "空"))
+        if len(problems) > bad:
+            continue
+        ident = ("msgid", msgid) if msgid else ("date+title", day, title)
+        if ident in seen:
+            problems.append(Problem(name, "msgid" if msgid else "date,title", row,
+                                    "每篇文章只出现一次", f"与 {seen[ident]} 重复"))
+            continue
+        seen[ident] = row
+        if day and not (first <= date.fromisoformat(day) < nxt):
+            outside += 1
+            continue
+        out.append({"msgid": msgid, "date": day, "title": title,
+                    "content_type": r["content_type"], "cost": float(cost),
+                    "author": r["author"], "_row": row})
+    if problems:
+        raise DataValidationError(problems)
+    plan = pd.DataFrame(out, columns=["msgid", "date", "title", "content_type", "cost",
+                                      "author", "_row"])
+    plan.attrs["notes"] = ([_month_note(name, outside, month, "的日期")] if outside else [])
+    if df.empty:
+        plan.attrs["notes"].append(f"{name} 只有表头，没有数据行")
+    return plan
+
+
+def load_orders(folder: Path, month: str) -> pd.DataFrame | None:
+    """Read ``orders.csv``: orders/conversions, attributed last touch to an article or channel.
+
+    Columns: ``order_id`` (unique), ``follower_id``, ``time`` (YYYY-MM-DD HH:MM:SS, Asia/Shanghai),
+    ``amount`` (元, ≥ 0), optional ``msgid`` (the article the order is attributed to, last
+    touch; may be empty) and ``channel`` (menu / qrscene_xxx / article …; may be empty).
+    Returns those columns (``time`` as a naive Timestamp, ``amount`` float, '' for missing
+    optional cells) plus ``_row``; orders outside the month are dropped and counted in
+    ``attrs["notes"]``. None when the file is absent.
+
+    Raises
+    ------
+    DataValidationError
+        Every problem: missing column, empty order_id or follower_id, bad time, amount not a
+        number ≥ 0, bad msgid, the same order_id twice.
+    """
+    path = Path(folder) / ORDERS_FILE
+    if not path.is_file():
+        return None
+    first, nxt = _month_bounds(month)
+    lo, hi = pd.Timestamp(first), pd.Timestamp(nxt)
+    df, problems = csvin.read_csv(path, ["order_id", "follower_id", "time", "amount"],
+                                  allow_empty=True)
+    if problems or df is None:
+        raise DataValidationError(problems)
+    name = path.name
+    for c in ("msgid", "channel"):
+        if c not in df:
+            df[c] = ""
+    out, seen, outside = [], {}, 0
+    for i, r in enumerate(df.to_dict("records")):
+        row = csvin.row_label(i)
+        bad = len(problems)
+        for c, what in (("order_id", "非空的订单号"), ("follower_id", "非空的粉丝 ID")):
+            if not r[c]:
+                problems.append(Problem(name, c, row, what, "空"))
+        t = _wall_time(r["time"])
+        if t is None:
+            problems.append(Problem(name, "time", row, "北京时间 YYYY-MM-DD HH:MM:SS",
+                                    repr(r["time"]) if r["time"] else "空"))
+        amount = csvin.number(r["amount"])
+        if amount is None or amount < 0:
+            problems.append(Problem(name, "amount", row, "金额（元），≥ 0 的数字",
+                                    repr(r["amount"]) if r["amount"] else "空"))
+        if r["msgid"] and not _MSGID.fullmatch(r["msgid"]):
+            problems.append(Problem(name, "msgid", row, "空，或 <msg_data_id>_<idx>",
+                                    repr(r["msgid"])))
+        if r["order_id"] in seen:
+            problems.append(Problem(name, "order_id", row, "订单号唯一",
+                                    f"{r['order_id']!r} 与 {seen[r['order_id']]} 重复"))
+        elif r["order_id"]:
+            seen[r["order_id"]] = row
+        if len(problems) > bad:
+            continue
+        if not (lo <= t < hi):
+            outside += 1
+            continue
+        out.append({"order_id": r["order_id"], "follower_id": r["follower_id"], "time": t,
+                    "amount": float(amount), "msgid": r["msgid"], "channel": r["channel"],
+                    "_row": row})
+    if problems:
+        raise DataValidationError(problems)
+    orders = pd.DataFrame(out, columns=["order_id", "follower_id", "time", "amount", "msgid",
+                                        "channel", "_row"])
+    orders["time"] = pd.to_datetime(orders["time"])
+    orders.attrs["notes"] = ([_month_note(name, outside, month, "订单的时间")]
+                             if outside else [])
+    if df.empty:
+        orders.attrs["notes"].append(f"{name} 只有表头，没有数据行")
+    return orders
