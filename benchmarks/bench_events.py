@@ -1,0 +1,192 @@
+"""Time section 04's event-log aggregation at 1M, 10M and 50M events, one fresh process per run.
+
+The issue's targets on the 2-core machine: ``s04_fans.aggregate`` at 50M events in ≤ 20 s with
+peak memory ≤ 2 GiB. For each size the script generates a sample account once (cached under
+``--data-dir``, default ``/tmp/wxnb-bench-events``; ``wxnb.sample.generate_sample(root,
+account=..., events=N)``, run in its own process), then runs, in a fresh child process per
+repeat: ``events.open_month`` (the log's validation pass, timed separately) and
+``s04_fans.aggregate(log, params)``, the function ``prepare`` uses. It prints the aggregation's
+wall and CPU time, the child's peak RSS (``os.wait4``: the whole process, including Python,
+pandas and the validation pass) and the ratios to the targets. It never asserts.
+
+The machine may be shared: the script first measures how many cores are really free (two busy
+processes against one) and prints it next to the figures; CPU seconds ÷ 2 is the wall time the
+aggregation needs on two idle cores.
+
+    python benchmarks/bench_events.py [--sizes 1e6,1e7,5e7] [--repeats 3] [--data-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGET_S = 20.0
+TARGET_RSS = 2 * 1024**3
+ACCOUNT = "bench"
+MONTH = "2026-10"
+DONE = ".generated"  # marker written after a complete generation
+
+_CHILD = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+from pathlib import Path
+from wxnb import events, s04_fans
+from wxnb.params import ReportParams
+
+folder, month = Path(sys.argv[1]), sys.argv[2]
+params = ReportParams(month=month, account="bench", data_dir=str(folder))
+
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+t1, c1 = time.perf_counter(), cpu()
+log = events.open_month(folder, month, memory_limit=params.event_memory_limit)
+t2, c2 = time.perf_counter(), cpu()
+agg = s04_fans.aggregate(log, params)
+t3, c3 = time.perf_counter(), cpu()
+out = {"import_s": t1 - t0, "open_s": t2 - t1, "open_cpu": c2 - c1, "agg_s": t3 - t2,
+       "agg_cpu": c3 - c2, "rows": log.rows_used, "population": agg.population,
+       "active": agg.count("activity"), "core": agg.count("core"),
+       "new_followers": agg.new_followers}
+log.close()
+print(json.dumps(out))
+"""
+
+
+def _label(n: int) -> str:
+    return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n:,}"
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        return [int(float(s)) for s in text.split(",") if s.strip()]
+    except ValueError as exc:
+        raise SystemExit(f"--sizes: expected numbers like 1e6,1e7, got {text!r}") from exc
+
+
+def _busy(n: int) -> int:
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+
+
+def free_cores(n: int = 6_000_000) -> float:
+    """About how many cores are free right now: time of one busy loop ÷ two in parallel × 2."""
+    t = time.perf_counter()
+    _busy(n)
+    one = time.perf_counter() - t
+    with Pool(2) as pool:
+        t = time.perf_counter()
+        pool.map(_busy, [n, n])
+        two = time.perf_counter() - t
+    return min(2.0, 2 * one / two)
+
+
+def month_folder(data_dir: Path, n: int) -> Path:
+    return data_dir / f"events_{n}" / ACCOUNT / MONTH
+
+
+def generate(data_dir: Path, n: int) -> Path:
+    """The cached sample of about ``n`` events (generated in a child process the first time)."""
+    root = data_dir / f"events_{n}"
+    folder = month_folder(data_dir, n)
+    if (root / DONE).is_file():
+        return folder
+    print(f"generating {_label(n)} events under {root} (once) …", flush=True)
+    code = ("import sys; from pathlib import Path; from wxnb.sample import generate_sample; "
+            "generate_sample(Path(sys.argv[1]), account=sys.argv[2], events=int(sys.argv[3]))")
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, str(root), ACCOUNT, str(n)], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise SystemExit(f"generation of {_label(n)} events failed:\n  " + "\n  ".join(tail))
+    (root / DONE).write_text(f"{n}\n", encoding="utf-8")
+    print(f"  done in {time.perf_counter() - t:.0f} s", flush=True)
+    return folder
+
+
+def run_once(folder: Path) -> dict:
+    """One fresh child: open the log and aggregate; the child's own peak RSS from ``os.wait4``."""
+    t = time.perf_counter()
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(folder), MONTH], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=err, text=True)
+        out = proc.stdout.read() if proc.stdout else ""  # to EOF, then reap it ourselves
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t
+        if proc.returncode or not out.strip():
+            err.seek(0)
+            raise SystemExit(f"aggregation failed in {folder}:\n{err.read()[-2000:]}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result.update(process_s=wall, rss=usage.ru_maxrss * 1024,
+                  child_cpu=usage.ru_utime + usage.ru_stime)
+    return result
+
+
+def _med(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
+    return f"{statistics.median(values):.2f} [{min(values):.2f}–{max(values):.2f}]"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="1e6,1e7,5e7", help="event counts, e.g. 1e6,1e7,5e7")
+    ap.add_argument("--repeats", type=int, default=1, help="fresh-process runs per size")
+    ap.add_argument("--data-dir", type=Path, default=Path("/tmp/wxnb-bench-events"),
+                    help="cache of generated samples (kept between runs)")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    args = ap.parse_args(argv)
+    sizes = _sizes(args.sizes)
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    folders = {n: generate(args.data_dir, n) for n in sizes}
+    cores = free_cores()
+    print(f"free cores before the runs ≈ {cores:.1f} of {os.cpu_count()} "
+          f"(load average {os.getloadavg()[0]:.2f})", flush=True)
+    results: dict[str, list[dict]] = {}
+    for _ in range(args.repeats):  # interleaved: 1M, 10M, 50M, 1M, …
+        for n in sizes:
+            r = run_once(folders[n])
+            results.setdefault(_label(n), []).append(r)
+            print(f"  {_label(n):>5}: aggregate {r['agg_s']:.2f} s (cpu {r['agg_cpu']:.2f} s), "
+                  f"open {r['open_s']:.2f} s, peak RSS {r['rss'] / 2**20:,.0f} MiB", flush=True)
+    cores_after = free_cores()
+    print(f"\nfree cores after the runs ≈ {cores_after:.1f}\n")
+    head = (f"{'events':>8} {'rows in ev':>12} {'followers':>10} {'aggregate s':>18} "
+            f"{'cpu s':>8} {'open s':>7} {'peak RSS MiB':>13} {'time/20s':>9} {'RSS/2GiB':>9}")
+    print(head)
+    print("-" * len(head))
+    for label, runs in results.items():
+        agg = [r["agg_s"] for r in runs]
+        rss = max(r["rss"] for r in runs)
+        print(f"{label:>8} {runs[0]['rows']:>12,} {runs[0]['population']:>10,} "
+              f"{_med(agg):>18} {statistics.median(r['agg_cpu'] for r in runs):>8.2f} "
+              f"{statistics.median(r['open_s'] for r in runs):>7.2f} {rss / 2**20:>13,.0f} "
+              f"{statistics.median(agg) / TARGET_S:>9.2f} {rss / TARGET_RSS:>9.2f}")
+    print("\naggregate s = s04_fans.aggregate (median [min–max]); cpu s = its CPU time (÷ 2 ≈ "
+          "wall on two idle cores); open s = events.open_month's validation pass; peak RSS = the "
+          "child process (import, validation and aggregation).")
+    if args.json:
+        args.json.write_text(json.dumps({"free_cores": [cores, cores_after], "runs": results},
+                                        indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
