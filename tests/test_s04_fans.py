@@ -369,6 +369,20 @@ def test_narrative_is_computed(month: Path) -> None:
     assert "建议优先建立积分奖励体系" in text
 
 
+def test_best_and_worst_cohort_named_only_when_large_enough(tmp_path: Path) -> None:
+    folder = tmp_path / "acct" / MONTH
+    rows = [ev(6, f"p{i}", "subscribe") for i in range(40)]  # week 41: 30 of 40 stay
+    rows += [ev(8, f"p{i}", "unsubscribe") for i in range(10)]
+    rows += [ev(13, f"q{i}", "subscribe") for i in range(40)]  # week 42: 38 of 40 stay
+    rows += [ev(14, f"q{i}", "unsubscribe") for i in range(2)]
+    rows += [ev(20, "t", "subscribe"), ev(21, "t", "unsubscribe"), ev(21, "a", "CLICK")]
+    write_log(folder, rows)
+    text = "".join(s04_fans.narrative(s04_fans.prepare(params(folder))))
+    assert ("7 日留存最好的是第 42 周（10-12–10-18），为 95.0%；最差的是第 41 周（10-05–10-11），"
+            "为 75.0%") in text  # week 43 (1 follower, 0 %) is too small to be named
+    assert "第 7 天 84.0%（81 人满 7 天）" in text  # (30 + 38 + 0) / 81
+
+
 def test_findings(month: Path) -> None:
     sec = s04_fans.prepare(params(month))
     found = {f.metric: f for f in s04_fans.findings(sec)}

@@ -61,6 +61,7 @@ __all__ = [
     "DECLINE_PP",
     "DIMENSIONS",
     "INPUTS",
+    "MIN_COHORT",
     "NOTEBOOK_CELLS",
     "RETENTION_DAYS",
     "SECTION",
@@ -93,6 +94,8 @@ UGC_EVENT = "article_comment"
 SHARE_EVENT = "article_share"
 #: A dimension whose share fell by at least this many percentage points gets its strategy.
 DECLINE_PP = 1.0
+#: Cohorts are compared with each other (best/worst 7-day retention) from this size up.
+MIN_COHORT = 30
 DIMENSIONS: tuple[str, ...] = ("activity", "influence", "loyalty")
 _DIM_NAME = {"activity": "活跃度（Activity）", "influence": "影响力（Influence）",
              "loyalty": "忠诚度（Retention）", "core": "核心粉丝"}
@@ -587,10 +590,12 @@ def tier_html(sec: FanSection) -> fmt.HtmlBlock:
                      r.share_text, r.mom_text, r.strategy])
         css.append(["", "", "", "warn" if r.weakest else "", "", ""])
     pop = sec.agg.population
+    context = (f"（月末累计粉丝 {sec.followers_end:,} 人的 "
+               f"{fmt.fmt_pct(pop / sec.followers_end)}）") if sec.followers_end else ""
     return fmt.table(rows, ["评估维度", "优质粉丝标准", "人数", "当前占比", "环比", "提升策略"],
                      numeric=(2, 3, 4), wrap=(1, 5), css=css,
-                     caption=f"当前占比的分母：本月有互动的粉丝 {pop:,} 人；标准为业务规则"
-                             "（参数可调），不是行业标准；环比为百分点")
+                     caption=f"当前占比的分母：本月有互动的粉丝 {pop:,} 人{context}；标准为"
+                             "业务规则（参数可调），不是行业标准；环比为百分点")
 
 
 def _combo_name(row: pd.Series) -> str:
@@ -715,7 +720,7 @@ def tier_chart(sec: FanSection) -> Figure | fmt.HtmlBlock:
     now = [r.share * 100 for r in rows]  # type: ignore[operator]
     ax.barh(y + 0.18, now, height=0.36, color=charts.PALETTE["new"], label="本月")
     if any(r.prev_share is not None for r in rows):
-        prev = [(r.prev_share or 0) * 100 for r in rows]
+        prev = [r.prev_share * 100 if r.prev_share is not None else np.nan for r in rows]
         ax.barh(y - 0.18, prev, height=0.36, color=charts.PALETTE["muted"], label="上月")
     for yi, v in zip(y, now, strict=True):
         ax.text(v + 0.5, yi + 0.18, f"{v:.1f}%", va="center", fontsize=9)
@@ -894,13 +899,14 @@ def _retention_sentence(sec: FanSection) -> str:
     young = [k for k in RETENTION_DAYS if not c[f"eligible_{k}"].iloc[-1]]
     if young:
         text += (f"最近一组到月末尚不满 {young[0]} 天，相应格子不计入（不按流失计）。")
-    rated = c[c["eligible_7"] > 0]
+    rated = c[c["eligible_7"] >= MIN_COHORT]
     if len(rated) >= 2:
         rate = rated["kept_7"] / rated["eligible_7"]
         best, worst = rate.idxmax(), rate.idxmin()
         if rate[best] - rate[worst] >= 0.01:
-            text += (f"7 日留存最好的是{_cohort_label(c.loc[best])}（{fmt.fmt_pct(rate[best])}），"
-                     f"最差的是{_cohort_label(c.loc[worst])}（{fmt.fmt_pct(rate[worst])}）。")
+            text += (f"满 7 天人数不少于 {MIN_COHORT} 的关注周中，7 日留存最好的是"
+                     f"{_cohort_label(c.loc[best])}，为 {fmt.fmt_pct(rate[best])}；最差的是"
+                     f"{_cohort_label(c.loc[worst])}，为 {fmt.fmt_pct(rate[worst])}。")
     return text
 
 
