@@ -596,3 +596,46 @@ def test_orders_missing_column(tmp_path: Path) -> None:
         events.load_orders(tmp_path, MONTH)
     assert _problems(exc) == [("orders.csv", "follower_id", "表头")]
     assert "order_id、time、amount" in exc.value.problems[0].found
+
+
+# --------------------------------------------------------------------------- Parquet statistics
+
+
+def _parquet_groups(path: Path, times: list, fids: list, evs: list) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"time": times, "follower_id": fids, "event": evs})
+    pq.write_table(table, path, row_group_size=2)
+
+
+def test_parquet_checks_only_the_row_groups_statistics_cannot_clear(tmp_path: Path) -> None:
+    # Row groups of two rows: clean | one before the month | system row + unknown | one after.
+    times = [datetime(2026, 10, 1), datetime(2026, 10, 2), datetime(2026, 9, 30, 23),
+             datetime(2026, 10, 3), datetime(2026, 10, 4), datetime(2026, 10, 5),
+             datetime(2026, 10, 6), datetime(2026, 11, 1)]
+    fids = ["a", "b", "c", "d", "", "e", "f", "g"]
+    evs = ["CLICK", "VIEW", "CLICK", "CLICK", "MASSSENDJOBFINISH", "foo", "CLICK", "CLICK"]
+    _parquet_groups(tmp_path / "events.parquet", times, fids, evs)
+    with events.open_month(tmp_path, MONTH) as log:
+        assert (log.rows_total, log.rows_used, log.outside_month, log.unknown) == (
+            8, 5, 2, {"foo": 1})
+        assert [r[2] for r in _rows(log)] == ["a", "b", "d", "", "f"]
+    fids[1] = " "  # in a row group whose times are all inside the month
+    _parquet_groups(tmp_path / "events.parquet", times, fids, evs)
+    with pytest.raises(DataValidationError) as exc:
+        events.open_month(tmp_path, MONTH)
+    assert _problems(exc) == [("events.parquet", "follower_id", None),
+                              ("events.parquet", "follower_id", "第 2 条记录")]
+    assert exc.value.problems[1].found == "' '（只有空白）"
+
+
+def test_parquet_tz_aware_month_bounds_in_shanghai(tmp_path: Path) -> None:
+    utc = ZoneInfo("UTC")
+    times = [datetime(2026, 9, 30, 15, 59, 59, tzinfo=utc), datetime(2026, 9, 30, 16, tzinfo=utc),
+             datetime(2026, 10, 31, 15, 59, 59, tzinfo=utc), datetime(2026, 10, 31, 16, tzinfo=utc)]
+    _parquet_groups(tmp_path / "events.parquet", times, list("abcd"), ["CLICK"] * 4)
+    with events.open_month(tmp_path, MONTH) as log:
+        assert [(r[0], r[2]) for r in _rows(log)] == [("2026-10-01 00:00:00", "b"),
+                                                      ("2026-10-31 23:59:59", "c")]
+        assert log.outside_month == 2

@@ -473,21 +473,58 @@ class _Counts:
     outside: int = 0
 
 
+def _suspect(scan: _Scan, first: date, nxt: date) -> str | None:
+    """A filter on the raw Parquet columns that every row with an empty follower id, a missing
+    time or a time outside the month passes (clean rows may pass too), or None.
+
+    Written on the stored columns so that DuckDB pushes it into the Parquet reader, which skips
+    every row group whose min/max statistics rule it out: on a clean log it reads nothing.
+    """
+    if scan.kind != "parquet":
+        return None
+    kind = scan.time_kind()
+    t = _ident("time")
+    if kind == "ts":
+        lo, hi = f"TIMESTAMP '{first} 00:00:00'", f"TIMESTAMP '{nxt} 00:00:00'"
+    elif kind == "tstz":  # the month's bounds in Asia/Shanghai (UTC+8, no DST since 1991)
+        lo, hi = f"TIMESTAMPTZ '{first} 00:00:00+08'", f"TIMESTAMPTZ '{nxt} 00:00:00+08'"
+    else:
+        return None
+    f = _ident("follower_id")
+    blank = f"{f} IS NULL OR {f} < '!'" if scan._is_text("follower_id") else f"{f} IS NULL"
+    return f"{blank} OR {t} IS NULL OR {t} < {lo} OR {t} >= {hi}"
+
+
 def _aggregate(con: duckdb.DuckDBPyConnection, scan: _Scan,
                first: date, nxt: date) -> dict[str | None, _Counts]:
-    """The single validation pass over one scan: counts per raw event name."""
+    """The validation pass over one scan: per raw event name, rows, empty follower ids,
+    unparseable times and times outside the month.
+
+    For a Parquet scan whose time column is a timestamp, the row count per event is one pass and
+    the three checks run only on the row groups the statistics cannot clear (see ``_suspect``);
+    otherwise (text or integer times, CSV, JSON Lines) everything is one pass.
+    """
     lo, hi = f"TIMESTAMP '{first} 00:00:00'", f"TIMESTAMP '{nxt} 00:00:00'"
-    sql = f"""
+    suspect = _suspect(scan, first, nxt)
+    checks = f"""
         SELECT raw, count(*), count(*) FILTER (WHERE no_fid),
                count(*) FILTER (WHERE t IS NULL),
                count(*) FILTER (WHERE t < {lo} OR t >= {hi})
         FROM (SELECT {scan.raw_event()} AS raw, {scan.fid_empty()} AS no_fid,
-                     {scan.time_expr()} AS t FROM {scan.source})
+                     {scan.time_expr()} AS t FROM {scan.source}
+              WHERE {suspect or 'true'})
         GROUP BY raw"""
     out: dict[str | None, _Counts] = {}
-    for raw, n, no_fid, bad, outside in con.execute(sql).fetchall():
+    for raw, n, no_fid, bad, outside in con.execute(checks).fetchall():
         out[raw] = _Counts(n, no_fid, bad, outside)
-    return out
+    if suspect is None:
+        return out
+    totals = f"SELECT {scan.raw_event()} AS raw, count(*) FROM {scan.source} GROUP BY raw"
+    full: dict[str | None, _Counts] = {}
+    for raw, n in con.execute(totals).fetchall():
+        c = out.get(raw, _Counts())
+        full[raw] = _Counts(n, c.no_fid, c.bad_time, c.outside)
+    return full
 
 
 def _examples(con: duckdb.DuckDBPyConnection, scan: _Scan, condition: str,
@@ -556,18 +593,24 @@ def _row_problems(con: duckdb.DuckDBPyConnection, scan: _Scan, counts: dict[str 
 
 
 def _view_sql(scans: list[_Scan], canon: dict[str | None, str | None],
-              alias_key: dict[str | None, str], raws_by_scan: list[list[str]],
+              alias_key: dict[str | None, str], raws_by_scan: list[list[str | None]],
               first: date, nxt: date) -> str:
     parts = []
     for scan, raws in zip(scans, raws_by_scan, strict=True):
         raw = scan.raw_event()
-        known = [r for r in raws if canon.get(r) is not None]
-        if known:
-            event = "CASE " + raw + " " + " ".join(
-                f"WHEN {_lit(r)} THEN {_lit(canon[r])}" for r in known) + " END"
-            where = f"{raw} IN ({', '.join(_lit(r) for r in known)})"
-        else:
+        known = [r for r in raws if r is not None and canon.get(r) is not None]
+        if not known:
             event, where = "CAST(NULL AS VARCHAR)", "false"
+        else:  # map only the names not already canonical (a CASE per row costs at 50M rows)
+            renamed = [r for r in known if canon[r] != r]
+            event = raw if not renamed else (
+                "CASE " + raw + " " + " ".join(
+                    f"WHEN {_lit(r)} THEN {_lit(canon[r])}" for r in renamed)
+                + f" ELSE {raw} END")
+        if known:
+            # Only a scan that holds unknown names (or NULL) needs the filter on the name.
+            where = (f"{raw} IN ({', '.join(_lit(r) for r in known)})" if len(known) < len(raws)
+                     else "true")
         key = scan.opt_text("key")
         aliased = [r for r in known if alias_key.get(r)]
         if aliased:
@@ -637,7 +680,7 @@ def _build(con: duckdb.DuckDBPyConnection, scans: list[_Scan], month: str,
             else:
                 outside += c.outside
                 used += c.rows - c.outside
-    raws = [[r for r in counts if r is not None] for counts in per_scan]
+    raws = [list(counts) for counts in per_scan]
     con.execute(_view_sql(scans, canon, alias_key, raws, first, nxt) if scans
                 else _empty_view_sql())
     return EventLog(con, month, files, total, used, outside, unknown, tmp)
