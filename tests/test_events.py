@@ -639,3 +639,15 @@ def test_parquet_tz_aware_month_bounds_in_shanghai(tmp_path: Path) -> None:
         assert [(r[0], r[2]) for r in _rows(log)] == [("2026-10-01 00:00:00", "b"),
                                                       ("2026-10-31 23:59:59", "c")]
         assert log.outside_month == 2
+
+
+def test_spill_directory_removed_when_a_log_is_dropped_unclosed() -> None:
+    import gc
+
+    log = events.from_frame(_frame(), MONTH)
+    spill = Path(log.con.sql("SELECT current_setting('temp_directory')").fetchall()[0][0])
+    assert spill.is_dir()
+    log.con.close()
+    del log
+    gc.collect()
+    assert not spill.exists()

@@ -51,6 +51,7 @@ import os
 import re
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -326,14 +327,20 @@ class EventLog:
                        "（按北京时间），未计入。")
         return out
 
+    def __post_init__(self) -> None:
+        # A log that is never closed still loses its spill directory when it is collected or
+        # when the interpreter exits.
+        self._cleanup = (weakref.finalize(self, shutil.rmtree, self._tempdir, True)
+                         if self._tempdir else None)
+
     def close(self) -> None:
         """Close the connection and remove its spill directory."""
         try:
             self.con.close()
         finally:
-            if self._tempdir:
-                shutil.rmtree(self._tempdir, ignore_errors=True)
-                self._tempdir = None
+            if self._cleanup is not None:
+                self._cleanup()
+            self._tempdir = None
 
     def __enter__(self) -> Self:
         return self
