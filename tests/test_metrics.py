@@ -147,3 +147,25 @@ def test_previous_month_end_unknown_when_day_one_is_missing(tiny: MonthData) -> 
     assert metrics.previous_month_end(tiny) is None
     t = metrics.month_totals(tiny)
     assert t.cumulate_start is None and t.net_growth_rate is None
+
+
+def test_reader_conversion_counts_distinct_readers_who_ordered() -> None:
+    from wxnb import events
+
+    rows = [  # r1 reads twice and orders twice; r2 reads; b1 orders without reading
+        ("2026-10-02 09:00:00", "r1", "article_read", "1_1", "公众号消息"),
+        ("2026-10-03 09:00:00", "r1", "article_read", "2_1", "朋友圈"),
+        ("2026-10-03 10:00:00", "r1", "order", "o1", "10"),
+        ("2026-10-04 10:00:00", "r1", "order", "o2", "12"),
+        ("2026-10-02 09:00:00", "r2", "article_read", "1_1", "公众号消息"),
+        ("2026-10-05 10:00:00", "b1", "order", "o3", "30"),
+        ("2026-10-05 10:00:00", "r3", "article_read", "1_1", "聊天会话"),
+    ]
+    df = pd.DataFrame(rows, columns=["time", "follower_id", "event", "key", "value"])
+    with events.from_frame(df, "2026-10") as log:
+        c = metrics.reader_conversion(log, None)
+        assert (c.readers, c.buyers) == (3, 1) and c.rate == pytest.approx(1 / 3)
+        # orders.csv, when given, decides who bought (r2 and r3 there; b1 never read)
+        orders = pd.DataFrame({"follower_id": ["r2", "r3", "r3", "b1"]})
+        c = metrics.reader_conversion(log, orders)
+        assert (c.readers, c.buyers, c.source) == (3, 2, "orders.csv")

@@ -25,10 +25,47 @@ __all__ = [
     "follower_daily",
     "follower_sources",
     "kpi_table",
+    "Conversion",
     "month_totals",
+    "reader_conversion",
     "previous_month_end",
     "pushes",
 ]
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """Readers → buyers in one month: distinct article readers in the event log, and those of
+    them who ordered (orders.csv, else the log's ``order`` events)."""
+
+    readers: int
+    buyers: int  # readers who ordered
+    source: str  # "orders.csv" or "事件日志 order 事件"
+
+    @property
+    def rate(self) -> float | None:
+        return self.buyers / self.readers if self.readers else None
+
+
+def reader_conversion(log: Any, orders: pd.DataFrame | None) -> Conversion:
+    """Share of the month's distinct article readers (``article_read`` in ``log.ev``) who
+    ordered. Buyers are the distinct ``follower_id`` of ``orders`` when given, else of the
+    log's ``order`` events. Both sides are distinct people, so the rate is never above 1."""
+    con = log.con
+    if orders is not None:
+        con.register("wx_buyers", pd.DataFrame({"follower_id": orders["follower_id"].astype(str)
+                                                .unique()}))
+        buyers, source = "SELECT follower_id FROM wx_buyers", "orders.csv"
+    else:
+        buyers, source = "SELECT follower_id FROM ev WHERE event = 'order'", "事件日志 order 事件"
+    readers, bought = con.execute(f"""
+        WITH r AS (SELECT DISTINCT follower_id FROM ev WHERE event = 'article_read'),
+             b AS (SELECT DISTINCT follower_id FROM ({buyers}))
+        SELECT count(*), count(b.follower_id) FROM r LEFT JOIN b USING (follower_id)"""
+    ).fetchall()[0]
+    if orders is not None:
+        con.unregister("wx_buyers")
+    return Conversion(int(readers), int(bought), source)
 
 
 def follower_daily(data: MonthData) -> pd.DataFrame:
@@ -201,7 +238,8 @@ KPI_SPECS: tuple[KpiSpec, ...] = (
     KpiSpec("open_rate", "打开率", "rate", "Σ公众号会话阅读人数 ÷ Σ送达人数（本月群发的全部图文）"),
     KpiSpec("headline_open_rate", "头条打开率", "rate", "同上，仅头条（msgid 序号 1）"),
     KpiSpec("share_rate", "分享率", "rate", "Σ分享次数 ÷ Σ阅读次数（“全部”来源）"),
-    KpiSpec("conversion_rate", "转化率", "rate", "下单人数 ÷ 阅读人数（需订单数据）"),
+    KpiSpec("conversion_rate", "转化率", "rate",
+            "本月读过文章且下单的人数 ÷ 本月读过文章的人数（事件日志去重；订单来自 orders.csv）"),
 )
 
 _SMALL_BASE = 30

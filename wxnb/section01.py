@@ -6,14 +6,15 @@ tables and narrative. Every figure in the narrative is computed here from the da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from wxnb import fmt, metrics
-from wxnb.findings import Finding
 from wxnb.codes import USER_SOURCE, label
+from wxnb.findings import Finding
 from wxnb.load import MonthData, PreviousMonth, load_month, load_previous
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
@@ -46,6 +47,7 @@ class KpiSection:
     anomalies: pd.DataFrame
     sources: pd.DataFrame
     pushes: pd.DataFrame
+    conversion: metrics.Conversion | None = None
 
 
 ENDPOINTS = ("getusersummary", "getusercumulate", "getarticletotal", "getuserread")
@@ -56,9 +58,16 @@ def prepare(params: ReportParams) -> KpiSection:
     data = load_month(params.resolved_data_dir(), params.month, endpoints=ENDPOINTS)
     previous = load_previous(params.resolved_prev_data_dir(), prev_month(params.month),
                              endpoints=ENDPOINTS)
+    conversion = _conversion(params.resolved_data_dir(), params.month, params)
     totals = metrics.month_totals(data, previous.data)
+    totals = replace(totals, conversion_rate=conversion.rate if conversion else None)
     prev_totals = metrics.month_totals(previous.data) if previous.data else None
-    table = metrics.kpi_table(totals, prev_totals, params.model_dump())
+    if prev_totals is not None:
+        prev_conv = _conversion(params.resolved_prev_data_dir(), prev_month(params.month), params)
+        prev_totals = replace(prev_totals,
+                              conversion_rate=prev_conv.rate if prev_conv else None)
+    table = metrics.kpi_table(totals, prev_totals, params.model_dump(),
+                              conversion_available=bool(conversion and conversion.rate is not None))
     daily = metrics.follower_daily(data)
     return KpiSection(
         params=params,
@@ -71,7 +80,22 @@ def prepare(params: ReportParams) -> KpiSection:
         anomalies=_anomalies(daily, params),
         sources=metrics.follower_sources(data),
         pushes=metrics.pushes(metrics.article_final(data)),
+        conversion=conversion,
     )
+
+
+def _conversion(folder: Path, month: str, params: ReportParams) -> metrics.Conversion | None:
+    """Readers → buyers from the month's event log and orders.csv; None without an event log."""
+    from wxnb import events
+
+    if not folder.is_dir():
+        return None
+    orders = events.load_orders(folder, month)
+    log = events.open_month(folder, month, memory_limit=params.event_memory_limit)
+    if log is None:
+        return None
+    with log:
+        return metrics.reader_conversion(log, orders)
 
 
 def _anomalies(daily: pd.DataFrame, params: ReportParams) -> pd.DataFrame:
@@ -317,7 +341,12 @@ def data_notes(sec: KpiSection) -> list[str]:
         notes.append(sec.previous.note)
     if not sec.data.has("getusersummary"):
         notes.append("缺少用户增减数据")
-    notes.append("转化率需要订单/转化数据（orders.csv），本月未提供。")
+    conv = sec.conversion
+    if conv is None:
+        notes.append("转化率需要事件日志（events*）中的文章阅读与订单数据（orders.csv），本月未提供。")
+    else:
+        notes.append(f"转化率：本月事件日志中读过文章的 {conv.readers:,} 人里有 {conv.buyers:,} 人"
+                     f"下单（订单来自{conv.source}）；按人去重，不含未被追踪的读者。")
     if sec.totals.cumulate_start is None:
         notes.append("上月末累计粉丝未知（上月最后一天与本月 1 日都没有累计用户数据），"
                      "粉丝净增长率未计算。")
