@@ -455,11 +455,16 @@ class TierRow:
 
     @property
     def mom_text(self) -> str:
-        return fmt.fmt_pp(self.mom) if self.mom is not None else "无上月数据"
+        return _pp(self.mom) if self.mom is not None else "无上月数据"
 
     @property
     def share_text(self) -> str:
         return fmt.fmt_pct(self.share) if self.share is not None else "不可计算"
+
+
+def _pp(value: float) -> str:
+    """Percentage points for the report; a change that rounds to zero shows as +0.00, not −0.00."""
+    return fmt.fmt_pp(round(value, 2) + 0.0)
 
 
 def _strategy(key: str, share: float | None, mom: float | None, weakest: bool,
@@ -1000,10 +1005,10 @@ def _retention_finding(sec: FanSection) -> Finding | None:
     mom = (value - prev_value) * 100 if prev_value is not None else None
     evidence = f"新关注粉丝 7 日留存（未取关）{fmt.fmt_pct(value)}（{n:,} 人满 7 天）"
     if mom is not None:
-        evidence += f"，环比 {fmt.fmt_pp(mom)}"
+        evidence += f"，环比 {_pp(mom)}"
     status = "提示" if mom is not None and mom <= -DECLINE_PP else "未设目标"
     return _finding("retention_d7", "新粉 7 日留存", status, evidence, value,
-                    fmt.fmt_pct(value), mom, fmt.fmt_pp(mom) if mom is not None else "",
+                    fmt.fmt_pct(value), mom, _pp(mom) if mom is not None else "",
                     {"eligible": n, "cohorts": len(sec.agg.cohorts), "mom_mode": "pp"})
 
 
@@ -1019,7 +1024,7 @@ def findings(sec: FanSection) -> list[Finding]:
             "core_fan_ugc_share", "核心粉丝的 UGC 份额", "未设目标",
             f"核心粉丝（{core.share_text}）贡献了 {fmt.fmt_pct(ugc)} 的留言（"
             f"{sec.agg.core_comments:,} / {sec.agg.comments:,} 条）", ugc, fmt.fmt_pct(ugc),
-            mom, fmt.fmt_pp(mom) if mom is not None else "",
+            mom, _pp(mom) if mom is not None else "",
             {"core_share": core.share, "comments": sec.agg.comments, "mom_mode": "pp"}))
     ret = _retention_finding(sec)
     if ret is not None:
