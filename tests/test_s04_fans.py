@@ -555,3 +555,11 @@ def test_tiny_change_is_not_shown_as_minus_zero() -> None:
     row = s04_fans.TierRow("loyalty", "忠诚度", "", 10, 0.03849, prev_share=0.03852)
     assert row.mom == pytest.approx(-0.003) and row.mom_text == "+0.00 个百分点"
     assert s04_fans.TierRow("loyalty", "", "", 1, 0.05, 0.0642).mom_text == "−1.42 个百分点"
+
+
+def test_hash_collision_note_is_computed(month: Path) -> None:
+    assert s04_fans._sci(2_500_000**2 / 2**65) == "2×10⁻⁷"
+    assert s04_fans._sci(12_700_000**2 / 2**65) == "4×10⁻⁶"
+    assert s04_fans._sci(0) == "0"
+    notes = " ".join(s04_fans.data_notes(s04_fans.prepare(params(month))))
+    assert "本月 28 人时约 2×10⁻¹⁷" in notes  # 784 / 2⁶⁵

@@ -107,7 +107,7 @@ STRATEGIES = {"activity": "建立积分奖励体系", "influence": "启动KOL培
 _METRIC = {"activity": "fan_active_share", "influence": "fan_influence_share",
            "loyalty": "fan_loyal_share", "core": "core_fan_share"}
 _FLAG = {"activity": "active", "influence": "influential", "loyalty": "loyal"}
-_TEMP = ("s04_fol", "s04_reach", "s04_sub", "s04_flags")
+_TEMP = ("s04_fol", "s04_reach", "s04_sub")
 
 
 # --------------------------------------------------------------------------- rules
@@ -303,32 +303,48 @@ def _build_tables(con: Any) -> None:
         FROM ev WHERE event IN ('subscribe', 'unsubscribe')""")
 
 
-def _build_flags(con: Any, rules: Rules, days: int) -> None:
+_GROUP_COLS = ["active", "influential", "loyal", "followers", "interactions", "comments",
+               "shares", "sharers", "reach"]
+
+
+def _per_follower(con: Any, rules: Rules,
+                  days: int) -> tuple[pd.DataFrame, pd.Series, pd.Series, int]:
+    """One pass over the per-follower table with three grouping sets.
+
+    Returns the (active, influential, loyal) groups, followers per interaction count, followers
+    per longest streak, and how many sharer ids of ``s04_reach`` are in the population. The
+    flags are never materialised (at 50M events there are ~13M followers).
+    """
     cols, streak = _streak_columns()
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE s04_flags AS
-        WITH m AS (SELECT f.k, f.n, f.c, f.s, coalesce(r.reach, 0) AS reach, {cols}
-                   FROM s04_fol f LEFT JOIN s04_reach r ON r.k = f.k)
-        SELECT k, n, c, s, reach, {streak} AS streak,
-               CAST(n AS DOUBLE) * 7 >= {float(rules.active_weekly)!r} * {days} AS active,
-               reach >= {int(rules.influence_reach)} AS influential,
-               {streak} >= {int(rules.loyal_days)} AS loyal
-        FROM m""")
-
-
-def _groups(con: Any) -> pd.DataFrame:
-    rows = _fetch(con, """
-        SELECT active, influential, loyal, count(*), sum(n), sum(c), sum(s),
-               count(*) FILTER (WHERE s > 0), sum(reach)
-        FROM s04_flags GROUP BY ALL ORDER BY ALL""")
-    cols = ["active", "influential", "loyal", "followers", "interactions", "comments", "shares",
-            "sharers", "reach"]
-    df = pd.DataFrame(rows, columns=cols)
-    for c in cols[3:]:
-        df[c] = df[c].astype("int64")
-    for c in cols[:3]:
-        df[c] = df[c].astype(bool)
-    return df
+    rows = _fetch(con, f"""
+        WITH m AS (SELECT f.n, f.c, f.s, coalesce(r.reach, 0) AS reach, {cols}
+                   FROM s04_fol f LEFT JOIN s04_reach r ON r.k = f.k),
+             x AS (SELECT n, c, s, reach, {streak} AS streak FROM m),
+             f AS (SELECT *,
+                          CAST(n AS DOUBLE) * 7 >= {float(rules.active_weekly)!r} * {days}
+                              AS active,
+                          reach >= {int(rules.influence_reach)} AS influential,
+                          streak >= {int(rules.loyal_days)} AS loyal
+                   FROM x)
+        SELECT grouping(n) = 0 AS by_n, grouping(streak) = 0 AS by_streak,
+               active, influential, loyal, n, streak, count(*), sum(n), sum(c), sum(s),
+               count(*) FILTER (WHERE s > 0), sum(reach), count(*) FILTER (WHERE reach > 0)
+        FROM f
+        GROUP BY GROUPING SETS ((active, influential, loyal), (n), (streak))""")
+    groups, n_hist, s_hist, matched = [], {}, {}, 0
+    for by_n, by_streak, a, i, lo, n, streak_, *values in rows:
+        if by_n:
+            n_hist[int(n)] = int(values[0])
+        elif by_streak:
+            s_hist[int(streak_)] = int(values[0])
+        else:
+            groups.append([bool(a), bool(i), bool(lo), *(int(v) for v in values[:6])])
+            matched += int(values[6])
+    df = pd.DataFrame(groups, columns=_GROUP_COLS).sort_values(_GROUP_COLS[:3])
+    df = df.reset_index(drop=True).astype({c: "int64" for c in _GROUP_COLS[3:]})
+    df = df.astype({c: bool for c in _GROUP_COLS[:3]})
+    return (df, pd.Series(n_hist, dtype="int64").sort_index(),
+            pd.Series(s_hist, dtype="int64").sort_index(), matched)
 
 
 def _hist(con: Any, sql: str) -> pd.Series:
@@ -336,15 +352,16 @@ def _hist(con: Any, sql: str) -> pd.Series:
     return pd.Series({int(v): int(n) for v, n in rows}, dtype="int64").sort_index()
 
 
-def _reach_summary(con: Any, rules: Rules) -> ReachSummary:
+def _reach_summary(con: Any, rules: Rules, matched: int) -> ReachSummary:
+    """``matched``: sharer ids that are also in the population (from :func:`_per_follower`)."""
     row = _fetch(con, f"""
         SELECT coalesce(sum(via_events), 0), count(*),
                count(*) FILTER (WHERE reach >= {int(rules.influence_reach)}),
                coalesce(sum(reach), 0), coalesce(sum(readers), 0), coalesce(sum(follows), 0),
-               coalesce(sum(reads), 0),
-               count(*) FILTER (WHERE k NOT IN (SELECT k FROM s04_fol))
+               coalesce(sum(reads), 0)
         FROM s04_reach""")[0]
-    return ReachSummary(*(int(v) for v in row))
+    values = [int(v) for v in row]
+    return ReachSummary(*values, outside_population=values[1] - matched)
 
 
 def _cohort_sql(days: int) -> str:
@@ -414,12 +431,9 @@ def aggregate(log: events.EventLog, params: ReportParams) -> FanAggregate:
     rules = Rules.from_params(params)
     try:
         _build_tables(con)
-        _build_flags(con, rules, days)
-        groups = _groups(con)
-        n_hist = _hist(con, "SELECT n, count(*) FROM s04_flags GROUP BY 1")
-        s_hist = _hist(con, "SELECT streak, count(*) FROM s04_flags GROUP BY 1")
+        groups, n_hist, s_hist, matched = _per_follower(con, rules, days)
         r_hist = _hist(con, "SELECT reach, count(*) FROM s04_reach GROUP BY 1")
-        reach = _reach_summary(con, rules)
+        reach = _reach_summary(con, rules, matched)
         cohorts = _cohorts(con, month, days)
         new, left, new_left = _lifecycle(con)
     finally:
@@ -724,14 +738,15 @@ def tier_chart(sec: FanSection) -> Figure | fmt.HtmlBlock:
     y = np.arange(len(rows))[::-1]
     now = [r.share * 100 for r in rows]  # type: ignore[operator]
     ax.barh(y + 0.18, now, height=0.36, color=charts.PALETTE["new"], label="本月")
+    prev = [r.prev_share * 100 if r.prev_share is not None else np.nan for r in rows]
     if any(r.prev_share is not None for r in rows):
-        prev = [r.prev_share * 100 if r.prev_share is not None else np.nan for r in rows]
         ax.barh(y - 0.18, prev, height=0.36, color=charts.PALETTE["muted"], label="上月")
+    top = max(1.0, *now, *(v for v in prev if not np.isnan(v)))
     for yi, v in zip(y, now, strict=True):
-        ax.text(v + 0.5, yi + 0.18, f"{v:.1f}%", va="center", fontsize=9)
+        ax.text(v + top * 0.01, yi + 0.18, f"{v:.1f}%", va="center", fontsize=9)
+    ax.set_xlim(0, top * 1.15)
     ax.set_yticks(y, [f"{_DIM_SHORT[r.key]}" for r in rows])
-    ax.set_xlim(0, max(max(now), 1) * 1.2)
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.0f}%"))
+    ax.xaxis.set_major_formatter(ticker.PercentFormatter(100))
     ax.set_xlabel(f"占有互动粉丝（{sec.agg.population:,} 人）的比例")
     ax.set_title("FAN-IDM 各维度优质粉丝占比")
     ax.grid(axis="y", visible=False)
@@ -937,6 +952,20 @@ def narrative(sec: FanSection) -> list[str]:
     return [p for p in parts if p]
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _sci(p: float) -> str:
+    """A small probability as 4×10⁻⁶ (or 0 when there is nothing to collide)."""
+    if p <= 0:
+        return "0"
+    exp = math.floor(math.log10(p))
+    mant = round(p / 10**exp)
+    if mant == 10:
+        mant, exp = 1, exp + 1
+    return f"{mant}×10{str(exp).translate(_SUPERSCRIPT)}"
+
+
 def data_notes(sec: FanSection) -> list[str]:
     """Definitions, denominators, what WeChat does not let us observe, and the inputs' notes."""
     agg, rules = sec.agg, sec.agg.rules
@@ -968,8 +997,9 @@ def data_notes(sec: FanSection) -> list[str]:
                  " = 关注当天（第 0 天）起至第 k 天结束没有取关（取关后再关注仍计为流失）；只有"
                  "关注日 + k 天不晚于月末的粉丝计入第 k 天的分母（右删失），不足 k 天的组显示"
                  "“—”；第 k 天活跃 = 第 k−6 至第 k 天有互动。")
-    notes.append("粉丝按 follower_id 的 64 位哈希聚合：两个 id 碰撞的概率约为 n²/2⁶⁵（250 万"
-                 "粉丝时约 10⁻⁷），即使发生也只影响一位粉丝的归类。")
+    notes.append(f"粉丝按 follower_id 的 64 位哈希聚合：n 个 id 中出现碰撞的概率约为 n²/2⁶⁵"
+                 f"（本月 {agg.population:,} 人时约 {_sci(agg.population ** 2 / 2 ** 65)}），"
+                 "即使发生也只影响一位粉丝的归类。")
     if sec.prev_note:
         notes.append(sec.prev_note)
     return list(dict.fromkeys(n for n in notes if n))
