@@ -15,15 +15,18 @@ What the data looks like
   ``"<msg_data_id>_<index>"``. One or two 爆款 articles a month spread through 好友/朋友圈.
   ``getarticletotal`` is cumulative over 7 ``stat_date`` rows (which may run into the next month);
   ``getarticlesummary`` holds the daily increments, including the previous month's last articles.
+* Every article has the client's 内容形式 (``client_type``: 品牌故事, 促销资讯, 互动问答, 产品评测,
+  会员福利, from its category and title); the type scales how much its readers share it
+  (品牌故事 most, 促销资讯 least).
 * Account reads (``getuserread``/``getuserreadhour``) = the articles' daily reads plus a long tail
   of older articles; hourly counts add up to the day's counts for every source.
 * The previous month (2026-09) has about 6 % lower reach and new-follower levels. As generated
   by ``generate_sample`` with seed 2026 (reads = Σ int_page_read_count of the 99999999 rows):
 
   - 2026-09: new 6,782, cancel 3,220, net +3,562, cumulate 123,562 on 09-30, 12 pushes /
-    25 articles, reads 110,248.
+    25 articles, reads 110,103.
   - 2026-10: new 7,539, cancel 4,002, net +3,537, cumulate 127,099 on 10-31, 15 pushes /
-    32 articles, reads 133,390.
+    32 articles, reads 133,452.
 
 Anomalies of the sample month 2026-10 (``ANOMALIES``; seed 2026 as generated)
 ----------------------------------------------------------------------------
@@ -65,10 +68,12 @@ from wxnb.paths import prev_month
 
 __all__ = [
     "ANOMALIES",
+    "CONTENT_TYPES",
     "DEFAULT_START_FOLLOWERS",
     "ENDPOINT_SPANS",
     "HOSTILE_TEXTS",
     "HOSTILE_URL",
+    "client_type",
     "generate_month",
     "generate_sample",
 ]
@@ -218,6 +223,28 @@ _SLOTS: dict[str, tuple[str, ...]] = {
     "city": ("上海静安", "杭州湖滨", "成都太古里", "北京三里屯", "广州天河"),
 }
 
+#: The client's own content taxonomy (内容形式) used by content_plan.csv and section 03.
+CONTENT_TYPES: tuple[str, ...] = ("品牌故事", "促销资讯", "互动问答", "产品评测", "会员福利")
+# How much more (or less) readers of each type share it than the drawn base rate.
+_SHARE_BY_TYPE = {"品牌故事": 1.6, "促销资讯": 0.75, "互动问答": 1.0, "产品评测": 1.1,
+                  "会员福利": 0.9}
+
+
+def client_type(category: str, title: str) -> str:
+    """The client's 内容形式 of an article, from the generator's category and its title.
+
+    新品 and 促销 posts are 促销资讯, or 会员福利 when the title offers a member perk or gift;
+    readers' letters (读者来稿, 用户说) count as 互动问答; 干货 (how-to, buying guides) as 产品评测.
+    """
+    if category in ("新品", "促销"):
+        perk = any(w in title for w in ("会员", "福利", "福袋"))
+        return "会员福利" if perk else "促销资讯"
+    if category == "品牌故事":
+        return "互动问答" if title.startswith(("读者来稿", "用户说")) else "品牌故事"
+    if category == "互动问答":
+        return "互动问答"
+    return "产品评测"
+
 
 # --------------------------------------------------------------------------- the plan
 
@@ -231,6 +258,7 @@ class _Article:
     url: str
     category: str
     push: date
+    ctype: str  # the client's 内容形式 (CONTENT_TYPES), from category and title
     reach: np.ndarray  # (7,) 7-day readers per source as a share of target_user
     per_user: np.ndarray  # (7,) reads per reader per source (≥ 1)
     curve: np.ndarray  # (7 sources, 7 days) cumulative share of the 7-day readers
@@ -255,6 +283,7 @@ class _Plan:
     new: np.ndarray  # (days, sources)
     cancel: np.ndarray  # (days, sources)
     pushes: list[_Push]
+    scale: float = 1.0  # account size relative to the bundled one (follows, messages, tails)
 
 
 def _rng(seed: int, month: str, stream: str) -> np.random.Generator:
@@ -279,18 +308,19 @@ def _round(x: np.ndarray | float) -> np.ndarray:
     return np.floor(np.asarray(x, dtype=float) + 0.5).astype(np.int64)
 
 
-def _plan_month(month: str, seed: int, hostile: bool = False) -> _Plan:
+def _plan_month(month: str, seed: int, hostile: bool = False, scale: float = 1.0) -> _Plan:
     """Draw the pushes, their articles and the follower flows of ``month``."""
     rng = _rng(seed, month, "pushes")
     days = _days(month)
     hours = _push_schedule(rng, days)
-    new, cancel = _follower_flows(_rng(seed, month, "followers"), days, set(hours), _level(month))
+    new, cancel = _follower_flows(_rng(seed, month, "followers"), days, set(hours), _level(month),
+                                  scale)
     used: set[str] = set()
     pushes = [_plan_push(rng, d, h, month, used) for d, h in hours.items()]
     _make_viral(rng, pushes, days)
     if hostile:
         _make_hostile(pushes)
-    return _Plan(month, days, new, cancel, pushes)
+    return _Plan(month, days, new, cancel, pushes, scale)
 
 
 def _make_hostile(pushes: list[_Push]) -> None:
@@ -322,9 +352,13 @@ def _push_schedule(rng: np.random.Generator, days: list[date]) -> dict[date, int
 
 
 def _follower_flows(
-    rng: np.random.Generator, days: list[date], pushes: set[date], level: float
+    rng: np.random.Generator, days: list[date], pushes: set[date], level: float,
+    scale: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return (new, cancel) as (days, sources) int arrays, anomalies included."""
+    """Return (new, cancel) as (days, sources) int arrays, anomalies included.
+
+    ``scale`` multiplies both means (a bigger account gains and loses more followers a day).
+    """
     weekday = np.array([d.weekday() for d in days])
     push = np.array([d in pushes for d in days])
     after = np.concatenate([[False], push[:-1]])
@@ -338,7 +372,7 @@ def _follower_flows(
         effect = _EFFECTS.get(d.isoformat(), {})
         cancel_mean[i] += (effect.get("cancel", 1.0) - 1) * _CANCEL_MEAN
         new_mean[i, qr] += (effect.get("qr", 1.0) - 1) * _NEW_MEAN[qr] * level
-    return rng.poisson(new_mean), rng.poisson(cancel_mean)
+    return rng.poisson(new_mean * scale), rng.poisson(cancel_mean * scale)
 
 
 def _title(rng: np.random.Generator, templates: tuple[tuple[str, str], ...], month: str,
@@ -375,13 +409,18 @@ def _plan_push(rng: np.random.Generator, day: date, hour: int, month: str,
         open_rate = head_rate * factor * _level(month)
         url = "https://mp.weixin.qq.com/s/" + "".join(rng.choice(_URL_CHARS, 22))
         msgid = f"{msg_data_id}_{index}"
-        articles.append(_profile(rng, msgid, title, url, category, day, hour, open_rate))
+        articles.append(_profile(rng, msgid, title, url, category, day, hour, open_rate,
+                                 client_type(category, title)))
     return _Push(day, hour, float(rng.uniform(0.01, 0.03)), articles)
 
 
 def _profile(rng: np.random.Generator, msgid: str, title: str, url: str, category: str,
-             day: date, hour: int, open_rate: float) -> _Article:
-    """Draw one article's reach per source, reads per reader, decay and action rates."""
+             day: date, hour: int, open_rate: float, ctype: str) -> _Article:
+    """Draw one article's reach per source, reads per reader, decay and action rates.
+
+    The content type scales the share rate (``_SHARE_BY_TYPE``) after the draw, so the random
+    stream is the same for every type.
+    """
     howto = category == "干货"
     ratio = np.array([
         1.0, rng.lognormal(np.log(0.18), 0.5), rng.lognormal(np.log(0.06), 0.5),
@@ -392,12 +431,13 @@ def _profile(rng: np.random.Generator, msgid: str, title: str, url: str, categor
     rates = {
         "ori": rng.uniform(0.04, 0.09) if category == "促销" else
         (rng.uniform(0.01, 0.05) if rng.random() < 0.55 else 0.0),
-        "share": rng.uniform(0.015, 0.04), "share_per": rng.uniform(1.2, 1.6),
+        "share": rng.uniform(0.015, 0.04) * _SHARE_BY_TYPE[ctype],
+        "share_per": rng.uniform(1.2, 1.6),
         "fav": rng.uniform(0.005, 0.02) * (2.5 if howto else 1.0), "fav_per": rng.uniform(1, 1.08),
         "fs_session": rng.uniform(0.2, 0.35), "fs_feed": rng.uniform(0.03, 0.08),
         "fs_other": rng.uniform(0.02, 0.05), "fs_per": rng.uniform(1.0, 1.15),
     }
-    return _Article(msgid, title, url, category, day, open_rate * ratio, per_user,
+    return _Article(msgid, title, url, category, day, ctype, open_rate * ratio, per_user,
                     _decay_curve(_DECAY, hour), float(rng.uniform(1.04, 1.1)),
                     {k: float(v) for k, v in rates.items()})
 
@@ -484,16 +524,17 @@ def _simulate(plan: _Plan, start: int) -> tuple[np.ndarray, list[_Stats]]:
     before = dict(zip(plan.days, np.concatenate([[start], cumulate[:-1]]), strict=True))
     stats = []
     for p in plan.pushes:
-        target = int(round(before[p.day] * (1 - p.unreachable)))
+        target = round(before[p.day] * (1 - p.unreachable))
         stats += [_Stats(a, _cumulative(a, target)) for a in p.articles]
     return cumulate, stats
 
 
-def _build_month(month: str, seed: int, start: int, hostile: bool = False) -> _Month:
+def _build_month(month: str, seed: int, start: int, hostile: bool = False,
+                 scale: float = 1.0) -> _Month:
     """Simulate ``month`` and last month's articles whose 7 days reach into it."""
-    plan = _plan_month(month, seed, hostile)
+    plan = _plan_month(month, seed, hostile, scale)
     cumulate, stats = _simulate(plan, start)
-    before = _plan_month(prev_month(month), seed, hostile)
+    before = _plan_month(prev_month(month), seed, hostile, scale)
     before_start = start - int(before.new.sum() - before.cancel.sum())
     _, old = _simulate(before, before_start)
     carried = [s for s in old if s.stat_dates[-1] >= plan.days[0]]
@@ -579,10 +620,10 @@ def _article_reads(m: _Month) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _day_matrix(rng: np.random.Generator, art: np.ndarray, extras: np.ndarray,
-                weekday: int, level: float) -> np.ndarray:
+                weekday: int, level: float, scale: float = 1.0) -> np.ndarray:
     """One day's getuserread matrix: article reads + a long tail of older articles and search."""
     week = 0.85 if weekday >= 5 else 1.0
-    tail_users = rng.poisson(_BACKGROUND * week * level)
+    tail_users = rng.poisson(_BACKGROUND * week * level * scale)
     tail_counts = tail_users + rng.poisson(tail_users * rng.uniform(0.1, 0.3, len(tail_users)))
     users, counts = art[:, 0] + tail_users, art[:, 1] + tail_counts
     out = np.zeros((len(_ROW_CODES), len(_READ_FIELDS)), dtype=np.int64)
@@ -590,7 +631,7 @@ def _day_matrix(rng: np.random.Generator, art: np.ndarray, extras: np.ndarray,
     overlap = rng.uniform(1.05, 1.12)
     out[0, 0] = min(max(users.max(), int(np.ceil(users.sum() / overlap))), users.sum() - 1)
     out[0, 1] = counts.sum()
-    tail = rng.poisson([3, 1, 8, 3, 5, 0.5])  # ori_u, +ori_c, share_u, +share_c, fav_u, +fav_c
+    tail = rng.poisson(np.array([3, 1, 8, 3, 5, 0.5]) * scale)  # ori_u, +ori_c, share_u, …
     ori_u, share_u, fav_u = (extras[i] + tail[i] for i in (0, 2, 4))
     ori_c, share_c, fav_c = (extras[i + 1] + tail[i] + tail[i + 1] for i in (0, 2, 4))
     out[0, 2:] = (ori_u, ori_c, share_u, share_c, fav_u, fav_c)
@@ -606,7 +647,7 @@ def _read_matrices(m: _Month, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = _rng(seed, m.plan.month, "reads")
     art, extras = _article_reads(m)
     level = _level(m.plan.month)
-    days = [_day_matrix(rng, art[i, :, :2], extras[i], d.weekday(), level)
+    days = [_day_matrix(rng, art[i, :, :2], extras[i], d.weekday(), level, m.plan.scale)
             for i, d in enumerate(m.plan.days)]
     return np.stack(days), art[:, :, 2]
 
@@ -702,7 +743,7 @@ def _upstream_rows(m: _Month, seed: int) -> list[dict[str, Any]]:
     rows = []
     for d in m.plan.days:
         lift = _lift(d, push_days, 1.6)
-        users = rng.poisson(np.array([55, 8, 3, 0.6, 0.5]) * lift)
+        users = rng.poisson(np.array([55, 8, 3, 0.6, 0.5]) * lift * m.plan.scale)
         counts = users + rng.poisson(users * np.array([0.45, 0.3, 0.6, 0.1, 0.1]))
         rows += [{"ref_date": d.isoformat(), "msg_type": t, "msg_user": int(u),
                   "msg_count": int(c)}
@@ -716,7 +757,7 @@ def _interface_rows(m: _Month, seed: int) -> list[dict[str, Any]]:
     push_days = {p.day for p in m.plan.pushes}
     rows = []
     for d in m.plan.days:
-        calls = int(round(2800 * _lift(d, push_days, 1.3) * rng.lognormal(0, 0.08)))
+        calls = round(2800 * _lift(d, push_days, 1.3) * rng.lognormal(0, 0.08) * m.plan.scale)
         rate, avg_ms = rng.uniform(0.001, 0.003), rng.uniform(220, 420)
         max_ms = rng.uniform(1800, 4300)
         effect = _EFFECTS.get(d.isoformat(), {})
@@ -725,18 +766,18 @@ def _interface_rows(m: _Month, seed: int) -> list[dict[str, Any]]:
             max_ms = effect["max_ms"] + rng.uniform(-50, 50)
         rows.append({"ref_date": d.isoformat(), "callback_count": calls,
                      "fail_count": int(rng.binomial(calls, rate)),
-                     "total_time_cost": int(round(calls * avg_ms)),
-                     "max_time_cost": int(round(max_ms))})
+                     "total_time_cost": round(calls * avg_ms),
+                     "max_time_cost": round(max_ms)})
     return rows
 
 
 # --------------------------------------------------------------------------- writing
 
 
-def _responses(month: str, seed: int, start: int,
-               hostile: bool = False) -> tuple[dict[str, list[dict[str, Any]]], int]:
-    """Return every endpoint's rows for the month and the followers at its end."""
-    m = _build_month(month, seed, start, hostile)
+def _responses(month: str, seed: int, start: int, hostile: bool = False,
+               scale: float = 1.0) -> tuple[dict[str, list[dict[str, Any]]], _Month]:
+    """Return every endpoint's rows for the month and the simulated month behind them."""
+    m = _build_month(month, seed, start, hostile, scale)
     matrices, push_counts = _read_matrices(m, seed)
     rows = {
         "getusersummary": _summary_rows(m),
@@ -749,7 +790,7 @@ def _responses(month: str, seed: int, start: int,
         "getupstreammsg": _upstream_rows(m, seed),
         "getinterfacesummary": _interface_rows(m, seed),
     }
-    return rows, int(m.cumulate[-1])
+    return rows, m
 
 
 def _clear(out_dir: Path) -> None:
@@ -779,15 +820,17 @@ def _write_chunks(out_dir: Path, endpoint: str, rows: list[dict[str, Any]],
     return written
 
 
-def _write_month(out_dir: Path, month: str, seed: int, start: int,
-                 hostile: bool = False) -> tuple[list[Path], int]:
+def _write_month(out_dir: Path, month: str, seed: int, start: int, hostile: bool = False,
+                 scale: float = 1.0,
+                 ) -> tuple[list[Path], _Month, dict[str, list[dict[str, Any]]]]:
+    """Write the month's datacube files; return them, the simulated month and its rows."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _clear(out_dir)
-    rows, end = _responses(month, seed, start, hostile)
+    rows, m = _responses(month, seed, start, hostile, scale)
     days = _days(month)
     files = [p for name in ENDPOINT_SPANS for p in _write_chunks(out_dir, name, rows[name], days)]
-    return sorted(files), end
+    return sorted(files), m, rows
 
 
 def generate_month(
@@ -823,12 +866,15 @@ def generate_month(
 
 def generate_sample(
     root: Path, *, account: str = "sample", month: str = "2026-10", seed: int = 2026,
-    hostile: bool = False,
+    hostile: bool = False, events: int | None = None,
 ) -> list[Path]:
     """Write ``month`` and the month before it into ``root/account/<month>``, consistently.
 
     The previous month starts at ``DEFAULT_START_FOLLOWERS`` and its final ``cumulate_user`` is
-    this month's starting point, so follower totals chain across the boundary.
+    this month's starting point, so follower totals chain across the boundary. Beside the
+    datacube files each month gets the per-follower event log and its companions
+    (``events.parquet``, ``menu.json``, ``content_plan.csv``, ``orders.csv``; see
+    :mod:`wxnb.sample_events`), whose followers also carry over from one month to the next.
 
     Parameters
     ----------
@@ -841,19 +887,37 @@ def generate_sample(
     seed : int, optional
         Seed shared by both months.
     hostile : bool, optional
-        Hostile article titles and URLs in both months (see the module docstring).
+        Hostile texts in both months (see the module docstrings); the numbers stay the same,
+        except for the few unknown and out-of-month rows the hostile event log adds.
+    events : int or None, optional
+        Size of the main month's event log. None: the bundled account (about 120,000
+        followers, roughly 0.2 million events a month). A number N (10,000 to 100,000,000)
+        scales the account (starting followers, daily follows and unfollows, messages, every
+        read) so that the main month's log has about N events (±10 %); the previous month has
+        a little fewer. Large logs are written in row groups, with flat memory.
 
     Returns
     -------
     list of Path
         All files written (both months), sorted.
     """
+    from wxnb import sample_events
     from wxnb.sections import write_samples  # sections' own inputs read these datacube files
 
+    scale = 1.0 if events is None else sample_events.scale_for(events, month, seed)
+    start = DEFAULT_START_FOLLOWERS if events is None else max(
+        1, round(DEFAULT_START_FOLLOWERS * scale))
     before = prev_month(month)
-    prev_files, end = _write_month(Path(root) / account / before, before, seed,
-                                   DEFAULT_START_FOLLOWERS, hostile)
-    files, _ = _write_month(Path(root) / account / month, month, seed, end, hostile)
-    for m in (before, month):
-        files += write_samples(Path(root) / account / m, m, seed=seed, hostile=hostile)
-    return sorted(prev_files + files)
+    folders = (Path(root) / account / before, Path(root) / account / month)
+    prev_files, m_prev, rows_prev = _write_month(folders[0], before, seed, start, hostile, scale)
+    files, m_main, rows_main = _write_month(folders[1], month, seed, int(m_prev.cumulate[-1]),
+                                            hostile, scale)
+    files += prev_files
+    population = None
+    for folder, m, rows in ((folders[0], m_prev, rows_prev), (folders[1], m_main, rows_main)):
+        written, population, _ = sample_events.write_month(
+            folder, m, rows["getupstreammsg"], seed=seed, hostile=hostile, population=population)
+        files += written
+    for folder, m in zip(folders, (before, month), strict=True):
+        files += write_samples(folder, m, seed=seed, hostile=hostile)
+    return sorted(files)
