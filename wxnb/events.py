@@ -367,8 +367,14 @@ def _connect(memory_limit: str, threads: int | None) -> tuple[duckdb.DuckDBPyCon
     try:
         for stmt in (f"SET threads = {n}", f"SET memory_limit = {_lit(memory_limit.strip())}",
                      "SET preserve_insertion_order = false", f"SET temp_directory = {_lit(tmp)}",
-                     f"SET TimeZone = '{_TZ}'", "SET enable_progress_bar = false"):
+                     f"SET TimeZone = '{_TZ}'"):
             con.execute(stmt)
+        try:
+            con.execute("SET enable_progress_bar = false")
+        except duckdb.InvalidInputException:
+            # In a Jupyter kernel without ipywidgets DuckDB keeps the bar off and refuses any
+            # change to the setting (duckdb/duckdb#6831, #7590): it is off already.
+            pass
     except BaseException:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
