@@ -12,7 +12,14 @@ from types import ModuleType
 
 __all__ = ["MODULES", "modules", "write_samples"]
 
-MODULES = ("wxnb.s05_competitors", "wxnb.s06_tech", "wxnb.s07_risk")
+MODULES = (
+    "wxnb.s02_path",
+    "wxnb.s03_content",
+    "wxnb.s04_fans",
+    "wxnb.s05_competitors",
+    "wxnb.s06_tech",
+    "wxnb.s07_risk",
+)
 
 
 def modules() -> list[ModuleType]:
