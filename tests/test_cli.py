@@ -47,3 +47,35 @@ def test_check_names_the_broken_file(tmp_path: Path) -> None:
 def test_missing_data_folder_is_a_clear_error(tmp_path: Path) -> None:
     code, out = run("check", "--account", "acme", "--data", str(tmp_path / "nope"))
     assert code == 2 and "目录不存在" in out
+
+
+def test_bad_section_inputs_are_listed_with_the_datacube_problems(tmp_path: Path) -> None:
+    """The event log and the section CSVs are validated before any kernel, in the same list
+    as the datacube's problems: file, row, field, expected and found, exit code 2."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = make_month(tmp_path / "acme" / "2026-10")
+    bad = sorted(folder.glob("getusersummary_*.json"))[1]
+    body = json.loads(bad.read_text(encoding="utf-8"))
+    body["list"][0]["new_user"] = -3
+    bad.write_text(json.dumps(body), encoding="utf-8")
+    pq.write_table(pa.table({"time": ["2026-10-02 08:00:00", "2026-10-02 09:00:00"],
+                             "follower_id": ["f1", ""], "event": ["article_read", "CLICK"]}),
+                   folder / "events.parquet")
+    (folder / "orders.csv").write_text("order_id,follower_id,time,amount\n"
+                                       "A1,f1,2026-10-02 10:00:00,-5\n", encoding="utf-8")
+    (folder / "competitor_articles.csv").write_text(
+        "account,publish_date,title,is_headline,reads,zaikan,likes,shares\n"
+        "竞品A,2026-13-01,标题,1,100,1,1,1\n", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    out_dir = tmp_path / "out"
+    code, out = run("build", "--account", "acme", "--data", str(folder), "--out", str(out_dir))
+    assert code == 2 and "Traceback" not in out
+    assert f"{bad.name} list[0] 字段 new_user" in out
+    assert "events.parquet 第 2 条记录 字段 follower_id" in out
+    assert "orders.csv 第 2 行 字段 amount" in out and "'-5'" in out
+    assert "competitor_articles.csv 第 2 行 字段 publish_date" in out
+    assert "涉及 4 个文件" in out
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # inputs untouched
+    assert not out_dir.exists() or not any(out_dir.rglob("*.ipynb"))  # no section ran

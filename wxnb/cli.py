@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from wxnb import __version__, paths
-from wxnb.exceptions import WxnbError
+from wxnb.exceptions import DataValidationError, Problem, WxnbError
 
 __all__ = ["main"]
 
@@ -89,6 +89,7 @@ def sample(root: Path, account: str, month: str, seed: int, hostile: bool,
 
 def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...]) -> Any:
     """Validate parameters and data before any kernel starts; return (params, month data)."""
+    from wxnb import sections
     from wxnb.load import load_month
     from wxnb.params import load_params
 
@@ -103,7 +104,19 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
 
         click.echo(f"未找到示例数据，正在生成 {folder} …")
         generate_sample(paths.DATA, account=account, month=month)
-    return params, load_month(folder, params.month)
+    problems: list[Problem] = []
+    month_data = None
+    try:
+        month_data = load_month(folder, params.month)
+    except DataValidationError as exc:
+        problems += exc.problems
+    try:  # the sections' own inputs (event log, CSV files), so every problem is listed at once
+        sections.validate(folder, params.month, memory_limit=params.event_memory_limit)
+    except DataValidationError as exc:
+        problems += exc.problems
+    if problems:
+        raise DataValidationError(problems)
+    return params, month_data
 
 
 def _month_options(fn: Any) -> Any:

@@ -1,16 +1,22 @@
 """The section modules that bring input files of their own (beyond the datacube files).
 
-Each has ``INPUTS`` (glob patterns the build checks before running its notebook),
-``write_sample`` (its part of the sample month) and ``NOTEBOOK_CELLS``.
+Each has ``INPUTS`` (glob patterns the build checks before running its notebook) and
+``NOTEBOOK_CELLS``; some have ``write_sample`` (their part of the sample month) and ``load``
+(their own inputs, validated). :func:`validate` checks every such input of a month folder
+before any kernel starts, so bad input is reported once, in full, with exit code 2.
 """
 
 from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
-__all__ = ["MODULES", "modules", "write_samples"]
+from wxnb.exceptions import DataValidationError, Problem
+
+__all__ = ["MODULES", "modules", "validate", "write_samples"]
 
 MODULES = (
     "wxnb.s02_path",
@@ -35,3 +41,46 @@ def write_samples(folder: Path, month: str, *, seed: int = 2026,
         if hasattr(mod, "write_sample"):  # 02-04's inputs come from wxnb.sample_events
             out.extend(mod.write_sample(folder, month, seed=seed, hostile=hostile))
     return sorted(out)
+
+
+def _present(folder: Path, patterns: tuple[str, ...]) -> bool:
+    return any(any(folder.glob(p)) for p in patterns)
+
+
+def validate(folder: Path, month: str, *, memory_limit: str = "1GB") -> None:
+    """Validate the section inputs of one month folder: the event log and its companions
+    (``menu.json``, ``content_plan.csv``, ``orders.csv``) and each section's own files.
+
+    Inputs that are absent are not checked (their section is skipped). The event log is
+    validated in one DuckDB pass and closed again; nothing is kept in memory.
+
+    Raises
+    ------
+    DataValidationError
+        Every problem of every input file, together.
+    """
+    from wxnb import events
+
+    folder = Path(folder)
+    problems: list[Problem] = []
+
+    def run(check: Callable[[], Any]) -> None:
+        try:
+            check()
+        except DataValidationError as exc:
+            problems.extend(exc.problems)
+
+    def log() -> None:
+        opened = events.open_month(folder, month, memory_limit=memory_limit)
+        if opened is not None:
+            opened.close()
+
+    run(log)
+    run(lambda: events.load_menu(folder))
+    run(lambda: events.load_content_plan(folder, month))
+    run(lambda: events.load_orders(folder, month))
+    for mod in modules():
+        if hasattr(mod, "load") and _present(folder, tuple(mod.INPUTS)):
+            run(lambda mod=mod: mod.load(folder, month))
+    if problems:
+        raise DataValidationError(problems)
