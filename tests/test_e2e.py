@@ -213,6 +213,15 @@ def test_removing_an_input_drops_only_its_section(tmp_path: Path) -> None:
     assert "05 竞品运营策略对标研究 未生成：数据目录中没有 competitor_articles.csv" in cover
 
 
+def test_parallel_sections_share_the_event_engine(built: tuple[Path, str]) -> None:
+    """The build tells each section how many run at once, so their DuckDB limits add up to
+    event_memory_limit (the figure printed as “（N 个并行进程）”)."""
+    report, out = built
+    workers = int(re.search(r"（(\d+) 个并行进程）", out).group(1))
+    nb = json.loads((report.parent / "04_fans.ipynb").read_text(encoding="utf-8"))
+    assert nb["metadata"]["papermill"]["parameters"]["event_workers"] == workers
+
+
 def test_sections_02_to_04_show_the_event_log_numbers(built: tuple[Path, str]) -> None:
     """The funnel, a content-type row and the FAN-IDM shares, recomputed from the sample files
     with the SQL of tests/test_sample_events.py (no wxnb code), as the report prints them."""

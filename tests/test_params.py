@@ -89,3 +89,21 @@ def test_from_namespace_ignores_other_variables() -> None:
 def test_bundled_parameters_are_valid() -> None:
     p = load_params()
     assert p.account == "sample" and p.month == "2026-10" and p.benchmark_source
+
+
+def test_event_engine_shares_memory_and_cores_among_parallel_sections(monkeypatch) -> None:
+    import os
+
+    from wxnb.params import ReportParams
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    alone = ReportParams(month="2026-10", account="t", event_memory_limit="1GiB")
+    assert alone.event_engine() == {"memory_limit": "1024MiB", "threads": 2}
+    two = alone.model_copy(update={"event_workers": 2})
+    assert two.event_engine() == {"memory_limit": "512MiB", "threads": 1}
+    gb = ReportParams(month="2026-10", account="t", event_memory_limit="1GB",
+                      event_workers=4)
+    assert gb.event_engine() == {"memory_limit": "238MiB", "threads": 1}  # 1e9 B ÷ 4
+    tiny = ReportParams(month="2026-10", account="t", event_memory_limit="100MB",
+                        event_workers=8)
+    assert tiny.event_engine()["memory_limit"] == "64MiB"  # a floor DuckDB can work with

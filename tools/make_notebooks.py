@@ -61,7 +61,7 @@ from wxnb.params import from_namespace
 
 p = from_namespace(globals())
 recs = strategy.recommendations(findings.collect(p), strategy.load_rules(p.resolved_rules_file()), p)
-plan = strategy.pdca(section01.prepare(p), p)"""
+plan = strategy.pdca(section01.prepare(p, conversion_rate=False), p)"""
 
 # Sections that read the other sections' findings run after them (runner phase 2).
 PHASE_2 = {"00_summary", "08_strategy"}

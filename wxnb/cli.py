@@ -201,7 +201,10 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
 
         if out_dir.exists():
             clear(out_dir)  # a section that no longer runs must not leave findings behind
-        run_params = params.model_copy(update={"output_dir": str(out_dir.resolve())})
+        # Sections that run at once share the event log engine's memory limit and the cores.
+        run_params = params.model_copy(update={"output_dir": str(out_dir.resolve()),
+                                               "event_workers": max(1, min(pool.n,
+                                                                           len(sections)))})
         outcomes = pool.run(sections, run_params.model_dump(), out_dir, progress)
         pool.release()
         warm.join()

@@ -74,7 +74,10 @@ class ReportParams(BaseModel):
         0.01, ge=0, le=1, description="漏斗环比：显著且变化 ≥ 此值（百分点）才点名")
     event_memory_limit: str = Field(
         "1GB", pattern=r"^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$",
-        description="DuckDB 处理事件日志的内存上限（超出部分写临时文件）")
+        description="DuckDB 处理事件日志的内存上限（超出部分写临时文件），由同时运行的章节均分")
+    event_workers: int = Field(
+        1, ge=1, le=64,
+        description="同时处理事件日志的章节数（wxnb build 按并行进程数设置）：内存上限与 CPU 线程由它们均分")
     # Where the sections write and read their findings; empty = outputs/<account>/<month>.
     output_dir: str = Field("", description="章节结论 JSON 的目录，留空时为 outputs/<account>/<month>")
     # Next month's plan (section 08).
@@ -120,6 +123,20 @@ class ReportParams(BaseModel):
     def resolved_rules_file(self) -> Path:
         """Return the recommendation rules file (absolute)."""
         return _resolve(self.rules_file) or (paths.PARAMETERS / "rules.yaml")
+
+    def event_engine(self) -> dict[str, Any]:
+        """``memory_limit`` and ``threads`` for ``wxnb.events.open_month``: this section's share
+        of ``event_memory_limit`` and of the CPU cores when ``event_workers`` sections run at
+        once, so the whole build stays within the limit however large the log."""
+        import os
+
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(MB|GB|MiB|GiB)", self.event_memory_limit)
+        assert m is not None  # the field's pattern
+        mib = float(m.group(1)) * {"MB": 1e6 / 2**20, "GB": 1e9 / 2**20, "MiB": 1.0,
+                                   "GiB": 1024.0}[m.group(2)]
+        share = max(64, int(mib / self.event_workers))
+        return {"memory_limit": f"{share}MiB",
+                "threads": max(1, (os.cpu_count() or 1) // self.event_workers)}
 
     def resolved_data_dir(self) -> Path:
         """Return the month's data folder (absolute)."""

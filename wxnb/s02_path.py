@@ -589,7 +589,7 @@ def _open_and_compute(folder: Path, month: str, params: ReportParams,
 
     The folder's own menu.json names the menu items; ``menu`` is the fallback without one.
     """
-    log = events.open_month(folder, month, memory_limit=params.event_memory_limit)
+    log = events.open_month(folder, month, **params.event_engine())
     if log is None:
         return None
     try:
@@ -1261,6 +1261,9 @@ def data_notes(sec: PathSection) -> list[str]:
         notes.append("送达人数取本月单次群发的最大 SentCount：事件日志只给每次群发的送达人数、不给"
                      "名单；各次群发都面向全体粉丝时，本月至少收到一次推送的人数不少于此值，打开率"
                      "因此偏高估计。")
+        notes.append("这里的“推送打开率”是本月至少从推送打开过一次的粉丝占送达粉丝的比例（按人跨推送"
+                     "去重），与 01 章、03 章的打开率（每次推送的公众号消息阅读人数 ÷ 送达人数，"
+                     "按文章合计）口径不同，数值不可直接比较。")
     notes.append(f"打开 = 本月有 article_read 且阅读场景为“{PUSH_SCENE}”的粉丝（去重）；经朋友圈、"
                  "聊天会话、搜一搜等进入的读者没有经过“送达”，不计入漏斗。深度互动 = 首次从推送打开"
                  "之后点击菜单（CLICK / VIEW / view_miniprogram）或阅读原文的粉丝；转化 = 首次深度"

@@ -544,7 +544,7 @@ class FanSection:
 
 def _open_and_aggregate(folder: Path, month: str,
                         params: ReportParams) -> tuple[FanAggregate, list[str]] | None:
-    log = events.open_month(folder, month, memory_limit=params.event_memory_limit)
+    log = events.open_month(folder, month, **params.event_engine())
     if log is None:
         return None
     with log:

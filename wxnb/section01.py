@@ -53,16 +53,22 @@ class KpiSection:
 ENDPOINTS = ("getusersummary", "getusercumulate", "getarticletotal", "getuserread")
 
 
-def prepare(params: ReportParams) -> KpiSection:
-    """Load this month (and the previous one for 环比) and compute section 01."""
+def prepare(params: ReportParams, *, conversion_rate: bool = True) -> KpiSection:
+    """Load this month (and the previous one for 环比) and compute section 01.
+
+    ``conversion_rate=False`` skips the event log (the conversion rate is then unknown): for
+    callers that need only the datacube figures, such as section 08's PDCA plan, since the log
+    pass costs seconds at tens of millions of events.
+    """
     data = load_month(params.resolved_data_dir(), params.month, endpoints=ENDPOINTS)
     previous = load_previous(params.resolved_prev_data_dir(), prev_month(params.month),
                              endpoints=ENDPOINTS)
-    conversion = _conversion(params.resolved_data_dir(), params.month, params)
+    conversion = _conversion(params.resolved_data_dir(), params.month, params) \
+        if conversion_rate else None
     totals = metrics.month_totals(data, previous.data)
     totals = replace(totals, conversion_rate=conversion.rate if conversion else None)
     prev_totals = metrics.month_totals(previous.data) if previous.data else None
-    if prev_totals is not None:
+    if prev_totals is not None and conversion_rate:
         prev_conv = _conversion(params.resolved_prev_data_dir(), prev_month(params.month), params)
         prev_totals = replace(prev_totals,
                               conversion_rate=prev_conv.rate if prev_conv else None)
@@ -91,7 +97,7 @@ def _conversion(folder: Path, month: str, params: ReportParams) -> metrics.Conve
     if not folder.is_dir():
         return None
     orders = events.load_orders(folder, month)
-    log = events.open_month(folder, month, memory_limit=params.event_memory_limit)
+    log = events.open_month(folder, month, **params.event_engine())
     if log is None:
         return None
     with log:
