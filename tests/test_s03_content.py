@@ -546,6 +546,7 @@ def test_prepare_reads_the_plan_through_events(month: Path, prev: Path,
     fake = types.ModuleType("wxnb.events")
     fake.load_content_plan = plan  # type: ignore[attr-defined]
     fake.load_orders = orders  # type: ignore[attr-defined]
+    fake.open_month = lambda folder, m, **kw: None  # type: ignore[attr-defined]  # no log
     monkeypatch.setitem(sys.modules, "wxnb.events", fake)
     monkeypatch.setattr("wxnb.events", fake, raising=False)
     before = {p.name: p.read_bytes() for p in month.iterdir()}
@@ -589,3 +590,87 @@ def test_notebook_cells_shape() -> None:
         if kind == "code":
             name = code.split("(")[0].split(".")[-1]
             assert name in ("narrative", "notes") or hasattr(s03_content, name), code
+
+
+# --------------------------------------------------------------------------- push hours
+
+
+def push_log() -> pd.DataFrame:
+    """Send events and 公众号消息 reads for the pushes of ARTICLES (target_user 10,000 each)."""
+    rows = [("2026-10-01 08:10:00", "system", "MASSSENDJOBFINISH", "2247000001", "{}"),  # by id
+            ("2026-10-08 20:05:00", "system", "MASSSENDJOBFINISH", "9001", "{}"),  # by day
+            ("2026-10-15 08:20:00", "system", "MASSSENDJOBFINISH", "9002", "{}"),
+            ("2026-10-22 20:10:00", "system", "MASSSENDJOBFINISH", "9003", "{}"),
+            ("2026-10-29 08:00:00", "system", "MASSSENDJOBFINISH", "9004", "{}"),  # two that
+            ("2026-10-29 20:00:00", "system", "MASSSENDJOBFINISH", "9005", "{}")]  # day: none
+
+    def reads(msgid: str, day: str, n: int, start: int = 0, scene: str = "公众号消息",
+              hour: int = 12) -> list[tuple[str, str, str, str, str]]:
+        return [(f"{day} {hour:02d}:00:00", f"u{start + i}", "article_read", msgid, scene)
+                for i in range(n)]
+
+    rows += reads("2247000001_1", "2026-10-01", 30)
+    rows += reads("2247000001_2", "2026-10-01", 10, start=20)  # 10 of the 30 again: distinct
+    rows += reads("2247000001_1", "2026-10-02", 5, start=100, hour=9)  # after 24 h: not counted
+    rows += reads("2247000001_1", "2026-10-01", 7, start=200, scene="聊天会话")  # not the push
+    rows += reads("2247000002_1", "2026-10-09", 50, hour=19)  # next day, within 24 h
+    rows += reads("2247000003_1", "2026-10-15", 20)
+    rows += reads("2247000004_1", "2026-10-22", 40, hour=22)
+    rows += reads("2247000005_1", "2026-10-29", 60, hour=21)
+    return pd.DataFrame(rows, columns=["time", "follower_id", "event", "key", "value"])
+
+
+def test_push_hours_by_hand(month: Path) -> None:
+    from scipy.stats import kruskal
+
+    from wxnb import events
+
+    log = events.from_frame(push_log(), "2026-10")
+    try:
+        sec = s03_content.compute(params(month), load(month), PLAN, ORDERS, log=log)
+    finally:
+        log.close()
+    ph = sec.push_hours
+    assert ph is not None and ph.adjusted and ph.unmatched == ["10-29"]
+    got = ph.pushes.set_index("push")
+    assert got["hour"].to_dict() == {"2247000001": 8, "2247000002": 20, "2247000003": 8,
+                                     "2247000004": 20}
+    assert got["openers"].to_dict() == {"2247000001": 30, "2247000002": 50, "2247000003": 20,
+                                        "2247000004": 40}
+    assert got["rate"].tolist() == pytest.approx([0.003, 0.005, 0.002, 0.004])
+    # 品牌故事 (3 pushes) against its median 0.004; 促销资讯 has one push: the month's 0.0035
+    assert got["index"].tolist() == pytest.approx([0.75, 1.25, 0.002 / 0.0035, 1.0])
+    eight, twenty = ph.by_hour.loc[8], ph.by_hour.loc[20]
+    assert (eight["pushes"], twenty["pushes"]) == (2, 2)
+    assert eight["rate_median"] == pytest.approx(0.0025)
+    assert twenty["index_median"] == pytest.approx(1.125)
+    hour, best = ph.best()
+    assert hour == 20
+    p = kruskal([0.75, 0.002 / 0.0035], [1.25, 1.0]).pvalue
+    assert ph.p_value == pytest.approx(p) and not ph.significant
+    text = " ".join(s03_content.narrative(sec))
+    assert f"20 时推送的打开率指数最高（中位数 {best['index_median']:.2f}，2 次）" in text
+    assert "差异不显著" in text and "现有数据不支持调整推送时间" in text
+    rows = table_rows(str(s03_content.push_hours_html(sec)))
+    assert rows[0][:5] == ["8:00–8:59", "2", "0.25%", "0.20%–0.30%", "0.25%"]
+    assert "10-29" in " ".join(s03_content.data_notes(sec))
+    [f] = [f for f in s03_content.findings(sec) if f.metric == "best_push_hour"]
+    assert f.value == 20 and f.status == "未设目标"
+
+
+def test_push_hours_without_plan_or_log(month: Path) -> None:
+    from wxnb import events
+
+    log = events.from_frame(push_log(), "2026-10")
+    try:
+        sec = s03_content.compute(params(month), load(month), None, None, log=log)
+    finally:
+        log.close()
+    ph = sec.push_hours
+    assert ph is not None and not ph.adjusted
+    assert ph.pushes["index"].tolist() == pytest.approx(
+        [0.003 / 0.0035, 0.005 / 0.0035, 0.002 / 0.0035, 0.004 / 0.0035])
+    plain = section(month)  # no log: said, not guessed
+    assert plain.push_hours is None
+    assert "无法比较不同推送时刻" in " ".join(s03_content.narrative(plain))
+    assert "无法按推送时刻比较" in str(s03_content.push_hours_html(plain))

@@ -20,6 +20,11 @@ Inputs of one month folder (read only):
   per article. A plan row is matched to a datacube article by ``msgid``; a row without msgid by
   push date + title (titles compared after NFKC normalisation with all whitespace removed).
   Articles without a plan row are 未分类; plan rows naming no article are listed in the notes.
+* ``events*`` (optional, the event log of ``wxnb.events``): the time of each push's
+  ``MASSSENDJOBFINISH`` gives its send hour, and the log's ``article_read`` rows with scene
+  公众号消息 give the followers who opened the push within 24 hours of it. A push is matched to
+  its send event by MsgID = msg_data_id when they agree, else by being the only push and the
+  only send event of its day; other pushes are left out and counted.
 * ``orders.csv`` (optional, ``wxnb.events.load_orders``): revenue is attributed **last touch**
   by the order's ``msgid`` (the article the business system recorded as the order's last
   touch). Orders without a msgid, or with one that is not among this month's articles, are
@@ -34,6 +39,14 @@ seed's 投入产出比 1:x with x = 收入 ÷ 成本.
 爆款 rule (wechat-analytics-methods.md §4.9, with this month's articles as the baseline):
 阅读人数 ≥ 中位数 × ``viral_read_multiple`` or > Q3 + 1.5·IQR, **and** 分享率 ≥ this month's
 P75 of article share rates. Needs at least ``MIN_VIRAL`` articles.
+
+Best push hour (§4.9: read-time distributions say when people read, not when to send): per
+push, 24 小时打开率 = distinct followers who opened any of its articles from 公众号消息 before
+send time + 24 h ÷ its 送达人数 (``target_user``); its 打开率指数 divides that by the median of
+the pushes with the same headline 内容形式 (types with one push: by the month's median), so the
+content mix does not pass for a time effect. Hours are compared by the median index over hours
+with at least ``MIN_HOUR_PUSHES`` pushes, with a Kruskal-Wallis test; the sample is small and the
+report says so.
 
 ``compute`` takes DataFrames and does every calculation; only ``prepare`` reads files.
 """
@@ -121,6 +134,10 @@ UNTYPED = "未分类"
 TOTAL = "合计"
 MIN_VIRAL = 5  # the 爆款 rule's median and quartiles need at least this many articles
 MIN_GROUP = 5  # a title feature is compared only when both groups have at least this many
+MIN_HOUR_PUSHES = 2  # a send hour is compared only with at least this many pushes
+PUSH_WINDOW_H = 24  # opens counted within this many hours of the send event
+SEND_EVENT = "MASSSENDJOBFINISH"
+SESSION_SCENE = "公众号消息"
 TRACK_DAYS = 7  # getarticletotal follows an article for 7 days from its push
 ALPHA = 0.05
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -625,6 +642,119 @@ def read_hours(hours: pd.DataFrame | None) -> ReadHours | None:
     return ReadHours(grid=grid, days=days, hourly=per_day.mean())
 
 
+# --------------------------------------------------------------------------- push hours
+
+
+@dataclass
+class PushHours:
+    """24-hour open rates of the month's pushes by the hour they were sent (event log)."""
+
+    pushes: pd.DataFrame  # push, ref_date, sent_at, hour, target_user, openers, rate, type, index
+    by_hour: pd.DataFrame  # index hour: pushes, rate_median, rate_min, rate_max, index_median
+    unmatched: list[str]  # 'MM-DD' of pushes without a send event of their own
+    adjusted: bool  # the index is relative to the headline's 内容形式 (a content plan exists)
+    p_value: float | None  # Kruskal-Wallis over the compared hours; None when < 2 hours
+
+    def compared(self) -> pd.DataFrame:
+        return self.by_hour[self.by_hour["pushes"] >= MIN_HOUR_PUSHES]
+
+    def best(self) -> tuple[int, pd.Series] | None:
+        c = self.compared()
+        if len(c) < 2:
+            return None
+        hour = int(c["index_median"].idxmax())
+        return hour, c.loc[hour]
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value is not None and self.p_value < ALPHA
+
+
+def _send_times(sends: pd.DataFrame, pushes: pd.DataFrame) -> tuple[dict[str, pd.Timestamp],
+                                                                     list[str]]:
+    """push → its send event's time: by MsgID = msg_data_id, else the only push and the only
+    send event of its day. Returns the matches and the 'MM-DD' of unmatched pushes."""
+    by_key = {str(k): t for k, t in zip(sends["key"], sends["time"], strict=True)}
+    out: dict[str, pd.Timestamp] = {}
+    rest = []
+    for _, r in pushes.iterrows():
+        if r["push"] in by_key:
+            out[r["push"]] = by_key[r["push"]]
+        else:
+            rest.append(r)
+    used = {by_key[p] for p in out}
+    free = sends[~sends["time"].isin(used)]
+    per_day = free.groupby(free["time"].dt.normalize())["time"]
+    days = pd.Series([r["ref_date"] for r in rest], dtype="datetime64[ns]").value_counts()
+    unmatched = []
+    for r in rest:
+        day = pd.Timestamp(r["ref_date"]).normalize()
+        times = per_day.get_group(day) if day in per_day.groups else pd.Series(dtype=object)
+        if len(times) == 1 and days.get(day, 0) == 1:
+            out[r["push"]] = times.iloc[0]
+        else:
+            unmatched.append(f"{day:%m-%d}")
+    return out, unmatched
+
+
+def push_hours(con: Any, articles: pd.DataFrame) -> PushHours | None:
+    """The month's pushes with their send hour and 24-hour open rate, from the log ``ev`` of
+    ``con`` and the article table (``content_type`` from the plan, when matched). None when the
+    log has no send events."""
+    sends = con.execute(f"SELECT key, time FROM ev WHERE event = '{SEND_EVENT}' "
+                        "ORDER BY time").df()
+    if sends.empty or articles.empty:
+        return None
+    sends["time"] = pd.to_datetime(sends["time"])
+    heads = articles.sort_values("idx").groupby("push", sort=False).first()
+    pushes = pd.DataFrame({
+        "push": heads.index.astype(str), "ref_date": heads["ref_date"].to_numpy(),
+        "target_user": articles.groupby("push")["target_user"].max().reindex(heads.index)
+        .to_numpy(),
+        "type": heads["content_type"].to_numpy() if "content_type" in heads else UNTYPED,
+    })
+    times, unmatched = _send_times(sends, pushes)
+    pushes = pushes[pushes["push"].isin(times)].copy()
+    if pushes.empty:
+        return PushHours(pushes, pd.DataFrame(), unmatched, False, None)
+    pushes["sent_at"] = pushes["push"].map(times)
+    pushes["hour"] = pushes["sent_at"].dt.hour
+    keys = articles[articles["push"].isin(pushes["push"])][["msgid", "push"]].copy()
+    keys["until"] = keys["push"].map(times) + pd.Timedelta(hours=PUSH_WINDOW_H)
+    con.register("wx_push_keys", keys)
+    try:
+        opened = dict(con.execute(f"""
+            SELECT k.push, count(DISTINCT e.follower_id) FROM ev e
+            JOIN wx_push_keys k ON e.key = k.msgid
+            WHERE e.event = 'article_read' AND e.value = '{SESSION_SCENE}' AND e.time < k.until
+            GROUP BY 1""").fetchall())
+    finally:
+        con.unregister("wx_push_keys")
+    pushes["openers"] = pushes["push"].map(opened).fillna(0).astype("int64")
+    pushes["rate"] = pushes["openers"] / pushes["target_user"].where(pushes["target_user"] > 0)
+    adjusted = bool((pushes["type"] != UNTYPED).any())
+    type_n = pushes.groupby("type")["rate"].transform("count")
+    base = pushes.groupby("type")["rate"].transform("median").where(
+        adjusted & (type_n >= 2), pushes["rate"].median())
+    pushes["index"] = pushes["rate"] / base.where(base > 0)
+    by_hour = pushes.groupby("hour").agg(
+        pushes=("push", "size"), rate_median=("rate", "median"), rate_min=("rate", "min"),
+        rate_max=("rate", "max"), index_median=("index", "median"),
+        openers=("openers", "sum"), target=("target_user", "sum"))
+    compared = by_hour.index[by_hour["pushes"] >= MIN_HOUR_PUSHES]
+    p_value = None
+    if len(compared) >= 2:
+        from scipy.stats import kruskal
+
+        groups = [pushes.loc[pushes["hour"] == h, "index"].dropna() for h in compared]
+        if sum(g.nunique() for g in groups) > 1:
+            p_value = float(kruskal(*groups).pvalue)
+        else:
+            p_value = 1.0
+    return PushHours(pushes.sort_values("sent_at").reset_index(drop=True), by_hour, unmatched,
+                     adjusted, p_value)
+
+
 # --------------------------------------------------------------------------- titles
 
 _EMOJI = ((0x1F000, 0x1FAFF), (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0xFE0F, 0xFE0F))
@@ -740,6 +870,7 @@ class ContentSection:
     titles: pd.DataFrame
     notes: list[str]
     prev_note: str
+    push_hours: PushHours | None = None  # None without an event log (or its send events)
 
 
 def _month_parts(data: MonthData, plan: pd.DataFrame | None, orders: pd.DataFrame | None,
@@ -769,8 +900,10 @@ def _month_parts(data: MonthData, plan: pd.DataFrame | None, orders: pd.DataFram
 def compute(params: ReportParams, data: MonthData, plan: pd.DataFrame | None = None,
             orders: pd.DataFrame | None = None, *, previous: MonthData | None = None,
             prev_plan: pd.DataFrame | None = None, prev_orders: pd.DataFrame | None = None,
-            prev_note: str = "", notes: list[str] | tuple[str, ...] = ()) -> ContentSection:
-    """Compute the section from already loaded frames (no file is read here)."""
+            prev_note: str = "", notes: list[str] | tuple[str, ...] = (),
+            log: Any = None) -> ContentSection:
+    """Compute the section from already loaded frames (no file is read here); ``log`` is an
+    open ``wxnb.events.EventLog`` for the push-hour comparison (None: not shown)."""
     n_days = len(month_days(params.month))
     art, matched, att, own_notes = _month_parts(data, plan, orders, params)
     matrix = type_matrix(art, orders, n_days) if plan is not None and len(art) else None
@@ -788,6 +921,7 @@ def compute(params: ReportParams, data: MonthData, plan: pd.DataFrame | None = N
         opens=open_rates(art), prev_opens=prev_opens, hours=hours,
         titles=title_features(art),
         notes=list(data.warnings) + own_notes + list(notes), prev_note=prev_note,
+        push_hours=push_hours(log.con, art) if log is not None else None,
     )
 
 
@@ -826,8 +960,15 @@ def prepare(params: ReportParams) -> ContentSection:
         except DataValidationError as exc:
             prev_note = (f"上月 {PLAN_FILE} / {ORDERS_FILE} 校验未通过（{len(exc.problems)} 个问题，"
                          f"如 {exc.problems[0]}），内容形式环比不可用")
-    return compute(params, data, plan, orders, previous=prev.data, prev_plan=prev_plan,
-                   prev_orders=prev_orders, prev_note=prev_note, notes=notes)
+    from wxnb import events
+
+    log = events.open_month(folder, params.month, **params.event_engine())
+    try:
+        return compute(params, data, plan, orders, previous=prev.data, prev_plan=prev_plan,
+                       prev_orders=prev_orders, prev_note=prev_note, notes=notes, log=log)
+    finally:
+        if log is not None:
+            log.close()
 
 
 # --------------------------------------------------------------------------- tables
@@ -983,6 +1124,42 @@ def hours_html(sec: ContentSection) -> fmt.HtmlBlock:
     return fmt.table(rows, ["时段", "日均阅读人数", "占全天"], numeric=(1, 2),
                      caption=f"{h.n_days} 天的分时数据（user_source = 99999999 全部）；"
                              "这是读者阅读的时间，不等于最佳推送时间")
+
+
+def _hour_label(hour: int) -> str:
+    return f"{hour}:00–{hour}:59"
+
+
+def push_hours_html(sec: ContentSection) -> fmt.HtmlBlock:
+    """Per send hour: pushes, 24-hour open rates (median, range, pooled) and the type-adjusted
+    index, with the sample size shown and hours under ``MIN_HOUR_PUSHES`` pushes not compared."""
+    ph = sec.push_hours
+    if ph is None:
+        return fmt.notes(["没有事件日志或其中没有群发结果（MASSSENDJOBFINISH），无法按推送时刻比较打开率"],
+                         title="推送时刻与打开率")
+    if ph.by_hour.empty:
+        return fmt.notes([f"本月推送都无法对应到群发结果事件（{'、'.join(ph.unmatched)}），"
+                          "无法按推送时刻比较"], title="推送时刻与打开率")
+    rows = []
+    for hour, r in ph.by_hour.iterrows():
+        compared = r["pushes"] >= MIN_HOUR_PUSHES
+        rows.append([_hour_label(int(hour)), fmt.fmt_int(r["pushes"]),
+                     fmt.fmt_pct(r["rate_median"], 2),
+                     f"{fmt.fmt_pct(r['rate_min'], 2)}–{fmt.fmt_pct(r['rate_max'], 2)}",
+                     fmt.fmt_pct(_ratio(r["openers"], r["target"]), 2),
+                     f"{r['index_median']:.2f}" if compared else
+                     f"—（不足 {MIN_HOUR_PUSHES} 次，不比较）"])
+    basis = "同一头条内容形式的推送中位数（只有 1 次推送的内容形式用全月中位数）" if ph.adjusted \
+        else "本月全部推送的中位数（没有内容计划，未按内容形式调整）"
+    test = (f"Kruskal-Wallis p = {ph.p_value:.3f}" if ph.p_value is not None
+            else f"推送 ≥ {MIN_HOUR_PUSHES} 次的时刻不足 2 个，未检验")
+    return fmt.table(rows, ["推送时刻", "推送次数", "24 小时打开率（中位数）", "最低–最高",
+                            "合计（Σ打开 ÷ Σ送达）", "打开率指数（中位数）"],
+                     numeric=(1, 2, 4, 5),
+                     caption=f"推送时刻 = 群发结果事件 MASSSENDJOBFINISH 的时间；24 小时打开率 = "
+                             f"推送后 {PUSH_WINDOW_H} 小时内从公众号消息打开该次推送任一篇文章的粉丝"
+                             f"（事件日志去重）÷ 送达人数（target_user）；打开率指数 = 该次 24 小时"
+                             f"打开率 ÷ {basis}；{test}")
 
 
 def titles_html(sec: ContentSection) -> fmt.HtmlBlock:
@@ -1218,8 +1395,28 @@ def _hours_sentence(sec: ContentSection) -> str:
     wd, hour, value = h.best_cell()
     hours = "、".join(f"{x} 时（日均 {h.hourly[x]:,.0f} 人）" for x in tops)
     return (f"阅读最集中的时段是 {hours}；按星期看最高为{WEEKDAYS[wd]} {hour} 时（平均 "
-            f"{value:,.0f} 人）。这是读者阅读的时间，受推送时间影响，不等于最佳推送时间；"
-            "最佳推送时间需比较不同推送时刻的 24 小时内打开率。")
+            f"{value:,.0f} 人）。这是读者阅读的时间，受推送时间影响，不等于最佳推送时间。")
+
+
+def _push_hours_sentence(sec: ContentSection) -> str:
+    ph = sec.push_hours
+    if ph is None or ph.by_hour.empty:
+        return ("没有事件日志中的群发结果事件，无法比较不同推送时刻的 24 小时打开率，"
+                "最佳推送时间暂不能判断。")
+    parts = "；".join(f"{int(h)} 时 {int(r['pushes'])} 次、中位数 {fmt.fmt_pct(r['rate_median'], 2)}"
+                     for h, r in ph.by_hour.sort_values("pushes", ascending=False).iterrows())
+    text = f"按推送时刻比较 24 小时打开率（推送后 24 小时内从公众号消息打开的粉丝 ÷ 送达人数）：{parts}。"
+    best = ph.best()
+    adjust = "按头条内容形式调整后，" if ph.adjusted else ""
+    if best is None:
+        return text + (f"推送 ≥ {MIN_HOUR_PUSHES} 次的时刻不足 2 个，无法判断最佳推送时间；"
+                       "可在后续月份轮换推送时刻再比较。")
+    hour, r = best
+    verdict = (f"差异显著（Kruskal-Wallis p = {ph.p_value:.3f}），可把更多推送安排在 {hour} 时前后"
+               if ph.significant else
+               f"但各时刻差异不显著（Kruskal-Wallis p = {ph.p_value:.3f}），现有数据不支持调整推送时间")
+    return (text + f"{adjust}{hour} 时推送的打开率指数最高（中位数 {r['index_median']:.2f}，"
+            f"{int(r['pushes'])} 次），{verdict}；每个时刻只有几次推送，宜合并 3–6 个月再下结论。")
 
 
 def _best_feature(sec: ContentSection) -> pd.Series | None:
@@ -1251,7 +1448,8 @@ def narrative(sec: ContentSection) -> list[str]:
     if sec.articles.empty:
         return ["本月没有图文群发数据，无法分析内容传播效能。"]
     parts = [*_matrix_sentences(sec), _attribution_sentence(sec), _viral_sentence(sec),
-             _open_sentence(sec), _hours_sentence(sec), _title_sentence(sec)]
+             _open_sentence(sec), _hours_sentence(sec), _push_hours_sentence(sec),
+             _title_sentence(sec)]
     return [p for p in parts if p]
 
 
@@ -1274,6 +1472,10 @@ def data_notes(sec: ContentSection) -> list[str]:
     notes.append(sec.rule.text() + "。")
     if sec.hours is not None:
         notes.append("阅读分时热力图只用 user_source = 99999999（全部）的行；某天缺少的小时按 0 人计。")
+    ph = sec.push_hours
+    if ph is not None and ph.unmatched:
+        notes.append(f"{len(ph.unmatched)} 次推送（{'、'.join(ph.unmatched)}）在事件日志中找不到唯一对应的"
+                     "群发结果事件（MsgID 不同且当天群发或事件不止一个），不参与推送时刻比较。")
     notes.append("标题特征为相关分析：同月文章的选题、位置、推送日不同，差异不代表因果；样本不足时"
                  "不下结论。")
     return list(dict.fromkeys(notes))
@@ -1406,6 +1608,21 @@ def _hours_finding(sec: ContentSection) -> list[Finding]:
         value=float(tops[0]), value_text=f"{tops[0]} 时", extra={"hours": tops})]
 
 
+def _push_hours_finding(sec: ContentSection) -> list[Finding]:
+    ph = sec.push_hours
+    best = ph.best() if ph is not None else None
+    if best is None:
+        return []
+    hour, r = best
+    verdict = "差异显著" if ph.significant else "差异不显著"
+    return [_finding(
+        metric="best_push_hour", name="最佳推送时刻", status="未设目标",
+        evidence=f"{hour} 时推送的 24 小时打开率指数最高（中位数 {r['index_median']:.2f}，"
+                 f"{int(r['pushes'])} 次推送），各时刻{verdict}（p = {ph.p_value:.3f}）",
+        value=float(hour), value_text=f"{hour} 时",
+        extra={"significant": ph.significant, "p": ph.p_value, "pushes": int(r["pushes"])})]
+
+
 def _unattributed_finding(sec: ContentSection) -> list[Finding]:
     att = sec.attribution
     if att is None or not att.revenue or att.unattributed_share is None:
@@ -1437,8 +1654,8 @@ def _title_finding(sec: ContentSection) -> list[Finding]:
 def findings(sec: ContentSection) -> list[Finding]:
     """The section's conclusions as data (see the module docstring for each definition)."""
     return [*_roi_findings(sec), *_share_finding(sec), *_viral_finding(sec),
-            *_open_finding(sec), *_hours_finding(sec), *_unattributed_finding(sec),
-            *_title_finding(sec)]
+            *_open_finding(sec), *_hours_finding(sec), *_push_hours_finding(sec),
+            *_unattributed_finding(sec), *_title_finding(sec)]
 
 
 # --------------------------------------------------------------------------- notebook
@@ -1451,7 +1668,7 @@ charts.apply_theme()
 sec = s03_content.prepare(from_namespace(globals()))"""
 
 _INTRO = ("按内容形式对比发布频次、阅读、分享、转化、成本与 ROI（内容计划与订单数据），拆解爆款文章的"
-          "阅读来源，比较头条与次条打开率，并分析阅读时段与标题特征。")
+          "阅读来源，比较头条与次条打开率，并分析阅读时段、推送时刻与标题特征。")
 
 NOTEBOOK_CELLS: list[tuple[str, str]] = [
     ("md", "# 03 内容传播效能对比分析\n\n" + _INTRO),
@@ -1468,9 +1685,10 @@ NOTEBOOK_CELLS: list[tuple[str, str]] = [
     ("md", "## 头条打开率"),
     ("code", "s03_content.open_rate_chart(sec)"),
     ("code", "s03_content.pushes_html(sec)"),
-    ("md", "## 阅读时段"),
+    ("md", "## 阅读时段与推送时刻"),
     ("code", "s03_content.heatmap_chart(sec)"),
     ("code", "s03_content.hours_html(sec)"),
+    ("code", "s03_content.push_hours_html(sec)"),
     ("md", "## 标题特征与打开率"),
     ("code", "s03_content.titles_html(sec)"),
     ("md", "## 口径与数据说明"),
