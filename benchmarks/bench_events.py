@@ -13,7 +13,14 @@ The machine may be shared: the script first measures how many cores are really f
 processes against one) and prints it next to the figures; CPU seconds ÷ 2 is the wall time the
 aggregation needs on two idle cores.
 
+With ``--build`` it also runs a whole ``wxnb build`` of each generated month (every section,
+2 workers, the previous month's log for 环比 included) and prints its wall time, the peak of
+the summed RSS of the build's whole process tree (the CLI, its workers and their kernels,
+sampled from /proc every 50 ms) and the largest single process (``os.wait4``). The issue's
+target: the build's memory does not grow with the log beyond section 04's 2 GiB.
+
     python benchmarks/bench_events.py [--sizes 1e6,1e7,5e7] [--repeats 3] [--data-dir DIR]
+                                      [--build]
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from multiprocessing import Pool
 from pathlib import Path
@@ -139,6 +147,62 @@ def run_once(folder: Path) -> dict:
     return result
 
 
+def _tree_rss(root: int) -> int:
+    """Summed VmRSS (bytes) of ``root`` and all its descendants, from /proc."""
+    parent: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/status", encoding="utf-8") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        parent[int(d)] = int(fields.get("PPid", "0").strip() or 0)
+        rss[int(d)] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += [c for c, p in parent.items() if p == pid]
+    return total
+
+
+def build_once(folder: Path) -> dict:
+    """One ``wxnb build`` of the generated month: wall, peak tree RSS, largest process RSS."""
+    with tempfile.TemporaryDirectory(prefix="wxnb-bench-out-") as out:
+        cmd = [sys.executable, "-m", "wxnb", "build", "--account", ACCOUNT, "--month", MONTH,
+               "--data", str(folder), "--out", out]
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        peak = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], _tree_rss(proc.pid))
+                done.wait(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        output = proc.stdout.read() if proc.stdout else ""
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        done.set()
+        sampler.join()
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(f"build failed for {folder}:\n{output[-2000:]}")
+    sections = {}
+    for line in output.splitlines():  # "  ✓ 04 粉丝质量多维评估（11.2 秒）"
+        if "✓" in line and "（" in line and line.rstrip().endswith("秒）"):
+            name = line.split("✓", 1)[1].split("（")[0].strip()
+            sections[name[:2]] = float(line.rsplit("（", 1)[1].split()[0])
+    return {"build_s": wall, "tree_rss": peak[0], "max_rss": usage.ru_maxrss * 1024,
+            "sections": sections}
+
+
 def _med(values: list[float]) -> str:
     if len(values) == 1:
         return f"{values[0]:.2f}"
@@ -152,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/wxnb-bench-events"),
                     help="cache of generated samples (kept between runs)")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--build", action="store_true",
+                    help="also time a whole wxnb build of each size and its memory")
     args = ap.parse_args(argv)
     sizes = _sizes(args.sizes)
     args.data_dir.mkdir(parents=True, exist_ok=True)
@@ -182,9 +248,33 @@ def main(argv: list[str] | None = None) -> int:
     print("\naggregate s = s04_fans.aggregate (median [min–max]); cpu s = its CPU time (÷ 2 ≈ "
           "wall on two idle cores); open s = events.open_month's validation pass; peak RSS = the "
           "child process (import, validation and aggregation).")
+    builds: dict[str, list[dict]] = {}
+    if args.build:
+        print("\nwhole build (wxnb build, 2 workers, every section, previous month included):")
+        for _ in range(args.repeats):
+            for n in sizes:
+                b = build_once(folders[n])
+                builds.setdefault(_label(n), []).append(b)
+                print(f"  {_label(n):>5}: build {b['build_s']:.1f} s, peak RSS of the process "
+                      f"tree {b['tree_rss'] / 2**20:,.0f} MiB, largest process "
+                      f"{b['max_rss'] / 2**20:,.0f} MiB; sections "
+                      + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(b["sections"].items())),
+                      flush=True)
+        head = (f"\n{'events':>8} {'build s':>18} {'tree RSS MiB':>13} {'largest MiB':>12} "
+                f"{'largest/2GiB':>13}")
+        print(head)
+        print("-" * (len(head) - 1))
+        for label, runs in builds.items():
+            largest = max(r["max_rss"] for r in runs)
+            print(f"{label:>8} {_med([r['build_s'] for r in runs]):>18} "
+                  f"{max(r['tree_rss'] for r in runs) / 2**20:>13,.0f} "
+                  f"{largest / 2**20:>12,.0f} {largest / TARGET_RSS:>13.2f}")
+        print("\ntree RSS = peak of the summed RSS of every process of the build (sampled every "
+              "50 ms; shared pages counted in each process); largest = the biggest single "
+              "process.")
     if args.json:
-        args.json.write_text(json.dumps({"free_cores": [cores, cores_after], "runs": results},
-                                        indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps({"free_cores": [cores, cores_after], "runs": results,
+                                         "builds": builds}, indent=1), encoding="utf-8")
     return 0
 
 
