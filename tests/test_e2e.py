@@ -256,3 +256,7 @@ def test_sections_02_to_04_show_the_event_log_numbers(built: tuple[Path, str]) -
     assert f"占 {facts['core_share']:.1%}" in s04
     assert f"贡献了 {facts['core_ugc']:.1%} 的留言" in s04
     assert len(soup.select("#wx-s02 img, #wx-s03 img, #wx-s04 img")) >= 6  # their charts
+    cover = next(tr for tr in soup.select("#wx-cover table.wx-coverage tr")
+                 if "粉丝事件日志" in tr.get_text())
+    assert [td.get_text() for td in cover.find_all("td")][1:] == [
+        "1", f"{facts['rows']:,}", "31/31", "完整"]

@@ -111,11 +111,15 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
     except DataValidationError as exc:
         problems += exc.problems
     try:  # the sections' own inputs (event log, CSV files), so every problem is listed at once
-        sections.validate(folder, params.month, memory_limit=params.event_memory_limit)
+        coverage, notes = sections.validate(folder, params.month,
+                                            memory_limit=params.event_memory_limit)
     except DataValidationError as exc:
         problems += exc.problems
     if problems:
         raise DataValidationError(problems)
+    assert month_data is not None
+    month_data.extra_coverage.extend(coverage)
+    month_data.warnings.extend(notes)
     return params, month_data
 
 

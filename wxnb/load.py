@@ -400,6 +400,8 @@ class MonthData:
     frames: dict[str, pd.DataFrame]
     files: dict[str, list[Path]]
     warnings: list[str]
+    #: Coverage rows of inputs beyond the datacube (the event log: ``wxnb.sections.validate``).
+    extra_coverage: list[dict[str, Any]] = field(default_factory=list)
 
     def has(self, endpoint: str) -> bool:
         return endpoint in self.frames and not self.frames[endpoint].empty
@@ -422,7 +424,7 @@ class MonthData:
             rows.append({"数据": ep.label, "文件数": n_files,
                          "行数": 0 if df is None else len(df), "覆盖天数": covered,
                          "状态": status})
-        return rows
+        return rows + list(self.extra_coverage)
 
 
 def _days_seen(df: pd.DataFrame, name: str) -> set[date]:

@@ -47,12 +47,15 @@ def _present(folder: Path, patterns: tuple[str, ...]) -> bool:
     return any(any(folder.glob(p)) for p in patterns)
 
 
-def validate(folder: Path, month: str, *, memory_limit: str = "1GB") -> None:
+def validate(folder: Path, month: str, *,
+             memory_limit: str = "1GB") -> tuple[list[dict[str, Any]], list[str]]:
     """Validate the section inputs of one month folder: the event log and its companions
     (``menu.json``, ``content_plan.csv``, ``orders.csv``) and each section's own files.
 
     Inputs that are absent are not checked (their section is skipped). The event log is
-    validated in one DuckDB pass and closed again; nothing is kept in memory.
+    validated in one DuckDB pass and closed again; nothing is kept in memory. Returns the
+    cover's coverage row for the event log (none without one) and its notes on rows left out
+    (unknown event types, times outside the month).
 
     Raises
     ------
@@ -61,8 +64,12 @@ def validate(folder: Path, month: str, *, memory_limit: str = "1GB") -> None:
     """
     from wxnb import events
 
+    from wxnb.load import month_days
+
     folder = Path(folder)
     problems: list[Problem] = []
+    coverage: list[dict[str, Any]] = []
+    notes: list[str] = []
 
     def run(check: Callable[[], Any]) -> None:
         try:
@@ -72,8 +79,15 @@ def validate(folder: Path, month: str, *, memory_limit: str = "1GB") -> None:
 
     def log() -> None:
         opened = events.open_month(folder, month, memory_limit=memory_limit)
-        if opened is not None:
-            opened.close()
+        if opened is None:
+            return
+        with opened:
+            (days,) = opened.con.execute("SELECT count(DISTINCT day) FROM ev").fetchone()
+            n = len(month_days(month))
+            coverage.append({"数据": "粉丝事件日志（events）", "文件数": len(opened.files),
+                             "行数": opened.rows_used, "覆盖天数": f"{days}/{n}",
+                             "状态": "完整" if days == n else f"缺 {n - days} 天"})
+            notes.extend(opened.notes()[1:])  # what was left out; the first is the row count
 
     run(log)
     run(lambda: events.load_menu(folder))
@@ -84,3 +98,4 @@ def validate(folder: Path, month: str, *, memory_limit: str = "1GB") -> None:
             run(lambda mod=mod: mod.load(folder, month))
     if problems:
         raise DataValidationError(problems)
+    return coverage, notes

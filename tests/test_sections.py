@@ -1,0 +1,45 @@
+"""wxnb.sections.validate: the sections' own inputs checked before any kernel, with the event
+log's coverage row and notes for the cover."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wxnb import sections
+from wxnb.exceptions import DataValidationError
+
+
+def write_log(folder: Path, rows: list[str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "events.csv").write_text("time,follower_id,event,key,value\n" + "\n".join(rows)
+                                       + "\n", encoding="utf-8")
+
+
+def test_event_log_coverage_and_notes(tmp_path: Path) -> None:
+    write_log(tmp_path, ["2026-10-01 08:00:00,f1,article_read,1_1,公众号消息",
+                         "2026-10-03 09:00:00,f2,CLICK,K,",
+                         "2026-10-03 09:30:00,f2,user_get_card,,",  # unknown: counted
+                         "2026-11-01 00:10:00,f3,article_read,1_1,公众号消息"])  # next month
+    coverage, notes = sections.validate(tmp_path, "2026-10")
+    assert coverage == [{"数据": "粉丝事件日志（events）", "文件数": 1, "行数": 2,
+                         "覆盖天数": "2/31", "状态": "缺 29 天"}]
+    text = " ".join(notes)
+    assert "1 行为未知事件类型（user_get_card 1 行）" in text and "1 行的时间不在 2026-10 内" in text
+
+
+def test_no_section_inputs_nothing_to_say(tmp_path: Path) -> None:
+    tmp_path.mkdir(exist_ok=True)
+    assert sections.validate(tmp_path, "2026-10") == ([], [])
+
+
+def test_every_problem_of_every_input_together(tmp_path: Path) -> None:
+    write_log(tmp_path, ["2026-10-01 08:00:00,,article_read,1_1,公众号消息"])
+    (tmp_path / "content_plan.csv").write_text("msgid,date,title,content_type,cost\n"
+                                               "x_1,,,品牌故事,100\n", encoding="utf-8")
+    (tmp_path / "menu.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(DataValidationError) as exc:
+        sections.validate(tmp_path, "2026-10")
+    files = {p.file for p in exc.value.problems}
+    assert {"events.csv", "content_plan.csv", "menu.json"} <= files
