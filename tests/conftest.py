@@ -78,3 +78,14 @@ def make_month(folder: Path, month: str = "2026-10", start: int = 1000) -> Path:
 @pytest.fixture
 def month_dir(tmp_path: Path) -> Path:
     return make_month(tmp_path / "acct" / "2026-10")
+
+
+@pytest.fixture(scope="session")
+def generated_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``generate_sample`` with its defaults, once per test session (read only: do not write
+    into it); the root of the account folder ``sample``."""
+    from wxnb.sample import generate_sample
+
+    out = tmp_path_factory.mktemp("data")
+    generate_sample(out)
+    return out / "sample"

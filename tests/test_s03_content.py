@@ -620,16 +620,19 @@ def push_log() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["time", "follower_id", "event", "key", "value"])
 
 
+def with_log(month: Path, plan: pd.DataFrame | None,
+             orders: pd.DataFrame | None) -> s03_content.ContentSection:
+    """The section computed with the event log of ``push_log``."""
+    from wxnb import events
+
+    with events.from_frame(push_log(), "2026-10") as log:
+        return s03_content.compute(params(month), load(month), plan, orders, log=log)
+
+
 def test_push_hours_by_hand(month: Path) -> None:
     from scipy.stats import kruskal
 
-    from wxnb import events
-
-    log = events.from_frame(push_log(), "2026-10")
-    try:
-        sec = s03_content.compute(params(month), load(month), PLAN, ORDERS, log=log)
-    finally:
-        log.close()
+    sec = with_log(month, PLAN, ORDERS)
     ph = sec.push_hours
     assert ph is not None and ph.adjusted and ph.unmatched == ["10-29"]
     got = ph.pushes.set_index("push")
@@ -659,14 +662,7 @@ def test_push_hours_by_hand(month: Path) -> None:
 
 
 def test_push_hours_without_plan_or_log(month: Path) -> None:
-    from wxnb import events
-
-    log = events.from_frame(push_log(), "2026-10")
-    try:
-        sec = s03_content.compute(params(month), load(month), None, None, log=log)
-    finally:
-        log.close()
-    ph = sec.push_hours
+    ph = with_log(month, None, None).push_hours
     assert ph is not None and not ph.adjusted
     assert ph.pushes["index"].tolist() == pytest.approx(
         [0.003 / 0.0035, 0.005 / 0.0035, 0.002 / 0.0035, 0.004 / 0.0035])

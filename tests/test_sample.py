@@ -69,10 +69,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("data")
-    generate_sample(out)
-    return out / "sample"
+def root(generated_sample: Path) -> Path:
+    return generated_sample
 
 
 @pytest.fixture(scope="module")

@@ -81,10 +81,8 @@ def increments(root: Path, month: str) -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("data")
-    generate_sample(out)
-    return out / "sample"
+def root(generated_sample: Path) -> Path:
+    return generated_sample
 
 
 @pytest.fixture(scope="module")
