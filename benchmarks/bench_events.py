@@ -15,9 +15,9 @@ aggregation needs on two idle cores.
 
 With ``--build`` it also runs a whole ``wxnb build`` of each generated month (every section,
 2 workers, the previous month's log for 环比 included) and prints its wall time, the peak of
-the summed RSS of the build's whole process tree (the CLI, its workers and their kernels,
-sampled from /proc every 50 ms) and the largest single process (``os.wait4``). The issue's
-target: the build's memory does not grow with the log beyond section 04's 2 GiB.
+the summed memory of the build's whole process tree (PSS of the CLI, its workers and their
+kernels, sampled from /proc every 50 ms) and its largest single process (``os.wait4``). The
+issue's target: the build's memory does not grow with the log beyond section 04's 2 GiB.
 
     python benchmarks/bench_events.py [--sizes 1e6,1e7,5e7] [--repeats 3] [--data-dir DIR]
                                       [--build]
@@ -147,30 +147,44 @@ def run_once(folder: Path) -> dict:
     return result
 
 
-def _tree_rss(root: int) -> int:
-    """Summed VmRSS (bytes) of ``root`` and all its descendants, from /proc."""
+def _pss(pid: int, status: dict[str, str]) -> int:
+    """Proportional set size (bytes): shared pages split among the processes that map them,
+    so a sum over processes is the memory they really take; VmRSS where smaps_rollup is not
+    readable."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(status.get("VmRSS", "0 kB").split()[0]) * 1024
+
+
+def _tree_memory(root: int) -> int:
+    """Summed PSS (bytes) of ``root`` and all its descendants, from /proc."""
     parent: dict[int, int] = {}
-    rss: dict[int, int] = {}
+    status: dict[int, dict[str, str]] = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
             with open(f"/proc/{d}/status", encoding="utf-8") as f:
-                fields = dict(line.split(":", 1) for line in f if ":" in line)
+                status[int(d)] = dict(line.split(":", 1) for line in f if ":" in line)
         except OSError:
             continue
-        parent[int(d)] = int(fields.get("PPid", "0").strip() or 0)
-        rss[int(d)] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+        parent[int(d)] = int(status[int(d)].get("PPid", "0").strip() or 0)
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        if pid in status:
+            total += _pss(pid, status[pid])
         todo += [c for c, p in parent.items() if p == pid]
     return total
 
 
 def build_once(folder: Path) -> dict:
-    """One ``wxnb build`` of the generated month: wall, peak tree RSS, largest process RSS."""
+    """One ``wxnb build`` of the generated month: wall, peak tree PSS, largest process RSS."""
     with tempfile.TemporaryDirectory(prefix="wxnb-bench-out-") as out:
         cmd = [sys.executable, "-m", "wxnb", "build", "--account", ACCOUNT, "--month", MONTH,
                "--data", str(folder), "--out", out]
@@ -182,7 +196,7 @@ def build_once(folder: Path) -> dict:
 
         def sample() -> None:
             while not done.is_set():
-                peak[0] = max(peak[0], _tree_rss(proc.pid))
+                peak[0] = max(peak[0], _tree_memory(proc.pid))
                 done.wait(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -199,7 +213,7 @@ def build_once(folder: Path) -> dict:
         if "✓" in line and "（" in line and line.rstrip().endswith("秒）"):
             name = line.split("✓", 1)[1].split("（")[0].strip()
             sections[name[:2]] = float(line.rsplit("（", 1)[1].split()[0])
-    return {"build_s": wall, "tree_rss": peak[0], "max_rss": usage.ru_maxrss * 1024,
+    return {"build_s": wall, "tree_pss": peak[0], "max_rss": usage.ru_maxrss * 1024,
             "sections": sections}
 
 
@@ -255,23 +269,23 @@ def main(argv: list[str] | None = None) -> int:
             for n in sizes:
                 b = build_once(folders[n])
                 builds.setdefault(_label(n), []).append(b)
-                print(f"  {_label(n):>5}: build {b['build_s']:.1f} s, peak RSS of the process "
-                      f"tree {b['tree_rss'] / 2**20:,.0f} MiB, largest process "
+                print(f"  {_label(n):>5}: build {b['build_s']:.1f} s, peak memory (PSS) of the "
+                      f"process tree {b['tree_pss'] / 2**20:,.0f} MiB, largest process "
                       f"{b['max_rss'] / 2**20:,.0f} MiB; sections "
                       + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(b["sections"].items())),
                       flush=True)
-        head = (f"\n{'events':>8} {'build s':>18} {'tree RSS MiB':>13} {'largest MiB':>12} "
+        head = (f"\n{'events':>8} {'build s':>18} {'tree PSS MiB':>13} {'largest MiB':>12} "
                 f"{'largest/2GiB':>13}")
         print(head)
         print("-" * (len(head) - 1))
         for label, runs in builds.items():
             largest = max(r["max_rss"] for r in runs)
             print(f"{label:>8} {_med([r['build_s'] for r in runs]):>18} "
-                  f"{max(r['tree_rss'] for r in runs) / 2**20:>13,.0f} "
+                  f"{max(r['tree_pss'] for r in runs) / 2**20:>13,.0f} "
                   f"{largest / 2**20:>12,.0f} {largest / TARGET_RSS:>13.2f}")
-        print("\ntree RSS = peak of the summed RSS of every process of the build (sampled every "
-              "50 ms; shared pages counted in each process); largest = the biggest single "
-              "process.")
+        print("\ntree PSS = peak of the summed proportional set size of every process of the "
+              "build (sampled every 50 ms; shared pages split among the processes sharing "
+              "them); largest = the peak RSS of the biggest single process (os.wait4).")
     if args.json:
         args.json.write_text(json.dumps({"free_cores": [cores, cores_after], "runs": results,
                                          "builds": builds}, indent=1), encoding="utf-8")
