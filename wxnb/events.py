@@ -313,8 +313,12 @@ class EventLog:
             src = f"{names}{more}"
         else:
             src = "内存数据"
-        out = [(f"事件日志（{src}）共 {self.rows_total:,} 行，其中 {self.rows_used:,} 行为 "
-               f"{self.month} 内的已知类型事件，纳入分析。")]
+        return [(f"事件日志（{src}）共 {self.rows_total:,} 行，其中 {self.rows_used:,} 行为 "
+                 f"{self.month} 内的已知类型事件，纳入分析。"), *self.exclusion_notes()]
+
+    def exclusion_notes(self) -> list[str]:
+        """The notes on rows left out: unknown event types, times outside the month."""
+        out: list[str] = []
         if self.unknown:
             n = sum(self.unknown.values())
             top = sorted(self.unknown.items(), key=lambda kv: (-kv[1], kv[0]))

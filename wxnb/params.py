@@ -8,6 +8,7 @@ before any kernel starts; papermill itself only warns about unknown names and ne
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -128,8 +129,6 @@ class ReportParams(BaseModel):
         """``memory_limit`` and ``threads`` for ``wxnb.events.open_month``: this section's share
         of ``event_memory_limit`` and of the CPU cores when ``event_workers`` sections run at
         once, so the whole build stays within the limit however large the log."""
-        import os
-
         m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(MB|GB|MiB|GiB)", self.event_memory_limit)
         assert m is not None  # the field's pattern
         mib = float(m.group(1)) * {"MB": 1e6 / 2**20, "GB": 1e9 / 2**20, "MiB": 1.0,

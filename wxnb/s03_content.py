@@ -675,23 +675,17 @@ def _send_times(sends: pd.DataFrame, pushes: pd.DataFrame) -> tuple[dict[str, pd
     """push → its send event's time: by MsgID = msg_data_id, else the only push and the only
     send event of its day. Returns the matches and the 'MM-DD' of unmatched pushes."""
     by_key = {str(k): t for k, t in zip(sends["key"], sends["time"], strict=True)}
-    out: dict[str, pd.Timestamp] = {}
-    rest = []
-    for _, r in pushes.iterrows():
-        if r["push"] in by_key:
-            out[r["push"]] = by_key[r["push"]]
-        else:
-            rest.append(r)
-    used = {by_key[p] for p in out}
-    free = sends[~sends["time"].isin(used)]
-    per_day = free.groupby(free["time"].dt.normalize())["time"]
-    days = pd.Series([r["ref_date"] for r in rest], dtype="datetime64[ns]").value_counts()
+    out = {p: by_key[p] for p in pushes["push"] if p in by_key}
+    free = sends[~sends["time"].isin(list(out.values()))]
+    free_by_day = free.groupby(free["time"].dt.normalize())["time"].agg(list)
+    rest = pushes[~pushes["push"].isin(list(out))]
+    rest_days = pd.to_datetime(rest["ref_date"]).dt.normalize()
+    pushes_by_day = rest_days.value_counts()
     unmatched = []
-    for r in rest:
-        day = pd.Timestamp(r["ref_date"]).normalize()
-        times = per_day.get_group(day) if day in per_day.groups else pd.Series(dtype=object)
-        if len(times) == 1 and days.get(day, 0) == 1:
-            out[r["push"]] = times.iloc[0]
+    for push, day in zip(rest["push"], rest_days, strict=True):
+        times = free_by_day.get(day, [])
+        if len(times) == 1 and pushes_by_day[day] == 1:
+            out[push] = times[0]
         else:
             unmatched.append(f"{day:%m-%d}")
     return out, unmatched

@@ -9,8 +9,8 @@ before any kernel starts, so bad input is reported once, in full, with exit code
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -63,7 +63,6 @@ def validate(folder: Path, month: str, *,
         Every problem of every input file, together.
     """
     from wxnb import events
-
     from wxnb.load import month_days
 
     folder = Path(folder)
@@ -87,7 +86,7 @@ def validate(folder: Path, month: str, *,
             coverage.append({"数据": "粉丝事件日志（events）", "文件数": len(opened.files),
                              "行数": opened.rows_used, "覆盖天数": f"{days}/{n}",
                              "状态": "完整" if days == n else f"缺 {n - days} 天"})
-            notes.extend(opened.notes()[1:])  # what was left out; the first is the row count
+            notes.extend(opened.exclusion_notes())
 
     run(log)
     run(lambda: events.load_menu(folder))
