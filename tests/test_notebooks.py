@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wxnb.params import ReportParams, load_params
+from wxnb.params import NOTEBOOK_PARAMETERS, from_namespace, load_params
 from wxnb.paths import NOTEBOOKS
 
 ALLOWED_TAGS = {"parameters", "remove_cell", "remove_input", "remove_output"}
@@ -50,19 +50,26 @@ def test_only_known_tags(nb: dict) -> None:
         assert set(cell.get("metadata", {}).get("tags", [])) <= ALLOWED_TAGS
 
 
-def test_parameters_match_the_validated_model(nb: dict) -> None:
+def _parameters(nb: dict) -> dict:
     cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
     values = {}
     for stmt in ast.parse(_src(cell)).body:
         target = stmt.target if isinstance(stmt, ast.AnnAssign) else stmt.targets[0]
         values[target.id] = ast.literal_eval(stmt.value)
-    assert set(values) == set(ReportParams.model_fields)
-    # defaults point at the bundled sample month and validate as they are
-    assert ReportParams(**values) == load_params()
+    return values
 
 
-def test_papermill_sees_every_parameter() -> None:
+def test_parameters_cell_names_the_month_and_resolves_like_the_build(nb: dict) -> None:
+    """The cell holds account, month and overrides; with its defaults the notebook resolves
+    exactly the parameters ``wxnb build`` uses for the bundled sample month."""
+    values = _parameters(nb)
+    assert tuple(values) == NOTEBOOK_PARAMETERS
+    assert values["overrides"] == {}
+    assert from_namespace(values) == load_params()
+
+
+def test_papermill_sees_the_notebook_parameters() -> None:
     import papermill as pm
 
     for path in NOTEBOOK_FILES:
-        assert set(pm.inspect_notebook(str(path))) == set(ReportParams.model_fields)
+        assert tuple(pm.inspect_notebook(str(path))) == NOTEBOOK_PARAMETERS

@@ -107,3 +107,73 @@ def test_event_engine_shares_memory_and_cores_among_parallel_sections(monkeypatc
     tiny = ReportParams(month="2026-10", account="t", event_memory_limit="100MB",
                         event_workers=8)
     assert tiny.event_engine()["memory_limit"] == "64MiB"  # a floor DuckDB can work with
+
+
+# --------------------------------------------------------------------------- notebooks by hand
+
+
+def test_notebook_resolves_the_month_layer_of_its_month() -> None:
+    """``papermill … -p month 2026-09`` must use September's targets, not the cell's October."""
+    sept = from_namespace({"account": "sample", "month": "2026-09", "overrides": {}})
+    assert sept == load_params(month="2026-09")
+    assert sept.target_open_rate == 0.03 and sept.target_net_followers == 4500
+    assert sept.target_share_rate is None  # set for October only
+
+
+def test_notebook_resolves_the_account_layer_of_its_account() -> None:
+    acme = from_namespace({"account": "acme", "month": "2026-10"})
+    assert acme.account_name == "" and acme.benchmark_open_rate is None  # not the sample's
+    assert acme.target_open_rate is None
+
+
+def test_notebook_overrides_by_name_and_by_dict_like_set() -> None:
+    p = from_namespace({"account": "sample", "month": "2026-10", "target_open_rate": 0.05,
+                        "overrides": {"anomaly_z": 4}})
+    assert p == load_params(overrides={"target_open_rate": 0.05, "anomaly_z": 4})
+
+
+def test_notebook_rejects_a_name_papermill_injected_that_is_no_parameter() -> None:
+    """papermill only logs "Passed unknown parameter"; the notebook must stop instead."""
+    injected = "# Parameters\nmonth = \"2026-09\"\ntarget_opne_rate = 0.03\n"
+    ns = {"account": "sample", "month": "2026-09", "target_opne_rate": 0.03,
+          "In": ["", "account: str = 'sample'\n", injected]}
+    with pytest.raises(ParameterError, match="target_opne_rate.*target_open_rate"):
+        from_namespace(ns)
+    ns["In"][2] = "# Parameters\nmonth = \"2026-09\"\n"
+    assert from_namespace({**ns, "target_opne_rate": 1}).month == "2026-09"  # a user variable
+
+
+def test_month_and_account_cannot_be_overridden_by_a_layer_or_set() -> None:
+    with pytest.raises(ParameterError, match="month.*--month"):
+        load_params(overrides={"month": "2026-09"})
+    with pytest.raises(ParameterError, match="account.*--account"):
+        from_namespace({"account": "sample", "month": "2026-10",
+                        "overrides": {"account": "acme"}})
+    assert load_params(overrides={"month": "2026-10"}).month == "2026-10"  # the same is fine
+
+
+@pytest.mark.parametrize("month", ["２０２６-10", "2026-１0", "0000-10", "10000-10", "1969-12",
+                                   "2026-00", "2026-13", "2026-1", " 2026-10", "2026-10\n",
+                                   "2026-W40"])
+def test_month_must_be_an_ascii_year_month_in_range(month: str) -> None:
+    with pytest.raises(ParameterError, match="报告月份"):
+        load_params(month=month)
+
+
+def test_account_name_length_is_bounded() -> None:
+    with pytest.raises(ParameterError, match="最长 64"):
+        load_params(account="a" * 300)
+    assert load_params(account="a" * 64).account == "a" * 64
+
+
+def test_parameters_yaml_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "defaults.yaml").write_bytes("account_name: 示例品牌\n".encode("gbk"))
+    with pytest.raises(ParameterError, match="UTF-8.*第 1 行"):
+        load_params(root=tmp_path)
+
+
+def test_parameters_yaml_nested_too_deep_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "defaults.yaml").write_text("manual_recommendations: " + "[" * 5000,
+                                            encoding="utf-8")
+    with pytest.raises(ParameterError, match="defaults.yaml"):
+        load_params(root=tmp_path)

@@ -1,15 +1,14 @@
 """Write the section notebooks from their cell lists (clean: no outputs, fixed cell ids).
 
 Run `python tools/make_notebooks.py` after changing a section's cells here; edit in JupyterLab
-instead if you prefer and keep the notebook clean (tests enforce it). The parameters cell is
-generated from wxnb.params.ReportParams and the sample account's resolved parameters, so the
-notebook's defaults always point at the bundled sample month.
+instead if you prefer and keep the notebook clean (tests enforce it). The parameters cell holds
+the account, the month (defaults: the bundled sample month) and overrides; the notebook resolves
+every other parameter from the YAML layers exactly as ``wxnb build`` does.
 """
 
 from __future__ import annotations
 
 import sys
-import typing
 from pathlib import Path
 
 import nbformat
@@ -18,28 +17,24 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wxnb.params import ReportParams, load_params  # noqa: E402
+from wxnb.params import load_params  # noqa: E402
 
 
 def parameters_source() -> str:
+    """The parameters cell: the account and month, and overrides over the YAML layers.
+
+    Every other parameter is resolved from ``parameters/`` by ``wxnb.params.from_namespace``
+    exactly as ``wxnb build`` resolves it, so a notebook run by hand sees the build's values.
+    """
     sample = load_params()
-    lines = []
-    for name, field in ReportParams.model_fields.items():
-        ann = field.annotation
-        type_name = {str: "str", int: "int", float: "float"}.get(ann)  # type: ignore[arg-type]
-        if typing.get_origin(ann) is list:
-            type_name = "list"
-        elif typing.get_origin(ann) is typing.Literal:
-            type_name = "str"
-        elif type_name is None:
-            inner = [a for a in getattr(ann, "__args__", ()) if a is not type(None)]
-            # papermill's parameter parser reads `name: "Optional[int]" = …`, not `int | None`.
-            type_name = f'"Optional[{inner[0].__name__}]"'
-        value = getattr(sample, name)
-        help_text = field.description or ""
-        comment = f"  # {help_text}" if help_text else ""
-        lines.append(f"{name}: {type_name} = {value!r}{comment}")
-    return "\n".join(lines)
+    return "\n".join([
+        f"account: str = {sample.account!r}  # 账号标识（parameters/accounts/<account>.yaml）",
+        f"month: str = {sample.month!r}  # 报告月份 YYYY-MM（parameters/months/<account>/<month>.yaml）",
+        "# 其余参数按 defaults → 账号 → 月份 的分层 YAML 解析，与 wxnb build 一致；",
+        "# 在此覆盖，如 {\"target_open_rate\": 0.03}（同 wxnb build --set），"
+        "或 papermill -p target_open_rate 0.03",
+        "overrides: dict = {}",
+    ])
 
 
 SETUP = """\

@@ -15,7 +15,9 @@ from typing import Any
 from wxnb import paths
 from wxnb.params import ReportParams
 
-__all__ = ["SEVERITY", "Finding", "clear", "collect", "findings_dir", "rank", "record"]
+__all__ = [
+    "SEVERITY", "Finding", "clear", "collect", "findings_dir", "rank", "record", "scratch_dir",
+]
 
 # How bad a status is, for ranking (higher first).
 SEVERITY = {"未达标": 3, "预警": 2, "提示": 1, "达标": 0, "未设目标": 0, "未提供": 0}
@@ -48,15 +50,26 @@ class Finding:
 
 
 def findings_dir(params: ReportParams) -> Path:
-    """Where the sections of this build write their findings (``output_dir`` or the default)."""
+    """Where this run's sections write their findings.
+
+    ``wxnb build`` sets ``output_dir`` (the report's folder). A notebook run by hand (JupyterLab,
+    nbconvert, papermill) has none and writes to :func:`scratch_dir` instead, so it never
+    replaces the findings of the last build.
+    """
     if params.output_dir:
         p = Path(params.output_dir).expanduser()
         return p if p.is_absolute() else paths.PROJECT_ROOT / p
-    return paths.output_dir(params.account, params.month)
+    return scratch_dir(params)
+
+
+def scratch_dir(params: ReportParams) -> Path:
+    """``outputs/_scratch/<account>/<month>``: side outputs of notebooks run outside a build
+    (an account id never starts with ``_``, so this cannot be an account's folder)."""
+    return paths.OUTPUTS / "_scratch" / params.account / params.month
 
 
 def record(items: list[Finding], params: ReportParams, section: str) -> Path:
-    """Write one section's findings (replacing its previous file)."""
+    """Write one section's findings (replacing its previous file in the same folder)."""
     folder = findings_dir(params)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{section}.findings.json"
@@ -68,10 +81,23 @@ def record(items: list[Finding], params: ReportParams, section: str) -> Path:
 
 
 def collect(params: ReportParams) -> list[Finding]:
-    """Read every section's findings of this build, in section order."""
+    """Read every section's findings of this run, in section order.
+
+    In a build: the build's folder. Run by hand: the last build's findings of this account and
+    month, each replaced by the section's newer file in the scratch folder when the analyst
+    re-ran that section by hand.
+    """
+    files: dict[str, Path] = {}
+    folders = [findings_dir(params)] if params.output_dir else \
+        [paths.output_dir(params.account, params.month), scratch_dir(params)]
+    for folder in folders:
+        for path in folder.glob("*.findings.json"):
+            old = files.get(path.name)
+            if old is None or path.stat().st_mtime >= old.stat().st_mtime:
+                files[path.name] = path
     out: list[Finding] = []
-    for path in sorted(findings_dir(params).glob("*.findings.json")):
-        out.extend(Finding(**item) for item in json.loads(path.read_text(encoding="utf-8")))
+    for name in sorted(files):
+        out.extend(Finding(**item) for item in json.loads(files[name].read_text(encoding="utf-8")))
     return out
 
 

@@ -19,9 +19,26 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from wxnb import paths
 from wxnb.exceptions import ParameterError
 
-__all__ = ["ReportParams", "from_namespace", "load_params", "parse_override", "read_layer"]
+__all__ = [
+    "IDENTITY",
+    "ReportParams",
+    "check_identity",
+    "from_namespace",
+    "load_params",
+    "parse_override",
+    "read_layer",
+]
 
 SECRET_WORDS = ("secret", "token", "password", "appkey")
+
+# ASCII digits only: Python's and pydantic's \d also match full-width and other Unicode digits.
+MONTH_PATTERN = r"^(19[7-9][0-9]|20[0-9][0-9])-(0[1-9]|1[0-2])$"
+MONTH_RULE = "YYYY-MM，年份 1970–2099（半角数字）"
+ACCOUNT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+ACCOUNT_MAX = 64  # a folder name under data/ and outputs/: far below any file system's limit
+ACCOUNT_RULE = f"字母或数字开头，只含字母、数字、_ 和 -，最长 {ACCOUNT_MAX} 个字符"
+# Chosen with --account / --month (the folders and the YAML layers depend on them), never --set.
+IDENTITY = ("account", "month")
 
 
 class ReportParams(BaseModel):
@@ -29,8 +46,8 @@ class ReportParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="报告月份 YYYY-MM")
-    account: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="账号标识")
+    month: str = Field(pattern=MONTH_PATTERN, description="报告月份 YYYY-MM")
+    account: str = Field(pattern=ACCOUNT_PATTERN, max_length=ACCOUNT_MAX, description="账号标识")
     account_name: str = Field("", description="账号显示名称，留空时用 account")
     data_dir: str = Field("", description="本月数据目录，留空时为 data/<account>/<month>")
     prev_data_dir: str = Field("", description="上月数据目录，留空时为本月目录的同级上月目录")
@@ -177,8 +194,18 @@ def read_layer(path: Path) -> dict[str, Any]:
     """Read one YAML layer; a missing file is an empty layer, a broken one a ParameterError."""
     if not path.exists():
         return {}
+    raw = path.read_bytes()
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDatesLoader)  # noqa: S506
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ParameterError(
+            f"{_rel(path)}: 应为 UTF-8 编码的 YAML，第 {line} 行有无法按 UTF-8 解码的字节"
+            f"（{raw[exc.start:exc.start + 4]!r}）；请用 UTF-8 另存该文件") from None
+    try:
+        data = yaml.load(text, Loader=_NoDatesLoader)  # noqa: S506
+    except RecursionError:
+        raise ParameterError(f"{_rel(path)}: YAML 嵌套过深") from None
     except yaml.YAMLError as exc:
         raise ParameterError(f"{_rel(path)}: 不是合法的 YAML：{exc}") from None
     if data is None:
@@ -209,12 +236,7 @@ def load_params(
 ) -> ReportParams:
     """Layer the YAML files and the overrides, then validate; raise ParameterError on any fault."""
     base = root or paths.PARAMETERS
-    for name, value, pattern in (
-        ("account", account, r"^[A-Za-z0-9][A-Za-z0-9_-]*$"),
-        ("month", month, r"^\d{4}-(0[1-9]|1[0-2])$"),
-    ):
-        if not re.match(pattern, value):
-            raise ParameterError(f"{name}={value!r}: 格式不对，应匹配 {pattern}")
+    check_identity(account, month)
     layers = [
         (base / "defaults.yaml", read_layer(base / "defaults.yaml")),
         (base / "accounts" / f"{account}.yaml", read_layer(base / "accounts" / f"{account}.yaml")),
@@ -229,6 +251,11 @@ def load_params(
     problems: list[str] = []
     for path, layer in [*layers, (Path("<命令行>"), overrides or {})]:
         for key, value in layer.items():
+            if key in IDENTITY:
+                if value != {"account": account, "month": month}[key]:
+                    problems.append(f"{_rel(path)}: 参数 {key} 不能在此设置（用 --{key} 指定，"
+                                    f"它决定数据目录与参数层）")
+                continue
             if key not in fields:
                 hint = difflib.get_close_matches(str(key), fields, n=1)
                 tip = f"（是否想写 {hint[0]}？）" if hint else ""
@@ -252,6 +279,23 @@ def load_params(
         raise ParameterError("参数校验失败：\n" + "\n".join(lines)) from None
 
 
+def check_identity(account: Any, month: Any) -> None:
+    """Raise ParameterError unless ``account`` and ``month`` name a folder wxnb can use."""
+    problems = []
+    if not isinstance(account, str) or not re.fullmatch(ACCOUNT_PATTERN, account) \
+            or len(account) > ACCOUNT_MAX:
+        problems.append(f"account={_short(account)}: 应为账号标识（{ACCOUNT_RULE}）")
+    if not isinstance(month, str) or not re.fullmatch(MONTH_PATTERN, month):
+        problems.append(f"month={_short(month)}: 应为报告月份 {MONTH_RULE}，例如 2026-10")
+    if problems:
+        raise ParameterError("参数校验失败：\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…（共 {len(str(value))} 个字符）"
+
+
 def _rel(path: Path) -> str:
     try:
         return str(path.relative_to(paths.PROJECT_ROOT))
@@ -259,12 +303,65 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
+#: The notebooks' parameters cell: who and when, plus overrides; everything else comes from the
+#: YAML layers, exactly as ``wxnb build`` resolves it.
+NOTEBOOK_PARAMETERS = ("account", "month", "overrides")
+
+
 def from_namespace(namespace: dict[str, Any]) -> ReportParams:
-    """Build the parameters from a notebook's variables (its parameters cell, maybe injected)."""
-    values = {k: namespace[k] for k in ReportParams.model_fields if k in namespace}
-    try:
-        return ReportParams(**values)
-    except ValidationError as exc:
-        lines = [f"  - 参数 {e['loc'][0] if e['loc'] else '?'} = {e.get('input')!r}: {e['msg']}"
-                 for e in exc.errors()]
-        raise ParameterError("参数校验失败：\n" + "\n".join(lines)) from None
+    """The parameters a notebook runs with, resolved like ``wxnb build`` resolves them.
+
+    The parameters cell holds ``account``, ``month`` and ``overrides`` (a dict, like
+    ``--set``); the layers ``defaults → accounts/<account> → months/<account>/<month>`` are read
+    for that account and month, then ``overrides``, then any parameter set by name in the
+    notebook's namespace (``papermill -p target_open_rate 0.03``). ``wxnb build`` passes its
+    overrides (with ``output_dir``) the same way, so a notebook run by hand (JupyterLab,
+    nbconvert, papermill) sees the same parameters as the build.
+
+    Raises ParameterError for a name papermill injected that is not a parameter (papermill
+    itself only logs a warning and the value would be ignored), and for invalid values.
+    """
+    unknown = [n for n in injected_names(namespace)
+               if n not in ReportParams.model_fields and n not in NOTEBOOK_PARAMETERS]
+    if unknown:
+        fields = set(ReportParams.model_fields) | {"overrides"}
+        tips = []
+        for name in unknown:
+            hint = difflib.get_close_matches(name, fields, n=1)
+            tips.append(f"  - 未知参数 {name!r}" + (f"（是否想写 {hint[0]}？）" if hint else ""))
+        raise ParameterError("参数校验失败：\n" + "\n".join(tips))
+    overrides = namespace.get("overrides") or {}
+    if not isinstance(overrides, dict):
+        raise ParameterError(f"参数 overrides 应为 {{参数名: 值}} 的字典，实际为 "
+                             f"{type(overrides).__name__}")
+    merged = dict(overrides)
+    for name in ReportParams.model_fields:
+        if name not in IDENTITY and name in namespace:
+            merged[name] = namespace[name]
+    account = namespace.get("account", paths.SAMPLE_ACCOUNT)
+    month = namespace.get("month", paths.SAMPLE_MONTH)
+    check_identity(account, month)
+    return load_params(account=account, month=month, overrides=merged)
+
+
+def injected_names(namespace: dict[str, Any]) -> list[str]:
+    """Names assigned by papermill's injected-parameters cells in this kernel session.
+
+    papermill writes them as a cell starting ``# Parameters``; IPython keeps every executed
+    cell's source in ``In``. Outside a kernel (no ``In``) there are none.
+    """
+    import ast
+
+    names: list[str] = []
+    for src in namespace.get("In") or ():
+        if not isinstance(src, str) or not src.startswith("# Parameters\n"):
+            continue
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:
+            continue
+        for stmt in tree.body:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else \
+                [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+            names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
+    return names
