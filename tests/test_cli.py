@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import make_month
 from wxnb.cli import cli
@@ -79,3 +82,75 @@ def test_bad_section_inputs_are_listed_with_the_datacube_problems(tmp_path: Path
     assert "涉及 4 个文件" in out
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # inputs untouched
     assert not out_dir.exists() or not any(out_dir.rglob("*.ipynb"))  # no section ran
+
+
+# --------------------------------------------------------------------------- nothing is written
+
+
+def _data_state() -> dict[str, tuple[int, int]]:
+    """Every file under the repository's data/ with its size and mtime (ns)."""
+    from wxnb.paths import DATA
+
+    return {str(p.relative_to(DATA)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(DATA.rglob("*")) if p.is_file()}
+
+
+def _git_status_data() -> str:
+    import subprocess
+
+    from wxnb.paths import DATA, PROJECT_ROOT
+
+    res = subprocess.run(["git", "status", "--porcelain", "--", str(DATA)], cwd=PROJECT_ROOT,
+                         capture_output=True, text=True)
+    return res.stdout if res.returncode == 0 else "(no git)"
+
+
+def test_check_of_a_month_the_sample_lacks_is_an_error_and_writes_nothing() -> None:
+    """It used to regenerate the sample and overwrite the committed 2026-10 (116 files)."""
+    before, status = _data_state(), _git_status_data()
+    code, out = run("check", "--month", "2026-11")
+    assert code == 2 and "Traceback" not in out
+    assert "目录不存在" in out and "wxnb sample --month 2026-11" in out
+    assert _data_state() == before and _git_status_data() == status
+
+
+def test_a_missing_month_of_an_own_account_says_where_the_data_go(tmp_path: Path) -> None:
+    before = _data_state()
+    code, out = run("build", "--account", "acme", "--month", "2026-11", "--out", str(tmp_path))
+    assert code == 2 and "data/acme/2026-11" in out and "docs/data-contract.md" in out
+    assert _data_state() == before and not any(tmp_path.iterdir())
+
+
+def test_set_month_is_refused_not_ignored() -> None:
+    code, out = run("check", "--set", "month=2026-09")
+    assert code == 2 and "--month" in out
+
+
+def test_zero_workers_is_refused() -> None:
+    code, out = run("build", "--workers", "0")
+    assert code == 2 and "--workers" in out
+
+
+@pytest.mark.parametrize("month", ["２０２６-10", "0000-10", "10000-01", "2026-W40"])
+def test_bad_month_arguments_are_clear_errors(month: str) -> None:
+    code, out = run("check", "--month", month)
+    assert code == 2 and "报告月份" in out and "内部错误" not in out
+
+
+def test_an_overlong_account_is_a_clear_error() -> None:
+    code, out = run("check", "--account", "a" * 300)
+    assert code == 2 and "最长 64" in out and "内部错误" not in out
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(month=st.one_of(
+    st.builds("{:04d}-{:02d}".format, st.integers(1960, 2110), st.integers(0, 13)),
+    st.text(max_size=12)))
+def test_check_leaves_data_unchanged_for_any_month(month: str) -> None:
+    """Whatever ``--month`` says, ``check`` reads only: data/ is as it was, exit 0 or 2."""
+    before, status = _data_state(), _git_status_data()
+    code, out = run("check", "--month", month)
+    assert code in (0, 2), out
+    assert "内部错误" not in out
+    assert _data_state() == before and _git_status_data() == status

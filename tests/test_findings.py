@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import make_month
 from wxnb import findings, section01, strategy, summary
 from wxnb.exceptions import ParameterError
 from wxnb.findings import Finding
@@ -134,12 +135,36 @@ def test_bad_rules_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_pdca_projection_by_hand() -> None:
-    total, how = strategy._project(310, 31, 300, 30, 30)
+    total, how = strategy._project(310, 31, 300, 30, 30, 31)
     assert total == pytest.approx(10 * 30 * (1 + (10 / 10 - 1) / 2))
-    total, how = strategy._project(620, 31, 300, 30, 30)  # daily mean doubled: +100% → +50%
+    total, how = strategy._project(620, 31, 300, 30, 30, 31)  # daily mean doubled: +100% → +50%
     assert total == pytest.approx(20 * 30 * 1.5) and "+100.0%" in how
-    total, how = strategy._project(310, 31, None, 30, 28)
+    total, how = strategy._project(310, 31, None, 30, 28, 31)
     assert total == pytest.approx(280) and "无上月数据" in how
+    assert strategy._project(None, 31, 300, 30, 30, 31)[0] is None  # nothing to project from
+
+
+def test_pdca_divides_by_the_days_with_data_not_the_calendar(tmp_path: Path) -> None:
+    """A month whose export misses its last 11 days: 20 days of +6 a day project to +6 a day,
+    not to 20 × 6 ÷ 31 (missing days counted as zero growth)."""
+    folder = make_month(tmp_path / "acct" / "2026-10")
+    _drop_days(folder, {f"2026-10-{d:02d}" for d in range(21, 32)})
+    p = load_params(account="acct", overrides={"data_dir": str(folder)})
+    sec = section01.prepare(p)
+    assert sec.totals.follower_days == 20 and sec.totals.net_followers == 120
+    plan = strategy.pdca(sec, p).set_index("指标")
+    assert plan.loc["粉丝净增长", "下月目标"] == pytest.approx(6 * 30)
+    assert "有数据的 20 天" in plan.loc["粉丝净增长", "预测方法"]
+    assert plan.loc["图文阅读量（次数）", "下月目标"] == pytest.approx(80 * 30)
+
+
+def _drop_days(folder: Path, days: set[str]) -> None:
+    import json
+
+    for path in folder.glob("getuser*.json"):
+        body = json.loads(path.read_text(encoding="utf-8"))
+        body["list"] = [r for r in body["list"] if r["ref_date"] not in days]
+        path.write_text(json.dumps(body), encoding="utf-8")
 
 
 def test_pdca_band_and_owner() -> None:
@@ -161,3 +186,33 @@ def test_collaboration_lists_each_owner_with_its_actions() -> None:
     assert text[2].startswith("客服中心（1 项）：取关高峰期间收集用户留言")
     assert text[3] == "技术部本月无新增行动项。"
     assert strategy.collaboration([], p) == ["本月没有触发任何行动项。"]
+
+
+def test_no_findings_to_flag_is_never_a_false_all_clear() -> None:
+    """Nothing ranked is not "everything met its target": say what the findings show."""
+    assert "无法判断" in summary.top_html([]).markup and "已达标" not in summary.all_clear([])
+    untargeted = [kpi("粉丝净增长", "未设目标", target=None)]
+    text = summary.all_clear(untargeted)
+    assert "均已达标" not in text and "无法判断目标达成" in text and "1 项指标未设目标" in text
+    met = [kpi("open_rate", "达标", target=0.02, value=0.03), *untargeted]
+    text = summary.all_clear(met)
+    assert text.startswith("设有目标的 1 项指标均已达标") and "1 项指标未设目标" in text
+    assert text in summary.top_html(met).markup
+
+
+def test_findings_written_by_hand_go_to_scratch_not_the_build(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    """A notebook run outside ``wxnb build`` (no output_dir) never replaces the build's
+    findings; reading by hand sees the build's files, newer hand-run sections replacing them."""
+    from wxnb import paths
+
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path / "outputs")
+    built = ReportParams(month="2026-10", account="x",
+                         output_dir=str(tmp_path / "outputs" / "x" / "2026-10"))
+    findings.record([kpi("open_rate", "未达标", 0.2)], built, "01_kpi")
+    findings.record([kpi("incident", "预警")], built, "07_risk")
+    by_hand = ReportParams(month="2026-10", account="x")
+    path = findings.record([kpi("open_rate", "达标")], by_hand, "01_kpi")
+    assert path == tmp_path / "outputs" / "_scratch" / "x" / "2026-10" / "01_kpi.findings.json"
+    assert [f.status for f in findings.collect(built)] == ["未达标", "预警"]  # build untouched
+    assert [f.status for f in findings.collect(by_hand)] == ["达标", "预警"]

@@ -169,3 +169,56 @@ def test_reader_conversion_counts_distinct_readers_who_ordered() -> None:
         orders = pd.DataFrame({"follower_id": ["r2", "r3", "r3", "b1"]})
         c = metrics.reader_conversion(log, orders)
         assert (c.readers, c.buyers, c.source) == (3, 2, "orders.csv")
+
+
+def _empty_articles(folder: Path) -> None:
+    for path in folder.glob("getarticletotal_*.json"):
+        path.write_text('{"list": []}', encoding="utf-8")
+
+
+def test_a_month_without_articles_says_so(tmp_path: Path) -> None:
+    """Every getarticletotal chunk {"list": []}: section 01 builds and says why (KeyError)."""
+    from conftest import make_month
+    from wxnb import section01
+    from wxnb.params import load_params
+
+    folder = make_month(tmp_path / "acct" / "2026-10")
+    _empty_articles(folder)
+    sec = section01.prepare(load_params(account="acct", overrides={"data_dir": str(folder)}))
+    assert sec.totals.articles == 0 and sec.totals.open_rate is None
+    text = " ".join(section01.narrative(sec))
+    assert "本月没有群发图文" in text and "打开率 —" not in text
+    assert "本月无群发" in section01.kpi_html(sec).markup
+    assert section01.findings(sec)  # the other KPIs are still recorded
+
+
+def test_a_previous_month_without_articles_never_fails(tmp_path: Path) -> None:
+    from conftest import make_month
+    from wxnb import section01
+    from wxnb.params import load_params
+
+    folder = make_month(tmp_path / "acct" / "2026-10")
+    prev = make_month(tmp_path / "acct" / "2026-09", month="2026-09")
+    _empty_articles(prev)
+    sec = section01.prepare(load_params(account="acct", overrides={"data_dir": str(folder)}))
+    assert sec.prev_totals is not None and sec.prev_totals.open_rate is None
+    row = sec.table.set_index("key").loc["open_rate"]
+    assert row["mom_mode"] == "na"  # no 环比 against a month that had nothing to open
+
+
+def test_zero_new_followers_never_prints_nan(tmp_path: Path) -> None:
+    import json
+
+    from conftest import make_month
+    from wxnb import section01
+    from wxnb.params import load_params
+
+    folder = make_month(tmp_path / "acct" / "2026-10")
+    for path in folder.glob("getusersummary_*.json"):
+        body = json.loads(path.read_text(encoding="utf-8"))
+        for r in body["list"]:
+            r["new_user"] = 0
+        path.write_text(json.dumps(body), encoding="utf-8")
+    sec = section01.prepare(load_params(account="acct", overrides={"data_dir": str(folder)}))
+    shown = " ".join(section01.narrative(sec)) + section01.sources_html(sec).markup
+    assert "nan" not in shown.lower() and "本月没有新关注" in shown

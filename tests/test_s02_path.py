@@ -465,6 +465,15 @@ def test_charts_render_without_missing_glyphs(with_prev: Path) -> None:
         render(builder(sec))
 
 
+def test_charts_render_in_the_first_month_of_an_account(month: Path) -> None:
+    """No previous month: the rate chart has no 上月 bars (it raised TypeError in max())."""
+    charts.apply_theme()
+    sec = s02_path.prepare(params(month))
+    assert sec.prev is None
+    for builder in (s02_path.funnel_chart, s02_path.menu_chart, s02_path.push_chart):
+        render(builder(sec))
+
+
 def test_inputs_are_not_modified(with_prev: Path) -> None:
     before = {p: p.read_bytes() for p in with_prev.parent.rglob("*") if p.is_file()}
     s02_path.prepare(params(with_prev))

@@ -87,23 +87,29 @@ def sample(root: Path, account: str, month: str, seed: int, hostile: bool,
             click.echo(f"  {path.parent.name} 事件日志：{rows:,} 个事件（{path}）")
 
 
+def _layer_overrides(data: Path | None, sets: tuple[str, ...]) -> dict[str, Any]:
+    """The build's overrides over the YAML layers: ``--set`` values and ``--data``."""
+    overrides = _overrides(sets)
+    if data is not None:
+        overrides["data_dir"] = str(data.resolve())
+    return overrides
+
+
 def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...]) -> Any:
-    """Validate parameters and data before any kernel starts; return (params, month data)."""
+    """Validate parameters and data before any kernel starts; return (params, month data).
+
+    Reads only: a missing month folder is an error saying how to get one, never generated here
+    (sample data are written by ``wxnb sample`` alone).
+    """
     from wxnb import sections
     from wxnb.load import load_month
     from wxnb.params import load_params
 
-    overrides = _overrides(sets)
-    if data is not None:
-        overrides["data_dir"] = str(data.resolve())
-    params = load_params(account=account, month=month, overrides=overrides)
+    params = load_params(account=account, month=month, overrides=_layer_overrides(data, sets))
     folder = params.resolved_data_dir()
-    if (not folder.exists() and data is None and account == paths.SAMPLE_ACCOUNT
-            and not params.data_dir):
-        from wxnb.sample import generate_sample
-
-        click.echo(f"未找到示例数据，正在生成 {folder} …")
-        generate_sample(paths.DATA, account=account, month=month)
+    if not folder.is_dir():
+        raise DataValidationError([Problem(_shown_path(folder), None, None,
+                                           "存在的数据目录", "目录不存在；" + _how_to_get(params))])
     problems: list[Problem] = []
     month_data = None
     try:
@@ -123,6 +129,22 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
     return params, month_data
 
 
+def _shown_path(folder: Path) -> str:
+    try:
+        return str(folder.relative_to(paths.PROJECT_ROOT))
+    except ValueError:
+        return str(folder)
+
+
+def _how_to_get(params: Any) -> str:
+    """What to do about a missing month folder, in words."""
+    if params.account == paths.SAMPLE_ACCOUNT and not params.data_dir:
+        return (f"示例账号只附带 {paths.SAMPLE_MONTH} 及其上月；要生成 {params.month} 的示例数据，"
+                f"运行 wxnb sample --month {params.month}")
+    return (f"请把 {params.month} 的数据统计接口文件放到 data/{params.account}/{params.month}/，"
+            "或用 --data 指定数据目录（格式见 docs/data-contract.md）")
+
+
 def _month_options(fn: Any) -> Any:
     """The options that name a month of an account and its parameters (check and build)."""
     for opt in reversed((
@@ -131,7 +153,7 @@ def _month_options(fn: Any) -> Any:
         click.option("--month", default=paths.SAMPLE_MONTH, show_default=True,
                      help="报告月份 YYYY-MM"),
         click.option("--data", type=click.Path(path_type=Path), default=None,
-                     help="本月数据目录（默认 data/<account>/<month>，示例账号缺失时自动生成）"),
+                     help="本月数据目录（默认 data/<account>/<month>；只读取，从不写入）"),
         click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
                      help="覆盖参数，可多次使用"),
     )):
@@ -156,7 +178,8 @@ def check(account: str, month: str, data: Path | None, sets: tuple[str, ...]) ->
 @_month_options
 @click.option("--out", "out_root", type=click.Path(path_type=Path), default=paths.OUTPUTS,
               show_default=True, help="输出根目录")
-@click.option("--workers", type=int, default=None, help="并行进程数（默认不超过 CPU 核数）")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="并行进程数 1–64（默认不超过 CPU 核数）")
 @click.option("--engine", type=click.Choice(["warm", "fresh"]), default="warm",
               show_default=True, help="warm：每个进程一个预热内核；fresh：每节新内核")
 @click.option("--notebooks", "nb_dir", type=click.Path(path_type=Path, exists=True,
@@ -205,11 +228,14 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
 
         if out_dir.exists():
             clear(out_dir)  # a section that no longer runs must not leave findings behind
-        # Sections that run at once share the event log engine's memory limit and the cores.
-        run_params = params.model_copy(update={"output_dir": str(out_dir.resolve()),
-                                               "event_workers": max(1, min(pool.n,
-                                                                           len(sections)))})
-        outcomes = pool.run(sections, run_params.model_dump(), out_dir, progress)
+        # The notebooks resolve the same layers from account, month and these overrides
+        # (wxnb.params.from_namespace); sections that run at once share the event log engine's
+        # memory limit and the cores.
+        overrides = _layer_overrides(data, sets) | {
+            "output_dir": str(out_dir.resolve()),
+            "event_workers": max(1, min(pool.n, len(sections)))}
+        outcomes = pool.run(sections, {"account": params.account, "month": params.month,
+                                       "overrides": overrides}, out_dir, progress)
         pool.release()
         warm.join()
         _finish(params, month_data, outcomes, out_dir, t0)

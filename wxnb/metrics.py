@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from wxnb.codes import READ_TOTAL, USER_SOURCE, label
-from wxnb.load import MonthData, month_days
+from wxnb.load import ENDPOINTS, MonthData, month_days
 
 __all__ = [
     "KPI_SPECS",
@@ -100,12 +100,25 @@ def article_final(data: MonthData) -> pd.DataFrame:
     getarticletotal's counters are cumulative from the push date: the last row is the article's
     figure; summing the rows would count day 1 seven times.
     """
-    a = data.frames["getarticletotal"].sort_values(["msgid", "stat_date"])
+    a = data.frames.get("getarticletotal")
+    if a is None:  # no article was pushed in the month (every chunk {"list": []})
+        a = _no_articles()
+    a = a.sort_values(["msgid", "stat_date"])
     last = a.groupby("msgid", sort=False).tail(1).copy()
     last["index_in_push"] = last["msgid"].str.rsplit("_", n=1).str[-1].astype("int64")
     last["open_rate"] = last["int_page_from_session_read_user"] / last["target_user"].where(
         last["target_user"] > 0)
     return last.sort_values(["ref_date", "msgid"]).reset_index(drop=True)
+
+
+def _no_articles() -> pd.DataFrame:
+    """getarticletotal's typed columns with no rows: a month in which nothing was pushed."""
+    ep = ENDPOINTS["getarticletotal"]
+    cols: dict[str, pd.Series] = {
+        "ref_date": pd.Series(dtype="datetime64[ns]"), "stat_date": pd.Series(dtype="datetime64[ns]"),
+        "msgid": pd.Series(dtype=object), "title": pd.Series(dtype=object)}
+    cols |= {c: pd.Series(dtype="int64") for c in ep.counts}
+    return pd.DataFrame(cols)
 
 
 def pushes(articles: pd.DataFrame) -> pd.DataFrame:
@@ -143,6 +156,9 @@ class MonthTotals:
     share_count: int | None
     share_rate: float | None
     conversion_rate: float | None = None
+    #: Days of the month with follower data (a getusersummary or getusercumulate row): the
+    #: divisor of a daily mean, so days missing from the data never count as zero-growth days.
+    follower_days: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -198,7 +214,10 @@ def month_totals(data: MonthData, previous: MonthData | None = None) -> MonthTot
     head = art[art["index_in_push"] == 1]
     read_count = int(total["int_page_read_count"].sum())
     share_count = int(total["share_count"].sum())
+    seen = set(data.frames["getusersummary"]["ref_date"]) | set(
+        data.frames["getusercumulate"]["ref_date"])
     return MonthTotals(
+        follower_days=len(seen),
         new_user=new,
         cancel_user=cancel,
         net_followers=new - cancel,

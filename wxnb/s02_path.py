@@ -1072,7 +1072,8 @@ def funnel_chart(sec: PathSection) -> Figure | fmt.HtmlBlock:
     right.set_ylabel("环节转化率（%）")
     right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.0f}%"))
     right.set_title("环节转化率与 95% 置信区间")
-    right.set_ylim(0, max(float(np.nanmax(hi)), *[b for b in before if not math.isnan(b)])
+    # Without a previous month every "before" bar is NaN: the axis follows this month alone.
+    right.set_ylim(0, max([float(np.nanmax(hi)), *[b for b in before if not math.isnan(b)]])
                    * 1.3 + 1)
     right.legend(loc="upper center", ncols=2)
     return fig

@@ -370,9 +370,12 @@ def _titles(folders: list[tuple[Path, str]]) -> tuple[dict[str, str], list[str]]
         if not folder.is_dir():
             continue
         try:
-            a = load_month(folder, month, endpoints=("getarticletotal",)).frames["getarticletotal"]
+            a = load_month(folder, month, endpoints=("getarticletotal",)).frames.get(
+                "getarticletotal")
         except DataValidationError:
             notes.append(f"{folder.name} 的图文群发数据不可用，评论中的 msgid 无法换成标题")
+            continue
+        if a is None:  # nothing was pushed that month
             continue
         titles.update(zip(a["msgid"].astype(str), a["title"].astype(str), strict=True))
     return titles, notes

@@ -148,8 +148,8 @@ def kpi_html(sec: KpiSection) -> fmt.HtmlBlock:
     for _, r in sec.table.iterrows():
         target = "未设目标" if r["月度目标"] is None or pd.isna(r["月度目标"]) else _value(
             r["kind"], r["月度目标"])
-        actual = "未提供" if r["实际达成"] is None or pd.isna(r["实际达成"]) else _value(
-            r["kind"], r["实际达成"])
+        actual = why_missing(sec, str(r["key"])) if r["实际达成"] is None or pd.isna(
+            r["实际达成"]) else _value(r["kind"], r["实际达成"])
         bench = "未配置" if r["行业均值"] is None or pd.isna(r["行业均值"]) else _value(
             r["kind"], r["行业均值"])
         rows.append([r["指标类别"], target, actual, _attainment(r), bench,
@@ -166,6 +166,24 @@ def kpi_html(sec: KpiSection) -> fmt.HtmlBlock:
 
 
 _STATUS_CSS = {"达标": "ok", "预警": "warn", "未达标": "bad"}
+
+
+def why_missing(sec: KpiSection, key: str) -> str:
+    """Why a KPI has no value this month, in a few words (never a bare 0, nan or —)."""
+    t = sec.totals
+    if key in ("open_rate", "headline_open_rate"):
+        if t.articles == 0:
+            return "本月无群发"
+        return "送达人数为 0"
+    if key == "net_growth_rate":
+        return "上月末累计粉丝未知"
+    if key == "cumulate_followers":
+        return "无累计用户数据"
+    if key in ("read_count", "read_user", "share_rate"):
+        return "无图文阅读数据"
+    if key == "conversion_rate":
+        return "无事件日志" if sec.conversion is None else "本月无文章读者"
+    return "未提供"
 
 
 def sources_html(sec: KpiSection) -> fmt.HtmlBlock:
@@ -294,28 +312,45 @@ def narrative(sec: KpiSection) -> list[str]:
     net = tab.loc["net_followers"]
     out = [
         f"数据显示，本月粉丝净增长 {t.net_followers:,} 人（新关注 {t.new_user:,}、取消关注 "
-        f"{t.cancel_user:,}），{_attain_phrase(net)}{_mom_phrase(net)}；净增长率 "
-        f"{fmt.fmt_pct(t.net_growth_rate, 2)}"
-        f"{_vs_benchmark(t.net_growth_rate, p.benchmark_net_growth_rate, p.benchmark_source)}。"
+        f"{t.cancel_user:,}），{_attain_phrase(net)}{_mom_phrase(net)}；" + (
+            "上月末累计粉丝未知，净增长率无从计算。" if t.net_growth_rate is None else
+            f"净增长率 {fmt.fmt_pct(t.net_growth_rate, 2)}"
+            f"{_vs_benchmark(t.net_growth_rate, p.benchmark_net_growth_rate, p.benchmark_source)}"
+            "。")
     ]
-    top = sec.sources.head(2)
-    if len(top):
-        parts = "、".join(f"{r['source']}（{r['new_share']:.1%}）" for _, r in top.iterrows())
+    top = sec.sources[sec.sources["new_user"] > 0].head(2)
+    if t.new_user == 0:
+        out.append("本月没有新关注，无法按来源拆分。")
+    elif len(top):
+        parts = "、".join(f"{r['source']}（{fmt.fmt_pct(r['new_share'])}）"
+                         for _, r in top.iterrows())
         out.append(f"新关注主要来自{parts}。")
     reads, head = tab.loc["read_count"], tab.loc["headline_open_rate"]
-    out.append(
-        f"图文阅读 {fmt.fmt_int(t.read_count)} 次（阅读人数按日累计 {fmt.fmt_int(t.read_user)}），"
-        f"{_attain_phrase(reads)}{_mom_phrase(reads)}；本月群发 {t.pushes} 次共 {t.articles} "
-        f"篇，打开率 {fmt.fmt_pct(t.open_rate, 2)}"
-        f"{_vs_benchmark(t.open_rate, p.benchmark_open_rate, p.benchmark_source)}，头条打开率 "
-        f"{fmt.fmt_pct(t.headline_open_rate, 2)}{_mom_phrase(head)}。"
-    )
+    if t.articles == 0:
+        pushed = "本月没有群发图文，打开率与头条打开率无从计算"
+    elif t.open_rate is None:
+        pushed = (f"本月群发 {t.pushes} 次共 {t.articles} 篇，但送达人数为 0，"
+                  "打开率无从计算")
+    else:
+        pushed = (f"本月群发 {t.pushes} 次共 {t.articles} 篇，打开率 "
+                  f"{fmt.fmt_pct(t.open_rate, 2)}"
+                  f"{_vs_benchmark(t.open_rate, p.benchmark_open_rate, p.benchmark_source)}，"
+                  f"头条打开率 {fmt.fmt_pct(t.headline_open_rate, 2)}{_mom_phrase(head)}")
+    if t.read_count is None:
+        read_text = "本月没有图文阅读数据（图文阅读概况接口无“全部”来源的行）"
+    else:
+        read_text = (f"图文阅读 {fmt.fmt_int(t.read_count)} 次（阅读人数按日累计 "
+                     f"{fmt.fmt_int(t.read_user)}），{_attain_phrase(reads)}{_mom_phrase(reads)}")
+    out.append(f"{read_text}；{pushed}。")
     if reads["状态"] in ("预警", "未达标") and head["mom_mode"] == "pp" and head["环比"] < 0:
         out.append(f"阅读量缺口与头条打开率下降 {abs(head['环比']):.2f} 个百分点同时出现，"
                    "建议优先复盘头条选题与标题。")
     share = tab.loc["share_rate"]
-    out.append(f"分享率 {fmt.fmt_pct(t.share_rate, 2)}，{_attain_phrase(share)}"
-               f"{_vs_benchmark(t.share_rate, p.benchmark_share_rate, p.benchmark_source)}。")
+    if t.share_rate is None:
+        out.append("本月没有图文阅读，分享率无从计算。")
+    else:
+        out.append(f"分享率 {fmt.fmt_pct(t.share_rate, 2)}，{_attain_phrase(share)}"
+                   f"{_vs_benchmark(t.share_rate, p.benchmark_share_rate, p.benchmark_source)}。")
     out.extend(_anomaly_sentences(sec))
     out.append(_status_summary(sec.table))
     return out

@@ -173,17 +173,26 @@ def _next_month(month: str) -> tuple[str, int]:
     return f"{y:04d}-{m:02d}", calendar.monthrange(y, m)[1]
 
 
-def _project(now: float, days: int, before: float | None, days_before: int,
-             days_next: int) -> tuple[float, str]:
+def _project(now: float | None, days: int, before: float | None, days_before: int,
+             days_next: int, month_days: int) -> tuple[float | None, str]:
     """Next month's total: this month's daily mean × next month's days, moved by half the
     change in the daily mean since last month (a damped trend; a single month's line through
-    its days is dominated by one viral article or campaign)."""
+    its days is dominated by one viral article or campaign).
+
+    Daily means divide by the days that have data (``days``, ``days_before``), never by the
+    calendar: a month whose export misses days would otherwise project their growth as zero.
+    ``month_days`` is this month's calendar length, to say when the month is partial.
+    """
+    if now is None or days <= 0:
+        return None, "本月没有可用数据，不预测"
     per_day = now / days
-    if before is None or not before:
-        return per_day * days_next, f"本月日均 × {days_next} 天（无上月数据，不外推趋势）"
+    basis = f"本月日均 × {days_next} 天" if days == month_days else \
+        f"本月有数据的 {days} 天的日均 × {days_next} 天（缺 {month_days - days} 天不按 0 计）"
+    if before is None or not before or days_before <= 0:
+        return per_day * days_next, f"{basis}（无上月数据，不外推趋势）"
     growth = per_day / (before / days_before) - 1
     total = per_day * days_next * (1 + growth / 2)
-    return total, (f"本月日均 × {days_next} 天 × (1 + 日均环比 {growth:+.1%} 的一半)")
+    return total, f"{basis} × (1 + 日均环比 {growth:+.1%} 的一半)"
 
 
 def pdca(sec: Any, params: ReportParams) -> pd.DataFrame:
@@ -191,21 +200,22 @@ def pdca(sec: Any, params: ReportParams) -> pd.DataFrame:
     each with the elastic band ±``pdca_band`` and an owner. ``sec`` is section 01's data."""
     nxt, days = _next_month(params.month)
     t, prev = sec.totals, sec.prev_totals
-    n_now = len(sec.daily)
-    n_prev = calendar.monthrange(*(int(x) for x in sec.previous.data.month.split("-")))[1] \
-        if sec.previous.data else n_now
-    net_total, net_how = _project(t.net_followers, n_now, prev.net_followers if prev else None,
-                                  n_prev, days)
-    read_total, read_how = _project(t.read_count or 0, n_now, prev.read_count if prev else None,
-                                    n_prev, days)
-    rows = [
-        ("粉丝净增长", t.net_followers, net_total, net_how, "count", params.owner_marketing),
-        ("累计粉丝（月末）", t.cumulate_followers,
-         (t.cumulate_followers or 0) + net_total, "月末累计 + 预计净增长", "count",
-         params.owner_marketing),
-        ("图文阅读量（次数）", t.read_count, read_total, read_how, "count",
-         params.owner_marketing),
-    ]
+    n_month = len(sec.daily)
+    net_total, net_how = _project(t.net_followers, t.follower_days,
+                                  prev.net_followers if prev else None,
+                                  prev.follower_days if prev else 0, days, n_month)
+    read_total, read_how = _project(t.read_count, t.read_days, prev.read_count if prev else None,
+                                    prev.read_days if prev else 0, days, n_month)
+    rows: list[tuple[Any, ...]] = []
+    if net_total is not None:
+        rows.append(("粉丝净增长", t.net_followers, net_total, net_how, "count",
+                     params.owner_marketing))
+        if t.cumulate_followers is not None:
+            rows.append(("累计粉丝（月末）", t.cumulate_followers, t.cumulate_followers + net_total,
+                         "月末累计 + 预计净增长", "count", params.owner_marketing))
+    if read_total is not None:
+        rows.append(("图文阅读量（次数）", t.read_count, read_total, read_how, "count",
+                     params.owner_marketing))
     for name, key in (("打开率", "open_rate"), ("分享率", "share_rate")):
         now = getattr(t, key)
         before = getattr(prev, key) if prev else None

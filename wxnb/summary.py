@@ -69,7 +69,7 @@ def top_html(items: list[Finding], n: int = 5) -> fmt.HtmlBlock:
     """The 3–5 findings that matter most, worst first, each linking to its section."""
     top = rank(items, n)
     if not top:
-        return fmt.notes(["所有设有目标的指标均已达标，且没有需要关注的异常。"], title="重点发现")
+        return fmt.notes([all_clear(items)], title="重点发现")
     lis = []
     for f in top:
         colour, word = _LIGHT.get(f.status, ("#10AEFF", f.status))
@@ -79,6 +79,36 @@ def top_html(items: list[Finding], n: int = 5) -> fmt.HtmlBlock:
             f'<a href="{_anchor(f.section)}">→ {fmt.esc(f.section_title)}</a></li>'
         )
     return fmt.HtmlBlock(f'<ol class="wx-top">{"".join(lis)}</ol>')
+
+
+def all_clear(items: list[Finding]) -> str:
+    """What "nothing to flag" means this month, said only as far as the findings show it.
+
+    An all-clear is claimed only for metrics that have a target and were measured; no findings,
+    no targets or unmeasured metrics are named as such, never read as 达标.
+    """
+    if not items:
+        return "本月没有章节记录结论，无法判断指标是否达标；请检查各章节是否执行成功。"
+    kpis = [f for f in items if f.kind == "kpi"]
+    targeted = [f for f in kpis if f.target is not None and f.status in SEVERITY_MET]
+    untargeted = [f for f in kpis if f.target is None and f.status != "未提供"]
+    unmeasured = [f for f in kpis if f.status == "未提供"]
+    parts = []
+    if targeted:
+        parts.append(f"设有目标的 {len(targeted)} 项指标均已达标，且各章节没有记录需要关注的异常")
+    else:
+        parts.append("本月没有设有目标并已测得的指标，因此无法判断目标达成；各章节也没有记录需要"
+                     "关注的异常")
+    if untargeted:
+        parts.append(f"{len(untargeted)} 项指标未设目标（{'、'.join(f.name for f in untargeted[:5])}"
+                     f"{' 等' if len(untargeted) > 5 else ''}），未作评判")
+    if unmeasured:
+        parts.append(f"{len(unmeasured)} 项指标本月无数据（{'、'.join(f.name for f in unmeasured[:5])}"
+                     "）")
+    return "；".join(parts) + "。"
+
+
+SEVERITY_MET = ("达标",)
 
 
 def paragraph(items: list[Finding]) -> list[str]:
