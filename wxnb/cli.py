@@ -74,8 +74,10 @@ def main() -> None:
 def sample(root: Path, account: str, month: str, seed: int, hostile: bool,
            n_events: int | None) -> None:
     """生成示例月份（及其上月）的数据统计接口数据、事件日志和各章节输入。"""
+    from wxnb.params import check_identity
     from wxnb.sample import generate_sample
 
+    check_identity(account, month)
     files = generate_sample(root, account=account, month=month, seed=seed, hostile=hostile,
                             events=n_events)
     click.echo(f"已写入 {len(files)} 个文件到 {root / account}")

@@ -239,6 +239,9 @@ def pdca_html(plan: pd.DataFrame, params: ReportParams, recs: list[dict[str, Any
     def show(kind: str, v: Any) -> str:
         return fmt.fmt_pct(v, 2) if kind == "rate" else fmt.fmt_int(v)
 
+    if plan.empty:
+        return fmt.notes(["本月没有粉丝、阅读或打开率数据，无法按趋势预测下月目标；请在参数中"
+                          "直接设定下月目标。"], title="下月目标（PDCA）")
     rows = []
     for _, r in plan.iterrows():
         related = [x["text"] for x in recs if str(r["指标"]).split("（")[0] in x["evidence"]]
