@@ -48,6 +48,7 @@ class Shape:
     first_month: bool = False  # no previous month folder
     no_articles: bool = False  # every article chunk {"list": []}
     prev_no_pushes: bool = False  # the previous month published nothing
+    broken_prev: bool = False  # the previous month's files fail validation
     missing: tuple[str, ...] = ()  # "start", "middle", "end": days dropped from the datacube
     keep_inputs: tuple[str, ...] = SECTION_INPUTS  # section input files kept
 
@@ -98,6 +99,14 @@ def _no_articles(folder: Path) -> None:
         (folder / name).unlink(missing_ok=True)
 
 
+def _break(folder: Path) -> None:
+    """One broken file of every kind in the previous month (a previous month never fails)."""
+    sorted(folder.glob("getusersummary_*.json"))[0].write_text('{"list": [', encoding="utf-8")
+    (folder / "events.parquet").write_bytes(b"PAR1 not a parquet file")
+    (folder / "incidents.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (folder / "competitor_articles.csv").write_bytes(b"\xff\xfe\x00garbage")
+
+
 def make(shape: Shape, root: Path) -> Path:
     """Write ``shape`` under ``root/<account>/`` and return this month's folder."""
     src = _generated(shape.month)
@@ -108,6 +117,8 @@ def make(shape: Shape, root: Path) -> Path:
         shutil.copytree(src / prev, account / prev)
         if shape.prev_no_pushes:
             _no_articles(account / prev)
+        if shape.broken_prev:
+            _break(account / prev)
     folder = account / shape.month
     if shape.no_articles:
         _no_articles(folder)
@@ -133,6 +144,7 @@ shapes = st.builds(
     first_month=st.booleans(),
     no_articles=st.booleans(),
     prev_no_pushes=st.booleans(),
+    broken_prev=st.booleans(),
     missing=st.lists(st.sampled_from(("start", "middle", "end")), unique=True,
                      max_size=3).map(tuple),
     keep_inputs=st.sets(st.sampled_from(SECTION_INPUTS)).map(
@@ -146,6 +158,7 @@ shapes = st.builds(
 @example(shape=Shape("2028-02", first_month=True))
 @example(shape=Shape("2027-03", no_articles=True))
 @example(shape=Shape("2027-01", prev_no_pushes=True))
+@example(shape=Shape("2027-03", broken_prev=True))
 @example(shape=Shape("2028-02", missing=("start", "middle", "end")))
 @example(shape=Shape("2027-03", missing=("start",), keep_inputs=()))
 @example(shape=Shape("2027-01", missing=("end",),
@@ -170,6 +183,10 @@ def _says_why(shape: Shape, text: str) -> None:
     """Each gap of the shape is named in words where it matters."""
     if shape.first_month:
         assert "无上月数据" in text, shape
+    if shape.broken_prev and not shape.first_month:
+        assert "上月数据校验未通过" in text, shape
+        if "events.parquet" in shape.keep_inputs:
+            assert "上月事件日志校验未通过" in text, shape
     if shape.no_articles:
         assert "本月没有群发图文" in text and "本月无群发" in text, shape
     for day in sorted(_days(shape.month, shape.missing)):
