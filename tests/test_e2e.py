@@ -164,8 +164,13 @@ def test_failing_section_names_cell_keeps_others_and_the_report(tmp_path: Path) 
     assert "raise ValueError" in res.stderr  # the failing cell is named
     assert "✓ 01 核心绩效指标达成分析" in res.stdout  # the other section still finished
     assert report.read_text(encoding="utf-8") == "last good report"
-    executed = json.loads((out / "sample" / "2026-10" / "02_broken.ipynb").read_text("utf-8"))
+    # the failed build's notebooks are kept beside the last good build, which stays whole
+    assert sorted(p.name for p in report.parent.iterdir()) == ["report.html"]
+    failed = out / "sample" / "2026-10.failed"
+    assert str(failed / "02_broken.ipynb") in res.stderr
+    executed = json.loads((failed / "02_broken.ipynb").read_text("utf-8"))
     assert executed["metadata"]["papermill"]["exception"] is True
+    assert (failed / "01_kpi.ipynb").exists() and (failed / "run.json").exists()
 
 
 def test_notebook_runs_top_to_bottom_with_its_own_defaults() -> None:
@@ -219,7 +224,7 @@ def test_parallel_sections_share_the_event_engine(built: tuple[Path, str]) -> No
     report, out = built
     workers = int(re.search(r"（(\d+) 个并行进程）", out).group(1))
     nb = json.loads((report.parent / "04_fans.ipynb").read_text(encoding="utf-8"))
-    assert nb["metadata"]["papermill"]["parameters"]["event_workers"] == workers
+    assert nb["metadata"]["papermill"]["parameters"]["overrides"]["event_workers"] == workers
 
 
 def test_sections_02_to_04_show_the_event_log_numbers(built: tuple[Path, str]) -> None:

@@ -15,7 +15,6 @@ import io
 import json
 import platform
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from wxnb import fmt, paths
 from wxnb.load import ENDPOINTS, discover
 from wxnb.metrics import KPI_SPECS
 from wxnb.params import ReportParams
+from wxnb.secrets import MASK, mask_secrets
 
 __all__ = [
     "DICTIONARY_FIELDS",
@@ -47,7 +47,6 @@ DICTIONARY_FILE = Path(__file__).with_name("metric_dictionary.yaml")
 DICTIONARY_FIELDS = (
     "key", "name", "definition", "numerator", "denominator", "source", "caliber",
 )
-MASK = "***"
 UNSET = "未设置"
 NOT_INSTALLED = "未安装"
 PACKAGES = (
@@ -396,59 +395,6 @@ def provenance_html(
 
 # --------------------------------------------------------------------------- parameters
 
-_SECRET_KEYS = ("secret", "token", "password", "passwd", "appkey", "appsecret", "apikey",
-                "api_key", "private_key")
-_HEX32 = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{32}(?![0-9A-Za-z])")
-_TOKEN_LIKE = re.compile(r"^[A-Za-z0-9_\-]{64,}$")
-_SECRET_QUERY = re.compile(
-    r"((?:access_token|token|secret|appsecret|password)=)[^&#\s]+", re.IGNORECASE)
-
-
-def _secret_key(key: Any) -> bool:
-    k = str(key).lower()
-    return any(w in k for w in _SECRET_KEYS)
-
-
-def _secret_value(value: str) -> str:
-    if _TOKEN_LIKE.match(value) and re.search(r"\d", value) and re.search(r"[A-Za-z]", value):
-        return MASK
-    value = _SECRET_QUERY.sub(lambda m: m.group(1) + MASK, value)
-    return _HEX32.sub(MASK, value)
-
-
-def mask_secrets(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a copy of ``mapping`` with anything secret-looking replaced by ``MASK``.
-
-    Parameters
-    ----------
-    mapping
-        Names to values, e.g. ``ReportParams.masked()``; nested mappings and lists are masked too.
-
-    Returns
-    -------
-    dict
-        The same keys. A non-empty value is masked when its key contains secret, token,
-        password, appkey or appsecret (any case); in any string, a 32-hex-digit value (a WeChat
-        AppSecret), a long token-like value (an access_token) and ``access_token=…`` query
-        values are masked. None and empty values are kept as they are.
-    """
-    return {k: _mask(v, secret=_secret_key(k)) for k, v in mapping.items()}
-
-
-def _mask(value: Any, *, secret: bool) -> Any:
-    if value is None or (isinstance(value, str) and value == ""):
-        return value
-    if secret:
-        return MASK
-    if isinstance(value, Mapping):
-        return mask_secrets(value)
-    if isinstance(value, (list, tuple)):
-        return [_mask(v, secret=False) for v in value]
-    if isinstance(value, str):
-        return _secret_value(value)
-    return value
-
-
 def _describe(name: str) -> str:
     field = ReportParams.model_fields[name]
     if field.description:
@@ -491,7 +437,7 @@ def parameters_html(params: ReportParams) -> fmt.HtmlBlock:
     for name, value in values.items():
         shown = _shown(value)
         if name in ("data_dir", "prev_data_dir") and not value:
-            shown = f"（默认）{_mask(_default_dir(params, name), secret=False)}"
+            shown = f"（默认）{mask_secrets({'d': _default_dir(params, name)})['d']}"
         rows.append([name, shown, _describe(name)])
     return fmt.table(rows, ["参数", "取值", "说明"], wrap=(1, 2),
                      caption="本次生成所用的全部参数；疑似密钥的值已隐去（***）")

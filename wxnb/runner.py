@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +32,7 @@ __all__ = [
     "KERNEL_NAME",
     "KernelPool",
     "Section",
+    "remove_stale_sockets",
     "SectionOutcome",
     "discover_sections",
     "run_sections",
@@ -158,14 +161,84 @@ class _Worker:
     kc: Any = None
     cwd: str = ""
     events: Any = None
+    stage: str = ""  # the build's staging folder, removed when the build dies
 
 
-def _ipc_prefix() -> str:
+def _ipc_folder() -> Path:
     import tempfile
 
     folder = Path(tempfile.gettempdir()) / f"wxnb-kernels-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
-    return str(folder / f"k{os.getpid()}")
+    return folder
+
+
+def _ipc_prefix(pid: int | None = None) -> str:
+    return str(_ipc_folder() / f"k{pid or os.getpid()}")
+
+
+def remove_stale_sockets() -> list[Path]:
+    """Remove kernel socket files of worker processes that no longer run (a killed build's)."""
+    removed = []
+    for path in _ipc_folder().glob("k*-*"):
+        pid = path.name[1:].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel send this worker SIGTERM when the build process dies, however it dies
+    (SIGKILL included): Linux's parent-death signal. Elsewhere the pool's own shutdown and
+    ipykernel's parent poller are all there is."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the build died before the signal was armed
+        _on_terminate(signal.SIGTERM, None)
+
+
+def _kill_kernel() -> None:
+    """Kill this worker's kernel (every process it started, even one still starting) at once,
+    wait for them to end, then remove the sockets and connection file they leave."""
+    _Worker.km = _Worker.kc = None
+    try:
+        import psutil
+
+        kids = psutil.Process().children(recursive=True)
+        for kid in kids:
+            try:
+                kid.kill()
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs(kids, timeout=5)
+    except Exception:  # noqa: BLE001 - dying anyway; the sockets are removed all the same
+        pass
+    for path in _ipc_folder().glob(f"k{os.getpid()}-*"):
+        path.unlink(missing_ok=True)
+
+
+def _on_terminate(signum: int, frame: Any) -> None:
+    """SIGTERM in a worker (the build was stopped or died): kill the kernel, remove the build's
+    staging folder so nothing half-built remains, and exit without running more sections."""
+    _kill_kernel()
+    if _Worker.stage:
+        shutil.rmtree(_Worker.stage, ignore_errors=True)
+    os._exit(128 + signum)
 
 
 def _start_kernel() -> None:
@@ -173,7 +246,10 @@ def _start_kernel() -> None:
     from jupyter_core.utils import run_sync
 
     # IPC sockets: no TCP port race between parallel kernels, no "running over TCP" warning.
-    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=_ipc_prefix())
+    # The connection file sits beside the sockets (k<worker pid>-…), so one glob removes both.
+    km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=_ipc_prefix(),
+                            connection_file=f"{_ipc_prefix()}-kernel.json")
+    _Worker.km = km  # known before it starts: a SIGTERM during the start still kills it
     run_sync(km.start_kernel)(cwd=_Worker.cwd, env=kernel_env())
     kc = km.client()
     kc.start_channels()
@@ -208,7 +284,13 @@ def _run_code(code: str) -> None:
         raise RuntimeError(f"kernel: {content.get('ename')}: {content.get('evalue')}")
 
 
-def _init_worker(engine: str, cwd: str, events: Any) -> None:
+def _init_worker(engine: str, cwd: str, events: Any, parent: int, stage: str) -> None:
+    # Ctrl-C reaches the whole terminal process group: only the build handles it (one line,
+    # exit 130); it stops the workers with SIGTERM.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_terminate)
+    _Worker.stage = stage
+    _die_with(parent)
     _quiet_imports()
     _Worker.cwd, _Worker.events = cwd, events
     import papermill  # noqa: F401  (import once per worker, before the first section)
@@ -301,26 +383,53 @@ class KernelPool:
     """
 
     def __init__(self, n_sections: int, *, workers: int | None = None,
-                 engine: str = "warm") -> None:
+                 engine: str = "warm", stage: Path | None = None) -> None:
         self.n = max(1, min(workers or os.cpu_count() or 1, n_sections))
         self.engine = engine
+        self.stage = stage  # removed by the workers if the build dies while they run
         self._ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         self._events: Any = None
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> KernelPool:
         ensure_kernelspec()
+        remove_stale_sockets()
         self._events = self._ctx.Queue()
         self._pool = ProcessPoolExecutor(
             self.n, mp_context=self._ctx, initializer=_init_worker,
-            initargs=(self.engine, str(paths.NOTEBOOKS), self._events))
+            initargs=(self.engine, str(paths.NOTEBOOKS), self._events, os.getpid(),
+                      str(self.stage or "")))
         for _ in range(self.n):
             self._pool.submit(_ready)
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
+    def __exit__(self, exc_type: Any, *exc: object) -> None:
+        if self._pool is None:
+            return
+        if exc_type is not None and not issubclass(exc_type, SystemExit):
+            self.kill()  # interrupted (Ctrl-C, SIGTERM) or failed: no section may go on
+        else:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def kill(self) -> None:
+        """Stop every worker and its kernel now (SIGTERM, then SIGKILL after 5 s) and remove
+        their sockets; queued sections never start."""
+        if self._pool is None:
+            return
+        procs = list((getattr(self._pool, "_processes", None) or {}).values())
+        for proc in procs:
+            if proc.is_alive():
+                os.kill(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        for proc in procs:
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.is_alive():
+                proc.kill()
+                proc.join(1)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            for path in _ipc_folder().glob(f"k{proc.pid}-*"):
+                path.unlink(missing_ok=True)
 
     def release(self) -> None:
         """Let the workers stop their kernels in the background while the caller goes on."""
