@@ -154,3 +154,47 @@ def test_check_leaves_data_unchanged_for_any_month(month: str) -> None:
     assert code in (0, 2), out
     assert "内部错误" not in out
     assert _data_state() == before and _git_status_data() == status
+
+
+def test_rules_are_validated_before_any_kernel(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("rules:\n  - id: x\n    when: {metric: open_rate}\n"
+                   "    recommendation: '{no_such_placeholder}'\n    owner: tech\n",
+                   encoding="utf-8")
+    code, out = run("build", "--set", f"rules_file={bad}", "--out", str(tmp_path / "out"))
+    assert code == 2 and "no_such_placeholder" in out and "内部错误" not in out
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.ipynb"))
+    bad.write_bytes("rules: [中文]".encode("gbk"))
+    code, out = run("check", "--set", f"rules_file={bad}")
+    assert code == 2 and "UTF-8" in out and "内部错误" not in out
+
+
+def test_check_names_a_broken_previous_month_without_failing(tmp_path: Path) -> None:
+    folder = make_month(tmp_path / "acme" / "2026-10")
+    prev = make_month(tmp_path / "acme" / "2026-09", month="2026-09")
+    bad = sorted(prev.glob("getusersummary_*.json"))[0]
+    bad.write_text('{"list": [', encoding="utf-8")
+    code, out = run("check", "--account", "acme", "--data", str(folder))
+    assert code == 0, out
+    assert "上月（2026-09）数据校验未通过" in out and bad.name in out
+
+
+def test_terminal_shows_bidi_controls_from_texts_as_codes(tmp_path: Path) -> None:
+    code, out = run("check", "--set", "account_name=品牌\u202eABC")
+    assert code == 0 and "\u202e" not in out and "[U+202E]" in out
+
+
+def test_a_push_result_that_is_not_json_fails_check_not_the_build(tmp_path: Path) -> None:
+    """It passed ``check`` and then failed section 02 in its kernel."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = make_month(tmp_path / "acme" / "2026-10")
+    pq.write_table(pa.table({
+        "time": ["2026-10-03 20:07:27", "2026-10-04 09:00:00"],
+        "follower_id": ["system", "f1"], "event": ["MASSSENDJOBFINISH", "article_read"],
+        "key": ["2247483664", "2247483664_1"], "value": ["not json", "1"]}),
+        folder / "events.parquet")
+    code, out = run("check", "--account", "acme", "--data", str(folder))
+    assert code == 2
+    assert "events.parquet MASSSENDJOBFINISH 2026-10-03 20:07:27 MsgID=2247483664 字段 value" in out

@@ -104,7 +104,7 @@ def test_event_engine_shares_memory_and_cores_among_parallel_sections(monkeypatc
     gb = ReportParams(month="2026-10", account="t", event_memory_limit="1GB",
                       event_workers=4)
     assert gb.event_engine() == {"memory_limit": "238MiB", "threads": 1}  # 1e9 B ÷ 4
-    tiny = ReportParams(month="2026-10", account="t", event_memory_limit="100MB",
+    tiny = ReportParams(month="2026-10", account="t", event_memory_limit="200MB",
                         event_workers=8)
     assert tiny.event_engine()["memory_limit"] == "64MiB"  # a floor DuckDB can work with
 
@@ -177,3 +177,26 @@ def test_parameters_yaml_nested_too_deep_is_a_clear_error(tmp_path: Path) -> Non
                                             encoding="utf-8")
     with pytest.raises(ParameterError, match="defaults.yaml"):
         load_params(root=tmp_path)
+
+
+def test_set_text_values_are_literal_strings() -> None:
+    """Read as YAML, ``#`` started a comment: ``ACME #1 品牌`` became ``ACME``."""
+    assert parse_override("account_name=ACME #1 品牌") == ("account_name", "ACME #1 品牌")
+    assert parse_override("owner_tech=  技术部: 张三 ") == ("owner_tech", "  技术部: 张三 ")
+    assert parse_override("benchmark_source=null") == ("benchmark_source", "null")
+    assert parse_override("target_open_rate=0.03") == ("target_open_rate", 0.03)
+    assert parse_override("target_read_count=null") == ("target_read_count", None)
+
+
+@pytest.mark.parametrize("key", ["fan_active_weekly", "target_open_rate", "anomaly_z"])
+@pytest.mark.parametrize("raw", [".inf", "-.inf", ".nan"])
+def test_infinite_and_nan_thresholds_are_refused(key: str, raw: str) -> None:
+    with pytest.raises(ParameterError, match=key):
+        load_params(overrides=dict([parse_override(f"{key}={raw}")]))
+
+
+def test_event_memory_limit_has_a_floor() -> None:
+    """1MB used to pass and then fail as a problem "with events.parquet"."""
+    with pytest.raises(ParameterError, match="event_memory_limit.*至少 128 MiB"):
+        load_params(overrides={"event_memory_limit": "1MB"})
+    assert load_params(overrides={"event_memory_limit": "256MB"}).event_memory_limit == "256MB"

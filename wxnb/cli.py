@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -26,8 +27,17 @@ CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def _fail(exc: WxnbError, code: int = 2) -> None:
-    click.echo(f"错误：{exc}", err=True)
+    click.echo(_safe(f"错误：{exc}"), err=True)
     sys.exit(code)
+
+
+def _safe(text: str) -> str:
+    """Terminal text: the environment's credentials masked, and bidi controls from data texts
+    (U+202E …) shown as visible codes so they cannot reorder what the terminal prints."""
+    from wxnb.fmt import visible
+    from wxnb.secrets import known_secrets, scrub_text
+
+    return visible(scrub_text(text, known_secrets()))
 
 
 def _overrides(items: tuple[str, ...]) -> dict[str, Any]:
@@ -46,13 +56,16 @@ def main() -> None:
     """Run the command; no traceback reaches the user unless WXNB_DEBUG=1 asks for one."""
     try:
         cli()
+    except KeyboardInterrupt:  # Ctrl-C outside a build's own handling: one line, no traceback
+        click.echo("\n已中断", err=True)
+        sys.exit(130)
     except WxnbError as exc:
         _fail(exc)
     except Exception as exc:
         if os.environ.get("WXNB_DEBUG"):
             raise
-        click.echo(f"内部错误：{type(exc).__name__}: {exc}\n"
-                   "这是 wxnb 的缺陷而不是数据问题；设置 WXNB_DEBUG=1 重新运行可查看完整回溯。",
+        click.echo(_safe(f"内部错误：{type(exc).__name__}: {exc}\n"
+                         "这是 wxnb 的缺陷而不是数据问题；设置 WXNB_DEBUG=1 重新运行可查看完整回溯。"),
                    err=True)
         sys.exit(3)
 
@@ -128,7 +141,36 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
     assert month_data is not None
     month_data.extra_coverage.extend(coverage)
     month_data.warnings.extend(notes)
+    month_data.warnings.extend(_previous_month_notes(params))
+    from wxnb.strategy import load_rules
+
+    load_rules(params.resolved_rules_file())  # section 08's rules, checked before any kernel
     return params, month_data
+
+
+def _previous_month_notes(params: Any) -> list[str]:
+    """Validate the previous month too: its problems never fail the build (环比 is then not
+    available, and each section says so), but ``check`` and the cover name them."""
+    from wxnb import sections
+    from wxnb.load import load_month
+    from wxnb.paths import prev_month
+
+    folder, month = params.resolved_prev_data_dir(), prev_month(params.month)
+    if not folder.is_dir():
+        return [f"无上月数据（未找到 {folder.name} 目录），环比不可用"]
+    problems: list[Problem] = []
+    for check in (lambda: load_month(folder, month),
+                  lambda: sections.validate(folder, month,
+                                            memory_limit=params.event_memory_limit)):
+        try:
+            check()
+        except DataValidationError as exc:
+            problems += exc.problems
+    if not problems:
+        return []
+    shown = "；".join(str(p) for p in problems[:3])
+    more = f" 等 {len(problems)} 个问题" if len(problems) > 3 else ""
+    return [f"上月（{month}）数据校验未通过，相关环比不可用：{shown}{more}"]
 
 
 def _shown_path(folder: Path) -> str:
@@ -171,9 +213,9 @@ def check(account: str, month: str, data: Path | None, sets: tuple[str, ...]) ->
         params, month_data = _prepare(account, month, data, sets)
     except WxnbError as exc:
         _fail(exc)
-    click.echo(f"参数与数据校验通过：{params.display_name()} {params.month}")
+    click.echo(_safe(f"参数与数据校验通过：{params.display_name()} {params.month}"))
     for note in month_data.warnings:
-        click.echo(f"  注意：{note}")
+        click.echo(_safe(f"  注意：{note}"))
 
 
 @cli.command()
@@ -190,57 +232,81 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
           workers: int | None, engine: str, nb_dir: Path) -> None:
     """校验参数与数据，并行执行各章节笔记本，生成 HTML 月报。"""
     t0 = time.perf_counter()
+    from wxnb import staging
     from wxnb.params import load_params
     from wxnb.runner import KernelPool, discover_sections
 
     try:  # parameters are checked before any kernel starts
-        load_params(account=account, month=month, overrides=_overrides(sets))
+        first = load_params(account=account, month=month, overrides=_overrides(sets))
     except WxnbError as exc:
         _fail(exc)
     sections = discover_sections(nb_dir)
-    # Kernels warm up in the workers while this process validates the data; no notebook runs
-    # unless the data pass.
-    with KernelPool(len(sections), workers=workers, engine=engine) as pool:
-        try:
-            params, month_data = _prepare(account, month, data, sets)
-        except WxnbError as exc:
-            _fail(exc)
-        out_dir = paths.output_dir(params.account, params.month, out_root)
-        report = out_dir / "report.html"
-        sections, skipped = _runnable(sections, params.resolved_data_dir())
-        month_data.warnings.extend(skipped)
-        for note in skipped:
-            click.echo(f"  – {note}")
-        click.echo(f"{params.display_name()} {params.month}：执行 {len(sections)} 个章节"
-                   f"（{pool.n} 个并行进程）…")
+    out_dir = paths.output_dir(first.account, first.month, out_root).absolute()
+    # Everything is built in a staging folder and published whole at the end: a stopped,
+    # killed or failed build never changes the last good build (wxnb.staging).
+    stage = staging.new_stage(out_dir)
+    previous = signal.signal(signal.SIGTERM, _stopped)
+    try:
+        # Kernels warm up in the workers while this process validates the data; no notebook
+        # runs unless the data pass.
+        with KernelPool(len(sections), workers=workers, engine=engine, stage=stage) as pool:
+            try:
+                params, month_data = _prepare(account, month, data, sets)
+            except WxnbError as exc:
+                _fail(exc)
+            sections, skipped = _runnable(sections, params.resolved_data_dir())
+            month_data.warnings.extend(skipped)
+            for note in skipped:
+                click.echo(f"  – {note}")
+            click.echo(_safe(f"{params.display_name()} {params.month}：执行 {len(sections)} 个章节"
+                             f"（{pool.n} 个并行进程）…"))
 
-        def progress(key: str, what: str, outcome: Any) -> None:
-            title = next(s.title for s in sections if s.key == key)
-            if what == "start":
-                click.echo(f"  ▶ {title}")
-            elif outcome.ok:
-                click.echo(f"  ✓ {title}（{outcome.seconds:.1f} 秒）")
-            else:
-                click.echo(f"  ✗ {title} 失败：{outcome.cell} {outcome.error}", err=True)
+            def progress(key: str, what: str, outcome: Any) -> None:
+                title = next(s.title for s in sections if s.key == key)
+                if what == "start":
+                    click.echo(f"  ▶ {title}")
+                elif outcome.ok:
+                    click.echo(f"  ✓ {title}（{outcome.seconds:.1f} 秒）")
+                else:
+                    click.echo(_safe(f"  ✗ {title} 失败：{outcome.cell} {outcome.error}"),
+                               err=True)
 
-        # This process only waits while the kernels work: import the report's exporter meanwhile.
-        warm = threading.Thread(target=_import_exporter, daemon=True)
-        warm.start()
-        from wxnb.findings import clear
+            # This process only waits while the kernels work: import the exporter meanwhile.
+            warm = threading.Thread(target=_import_exporter, daemon=True)
+            warm.start()
+            # The notebooks resolve the same layers from account, month and these overrides
+            # (wxnb.params.from_namespace); sections that run at once share the event log
+            # engine's memory limit and the cores.
+            overrides = _layer_overrides(data, sets) | {
+                "output_dir": str(stage),
+                "event_workers": max(1, min(pool.n, len(sections)))}
+            outcomes = pool.run(sections, {"account": params.account, "month": params.month,
+                                           "overrides": overrides}, stage, progress)
+            pool.release()
+            warm.join()
+        _finish(params, month_data, outcomes, stage, out_dir, t0)
+    except (KeyboardInterrupt, _Stop) as exc:
+        staging.discard(stage)
+        kept = f"上一份报告保持不变：{out_dir / 'report.html'}" \
+            if (out_dir / "report.html").exists() else "未生成报告"
+        click.echo(f"\n已中断，所有章节进程已停止；{kept}", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Everything is stopped and cleaned up: exit now, with the shell's code for the signal,
+        # not through the interpreter's teardown of the broken pool.
+        os._exit(143 if isinstance(exc, _Stop) else 130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if stage.exists() and stage.parent.name == staging.STAGING:
+            staging.discard(stage)  # any exit path that did not publish or keep it
 
-        if out_dir.exists():
-            clear(out_dir)  # a section that no longer runs must not leave findings behind
-        # The notebooks resolve the same layers from account, month and these overrides
-        # (wxnb.params.from_namespace); sections that run at once share the event log engine's
-        # memory limit and the cores.
-        overrides = _layer_overrides(data, sets) | {
-            "output_dir": str(out_dir.resolve()),
-            "event_workers": max(1, min(pool.n, len(sections)))}
-        outcomes = pool.run(sections, {"account": params.account, "month": params.month,
-                                       "overrides": overrides}, out_dir, progress)
-        pool.release()
-        warm.join()
-        _finish(params, month_data, outcomes, out_dir, t0)
+
+class _Stop(BaseException):
+    """SIGTERM: stop the build like Ctrl-C (a BaseException, so no handler swallows it)."""
+
+
+def _stopped(signum: int, frame: Any) -> None:
+    raise _Stop()
 
 
 def _runnable(sections: list[Any], data_dir: Path) -> tuple[list[Any], list[str]]:
@@ -262,17 +328,28 @@ def _import_exporter() -> None:
     import nbformat  # noqa: F401
 
 
-def _finish(params: Any, month_data: Any, outcomes: list[Any], out_dir: Path, t0: float) -> None:
-    """Write the manifest, then the report if every section succeeded (else keep the old one)."""
+def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_dir: Path,
+            t0: float) -> None:
+    """Write the manifest and the report into the staging folder and publish it if every
+    section succeeded; else keep the failed notebooks in ``<month>.failed`` and the last good
+    build as it is."""
+    from wxnb import staging
+
+    from wxnb.secrets import known_secrets, scrub_folder
+
     report = out_dir / "report.html"
-    _write_manifest(out_dir, params, month_data, outcomes)
+    _write_manifest(stage, out_dir, params, month_data, outcomes)
+    # Whatever put a secret into an executed notebook (its injected parameters, an output),
+    # it is masked in every file of the build before anything is published or kept.
+    secrets = known_secrets(params.model_dump())
     failed = [o for o in outcomes if not o.ok]
     if failed:
+        scrub_folder(stage, secrets)
+        kept = staging.fail(stage, out_dir)
         for o in failed:
-            click.echo(f"章节失败：{o.title}\n  单元格：{o.cell or '—'}\n  错误：{o.error}\n"
-                       f"  已执行的笔记本（含错误）：{o.output}", err=True)
-        kept = f"上一份报告保持不变：{report}" if report.exists() else "未生成报告"
-        click.echo(kept, err=True)
+            click.echo(_safe(f"章节失败：{o.title}\n  单元格：{o.cell or '—'}\n  错误：{o.error}"
+                             f"\n  已执行的笔记本（含错误）：{kept / o.output.name}"), err=True)
+        click.echo(f"上一份报告保持不变：{report}" if report.exists() else "未生成报告", err=True)
         sys.exit(1)
     from wxnb.report import ReportMeta, SectionResult, write_report
 
@@ -285,20 +362,25 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], out_dir: Path, t0
     results = [SectionResult(o.key, o.title, o.output, o.ok, o.error, o.seconds)
                for o in outcomes]
     try:
-        write_report(results, meta, report)
+        write_report(results, meta, stage / "report.html")
     except WxnbError as exc:
+        scrub_folder(stage, secrets)
+        staging.fail(stage, out_dir)
         _fail(exc, 1)
+    scrub_folder(stage, secrets)
+    staging.publish(stage, out_dir)
     click.echo(f"报告已生成（{time.perf_counter() - t0:.1f} 秒）：{report}")
 
 
-def _write_manifest(out_dir: Path, params: Any, month_data: Any, outcomes: list[Any]) -> None:
+def _write_manifest(stage: Path, out_dir: Path, params: Any, month_data: Any,
+                    outcomes: list[Any]) -> None:
     manifest = {
         "wxnb": __version__,
-        "parameters": params.masked(),
+        "parameters": params.masked() | {"output_dir": str(out_dir)},
         "sections": [{"key": o.key, "title": o.title, "ok": o.ok, "seconds": round(o.seconds, 2),
                       "error": o.error} for o in outcomes],
         "coverage": month_data.coverage(),
         "notes": month_data.warnings,
     }
-    (out_dir / "run.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
-                                      encoding="utf-8")
+    (stage / "run.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
+                                    encoding="utf-8")

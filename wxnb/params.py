@@ -29,8 +29,6 @@ __all__ = [
     "read_layer",
 ]
 
-SECRET_WORDS = ("secret", "token", "password", "appkey")
-
 # ASCII digits only: Python's and pydantic's \d also match full-width and other Unicode digits.
 MONTH_PATTERN = r"^(19[7-9][0-9]|20[0-9][0-9])-(0[1-9]|1[0-2])$"
 MONTH_RULE = "YYYY-MM，年份 1970–2099（半角数字）"
@@ -44,7 +42,8 @@ IDENTITY = ("account", "month")
 class ReportParams(BaseModel):
     """Every parameter a section notebook may receive. Names equal the notebooks' parameters."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # allow_inf_nan=False: .inf or .nan (YAML) is never a target, a benchmark or a threshold.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
     month: str = Field(pattern=MONTH_PATTERN, description="报告月份 YYYY-MM")
     account: str = Field(pattern=ACCOUNT_PATTERN, max_length=ACCOUNT_MAX, description="账号标识")
@@ -134,6 +133,14 @@ class ReportParams(BaseModel):
         # YAML writes 1 for 1.0; strict mode would refuse it. bool is not a number here.
         return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
+    @field_validator("event_memory_limit")
+    @classmethod
+    def _enough_memory(cls, v: str) -> str:
+        if _mib(v) < MIN_EVENT_MEMORY_MIB:
+            raise ValueError(f"至少 {MIN_EVENT_MEMORY_MIB} MiB（DuckDB 处理事件日志所需），"
+                             "例如 256MB 或 1GB")
+        return v
+
     def display_name(self) -> str:
         """Return the account's display name (its id when no name is configured)."""
         return self.account_name or self.account
@@ -146,11 +153,7 @@ class ReportParams(BaseModel):
         """``memory_limit`` and ``threads`` for ``wxnb.events.open_month``: this section's share
         of ``event_memory_limit`` and of the CPU cores when ``event_workers`` sections run at
         once, so the whole build stays within the limit however large the log."""
-        m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(MB|GB|MiB|GiB)", self.event_memory_limit)
-        assert m is not None  # the field's pattern
-        mib = float(m.group(1)) * {"MB": 1e6 / 2**20, "GB": 1e9 / 2**20, "MiB": 1.0,
-                                   "GiB": 1024.0}[m.group(2)]
-        share = max(64, int(mib / self.event_workers))
+        share = max(64, int(_mib(self.event_memory_limit) / self.event_workers))
         return {"memory_limit": f"{share}MiB",
                 "threads": max(1, (os.cpu_count() or 1) // self.event_workers)}
 
@@ -166,11 +169,21 @@ class ReportParams(BaseModel):
         return self.resolved_data_dir().parent / paths.prev_month(self.month)
 
     def masked(self) -> dict[str, Any]:
-        """Return the parameters as a dict with anything secret-looking masked."""
-        return {
-            k: ("***" if any(w in k.lower() for w in SECRET_WORDS) and v else v)
-            for k, v in self.model_dump().items()
-        }
+        """Return the parameters as a dict with anything secret-looking masked, at any depth
+        (``wxnb.secrets.mask_secrets``)."""
+        from wxnb.secrets import mask_secrets
+
+        return mask_secrets(self.model_dump())
+
+
+MIN_EVENT_MEMORY_MIB = 128
+
+
+def _mib(limit: str) -> float:
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(MB|GB|MiB|GiB)", limit)
+    assert m is not None  # the field's pattern
+    return float(m.group(1)) * {"MB": 1e6 / 2**20, "GB": 1e9 / 2**20, "MiB": 1.0,
+                                "GiB": 1024.0}[m.group(2)]
 
 
 def _resolve(value: str) -> Path | None:
@@ -216,15 +229,27 @@ def read_layer(path: Path) -> dict[str, Any]:
 
 
 def parse_override(text: str) -> tuple[str, Any]:
-    """Parse ``key=value`` from the command line; the value is read as YAML without dates."""
+    """Parse ``key=value`` from the command line.
+
+    A text parameter (``account_name``, ``owner_tech``, ``benchmark_source`` …) takes the value
+    literally: ``account_name=ACME #1 品牌`` is that whole name (read as YAML, ``#`` would start a
+    comment). Every other value is read as YAML without dates (numbers, null, lists).
+    """
     if "=" not in text:
         raise ParameterError(f"命令行参数 {text!r}: 应为 key=value")
     key, raw = text.split("=", 1)
+    key = key.strip()
+    if key in _TEXT_FIELDS:
+        return key, raw
     try:
         value = yaml.load(raw, Loader=_NoDatesLoader) if raw else ""  # noqa: S506
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         value = raw
-    return key.strip(), value
+    return key, value
+
+
+_TEXT_FIELDS = frozenset(
+    name for name, f in ReportParams.model_fields.items() if f.annotation is str)
 
 
 def load_params(

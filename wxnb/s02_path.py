@@ -345,6 +345,16 @@ def _parse_pushes(rows: list[tuple[Any, ...]], source: str,
     return df, problems, notes
 
 
+def validate_pushes(log: Any, month: str) -> list[Problem]:
+    """The problems of the month's MASSSENDJOBFINISH results (a value that is not the JSON
+    object WeChat pushes, counts that are not integers or do not add up), for ``wxnb check``:
+    the same parsing the section does, so what passes the check builds."""
+    rows = log.con.execute(f"SELECT key, time, value FROM ev WHERE event = '{PUSH_EVENT}' "
+                           "ORDER BY time").fetchall()
+    source = "、".join(p.name for p in log.files) or "事件日志"
+    return _parse_pushes(rows, source, month)[1]
+
+
 def _pushes(con: duckdb.DuckDBPyConnection, source: str,
             month: str) -> tuple[pd.DataFrame, list[Problem], list[str]]:
     rows = con.execute(f"SELECT key, time, value FROM _p02_act WHERE event = '{PUSH_EVENT}' "

@@ -271,8 +271,8 @@ class FanAggregate:
         return (int(c[f"{kind}_{k}"].sum()) / n if n else None), n
 
 
-def _fetch(con: Any, sql: str) -> list[tuple[Any, ...]]:
-    return con.execute(sql).fetchall()
+def _fetch(con: Any, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    return con.execute(sql, params).fetchall() if params else con.execute(sql).fetchall()
 
 
 def _build_tables(con: Any) -> None:
@@ -321,16 +321,18 @@ def _per_follower(con: Any, rules: Rules,
                    FROM s04_fol f LEFT JOIN s04_reach r ON r.k = f.k),
              x AS (SELECT n, c, s, reach, {streak} AS streak FROM m),
              f AS (SELECT *,
-                          CAST(n AS DOUBLE) * 7 >= {float(rules.active_weekly)!r} * {days}
-                              AS active,
-                          reach >= {int(rules.influence_reach)} AS influential,
-                          streak >= {int(rules.loyal_days)} AS loyal
+                          CAST(n AS DOUBLE) * 7 >= $active_weekly * $days AS active,
+                          reach >= $influence_reach AS influential,
+                          streak >= $loyal_days AS loyal
                    FROM x)
         SELECT grouping(n) = 0 AS by_n, grouping(streak) = 0 AS by_streak,
                active, influential, loyal, n, streak, count(*), sum(n), sum(c), sum(s),
                count(*) FILTER (WHERE s > 0), sum(reach), count(*) FILTER (WHERE reach > 0)
         FROM f
-        GROUP BY GROUPING SETS ((active, influential, loyal), (n), (streak))""")
+        GROUP BY GROUPING SETS ((active, influential, loyal), (n), (streak))""",
+        # The thresholds are bound parameters, never formatted into the SQL text.
+        {"active_weekly": float(rules.active_weekly), "days": int(days),
+         "influence_reach": int(rules.influence_reach), "loyal_days": int(rules.loyal_days)})
     groups, n_hist, s_hist, matched = [], {}, {}, 0
     for by_n, by_streak, a, i, lo, n, streak_, *values in rows:
         if by_n:

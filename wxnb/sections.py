@@ -87,6 +87,9 @@ def validate(folder: Path, month: str, *,
                              "行数": opened.rows_used, "覆盖天数": f"{days}/{n}",
                              "状态": "完整" if days == n else f"缺 {n - days} 天"})
             notes.extend(opened.exclusion_notes())
+            from wxnb.s02_path import validate_pushes
+
+            problems.extend(validate_pushes(opened, month))
 
     run(log)
     run(lambda: events.load_menu(folder))

@@ -85,6 +85,10 @@ def load_rules(path: Path) -> list[Rule]:
     """Read and validate the rules file; any fault is a ParameterError naming file and rule."""
     try:
         body = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError:
+        raise ParameterError(f"{path}: 建议规则文件应为 UTF-8 编码的 YAML") from None
+    except RecursionError:
+        raise ParameterError(f"{path}: 建议规则文件嵌套过深，不是 rules: [...] 列表") from None
     except (OSError, yaml.YAMLError) as exc:
         raise ParameterError(f"{path}: 无法读取建议规则：{exc}") from None
     items = body.get("rules", []) if isinstance(body, dict) else None
