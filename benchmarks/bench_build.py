@@ -67,7 +67,11 @@ def floor(workers: int, nb_dir: Path) -> tuple[float, dict[str, float]]:
     from wxnb.params import load_params
     from wxnb.runner import discover_sections
 
-    params = load_params().model_dump()
+    # What wxnb build passes: the notebooks resolve the layers themselves (from_namespace).
+    p = load_params()
+    scratch = tempfile.mkdtemp(prefix="wxnb-floor-")
+    params = {"account": p.account, "month": p.month,
+              "overrides": {"output_dir": scratch, "event_workers": workers}}
     sections = discover_sections(nb_dir)
     t0 = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:

@@ -89,11 +89,14 @@ def stop_build(out: Path, sig: signal.Signals, delay: float, *, grace: float = 1
     else:
         os.kill(proc.pid, sig)
     try:
-        _, outcome.stderr = proc.communicate(timeout=60)
+        out_text, outcome.stderr = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
-        _, outcome.stderr = proc.communicate()
+        out_text, outcome.stderr = proc.communicate()
     outcome.returncode = proc.returncode
+    # The stop came after the new build was published: a finished build, not a stopped one
+    # (its processes must still be gone; its outputs are the new build).
+    outcome.finished_first = "报告已生成" in out_text
     _, alive = psutil.wait_procs(procs, timeout=grace)
     outcome.survivors = [f"{p.pid} {' '.join(p.cmdline()[:4])}" for p in alive
                          if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
@@ -104,6 +107,7 @@ def stop_build(out: Path, sig: signal.Signals, delay: float, *, grace: float = 1
             pass
     outcome.sockets = _sockets(workers)
     after = tree(out)
-    outcome.changed = sorted(k for k in before.keys() | after.keys()
-                             if before.get(k) != after.get(k))
+    if not outcome.finished_first:
+        outcome.changed = sorted(k for k in before.keys() | after.keys()
+                                 if before.get(k) != after.get(k))
     return outcome

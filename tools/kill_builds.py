@@ -39,6 +39,10 @@ def main() -> int:
         while tried < args.runs:
             o = stop_build(out, sig, rng.uniform(0.2, 0.9 * seconds))
             if o.finished_first:
+                if not o.ok:
+                    print(f"FAIL finished build left survivors={o.survivors} "
+                          f"sockets={o.sockets}", flush=True)
+                    failed += 1
                 continue
             tried += 1
             passed += o.ok

@@ -368,7 +368,16 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
         staging.fail(stage, out_dir)
         _fail(exc, 1)
     scrub_folder(stage, secrets)
-    staging.publish(stage, out_dir)
+    # No stop between the two renames of the publish; once published the build is done, so a
+    # stop that came meanwhile is dropped (ignoring a blocked, pending signal discards it).
+    stops = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    try:
+        staging.publish(stage, out_dir)
+        for sig in stops:
+            signal.signal(sig, signal.SIG_IGN)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
     click.echo(f"报告已生成（{time.perf_counter() - t0:.1f} 秒）：{report}")
 
 
