@@ -73,3 +73,46 @@ def test_papermill_sees_the_notebook_parameters() -> None:
 
     for path in NOTEBOOK_FILES:
         assert tuple(pm.inspect_notebook(str(path))) == NOTEBOOK_PARAMETERS
+
+
+def _make_notebooks():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_notebooks", NOTEBOOKS.parent / "tools" / "make_notebooks.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def test_notebooks_match_their_declarations() -> None:
+    """Drift between a section's declared cells and its committed notebook fails here."""
+    mk = _make_notebooks()
+    declared = mk.declared()
+    assert sorted(declared) == [p.stem for p in NOTEBOOK_FILES]
+    for path in NOTEBOOK_FILES:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        assert mk.content_hash(nb) == mk.content_hash(declared[path.stem]), path.name
+        assert nb["metadata"]["wxnb"] == dict(declared[path.stem].metadata["wxnb"]), path.name
+
+
+def test_regenerating_never_overwrites_an_analysts_edit(tmp_path: Path, monkeypatch,
+                                                        capsys) -> None:
+    import shutil
+
+    mk = _make_notebooks()
+    shutil.copytree(NOTEBOOKS, tmp_path / "notebooks")
+    monkeypatch.setattr(mk, "ROOT", tmp_path)
+    edited = tmp_path / "notebooks" / "01_kpi.ipynb"
+    nb = json.loads(edited.read_text(encoding="utf-8"))
+    nb["cells"].append({"cell_type": "markdown", "id": "mine", "metadata": {},
+                        "source": "分析师的点评"})
+    edited.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    pristine = tmp_path / "notebooks" / "03_content.ipynb"
+    pristine.write_text(pristine.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert mk.edited(edited) and not mk.edited(pristine)
+    assert mk.main([]) == 1
+    assert "分析师的点评" in edited.read_text(encoding="utf-8")  # kept
+    assert "未覆盖 notebooks/01_kpi.ipynb" in capsys.readouterr().err
+    assert mk.main(["--force"]) == 0
+    assert "分析师的点评" not in edited.read_text(encoding="utf-8")

@@ -158,13 +158,63 @@ def build(key: str, cells: list[tuple[str, str]],
     return nb
 
 
-def main() -> None:
+def content_hash(nb: dict) -> str:
+    """A notebook's content as a person edits it: each cell's type, source and tags."""
+    import hashlib
+    import json
+
+    cells = []
+    for c in nb["cells"]:
+        src = "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        cells.append([c["cell_type"], src, sorted(c.get("metadata", {}).get("tags", []))])
+    return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode()).hexdigest()
+
+
+def declared() -> dict[str, nbformat.NotebookNode]:
+    """Every section notebook as its declaration generates it, by key; each records the hash of
+    its generated content (``metadata.wxnb.generated``) so an edit made later can be told."""
     specs = {key: (cells, ()) for key, cells in SECTIONS.items()} | module_sections()
+    out = {}
     for key, (cells, inputs) in sorted(specs.items()):
+        nb = build(key, cells, inputs)
+        nb.metadata.setdefault("wxnb", {})["generated"] = content_hash(nb)
+        out[key] = nb
+    return out
+
+
+def edited(path: Path) -> bool:
+    """True when the notebook on disk was changed after it was generated (in JupyterLab, by
+    hand): its content no longer matches the hash recorded when it was written."""
+    import json
+
+    if not path.exists():
+        return False
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    recorded = nb.get("metadata", {}).get("wxnb", {}).get("generated")
+    return recorded != content_hash(nb)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Regenerate notebooks/ from the declarations.")
+    ap.add_argument("--force", action="store_true",
+                    help="overwrite notebooks edited since they were generated (edits are lost)")
+    args = ap.parse_args(argv)
+    kept = []
+    for key, nb in declared().items():
         path = ROOT / "notebooks" / f"{key}.ipynb"
-        nbformat.write(build(key, cells, inputs), path)
+        if edited(path) and not args.force:
+            kept.append(path)
+            continue
+        nbformat.write(nb, path)
         print(path.relative_to(ROOT))
+    for path in kept:
+        print(f"未覆盖 {path.relative_to(ROOT)}：它在生成后被编辑过。请把改动移入其声明"
+              "（tools/make_notebooks.py 或章节模块的 NOTEBOOK_CELLS），或用 --force 覆盖（改动会丢失）。",
+              file=sys.stderr)
+    return 1 if kept else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
