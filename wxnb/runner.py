@@ -228,8 +228,13 @@ def _kill_kernel() -> None:
         psutil.wait_procs(kids, timeout=5)
     except Exception:  # noqa: BLE001 - dying anyway; the sockets are removed all the same
         pass
-    for path in _ipc_folder().glob(f"k{os.getpid()}-*"):
-        path.unlink(missing_ok=True)
+    # Twice: a kernel start under way in another thread of this worker may write its
+    # connection file just after the first pass (anything left is removed by the next build).
+    for attempt in (1, 2):
+        for path in _ipc_folder().glob(f"k{os.getpid()}-*"):
+            path.unlink(missing_ok=True)
+        if attempt == 1:
+            time.sleep(0.1)
 
 
 def _on_terminate(signum: int, frame: Any) -> None:
