@@ -333,11 +333,104 @@ def test_malformed_files_are_reported_not_raised_raw(tmp_path: Path) -> None:
         "events_a.csv", "events_b.jsonl", "events_c.parquet", "events_d.csv"}
 
 
-def test_not_utf8_csv(tmp_path: Path) -> None:
-    (tmp_path / "events.csv").write_bytes("time,粉丝,event\n".encode("gbk"))
+def test_gbk_csv_is_read_through_a_utf8_copy_and_named(tmp_path: Path) -> None:
+    # Excel on Chinese Windows saves "CSV" as GBK/GB18030: DuckDB reads UTF-8 only, so the log
+    # is transcoded into the spill directory (removed on close) and the note names the encoding.
+    text = "time,follower_id,event,key,value\n2026-10-01 08:00:00,粉丝1,article_read,1_1,朋友圈\n"
+    (tmp_path / "events.csv").write_bytes(text.encode("gbk"))
+    before = _digest(tmp_path)
+    log = events.open_month(tmp_path, MONTH)
+    spill = Path(log.con.sql("SELECT current_setting('temp_directory')").fetchall()[0][0])
+    assert [r[2:6] for r in _rows(log)] == [("粉丝1", "article_read", "1_1", "朋友圈")]
+    assert log.read_notes == ["events.csv 按 GB18030 编码读取（DuckDB 读取其 UTF-8 副本）"]
+    assert log.read_notes[0] in log.exclusion_notes() and log.read_notes[0] in log.notes()
+    log.close()
+    assert not spill.exists() and _digest(tmp_path) == before
+    (tmp_path / "events.csv").write_bytes(text.encode("utf-16"))  # Excel's "Unicode text"
+    with events.open_month(tmp_path, MONTH) as log:
+        assert log.rows_used == 1 and "UTF-16" in log.read_notes[0]
+
+
+def test_undecodable_csv_names_the_encodings(tmp_path: Path) -> None:
+    (tmp_path / "events.csv").write_bytes(b"time,follower_id,event\n\xff\xff\x80,a,CLICK\n")
+    with pytest.raises(DataValidationError) as exc:
+        events.open_month(tmp_path, MONTH)
+    (p,) = exc.value.problems
+    assert p.file == "events.csv" and "UTF-8" in p.found and "GB18030" in p.found
+    # a UTF-8 log with one bad byte is damaged UTF-8, not GB18030 text to be guessed at
+    (tmp_path / "events.csv").write_bytes(
+        "time,follower_id,event,value\n2026-10-01 08:00:00,粉丝,CLICK,朋友圈".encode() + b"\xff\n")
     with pytest.raises(DataValidationError) as exc:
         events.open_month(tmp_path, MONTH)
     assert "UTF-8" in exc.value.problems[0].found
+
+
+def test_bad_bytes_after_the_first_mebibyte_fail_validation_not_a_later_query(
+        tmp_path: Path) -> None:
+    rows = "".join(f"2026-10-01 08:00:00,u{i},CLICK,k,v\n" for i in range(40_000))
+    (tmp_path / "events.csv").write_bytes(
+        b"time,follower_id,event,key,value\n" + rows.encode() + b"2026-10-02 08:00:00,u,CLICK,k,"
+        b"\xc4\xe3\n")  # a GBK value far past the part read to tell the encoding
+    with pytest.raises(DataValidationError) as exc:
+        events.open_month(tmp_path, MONTH)
+    assert exc.value.problems[0].file == "events.csv"
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n"])
+def test_cr_only_and_crlf_line_ends(tmp_path: Path, line_end: str) -> None:
+    rows = ["time,follower_id,event", "2026-10-01 08:00:00,a,CLICK", "2026-10-02 08:00:00,b,VIEW"]
+    (tmp_path / "events.csv").write_bytes(line_end.join(rows + [""]).encode())
+    with events.open_month(tmp_path, MONTH) as log:
+        assert [r[2] for r in _rows(log)] == ["a", "b"]
+
+
+def test_header_names_are_stripped_and_checked(tmp_path: Path) -> None:
+    (tmp_path / "events.csv").write_text(
+        " time , follower_id,\tevent ,_row,raw,t\n2026-10-01 08:00:00,a,CLICK,x,1,2\n"
+        "bad,b,CLICK,y,1,2\n", "utf-8")
+    with pytest.raises(DataValidationError) as exc:  # columns named _row, raw, t do not confuse it
+        events.open_month(tmp_path, MONTH)
+    assert _problems(exc) == [("events.csv", "time", None), ("events.csv", "time", "第 3 行")]
+    (tmp_path / "events.csv").write_text("time,follower_id,event,event\n", "utf-8")
+    with pytest.raises(DataValidationError) as exc:
+        events.open_month(tmp_path, MONTH)
+    assert _problems(exc) == [("events.csv", "event", "第 1 行")]
+    assert "重复" in exc.value.problems[0].found
+
+
+def test_nul_in_header_and_bom_jsonl(tmp_path: Path) -> None:
+    (tmp_path / "events.csv").write_bytes("time,follower_id,event\n".encode("utf-16-le"))
+    with pytest.raises(DataValidationError) as exc:  # UTF-16 without a BOM
+        events.open_month(tmp_path, MONTH)
+    assert "NUL" in exc.value.problems[0].found
+    (tmp_path / "events.csv").unlink()
+    (tmp_path / "events.jsonl").write_bytes(
+        b'\xef\xbb\xbf{"time": "2026-10-01 08:00:00", "follower_id": "a", "event": "CLICK"}\n')
+    with events.open_month(tmp_path, MONTH) as log:
+        assert log.rows_used == 1 and log.read_notes == []
+
+
+@pytest.mark.parametrize("compression", ["none", "snappy"])
+def test_damaged_parquet_page_fails_validation(tmp_path: Path, compression: str) -> None:
+    # Validation used to read only time, follower_id and event (and, for timestamp times, only
+    # the row groups their statistics could not clear): a damaged page of `value` passed and
+    # failed later, in a section's query.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 2000
+    table = pa.table({"time": pa.array([datetime(2026, 10, 1)] * n, pa.timestamp("us")),
+                      "follower_id": [f"u{i}" for i in range(n)], "event": ["CLICK"] * n,
+                      "value": [f"value-{i}" * 3 for i in range(n)]})
+    pq.write_table(table, tmp_path / "events.parquet", compression=compression,
+                   use_dictionary=False)
+    raw = bytearray((tmp_path / "events.parquet").read_bytes())
+    at = raw.index(b"value-1000") if compression == "none" else len(raw) // 2
+    raw[at: at + 8] = b"\xff\xfe" * 4  # invalid UTF-8, or a broken compressed block
+    (tmp_path / "events.parquet").write_bytes(bytes(raw))
+    with pytest.raises(DataValidationError) as exc:
+        events.open_month(tmp_path, MONTH)
+    assert [p.file for p in exc.value.problems] == ["events.parquet"]
 
 
 def test_files_never_modified(tmp_path: Path) -> None:

@@ -21,9 +21,16 @@ more files, formats may be mixed), one row per event, columns (exact names; extr
   shortvideo, location, link) become ``message`` with ``key`` = the MsgType when key is empty.
 * ``key``, ``value``, ``via`` (optional, '' when absent): see docs/data-contract.md.
 
+CSV and JSON Lines files may be UTF-8 (a BOM is fine), UTF-16 with a BOM or GB18030 (Excel on
+Chinese Windows), told from their first MiB; DuckDB reads UTF-8 only, so the other two are
+transcoded into a UTF-8 copy in the log's spill directory (removed on close) and
+:attr:`EventLog.read_notes` says so. CSV header names are stripped of spaces; LF, CRLF and CR
+line ends are all read.
+
 :func:`open_month` validates every file in ONE aggregate pass in DuckDB (per raw event name:
-rows, empty follower ids, unparseable times, times outside the month) and then exposes the clean
-log as the DuckDB VIEW ``ev`` (never a table and never pandas: logs reach 50 million rows). The
+rows, empty follower ids, unparseable times, times outside the month; every value the view
+exposes is decoded on the way, so a damaged file fails here and not in a section's query) and
+then exposes the clean log as the DuckDB VIEW ``ev`` (never a table and never pandas: logs reach 50 million rows). The
 view holds only in-month rows of known types, with canonical names. Unknown event types and rows
 outside the month are not errors: they are counted (:attr:`EventLog.unknown`,
 :attr:`EventLog.outside_month`) and reported by :meth:`EventLog.notes`. An empty follower id or an
@@ -44,9 +51,9 @@ values of ``article_read``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-import json
 import os
 import re
 import shutil
@@ -179,16 +186,23 @@ class _Scan:
     source: str                  # FROM expression
     label: str                   # how problems name it
 
-    def row_source(self, path: Path | None) -> str:
-        """A FROM expression that also yields ``_file`` and a 0-based ``_row``."""
-        if self.kind == "parquet":
+    def row_source(self, path: Path | None, *, stored_numbers: bool = True) -> str:
+        """A FROM expression over the contract's columns that also yields ``_wxnb_file`` and a
+        0-based ``_wxnb_row`` (a file's own columns named like these are not selected).
+
+        Parquet files number their rows with DuckDB's ``file_row_number`` unless
+        ``stored_numbers`` is false (a file that has a column of that name)."""
+        cols = ", ".join(_ident(c) for c in self.types if c in (*_REQUIRED, *_OPTIONAL))
+        if self.kind == "parquet" and stored_numbers:
             files = ", ".join(_lit(str(p)) for p in self.files)
-            return (f"(SELECT *, filename AS _file, file_row_number AS _row FROM read_parquet("
-                    f"[{files}], union_by_name = true, filename = true, file_row_number = true))")
+            return (f"(SELECT {cols}, filename AS _wxnb_file, file_row_number AS _wxnb_row "
+                    f"FROM read_parquet([{files}], union_by_name = true, filename = true, "
+                    "file_row_number = true))")
         one = self.source if path is None else self._one(path)
         name = "" if path is None else path.name
         # A streaming window over one file, run single-threaded with insertion order kept.
-        return f"(SELECT *, {_lit(name)} AS _file, row_number() OVER () - 1 AS _row FROM {one})"
+        return (f"(SELECT {cols}, {_lit(name)} AS _wxnb_file, "
+                f"row_number() OVER () - 1 AS _wxnb_row FROM {one})")
 
     def _one(self, path: Path) -> str:
         return _Scan(self.kind, [path], self.types, "", "").build_source()
@@ -304,6 +318,8 @@ class EventLog:
     outside_month: int
     unknown: dict[str, int] = field(default_factory=dict)
     _tempdir: str | None = field(default=None, repr=False)
+    #: How files were read when not as UTF-8 (``events.csv 按 GB18030 编码读取``).
+    read_notes: list[str] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         """Chinese data notes: what was read, what was left out and why."""
@@ -317,8 +333,9 @@ class EventLog:
                  f"{self.month} 内的已知类型事件，纳入分析。"), *self.exclusion_notes()]
 
     def exclusion_notes(self) -> list[str]:
-        """The notes on rows left out: unknown event types, times outside the month."""
-        out: list[str] = []
+        """The notes for the cover: files read in an encoding other than UTF-8 (transcoded
+        copies), then the rows left out (unknown event types, times outside the month)."""
+        out: list[str] = list(self.read_notes)
         if self.unknown:
             n = sum(self.unknown.values())
             top = sorted(self.unknown.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -366,7 +383,9 @@ def _connect(memory_limit: str, threads: int | None) -> tuple[duckdb.DuckDBPyCon
     n = threads if threads is not None else (os.cpu_count() or 1)
     if not isinstance(n, int) or n < 1:
         raise ParameterError(f"threads 应为正整数，实际为 {threads!r}")
-    tmp = tempfile.mkdtemp(prefix="wxnb-duckdb-")
+    # The pid in the name lets the next build remove the spill of a killed kernel
+    # (wxnb.runner.remove_stale_sockets).
+    tmp = tempfile.mkdtemp(prefix=f"wxnb-duckdb-{os.getpid()}-")
     con = duckdb.connect(":memory:")
     try:
         for stmt in (f"SET threads = {n}", f"SET memory_limit = {_lit(memory_limit.strip())}",
@@ -389,7 +408,8 @@ def _connect(memory_limit: str, threads: int | None) -> tuple[duckdb.DuckDBPyCon
 def _first_line(text: str) -> str:
     """The reader's message, short: its first three non-empty lines (DuckDB puts the CSV line
     number, the line itself and the expected column count there)."""
-    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()
+             and not ln.lstrip().startswith("LINE ") and set(ln.strip()) != {"^"}]
     return ("；".join(lines[:3]) if lines else str(text))[:300]
 
 
@@ -397,55 +417,150 @@ def _describe(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
     return {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
 
 
-def _csv_header(path: Path) -> list[str]:
+_SNIFF = 1 << 20  # the bytes read to tell a text file's encoding and its CSV header
+_CHUNK = 1 << 22  # transcoding reads this much at a time
+
+
+def _sniff(path: Path) -> tuple[str, str, bool]:
+    """``(text of the first MiB, encoding, whole file read)`` of an event log text file.
+
+    The encoding is UTF-8 (with or without BOM, which DuckDB reads as they are), UTF-16 with a
+    BOM, or GB18030 (both transcoded, see ``_transcode``). Raises _Undecodable when the start
+    of the file is none of these, OSError when it cannot be read.
+    """
     with path.open("rb") as fh:
-        first = fh.readline(1 << 20)
-    text = first.decode("utf-8-sig")  # UnicodeDecodeError is reported by the caller
-    row = next(csv.reader(io.StringIO(text)), [])
-    return [c.strip() for c in row]
+        head = fh.read(_SNIFF)
+        whole = not fh.read(1)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = codecs.getincrementaldecoder("utf-16")().decode(head, final=whole)
+        except UnicodeDecodeError as exc:
+            raise _Undecodable(exc.start, f"UTF-16：{exc.reason}") from None
+        return text, "UTF-16", whole
+    bom = head.startswith(codecs.BOM_UTF8)
+    body = head[3:] if bom else head
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(body, final=whole)
+        return text, ("UTF-8 BOM" if bom else "UTF-8"), whole
+    except UnicodeDecodeError as exc:
+        utf8 = _Undecodable(exc.start + 3 * bom, f"UTF-8：{exc.reason}")
+        if bom or csvin.mostly_utf8(body):
+            raise utf8 from None
+        try:
+            text = codecs.getincrementaldecoder("gb18030")().decode(body, final=whole)
+        except UnicodeDecodeError:
+            raise utf8 from None
+        return text, "GB18030", whole
+
+
+def _transcode(path: Path, encoding: str, tmp: str) -> Path:
+    """A UTF-8 copy of ``path`` (read as ``encoding``) under ``tmp``, with the same file name
+    (problems and row labels name the original). Removed with the spill directory."""
+    dest = Path(tmp) / "transcoded" / path.name
+    dest.parent.mkdir(exist_ok=True)
+    decoder = codecs.getincrementaldecoder("utf-16" if encoding == "UTF-16" else "gb18030")()
+    offset = 0
+    with path.open("rb") as src, dest.open("w", encoding="utf-8", newline="") as out:
+        try:
+            while chunk := src.read(_CHUNK):
+                out.write(decoder.decode(chunk))
+                offset += len(chunk)
+            out.write(decoder.decode(b"", final=True))
+        except UnicodeDecodeError as exc:
+            raise _Undecodable(offset + max(exc.start, 0), f"{encoding}：{exc.reason}") from None
+    return dest
+
+
+class _Undecodable(Exception):
+    """A text event file that is not in an encoding the log accepts (``pos``: 0-based byte)."""
+
+    def __init__(self, pos: int, reason: str) -> None:
+        super().__init__(reason)
+        self.pos, self.reason = pos, reason
+
+
+def _csv_header(text: str, whole: bool) -> list[str] | str:
+    """The header row's names (stripped) from the start of a CSV, or what is wrong with it."""
+    try:
+        rows = csv.reader(io.StringIO(text, newline=""))
+        row = next(rows, [])
+        if not whole and next(rows, None) is None:
+            return f"首行（表头）超过 {_SNIFF >> 20} MiB"
+    except csv.Error as exc:
+        return f"表头无法解析：{exc}"
+    if any("\x00" in c for c in row):
+        return "表头含 NUL 字符 \\x00（UTF-16 文件请带 BOM 保存，或另存为 UTF-8）"
+    return [c.strip().lstrip("\ufeff").strip() for c in row]
 
 
 _FORMAT = {
     "parquet": "Parquet 文件",
-    "csv": "UTF-8 CSV（逗号分隔，首行为字段名）",
-    "jsonl": "JSON Lines（每行一个 JSON 对象）",
+    "csv": "CSV（UTF-8，或带 BOM 的 UTF-16、GB18030；逗号分隔，首行为字段名）",
+    "jsonl": "JSON Lines（每行一个 JSON 对象；UTF-8，或带 BOM 的 UTF-16、GB18030）",
     "frame": "DataFrame",
 }
 
 
 def _missing_columns(label: str, cols: Iterable[str]) -> list[Problem]:
     cols = list(cols)
-    have = "、".join(cols) if cols else "无"
+    have = csvin.columns_text(cols)
     return [Problem(label, c, None, f"有列 {c}", f"列缺失（现有列：{have}）")
             for c in _REQUIRED if c not in cols]
 
 
-def _scans_for_files(con: duckdb.DuckDBPyConnection,
-                     files: list[Path]) -> tuple[list[_Scan], list[Problem]]:
-    """Group the files into scans of one format and one layout; report unreadable files."""
+def _scans_for_files(con: duckdb.DuckDBPyConnection, files: list[Path], tmp: str | None = None
+                     ) -> tuple[list[_Scan], list[Problem], list[str]]:
+    """Group the files into scans of one format and one layout; report unreadable files.
+
+    Text files (CSV, JSON Lines) in UTF-16 or GB18030 are read through a UTF-8 copy in ``tmp``
+    (DuckDB reads UTF-8 only); the notes say which.
+    """
     problems: list[Problem] = []
+    notes: list[str] = []
     groups: dict[tuple[Any, ...], list[tuple[Path, dict[str, str]]]] = {}
     wanted = (*_REQUIRED, *_OPTIONAL)
     for path in files:
         kind = path.suffix.lower().lstrip(".")
+        read = path
         try:
             if kind == "parquet":
                 cols = _describe(con, f"read_parquet({_lit(str(path))})")
-            elif kind == "csv":
-                header = _csv_header(path)
-                if not header:
-                    problems.append(Problem(path.name, None, None, _FORMAT[kind], "空文件"))
-                    continue
-                cols = {c: "VARCHAR" for c in header}
             else:
                 if path.stat().st_size == 0:
+                    if kind == "csv":
+                        problems.append(Problem(path.name, None, None, _FORMAT[kind], "空文件"))
                     continue  # an empty JSON Lines file holds no events
-                names = _describe(con, f"read_json({_lit(str(path))}, "
-                                       "format = 'newline_delimited')")
-                cols = {c: "VARCHAR" for c in names}
-        except UnicodeDecodeError as exc:
+                text, encoding, whole = _sniff(path)
+                if encoding in ("UTF-16", "GB18030"):
+                    if tmp is None:
+                        raise AssertionError("a transcoded copy needs the spill directory")
+                    read = _transcode(path, encoding, tmp)
+                    notes.append(f"{path.name} 按 {encoding} 编码读取（DuckDB 读取其 UTF-8 副本）")
+                if kind == "csv":
+                    header = _csv_header(text, whole)
+                    if isinstance(header, str) or not any(header):
+                        problems.append(Problem(path.name, None, "第 1 行", _FORMAT[kind],
+                                                header or "空文件（没有表头）"))
+                        continue
+                    dup = sorted({c for c in header if c and header.count(c) > 1})
+                    if dup:
+                        problems.append(Problem(path.name, dup[0], "第 1 行", "每个列名只出现一次",
+                                                f"列名重复：{'、'.join(dup)}"))
+                        continue
+                    # unnamed columns get a name DuckDB accepts (they are ignored)
+                    cols = {(c or f"_column{i}"): "VARCHAR" for i, c in enumerate(header)}
+                else:
+                    names = _describe(con, f"read_json({_lit(str(read))}, "
+                                           "format = 'newline_delimited')")
+                    cols = {c: "VARCHAR" for c in names}
+        except _Undecodable as exc:
             problems.append(Problem(path.name, None, None, _FORMAT[kind],
-                                    f"不是 UTF-8 编码（{exc.reason}）"))
+                                    f"不是 UTF-8、带 BOM 的 UTF-16 或 GB18030 编码"
+                                    f"（第 {exc.pos + 1} 字节无法按 {exc.reason} 解码）"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(path.name, None, None, _FORMAT[kind],
+                                    f"无法读取文件（{exc.strerror or exc}）"))
             continue
         except duckdb.Error as exc:
             problems.append(Problem(path.name, None, None, _FORMAT[kind],
@@ -464,7 +579,7 @@ def _scans_for_files(con: duckdb.DuckDBPyConnection,
         else:
             types = {c: cols[c] for c in wanted if c in cols}
             key = (kind, tuple(sorted(types.items())))
-        groups.setdefault(key, []).append((path, types))
+        groups.setdefault(key, []).append((read, types))
     scans = []
     for (kind, *_), members in groups.items():
         paths = [p for p, _ in members]
@@ -476,7 +591,7 @@ def _scans_for_files(con: duckdb.DuckDBPyConnection,
         if scan.time_kind() is None:
             problems.append(Problem(scan.label, "time", None, _TIME_EXPECTED,
                                     f"列类型 {scan.types['time']}"))
-    return [s for s in scans if s.time_kind() is not None], problems
+    return [s for s in scans if s.time_kind() is not None], problems, notes
 
 
 # --------------------------------------------------------------------------- validation
@@ -520,28 +635,46 @@ def _aggregate(con: duckdb.DuckDBPyConnection, scan: _Scan,
     For a Parquet scan whose time column is a timestamp, the row count per event is one pass and
     the three checks run only on the row groups the statistics cannot clear (see ``_suspect``);
     otherwise (text or integer times, CSV, JSON Lines) everything is one pass.
+
+    The full pass also decodes every value the view ``ev`` exposes (``_decode_all``), so that
+    a damaged Parquet page or a cell that is not UTF-8 deep in a CSV fails here, as a problem
+    naming the file, and never later in a section's query.
     """
     lo, hi = f"TIMESTAMP '{first} 00:00:00'", f"TIMESTAMP '{nxt} 00:00:00'"
     suspect = _suspect(scan, first, nxt)
+    full_pass = "" if suspect else f", {_decode_all(scan)}"
+    # the contract's columns by name (a file's own column named raw or t must not clash)
+    cols = "".join(f"{_ident(c)}, " for c in scan.types if c in (*_REQUIRED, *_OPTIONAL))
     checks = f"""
         SELECT raw, count(*), count(*) FILTER (WHERE no_fid),
                count(*) FILTER (WHERE t IS NULL),
-               count(*) FILTER (WHERE t < {lo} OR t >= {hi})
-        FROM (SELECT {scan.raw_event()} AS raw, {scan.fid_empty()} AS no_fid,
+               count(*) FILTER (WHERE t < {lo} OR t >= {hi}){full_pass}
+        FROM (SELECT {cols}{scan.raw_event()} AS raw, {scan.fid_empty()} AS no_fid,
                      {scan.time_expr()} AS t FROM {scan.source}
               WHERE {suspect or 'true'})
         GROUP BY raw"""
     out: dict[str | None, _Counts] = {}
-    for raw, n, no_fid, bad, outside in con.execute(checks).fetchall():
+    for raw, n, no_fid, bad, outside, *_ in con.execute(checks).fetchall():
         out[raw] = _Counts(n, no_fid, bad, outside)
     if suspect is None:
         return out
-    totals = f"SELECT {scan.raw_event()} AS raw, count(*) FROM {scan.source} GROUP BY raw"
+    totals = (f"SELECT {scan.raw_event()} AS raw, count(*), {_decode_all(scan)} "
+              f"FROM {scan.source} GROUP BY raw")
     full: dict[str | None, _Counts] = {}
-    for raw, n in con.execute(totals).fetchall():
+    for raw, n, *_ in con.execute(totals).fetchall():
         c = out.get(raw, _Counts())
         full[raw] = _Counts(n, c.no_fid, c.bad_time, c.outside)
     return full
+
+
+def _decode_all(scan: _Scan) -> str:
+    """Aggregates that make DuckDB read, decode and check (UTF-8) every value of the columns
+    the view exposes. ``max(strlen(…))`` would not do: DuckDB checks a Parquet string's UTF-8
+    only when a filter or the result needs it, and a NULL test is such a filter."""
+    cols = ["follower_id", *(c for c in _OPTIONAL if scan.has(c))]
+    if scan.kind == "parquet":
+        cols.append("time")
+    return ", ".join(f"count(*) FILTER (WHERE {_ident(c)} IS NULL)" for c in cols)
 
 
 def _examples(con: duckdb.DuckDBPyConnection, scan: _Scan, condition: str,
@@ -549,17 +682,21 @@ def _examples(con: duckdb.DuckDBPyConnection, scan: _Scan, condition: str,
     """Up to five ``(file, row label, found)`` of rows matching ``condition``, in file order."""
     found: list[tuple[str, str, str]] = []
     # {src} is substituted with str.replace, not .format: the time regexes hold braces.
-    select = f"SELECT _file, _row, {show} AS shown FROM {{src}} WHERE {condition}"
+    select = f"SELECT _wxnb_file, _wxnb_row, {show} AS shown FROM {{src}} WHERE {condition}"
     if scan.kind == "parquet":
-        rows = con.execute(select.replace("{src}", scan.row_source(None))
-                           + f" ORDER BY _file, _row LIMIT {_EXAMPLES}").fetchall()
-        return [(Path(f).name, scan.row_label(r), s) for f, r, s in rows]
+        try:
+            rows = con.execute(select.replace("{src}", scan.row_source(None))
+                               + f" ORDER BY _wxnb_file, _wxnb_row LIMIT {_EXAMPLES}").fetchall()
+            return [(Path(f).name, scan.row_label(r), s) for f, r, s in rows]
+        except duckdb.BinderException:  # the file has a column named filename/file_row_number
+            pass
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     con.execute("SET threads = 1")
     con.execute("SET preserve_insertion_order = true")
     try:
         for path in scan.files or [None]:
-            rows = con.execute(select.replace("{src}", scan.row_source(path))
+            src = scan.row_source(path, stored_numbers=False)
+            rows = con.execute(select.replace("{src}", src)
                                + f" LIMIT {_EXAMPLES - len(found)}").fetchall()
             found += [(f or scan.label, scan.row_label(r), s) for f, r, s in rows]
             if len(found) >= _EXAMPLES:
@@ -657,7 +794,8 @@ def _empty_view_sql() -> str:
 
 
 def _build(con: duckdb.DuckDBPyConnection, scans: list[_Scan], month: str,
-           files: list[Path], tmp: str | None, problems: list[Problem]) -> EventLog:
+           files: list[Path], tmp: str | None, problems: list[Problem],
+           notes: list[str] | None = None) -> EventLog:
     """Validate every scan (one aggregate pass each) and create the view ``ev``.
 
     ``problems`` already found (unreadable files) are raised together with the rows' problems.
@@ -698,9 +836,14 @@ def _build(con: duckdb.DuckDBPyConnection, scans: list[_Scan], month: str,
                 outside += c.outside
                 used += c.rows - c.outside
     raws = [list(counts) for counts in per_scan]
-    con.execute(_view_sql(scans, canon, alias_key, raws, first, nxt) if scans
-                else _empty_view_sql())
-    return EventLog(con, month, files, total, used, outside, unknown, tmp)
+    try:
+        con.execute(_view_sql(scans, canon, alias_key, raws, first, nxt) if scans
+                    else _empty_view_sql())
+    except duckdb.Error as exc:
+        label = "、".join(s.label for s in scans)
+        raise DataValidationError([Problem(label, None, None, "可读取的事件日志",
+                                           _first_line(str(exc)))]) from None
+    return EventLog(con, month, files, total, used, outside, unknown, tmp, list(notes or []))
 
 
 def open_month(folder: Path, month: str, *, memory_limit: str = "1GB",
@@ -713,8 +856,10 @@ def open_month(folder: Path, month: str, *, memory_limit: str = "1GB",
     Raises
     ------
     DataValidationError
-        A file is unreadable, lacks a required column, or has rows of known types with an empty
-        follower id or an unparseable time (the count and up to five example rows each).
+        A file is unreadable (not Parquet, a damaged page, a malformed CSV row or JSON line, an
+        encoding other than UTF-8, UTF-16 with a BOM or GB18030), has a header with a repeated
+        name, lacks a required column, or has rows of known types with an empty follower id or
+        an unparseable time (the count and up to five example rows each).
     """
     _month_bounds(month)
     files = event_files(Path(folder))
@@ -722,8 +867,8 @@ def open_month(folder: Path, month: str, *, memory_limit: str = "1GB",
         return None
     con, tmp = _connect(memory_limit, threads)
     try:
-        scans, problems = _scans_for_files(con, files)
-        return _build(con, scans, month, files, tmp, problems)
+        scans, problems, notes = _scans_for_files(con, files, tmp)
+        return _build(con, scans, month, files, tmp, problems, notes)
     except BaseException:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -801,7 +946,7 @@ def _sub_buttons(btn: dict[str, Any], where: str, name: str,
         sub = sub.get("list", [])
     if not isinstance(sub, list):
         problems.append(Problem(name, "sub_button", where, '{"list": [...]} 或数组',
-                                repr(sub)[:60]))
+                                csvin.brief(sub)))
         return None
     return sub
 
@@ -809,16 +954,16 @@ def _sub_buttons(btn: dict[str, Any], where: str, name: str,
 def _menu_item(btn: Any, where: str, name: str, level1: str, problems: list[Problem],
                rows: list[dict[str, str]]) -> None:
     if not isinstance(btn, dict):
-        problems.append(Problem(name, None, where, "菜单项对象 {...}", repr(btn)[:60]))
+        problems.append(Problem(name, None, where, "菜单项对象 {...}", csvin.brief(btn)))
         return
     label = btn.get("name")
     if not isinstance(label, str) or not label.strip():
-        problems.append(Problem(name, "name", where, "非空的菜单名称", repr(label)[:60]))
+        problems.append(Problem(name, "name", where, "非空的菜单名称", csvin.brief(label)))
         return
     kind = btn.get("type")
     if not isinstance(kind, str) or not kind.strip():
         problems.append(Problem(name, "type", where, "菜单类型（click、view、miniprogram 等）",
-                                repr(kind)[:60]))
+                                csvin.brief(kind)))
         return
     kind = kind.strip()
     need = _MENU_MATCH.get(kind)
@@ -826,7 +971,7 @@ def _menu_item(btn: Any, where: str, name: str, level1: str, problems: list[Prob
         match = btn.get(need)
         if not isinstance(match, str) or not match.strip():
             problems.append(Problem(name, need, where, f"{kind} 菜单的 {need}（非空文本）",
-                                    repr(match)[:60]))
+                                    csvin.brief(match)))
             return
     else:
         match = next((str(btn[k]) for k in ("key", "value", "article_id", "media_id", "url")
@@ -853,21 +998,16 @@ def load_menu(folder: Path) -> MenuTree | None:
     if not path.is_file():
         return None
     name = path.name
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise DataValidationError([Problem(name, None, None, "UTF-8 编码的 JSON",
-                                           f"无法解码：{exc.reason}")]) from None
-    except json.JSONDecodeError as exc:
-        raise DataValidationError([Problem(name, None, f"第 {exc.lineno} 行",
-                                           "合法的 JSON", exc.msg)]) from None
+    doc, read_note, problems = csvin.read_json(path, "合法的 JSON")
+    if problems:
+        raise DataValidationError(problems)
     info = doc.get("selfmenu_info", doc.get("menu")) if isinstance(doc, dict) else None
     buttons = info.get("button") if isinstance(info, dict) else None
     if not isinstance(buttons, list):
         raise DataValidationError([Problem(
             name, "selfmenu_info.button", None,
-            '{"is_menu_open": 1, "selfmenu_info": {"button": [...]}}', repr(doc)[:80])])
-    problems: list[Problem] = []
+            '{"is_menu_open": 1, "selfmenu_info": {"button": [...]}}',
+            csvin.brief(doc, 80))])
     rows: list[dict[str, str]] = []
     for i, btn in enumerate(buttons):
         where = f"button[{i}]"
@@ -876,7 +1016,7 @@ def load_menu(folder: Path) -> MenuTree | None:
             parent = btn.get("name")
             if not isinstance(parent, str) or not parent.strip():
                 problems.append(Problem(name, "name", where, "非空的菜单名称",
-                                        repr(parent)[:60]))
+                                        csvin.brief(parent)))
                 continue
             for j, child in enumerate(sub):
                 _menu_item(child, f"{where}.sub_button.list[{j}]", name, parent.strip(),
@@ -886,15 +1026,17 @@ def load_menu(folder: Path) -> MenuTree | None:
     if problems:
         raise DataValidationError(problems)
     is_open = doc.get("is_menu_open", 1) not in (0, "0", False)
-    notes = [] if is_open else [f"{name} 显示自定义菜单未开启（is_menu_open = 0）"]
+    notes = [read_note] if read_note else []
+    if not is_open:
+        notes.append(f"{name} 显示自定义菜单未开启（is_menu_open = 0）")
     items = pd.DataFrame(rows, columns=_MENU_COLUMNS)
     return MenuTree(items, is_open, path, notes)
 
 
 # --------------------------------------------------------------------------- content plan, orders
 
-_MSGID = re.compile(r"\d+_\d+")
-_WALL = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}")
+_MSGID = re.compile(r"[0-9]+_[0-9]+")
+_WALL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 
 def _wall_time(text: str) -> pd.Timestamp | None:
@@ -932,7 +1074,9 @@ def load_content_plan(folder: Path, month: str) -> pd.DataFrame | None:
     if not path.is_file():
         return None
     first, nxt = _month_bounds(month)
-    df, problems = csvin.read_csv(path, ["content_type", "cost"], allow_empty=True)
+    read_notes: list[str] = []
+    df, problems = csvin.read_csv(path, ["content_type", "cost"], allow_empty=True,
+                                  notes=read_notes)
     if df is not None and "msgid" not in df and not {"date", "title"} <= set(df.columns):
         have = "、".join(df.columns)
         problems = [Problem(path.name, "msgid", "第 1 行", "有列 msgid，或有列 date 和 title",
@@ -950,9 +1094,9 @@ def load_content_plan(folder: Path, month: str) -> pd.DataFrame | None:
         bad = len(problems)
         if msgid and not _MSGID.fullmatch(msgid):
             problems.append(Problem(name, "msgid", row, "<msg_data_id>_<idx>，如 2650000001_1",
-                                    repr(msgid)))
+                                    csvin.brief(msgid, 80)))
         if day and not csvin.is_day(day):
-            problems.append(Problem(name, "date", row, "日期 YYYY-MM-DD", repr(day)))
+            problems.append(Problem(name, "date", row, "日期 YYYY-MM-DD", csvin.brief(day, 80)))
         if not msgid and not (day and title):
             problems.append(Problem(name, "msgid", row, "msgid，或 date 与 title 都有值",
                                     "都为空" if not day and not title else "只有其一"))
@@ -961,7 +1105,7 @@ def load_content_plan(folder: Path, month: str) -> pd.DataFrame | None:
         cost = csvin.number(r["cost"])
         if cost is None or cost < 0:
             problems.append(Problem(name, "cost", row, "成本（元），≥ 0 的数字",
-                                    repr(r["cost"]) if r["cost"] else "空"))
+                                    csvin.brief(r["cost"], 80) if r["cost"] else "空"))
         if len(problems) > bad:
             continue
         ident = ("msgid", msgid) if msgid else ("date+title", day, title)
@@ -980,7 +1124,8 @@ def load_content_plan(folder: Path, month: str) -> pd.DataFrame | None:
         raise DataValidationError(problems)
     plan = pd.DataFrame(out, columns=["msgid", "date", "title", "content_type", "cost",
                                       "author", "_row"])
-    plan.attrs["notes"] = ([_month_note(name, outside, month, "的日期")] if outside else [])
+    plan.attrs["notes"] = read_notes + ([_month_note(name, outside, month, "的日期")]
+                                        if outside else [])
     if df.empty:
         plan.attrs["notes"].append(f"{name} 只有表头，没有数据行")
     return plan
@@ -1007,8 +1152,9 @@ def load_orders(folder: Path, month: str) -> pd.DataFrame | None:
         return None
     first, nxt = _month_bounds(month)
     lo, hi = pd.Timestamp(first), pd.Timestamp(nxt)
+    read_notes: list[str] = []
     df, problems = csvin.read_csv(path, ["order_id", "follower_id", "time", "amount"],
-                                  allow_empty=True)
+                                  allow_empty=True, notes=read_notes)
     if problems or df is None:
         raise DataValidationError(problems)
     name = path.name
@@ -1025,14 +1171,14 @@ def load_orders(folder: Path, month: str) -> pd.DataFrame | None:
         t = _wall_time(r["time"])
         if t is None:
             problems.append(Problem(name, "time", row, "北京时间 YYYY-MM-DD HH:MM:SS",
-                                    repr(r["time"]) if r["time"] else "空"))
+                                    csvin.brief(r["time"], 80) if r["time"] else "空"))
         amount = csvin.number(r["amount"])
         if amount is None or amount < 0:
             problems.append(Problem(name, "amount", row, "金额（元），≥ 0 的数字",
-                                    repr(r["amount"]) if r["amount"] else "空"))
+                                    csvin.brief(r["amount"], 80) if r["amount"] else "空"))
         if r["msgid"] and not _MSGID.fullmatch(r["msgid"]):
             problems.append(Problem(name, "msgid", row, "空，或 <msg_data_id>_<idx>",
-                                    repr(r["msgid"])))
+                                    csvin.brief(r["msgid"], 80)))
         if r["order_id"] in seen:
             problems.append(Problem(name, "order_id", row, "订单号唯一",
                                     f"{r['order_id']!r} 与 {seen[r['order_id']]} 重复"))
@@ -1051,8 +1197,8 @@ def load_orders(folder: Path, month: str) -> pd.DataFrame | None:
     orders = pd.DataFrame(out, columns=["order_id", "follower_id", "time", "amount", "msgid",
                                         "channel", "_row"])
     orders["time"] = pd.to_datetime(orders["time"])
-    orders.attrs["notes"] = ([_month_note(name, outside, month, "订单的时间")]
-                             if outside else [])
+    orders.attrs["notes"] = read_notes + ([_month_note(name, outside, month, "订单的时间")]
+                                          if outside else [])
     if df.empty:
         orders.attrs["notes"].append(f"{name} 只有表头，没有数据行")
     return orders

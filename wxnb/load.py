@@ -1,13 +1,14 @@
 """Load and validate one month of datacube API responses (docs/data-contract.md).
 
-The only module that reads input files. Files are opened read-only and never modified. Every
-problem in every file is collected and raised together as one ``DataValidationError``; each names
-the file, the field, the row and what was expected against what was found.
+Files are read (through ``wxnb.csvin``: UTF-8 with or without BOM, UTF-16 with a BOM or GB18030,
+any line ends; a file not read as UTF-8 is named in ``MonthData.warnings``) and never modified.
+Every problem in every file is collected and raised together as one ``DataValidationError``;
+each names the file, the field, the row and what was expected against what was found. Counts
+are integers from 0 to ``csvin.COUNT_MAX`` (10^12); msgid is ``<digits>_<digits>``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -19,6 +20,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
+from wxnb import csvin
 from wxnb.codes import ENDPOINT_LABELS, READ_TOTAL
 from wxnb.exceptions import DataValidationError, Problem
 
@@ -151,44 +153,55 @@ def discover(folder: Path) -> dict[str, list[Path]]:
 # --------------------------------------------------------------------------- reading files
 
 
-def _json_rows(path: Path, ep: Endpoint) -> tuple[list[dict[str, Any]], list[Problem], bool]:
-    """Return (rows, problems, empty) for one JSON file; rows carry ``_row`` locations."""
+_JSON_EXPECTED = '合法的 JSON {"list": [...]}'
+_CSV_EXPECTED = "CSV，首行为字段名"
+_KINDS = {dict: "对象", list: "数组", str: "文本", int: "整数", float: "小数", bool: "布尔值",
+          type(None): "null"}
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, csvin.LongNumber):
+        return "整数"
+    return _KINDS.get(type(v), type(v).__name__)
+
+
+def _json_rows(path: Path, ep: Endpoint) -> tuple[list[dict[str, Any]], list[Problem], bool,
+                                                   list[str]]:
+    """Return (rows, problems, empty, notes) for one JSON file; rows carry ``_row`` locations."""
     name = path.name
-    try:
-        body = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        return [], [Problem(name, None, None, "UTF-8 编码的 JSON", f"无法解码：{exc.reason}")], False
-    except json.JSONDecodeError as exc:
-        found = f"JSON 解析失败：{exc.msg}（第 {exc.lineno} 行第 {exc.colno} 列）"
-        return [], [Problem(name, None, None, '合法的 JSON {"list": [...]}', found)], False
+    body, note, problems = csvin.read_json(path, _JSON_EXPECTED)
+    if problems:
+        return [], problems, False, []
+    notes = [note] if note else []
     envelopes = body if isinstance(body, list) else [body]
     rows: list[dict[str, Any]] = []
-    problems: list[Problem] = []
     prefix_many = len(envelopes) > 1
     for e_i, env in enumerate(envelopes):
         pre = f"[{e_i}]." if prefix_many else ""
         if not isinstance(env, dict):
-            problems.append(Problem(name, None, pre or None, '{"list": [...]}', type(env).__name__))
+            problems.append(Problem(name, None, pre or None, '{"list": [...]}',
+                                    f"{_kind(env)} {csvin.brief(env, 40)}"))
             continue
         if env.get("errcode", 0) != 0:
-            found = f"错误响应 errcode={env.get('errcode')} errmsg={env.get('errmsg', '')!r}"
+            found = (f"错误响应 errcode={csvin.brief(env.get('errcode'), 30)} "
+                     f"errmsg={csvin.brief(env.get('errmsg', ''), 80)}")
             problems.append(Problem(name, "errcode", pre or None, '数据响应 {"list": [...]}', found))
             continue
         items = env.get("list")
         if not isinstance(items, list):
-            found = "缺少 list 字段" if items is None else f"list 为 {type(items).__name__}"
+            found = "缺少 list 字段" if items is None else f"list 为{_kind(items)}"
             problems.append(Problem(name, "list", pre or None, "list 为数组", found))
             continue
         for i, item in enumerate(items):
             loc = f"{pre}list[{i}]"
             if not isinstance(item, dict):
-                problems.append(Problem(name, None, loc, "对象 {...}", repr(item)[:60]))
+                problems.append(Problem(name, None, loc, "对象 {...}", csvin.brief(item)))
             elif ep.nested:
                 rows.extend(_flatten_details(name, loc, item, problems, ep.nested))
             else:
                 rows.append({**item, "_row": loc})
     empty = not rows and not problems
-    return rows, problems, empty
+    return rows, problems, empty, notes
 
 
 def _flatten_details(
@@ -196,33 +209,51 @@ def _flatten_details(
 ) -> list[dict[str, Any]]:
     details = item.get(key)
     if not isinstance(details, list) or not details:
-        problems.append(Problem(name, key, loc, "非空数组", repr(details)[:60]))
+        problems.append(Problem(name, key, loc, "非空数组", csvin.brief(details)))
         return []
     head = {k: v for k, v in item.items() if k != key}
     out = []
     for j, d in enumerate(details):
         if not isinstance(d, dict):
-            problems.append(Problem(name, key, f"{loc}.{key}[{j}]", "对象", repr(d)[:60]))
+            problems.append(Problem(name, key, f"{loc}.{key}[{j}]", "对象", csvin.brief(d)))
             continue
         out.append({**head, **d, "_row": f"{loc}.{key}[{j}]"})
     return out
 
 
-def _csv_rows(path: Path) -> tuple[list[dict[str, Any]], list[Problem], bool]:
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        return [], [Problem(path.name, None, None, "UTF-8 CSV，首行为字段名", str(exc)[:120])], False
+def _csv_rows(path: Path, ep: Endpoint) -> tuple[list[dict[str, Any]], list[Problem], bool,
+                                                  list[str]]:
+    """Return (rows, problems, empty, notes) for one CSV file (encodings: ``csvin``).
+
+    Count and code fields that are written as integers become ints; every other field (title,
+    msgid, dates, unknown extras) stays text. Empty cells are None (missing).
+    """
+    header, records, problems, note = csvin.read_table(path, expected=_CSV_EXPECTED)
+    if header is None:
+        return [], problems, False, []
+    if not header:
+        return [], [Problem(path.name, None, None, _CSV_EXPECTED, "空文件")], False, []
+    numeric = {*ep.counts, *ep.codes, *ep.optional_counts,
+               *(a for a, target in ep.aliases.items() if target in ep.counts)}
     rows = []
-    for i, rec in enumerate(df.to_dict("records")):
-        rows.append({k: _csv_value(v) for k, v in rec.items()} | {"_row": f"第 {i + 2} 行"})
-    return rows, [], not rows
+    for i, rec in enumerate(records):
+        row = {k: (_csv_int(v) if k in numeric else _csv_value(v)) for k, v in rec.items() if k}
+        rows.append(row | {"_row": csvin.row_label(i)})
+    return rows, [], not rows, [note] if note else []
 
 
-def _csv_value(v: str) -> Any:
+_CSV_INT = re.compile(r"-?[0-9]+")
+
+
+def _csv_value(v: str) -> str | None:
     s = v.strip()
-    if re.fullmatch(r"-?\d+", s):
-        return int(s)
+    return None if s == "" else s
+
+
+def _csv_int(v: str) -> Any:
+    s = v.strip()
+    if _CSV_INT.fullmatch(s):
+        return csvin.LongNumber(s) if len(s) > 30 else int(s)
     return None if s == "" else s
 
 
@@ -230,11 +261,34 @@ def _csv_value(v: str) -> Any:
 
 
 def _is_int(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)))
+    return s.map(lambda v: v is None or isinstance(v, csvin.LongNumber)
+                 or (isinstance(v, int) and not isinstance(v, bool)))
+
+
+def _is_negative(v: Any) -> bool:
+    if isinstance(v, csvin.LongNumber):
+        return v.negative
+    return isinstance(v, int | float) and not isinstance(v, bool) and v < 0
 
 
 def _non_negative(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce").fillna(0) >= 0
+    return s.map(lambda v: not _is_negative(v))
+
+
+def _too_large(v: Any) -> bool:
+    if isinstance(v, csvin.LongNumber):
+        return not v.negative
+    return isinstance(v, int | float) and not isinstance(v, bool) and v > csvin.COUNT_MAX
+
+
+def _within_limit(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: not _too_large(v))
+
+
+_DATE_RX = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MSGID_RX = re.compile(r"[0-9]+_[0-9]+")
+#: stat_date is checked to be a real date in this window (pandas' Timestamp ends in 2262).
+_STAT_FIRST, _STAT_LAST = "2000-01-01", "2099-12-31"
 
 
 def _valid_date(s: pd.Series) -> pd.Series:
@@ -242,7 +296,7 @@ def _valid_date(s: pd.Series) -> pd.Series:
 
 
 def _is_iso_date(v: Any) -> bool:
-    if not isinstance(v, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+    if not isinstance(v, str) or not _DATE_RX.fullmatch(v):
         return False
     try:
         date.fromisoformat(v)
@@ -251,12 +305,21 @@ def _is_iso_date(v: Any) -> bool:
     return True
 
 
+def _stat_window(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: not _is_iso_date(v) or _STAT_FIRST <= v <= _STAT_LAST)
+
+
+def _msgid_shape(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: not isinstance(v, str) or bool(_MSGID_RX.fullmatch(v)))
+
+
 def _in_month(month: str) -> Callable[[pd.Series], pd.Series]:
     return lambda s: s.map(lambda v: not _is_iso_date(v) or v[:7] == month)
 
 
 def _schema(ep: Endpoint, month: str) -> pa.DataFrameSchema:
-    count_checks = [pa.Check(_is_int, name="整数"), pa.Check(_non_negative, name="非负数")]
+    count_checks = [pa.Check(_is_int, name="整数"), pa.Check(_non_negative, name="非负数"),
+                    pa.Check(_within_limit, name=f"不超过 {csvin.COUNT_MAX:,}（计数的合理上限）")]
     cols: dict[str, pa.Column] = {
         "ref_date": pa.Column(
             object,
@@ -271,30 +334,47 @@ def _schema(ep: Endpoint, month: str) -> pa.DataFrameSchema:
     for c in ep.optional_counts:
         cols[c] = pa.Column(object, count_checks, nullable=True, required=False)
     for c in ep.texts:
-        cols[c] = pa.Column(object, pa.Check(lambda s: s.map(lambda v: isinstance(v, str)),
-                                             name="文本"), nullable=False)
+        checks = [pa.Check(lambda s: s.map(lambda v: isinstance(v, str)), name="文本")]
+        if c == "msgid":
+            checks.append(pa.Check(_msgid_shape, name="<msg_data_id>_<idx>，如 2247483647_1"))
+        cols[c] = pa.Column(object, checks, nullable=False)
     if "ref_hour" in ep.codes:
         cols["ref_hour"] = pa.Column(object, [
             *count_checks,
-            pa.Check(lambda s: s.map(lambda v: not isinstance(v, int) or
-                                     (v % 100 == 0 and 0 <= v <= 2300)),
+            pa.Check(lambda s: s.map(lambda v: not isinstance(v, int) or isinstance(v, bool)
+                                     or (v % 100 == 0 and 0 <= v <= 2300)),
                      name="0, 100, …, 2300（HHMM 的百位小时）"),
         ], nullable=False)
     if ep.nested:
-        cols["stat_date"] = pa.Column(object, pa.Check(_valid_date, name="日期 YYYY-MM-DD"))
+        cols["stat_date"] = pa.Column(object, [
+            pa.Check(_valid_date, name="日期 YYYY-MM-DD"),
+            pa.Check(_stat_window, name=f"{_STAT_FIRST[:4]}–{_STAT_LAST[:4]} 年内的日期"),
+        ])
     return pa.DataFrameSchema(cols, strict=False, coerce=False)
 
 
-def _read_file(path: Path, ep: Endpoint) -> tuple[pd.DataFrame | None, list[Problem], bool]:
-    """Parse one file into an object-typed frame with ``_file``/``_row``; check its columns."""
-    rows, problems, empty = (
-        _csv_rows(path) if path.suffix.lower() == ".csv" else _json_rows(path, ep)
+def _read_file(path: Path, ep: Endpoint
+               ) -> tuple[pd.DataFrame | None, list[Problem], bool, list[str]]:
+    """Parse one file into an object-typed frame with ``_file``/``_row``; check its columns.
+
+    Returns (frame or None, problems, empty, notes on how the file was read).
+    """
+    rows, problems, empty, notes = (
+        _csv_rows(path, ep) if path.suffix.lower() == ".csv" else _json_rows(path, ep)
     )
     if problems or not rows:
-        return None, problems, empty
+        return None, problems, empty, notes
     # dtype=object keeps JSON ints as ints: a missing key must not turn a column into floats.
-    df = pd.DataFrame(rows, dtype=object).rename(columns=ep.aliases)
+    df = pd.DataFrame(rows, dtype=object)
     df = df.where(df.notna(), None)
+    for alias, target in ep.aliases.items():
+        if alias not in df:
+            continue
+        if target in df:  # both spellings: the canonical one wins where both are given
+            df[target] = df[target].where(df[target].notna(), df[alias])
+            df = df.drop(columns=alias)
+        else:
+            df = df.rename(columns={alias: target})
     df["_file"] = path.name
     required = ["ref_date", *ep.counts, *ep.codes, *ep.texts]
     if ep.nested:
@@ -302,7 +382,7 @@ def _read_file(path: Path, ep: Endpoint) -> tuple[pd.DataFrame | None, list[Prob
     missing = [c for c in required if c not in df.columns or df[c].isna().all()]
     problems = [Problem(path.name, c, None, "每条记录都有此字段", "字段缺失（是否被改名？）")
                 for c in missing]
-    return (None if problems else df), problems, False
+    return (None if problems else df), problems, False, notes
 
 
 def _validate_frame(df: pd.DataFrame, ep: Endpoint, month: str) -> list[Problem]:
@@ -335,12 +415,14 @@ def _problems_from(fc: pd.DataFrame, df: pd.DataFrame) -> list[Problem]:
 
 def _show(v: Any) -> str:
     if isinstance(v, str):
-        return f"{v!r}（文本）"
+        return f"{csvin.brief(v, 80)}（文本）"
     if isinstance(v, bool):
         return f"{v}（布尔值）"
     if isinstance(v, float):
         return f"{v}（小数）"
-    return repr(v)
+    if isinstance(v, list | dict):
+        return f"{csvin.brief(v)}（{_kind(v)}）"
+    return csvin.brief(v, 80)
 
 
 def _typed(df: pd.DataFrame, ep: Endpoint) -> pd.DataFrame:
@@ -459,8 +541,9 @@ def load_month(
             continue
         parts = []
         for path in files[name]:
-            df, found, empty = _read_file(path, ep)
+            df, found, empty, read_notes = _read_file(path, ep)
             problems.extend(found)
+            warnings.extend(read_notes)
             if empty:
                 warnings.append(f"{path.name}: list 为空（该时段接口没有返回数据）")
             if df is not None:

@@ -2,7 +2,8 @@
 
 Inputs (in the month folder; read only, never modified)
 -------------------------------------------------------
-``competitor_articles.csv`` (required, UTF-8 with or without BOM, one header row): one row per
+``competitor_articles.csv`` (required, one header row; UTF-8 with or without BOM, UTF-16 with a
+BOM or GB18030/GBK as Excel on Chinese Windows saves it, see ``wxnb.csvin``): one row per
 competitor article of the month, collected by hand or exported from a ranking tool.
 
 =============  =============================================================================
@@ -21,8 +22,9 @@ shares         转发数, non-negative integer, or empty = unknown (counted as 0
 =============  =============================================================================
 
 Rows are unique by (account, publish_date, title). Every problem (missing column, non-numeric
-or negative count, date outside the month, unknown ``is_headline`` value, duplicate row) is
-raised together in one ``DataValidationError`` naming file, field, CSV line, expected and found.
+or negative count, a count above 10^12, date outside the month, unknown ``is_headline`` value,
+duplicate row) is raised together in one ``DataValidationError`` naming file, field, CSV line,
+expected and found.
 
 ``competitor_scores.csv`` (optional): ``account`` (a competitor, or ``本账号`` for us),
 ``activity_innovation`` (活动创新度, 0–5), ``service_response_min`` (客服响应时效 in minutes,
@@ -190,27 +192,30 @@ class CompetitorInputs:
     notes: list[str] = field(default_factory=list)
 
 
-_COUNT_RX = re.compile(r"^(\d+|\d{1,3}(,\d{3})+)$")
 _CAP_TEXTS = {"10万+", "10w+", "100000+", "10W+"}
 
 
 def _count(raw: str) -> int | None:
-    return int(raw.replace(",", "")) if _COUNT_RX.match(raw) else None
+    """A non-negative integer up to ``csvin.COUNT_MAX`` (thousands separators allowed)."""
+    return csvin.count(raw)
 
 
 def _found(raw: str) -> str:
     if raw == "":
         return "空"
+    shown = csvin.brief(raw, 40)
     if re.fullmatch(r"-\d+(\.\d+)?", raw):
-        return f"{raw!r}（负数）"
+        return f"{shown}（负数）"
     if re.fullmatch(r"\d+\.\d+", raw):
-        return f"{raw!r}（小数）"
-    return f"{raw!r}（文本）"
+        return f"{shown}（小数）"
+    if re.fullmatch(r"\d+|\d{1,3}(,\d{3})+", raw):
+        return f"{shown}（超过上限 {csvin.COUNT_MAX:,}）"
+    return f"{shown}（文本）"
 
 
 def _in_month(month: str) -> Callable[[str], Any]:
     def check(raw: str) -> Any:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) or raw[:7] != month:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw) or raw[:7] != month:
             return None
         try:
             return pd.Timestamp(date.fromisoformat(raw))
@@ -275,8 +280,9 @@ def _duplicates(df: pd.DataFrame, name: str, keys: list[str]) -> list[Problem]:
     return out
 
 
-def _load_articles(path: Path, month: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    raw, problems = csvin.read_csv(path, _ART_COLUMNS)
+def _load_articles(path: Path, month: str, notes: list[str] | None = None
+                   ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    raw, problems = csvin.read_csv(path, _ART_COLUMNS, notes=notes)
     if raw is None:
         return None, problems
     df, problems = _parse_rows(raw, path.name, _article_parsers(month))
@@ -310,8 +316,9 @@ def _score(lo: float, hi: float | None) -> Callable[[str], Any]:
     return parse
 
 
-def _load_scores(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
-    raw, problems = csvin.read_csv(path, _SCORE_COLUMNS)
+def _load_scores(path: Path, notes: list[str] | None = None
+                 ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    raw, problems = csvin.read_csv(path, _SCORE_COLUMNS, notes=notes)
     if raw is None:
         return None, problems
     df, problems = _parse_rows(raw, path.name, {
@@ -336,15 +343,15 @@ def load(folder: Path, month: str) -> CompetitorInputs:
     if not path.is_file():
         raise DataValidationError([Problem(str(folder), None, None, f"竞品文章数据 {ARTICLES_FILE}",
                                            "没有找到")])
-    articles, problems = _load_articles(path, month)
+    notes: list[str] = []  # files read in an encoding other than UTF-8 first
+    articles, problems = _load_articles(path, month, notes)
     scores = None
     if (folder / SCORES_FILE).is_file():
-        scores, found = _load_scores(folder / SCORES_FILE)
+        scores, found = _load_scores(folder / SCORES_FILE, notes)
         problems += found
     if problems:
         raise DataValidationError(problems)
     assert articles is not None
-    notes = []
     if scores is not None:
         known = set(articles["account"]) | {OWN}
         extra = [a for a in scores.index if a not in known]

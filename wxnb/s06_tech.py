@@ -13,6 +13,9 @@ Inputs of one month folder:
   (YYYY-MM-DD HH:MM, Asia/Shanghai), ``user`` (pseudonymous id), ``message``, ``rule`` (the rule
   that fired, empty = none) and ``correct`` (是/否 or 1/0: was the reply, or its absence, right).
 
+The CSV files may be UTF-8 (with or without BOM), UTF-16 with a BOM or GB18030/GBK (see
+``wxnb.csvin``); a file not read as UTF-8 is named in the data notes.
+
 ``prepare`` loads and computes everything once; the other functions show it.
 """
 
@@ -20,7 +23,9 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,45 +107,61 @@ def _perf_problems(df: pd.DataFrame, name: str, month: str) -> list[Problem]:
         d = str(r["date"]).strip()
         if not csvin.is_day(d):
             out.append(Problem(name, "date", csvin.row_label(i), "日期 YYYY-MM-DD",
-                               repr(d) if d else "缺失"))
+                               csvin.brief(d, 80) if d else "缺失"))
         elif d[:7] != month:
             out.append(Problem(name, "date", csvin.row_label(i), f"{month} 月内的日期", d))
         ms = csvin.number(str(r["startup_ms"]))
         if ms is None:
             out.append(Problem(name, "startup_ms", csvin.row_label(i), "数值（毫秒）",
-                               repr(r["startup_ms"]) if r["startup_ms"] else "缺失"))
+                               csvin.brief(r["startup_ms"], 80) if r["startup_ms"] else "缺失"))
         elif ms < 0:
             out.append(Problem(name, "startup_ms", csvin.row_label(i), "非负数（毫秒）",
                                str(r["startup_ms"])))
         n = str(r["samples"]).strip()
-        if not n.isdigit():
-            out.append(Problem(name, "samples", csvin.row_label(i), "非负整数",
-                               repr(n) if n else "缺失"))
+        if csvin.count(n) is None:
+            out.append(Problem(name, "samples", csvin.row_label(i),
+                               f"非负整数（不超过 {csvin.COUNT_MAX:,}）",
+                               csvin.brief(n, 80) if n else "缺失"))
     return out
 
 
-def _load_performance(path: Path, month: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    df, problems = csvin.read_csv(path, _PERF_COLS)
+def _load_performance(path: Path, month: str, notes: list[str] | None = None
+                      ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    df, problems = csvin.read_csv(path, _PERF_COLS, notes=notes)
     if df is None:
         return None, problems
     problems = _perf_problems(df, path.name, month)
     if problems:
         return None, problems
-    df["date"] = pd.to_datetime(df["date"].str.strip())
-    df["startup_ms"] = df["startup_ms"].astype(float)
-    df["samples"] = df["samples"].str.strip().astype("int64")
+    df["date"] = pd.to_datetime(df["date"].str.strip(), format="%Y-%m-%d")
+    df["startup_ms"] = df["startup_ms"].map(csvin.number).astype(float)  # "1,200" too
+    df["samples"] = df["samples"].map(lambda s: csvin.count(str(s).strip())).astype("int64")
     return df, []
+
+
+_MINUTE_RX = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2} [0-9]{1,2}:[0-9]{2}")
+
+
+def _minute(text: str) -> datetime | None:
+    """``YYYY-MM-DD HH:MM`` (ASCII digits; ``2026-10-1 8:00`` too) as a datetime, or None."""
+    if not _MINUTE_RX.fullmatch(text):
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M")
+    except ValueError:
+        return None
 
 
 def _reply_problems(df: pd.DataFrame, name: str, month: str) -> list[Problem]:
     out = []
     for i, r in enumerate(df.to_dict("records")):
         t = str(r["time"]).strip()
-        stamp = pd.to_datetime(t, format="%Y-%m-%d %H:%M", errors="coerce") if t else pd.NaT
+        stamp = _minute(t)
         if not t:
             out.append(Problem(name, "time", csvin.row_label(i), "时间 YYYY-MM-DD HH:MM", "缺失"))
-        elif pd.isna(stamp):
-            out.append(Problem(name, "time", csvin.row_label(i), "时间 YYYY-MM-DD HH:MM", repr(t)))
+        elif stamp is None:
+            out.append(Problem(name, "time", csvin.row_label(i), "时间 YYYY-MM-DD HH:MM",
+                               csvin.brief(t, 80)))
         elif f"{stamp:%Y-%m}" != month:
             out.append(Problem(name, "time", csvin.row_label(i), f"{month} 月内的时间", t))
         if not str(r["user"]).strip():
@@ -148,18 +169,19 @@ def _reply_problems(df: pd.DataFrame, name: str, month: str) -> list[Problem]:
         c = str(r["correct"]).strip()
         if c not in _TRUE | _FALSE:
             out.append(Problem(name, "correct", csvin.row_label(i), "是/否 或 1/0",
-                               repr(c) if c else "缺失"))
+                               csvin.brief(c, 80) if c else "缺失"))
     return out
 
 
-def _load_autoreply(path: Path, month: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    df, problems = csvin.read_csv(path, _REPLY_COLS)
+def _load_autoreply(path: Path, month: str, notes: list[str] | None = None
+                    ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    df, problems = csvin.read_csv(path, _REPLY_COLS, notes=notes)
     if df is None:
         return None, problems
     problems = _reply_problems(df, path.name, month)
     if problems:
         return None, problems
-    df["time"] = pd.to_datetime(df["time"].str.strip(), format="%Y-%m-%d %H:%M")
+    df["time"] = pd.to_datetime(df["time"].map(lambda t: _minute(str(t).strip())))
     df["user"] = df["user"].str.strip()
     df["rule"] = df["rule"].str.strip()
     df["correct"] = df["correct"].str.strip().isin(_TRUE)
@@ -194,7 +216,7 @@ def load(folder: Path, month: str) -> TechInputs:
         path = folder / name
         frames[name] = None
         if path.is_file():
-            frames[name], found = reader(path, month)
+            frames[name], found = reader(path, month, warnings)
             problems.extend(found)
             if frames[name] is not None and frames[name].empty:
                 warnings.append(f"{name} 只有表头，没有数据行")
