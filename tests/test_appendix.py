@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -282,3 +283,19 @@ def test_provenance_lists_section_inputs_and_other_files(
     assert streamed.loc["orders.csv", "行数"] == 2 and streamed.loc["events.parquet", "行数"] == 3
     html = str(appendix.provenance_html(folder, "2026-10"))
     assert "<details" in html and "订单与转化" in html and "broken.parquet：无法读取" in html
+
+
+def test_provenance_reads_files_as_the_loaders_do(tmp_path: Path) -> None:
+    """A BOM JSON, a GBK CSV and a JSON with a 5,000-digit integer load (or are rejected
+    cleanly) in the loaders; the appendix counted them as unreadable or crashed on the last."""
+    folder = make_month(tmp_path / "2026-10")
+    (folder / "getusershare_bom.json").write_bytes(
+        b"\xef\xbb\xbf" + json.dumps({"list": [{"ref_date": "2026-10-01"}]}).encode())
+    (folder / "getusersummary_gbk.csv").write_bytes(
+        "ref_date,user_source,new_user,cancel_user,备注\n2026-10-02,1,3,1,中文\n".encode("gbk"))
+    (folder / "getupstreammsg_big.json").write_text(
+        '{"list": [{"ref_date": "2026-10-03", "x": ' + "9" * 5000 + "}]}", encoding="utf-8")
+    frame = appendix.provenance(folder, "2026-10").set_index("文件")
+    assert frame.loc["getusershare_bom.json", "行数"] == 1
+    assert frame.loc["getusersummary_gbk.csv", "行数"] == 1
+    assert frame.loc["getupstreammsg_big.json", "行数"] == 1

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from wxnb import fmt, paths
+from wxnb import csvin, fmt, paths
 from wxnb.load import ENDPOINTS, discover
 from wxnb.metrics import KPI_SPECS
 from wxnb.params import ReportParams
@@ -270,25 +270,32 @@ def _count_parquet(path: Path) -> _Count:
         return _Count(None, (), f"无法读取：不是有效的 Parquet 文件（{str(exc)[:80]}）")
 
 
+def _json_text(raw: bytes) -> Any:
+    """Decode and parse a JSON input exactly as the loaders do (BOM, NaN, huge integers)."""
+    return csvin.parse_json(csvin.decode(raw, legacy=False).text)
+
+
 def _count_menu(raw: bytes) -> _Count:
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = _json_text(raw)
         buttons = body["selfmenu_info"]["button"]
         items = sum(len((b.get("sub_button") or {}).get("list") or []) or 1 for b in buttons)
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
+    except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
         return _Count(None, (), "无法读取：不是 get_current_selfmenu_info 的 JSON 结构")
     return _Count(items, (), "")
 
 
 def _count_json(raw: bytes, endpoint: str) -> _Count:
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = _json_text(raw)
     except UnicodeDecodeError:
         return _Count(None, (), "无法读取：不是 UTF-8 编码")
     except json.JSONDecodeError as exc:
         return _Count(None, (), f"无法读取：JSON 解析失败（第 {exc.lineno} 行第 {exc.colno} 列）")
     except RecursionError:
         return _Count(None, (), "无法读取：JSON 嵌套过深")
+    except ValueError as exc:
+        return _Count(None, (), f"无法读取：{str(exc)[:80]}")
     envelopes = body if isinstance(body, list) else [body]
     rows, items_seen, dates = 0, 0, []
     for env in envelopes:
@@ -315,12 +322,12 @@ def _count_json(raw: bytes, endpoint: str) -> _Count:
 
 def _count_csv(raw: bytes) -> _Count:
     try:
-        text = raw.decode("utf-8-sig")
+        text = csvin.decode(raw).text  # UTF-8 (BOM or not), UTF-16 with BOM, GB18030
         reader = csv.DictReader(io.StringIO(text, newline=""))
         records = [r for r in reader if any((v or "").strip() for v in r.values() if
                                             isinstance(v, str))]
     except UnicodeDecodeError:
-        return _Count(None, (), "无法读取：不是 UTF-8 编码")
+        return _Count(None, (), "无法读取：既不是 UTF-8 也不是 GB18030 编码")
     except csv.Error as exc:
         return _Count(None, (), f"无法读取：CSV 格式错误（{exc}）")
     if not reader.fieldnames:

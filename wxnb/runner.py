@@ -177,12 +177,20 @@ def _ipc_prefix(pid: int | None = None) -> str:
 
 
 def remove_stale_sockets() -> list[Path]:
-    """Remove kernel socket files of worker processes that no longer run (a killed build's)."""
+    """Remove what killed builds left: kernel socket and connection files of worker processes
+    that no longer run, and DuckDB spill folders (``wxnb-duckdb-<pid>-…``) of dead kernels."""
+    import tempfile
+
     removed = []
     for path in _ipc_folder().glob("k*-*"):
         pid = path.name[1:].split("-", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
             path.unlink(missing_ok=True)
+            removed.append(path)
+    for path in Path(tempfile.gettempdir()).glob("wxnb-duckdb-*-*"):
+        pid = path.name[len("wxnb-duckdb-"):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)) and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
 

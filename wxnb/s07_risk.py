@@ -11,6 +11,10 @@ Inputs in the month folder (read only):
     Comments and messages: ``time`` (YYYY-MM-DD HH:MM, in the month), ``text``, optional
     ``article`` (msgid or title; empty for messages) and ``label`` (正面/中性/负面, may be empty).
 
+Both are CSV with one header row, UTF-8 (with or without BOM), UTF-16 with a BOM or GB18030/GBK
+(``wxnb.csvin``; a file not read as UTF-8 is named in ``RiskInputs.notes``); header names are
+stripped of spaces.
+
 Sentiment uses the hand label when present, otherwise the lexicon shipped in
 ``wxnb/sentiment_lexicon.yaml`` (its rules and limits are written at its top). Daily negative
 counts are scored with the robust z of ``metrics.flag_anomalies`` (wechat-analytics-methods.md
@@ -35,7 +39,7 @@ from matplotlib import dates as mdates
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from wxnb import charts, fmt, metrics
+from wxnb import charts, csvin, fmt, metrics
 from wxnb.exceptions import DataValidationError, Problem
 from wxnb.findings import Finding
 from wxnb.load import load_month, month_days
@@ -103,39 +107,54 @@ ADVICE = {
 
 @dataclass
 class RiskInputs:
-    """One month's validated inputs: the incidents and (optionally) the user texts."""
+    """One month's validated inputs: the incidents and (optionally) the user texts.
+
+    ``notes`` names the files read in an encoding other than UTF-8 (``wxnb.csvin``)."""
 
     incidents: pd.DataFrame
     texts: pd.DataFrame | None
+    notes: list[str] = field(default_factory=list)
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]], list[Problem]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            rows = [{k: (v or "") for k, v in r.items() if k is not None} for r in reader]
-            return [h.strip() for h in reader.fieldnames or []], rows, []
-    except (UnicodeDecodeError, csv.Error) as exc:
-        return [], [], [Problem(path.name, None, None, "UTF-8 编码的 CSV 文件", str(exc))]
+def _read_csv(path: Path, notes: list[str] | None = None
+              ) -> tuple[list[str], list[dict[str, str]], list[Problem]]:
+    """Header (names stripped) and rows (every column present) of one CSV, or its problems.
+
+    Encodings, line ends and row widths as ``csvin.read_table``."""
+    header, rows, problems, note = csvin.read_table(
+        path, expected="CSV 文件，首行为字段名")
+    if note and notes is not None:
+        notes.append(note)
+    return header or [], rows, problems
 
 
 def _missing_columns(name: str, header: list[str], required: tuple[str, ...]) -> list[Problem]:
-    return [Problem(name, c, "表头", f"列 {c}", "缺少该列（现有列：" + "、".join(header) + "）")
+    have = csvin.columns_text(header)
+    return [Problem(name, c, "表头", f"列 {c}", f"缺少该列（现有列：{have}）")
             for c in required if c not in header]
 
 
 def _parse_day(text: str) -> date | None:
     try:
-        return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        return date.fromisoformat(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) \
+            else None
     except ValueError:
         return None
+
+
+#: The latest accepted time (pandas' Timestamp ends in 2262; nothing here is resolved later).
+_LAST_YEAR = 2100
 
 
 def _parse_time(text: str) -> datetime | None:
+    """``YYYY-MM-DD HH:MM`` (ASCII digits, ``2026-10-1 8:00`` too; year ≤ 2100), or None."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2} [0-9]{1,2}:[0-9]{2}", text):
+        return None
     try:
-        return datetime.strptime(text, "%Y-%m-%d %H:%M")
+        when = datetime.strptime(text, "%Y-%m-%d %H:%M")
     except ValueError:
         return None
+    return when if when.year <= _LAST_YEAR else None
 
 
 def _in_month(d: date, month: str) -> bool:
@@ -146,7 +165,7 @@ def _incident_problems(r: dict[str, str], where: str, month: str) -> list[Proble
     out = []
 
     def bad(col: str, expected: str) -> None:
-        out.append(Problem(INCIDENTS_FILE, col, where, expected, repr(r.get(col, ""))))
+        out.append(Problem(INCIDENTS_FILE, col, where, expected, csvin.brief(r.get(col, ""), 80)))
 
     day = _parse_day(r["date"].strip())
     if day is None:
@@ -162,7 +181,7 @@ def _incident_problems(r: dict[str, str], where: str, month: str) -> list[Proble
     done = r["resolved_at"].strip()
     when = _parse_time(done) if done else None
     if done and when is None:
-        bad("resolved_at", "YYYY-MM-DD HH:MM，未解决留空")
+        bad("resolved_at", f"YYYY-MM-DD HH:MM（{_LAST_YEAR} 年以前），未解决留空")
     elif when is not None and day is not None and when.date() < day:
         bad("resolved_at", f"不早于发生日期 {day}")
     return out
@@ -191,14 +210,15 @@ def _text_problems(r: dict[str, str], where: str, month: str) -> list[Problem]:
     if not raw:
         out.append(Problem(TEXTS_FILE, "time", where, "时间 YYYY-MM-DD HH:MM", "空（每条文本必须有时间）"))
     elif when is None:
-        out.append(Problem(TEXTS_FILE, "time", where, "时间 YYYY-MM-DD HH:MM", repr(raw)))
+        out.append(Problem(TEXTS_FILE, "time", where, "时间 YYYY-MM-DD HH:MM",
+                           csvin.brief(raw, 80)))
     elif not _in_month(when.date(), month):
-        out.append(Problem(TEXTS_FILE, "time", where, f"{month} 月内的时间", repr(raw)))
+        out.append(Problem(TEXTS_FILE, "time", where, f"{month} 月内的时间", csvin.brief(raw, 80)))
     if not r["text"].strip():
         out.append(Problem(TEXTS_FILE, "text", where, "非空文本", "空"))
     if r.get("label", "").strip() not in ("", *LABELS):
         out.append(Problem(TEXTS_FILE, "label", where, "正面、中性、负面之一或留空",
-                           repr(r["label"])))
+                           csvin.brief(r["label"], 80)))
     return out
 
 
@@ -210,8 +230,9 @@ def _text_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
 
 
 def _read_checked(path: Path, required: tuple[str, ...], month: str,
-                  check: Any) -> tuple[list[dict[str, str]], list[Problem]]:
-    header, rows, problems = _read_csv(path)
+                  check: Any, notes: list[str] | None = None
+                  ) -> tuple[list[dict[str, str]], list[Problem]]:
+    header, rows, problems = _read_csv(path, notes)
     if not problems:
         problems = _missing_columns(path.name, header, required) if header else [
             Problem(path.name, None, "表头", "带表头的 CSV", "空文件")]
@@ -235,16 +256,17 @@ def load(folder: Path, month: str) -> RiskInputs:
     if not path.is_file():
         raise DataValidationError([Problem(str(folder), None, None,
                                            f"风险事件文件 {INCIDENTS_FILE}", "没有找到")])
-    inc_rows, problems = _read_checked(path, INCIDENT_COLUMNS, month, _incident_problems)
+    notes: list[str] = []
+    inc_rows, problems = _read_checked(path, INCIDENT_COLUMNS, month, _incident_problems, notes)
     texts_path = folder / TEXTS_FILE
     text_rows: list[dict[str, str]] | None = None
     if texts_path.is_file():
-        text_rows, found = _read_checked(texts_path, TEXT_COLUMNS, month, _text_problems)
+        text_rows, found = _read_checked(texts_path, TEXT_COLUMNS, month, _text_problems, notes)
         problems += found
     if problems:
         raise DataValidationError(problems)
     return RiskInputs(_incident_frame(inc_rows),
-                      None if text_rows is None else _text_frame(text_rows))
+                      None if text_rows is None else _text_frame(text_rows), notes)
 
 
 # --------------------------------------------------------------------------- lexicon
@@ -411,6 +433,7 @@ def prepare(params: ReportParams) -> RiskSection:
     texts = daily = agreement = None
     titles: dict[str, str] = {}
     notes = [prev_note] if prev_note else []
+    notes += inputs.notes  # e.g. "incidents.csv 按 GB18030 编码读取"
     if inputs.texts is None:
         notes.append(f"未提供 {TEXTS_FILE}（评论与留言），无法分析负面舆情趋势")
     else:
