@@ -438,3 +438,41 @@ def test_both_spellings_of_an_aliased_field(month_dir: Path) -> None:
          "total_time_cost": 100, "max_time_count": 40}]})
     df = load_month(month_dir, "2026-10").frames["getinterfacesummary"]
     assert df["max_time_cost"].tolist() == [20, 40]
+
+
+@pytest.mark.parametrize("endpoint", ["getusersummary", "getusercumulate", "getuserread"])
+def test_a_required_endpoint_present_but_empty_fails_validation(tmp_path: Path,
+                                                                 endpoint: str) -> None:
+    """It passed check and then failed sections: now it is a problem naming the files."""
+    from conftest import make_month
+
+    folder = make_month(tmp_path / "2026-10")
+    for path in folder.glob(f"{endpoint}_*.json"):
+        path.write_text('{"list": []}', encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        load_month(folder, "2026-10")
+    (problem,) = info.value.problems
+    assert problem.field == "list" and endpoint in problem.file and "都为空" in problem.found
+
+
+def test_a_month_without_pushes_is_valid(tmp_path: Path) -> None:
+    from conftest import make_month
+
+    folder = make_month(tmp_path / "2026-10")
+    for path in folder.glob("getarticletotal_*.json"):
+        path.write_text('{"list": []}', encoding="utf-8")
+    assert "getarticletotal" not in load_month(folder, "2026-10").frames
+
+
+def test_counts_are_bounded_so_month_sums_cannot_wrap(tmp_path: Path) -> None:
+    """Two counts of 2^62 summed past int64 and wrapped to a negative total."""
+    from conftest import make_month
+
+    folder = make_month(tmp_path / "2026-10")
+    path = sorted(folder.glob("getusersummary_*.json"))[0]
+    body = json.loads(path.read_text(encoding="utf-8"))
+    body["list"][0]["new_user"] = body["list"][1]["new_user"] = 2**62
+    path.write_text(json.dumps(body), encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        load_month(folder, "2026-10")
+    assert {p.field for p in info.value.problems} == {"new_user"}

@@ -549,6 +549,14 @@ def load_month(
             if df is not None:
                 parts.append(df)
         if not parts:
+            if ep.required and ep.daily and not any(p.file in names for p in problems
+                                                    for names in [_names(files[name])]):
+                # A month with no follower or read data at all is an export that failed, not a
+                # quiet month: every day has a cumulate row, and reads have their 全部 rows.
+                # (getarticletotal may be empty: a month without pushes.)
+                problems.append(Problem("、".join(_names(files[name])[:3]) + (
+                    f" 等 {len(files[name])} 个文件" if len(files[name]) > 3 else ""), "list",
+                    None, f"{ep.label} 至少有一天的数据", "所有文件的 list 都为空"))
             continue
         whole = pd.concat(parts, ignore_index=True)
         whole = whole.where(whole.notna(), None)  # columns absent from some files → None
@@ -564,6 +572,10 @@ def load_month(
     data.warnings.extend(_gaps(data))
     data.warnings.extend(_follower_consistency(data))
     return data
+
+
+def _names(paths: list[Path]) -> list[str]:
+    return [p.name for p in paths]
 
 
 def _gaps(data: MonthData) -> list[str]:
