@@ -563,3 +563,15 @@ def test_hash_collision_note_is_computed(month: Path) -> None:
     assert s04_fans._sci(0) == "0"
     notes = " ".join(s04_fans.data_notes(s04_fans.prepare(params(month))))
     assert "本月 28 人时约 2×10⁻¹⁷" in notes  # 784 / 2⁶⁵
+
+
+def test_thresholds_are_bound_parameters_not_sql_text() -> None:
+    """``--set fan_active_weekly=.inf`` was formatted straight into the SQL; the parameters
+    refuse it now, and the thresholds never appear in the query text."""
+    import inspect
+
+    from wxnb import s04_fans
+
+    src = inspect.getsource(s04_fans._per_follower) + inspect.getsource(s04_fans._reach_summary)
+    assert "rules.active_weekly)!r" not in src and "{int(rules." not in src
+    assert "$active_weekly" in src and "$influence_reach" in src

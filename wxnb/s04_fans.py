@@ -356,12 +356,12 @@ def _hist(con: Any, sql: str) -> pd.Series:
 
 def _reach_summary(con: Any, rules: Rules, matched: int) -> ReachSummary:
     """``matched``: sharer ids that are also in the population (from :func:`_per_follower`)."""
-    row = _fetch(con, f"""
+    row = _fetch(con, """
         SELECT coalesce(sum(via_events), 0), count(*),
-               count(*) FILTER (WHERE reach >= {int(rules.influence_reach)}),
+               count(*) FILTER (WHERE reach >= $influence_reach),
                coalesce(sum(reach), 0), coalesce(sum(readers), 0), coalesce(sum(follows), 0),
                coalesce(sum(reads), 0)
-        FROM s04_reach""")[0]
+        FROM s04_reach""", {"influence_reach": int(rules.influence_reach)})[0]
     values = [int(v) for v in row]
     return ReachSummary(*values, outside_population=values[1] - matched)
 
