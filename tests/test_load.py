@@ -476,3 +476,14 @@ def test_counts_are_bounded_so_month_sums_cannot_wrap(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError) as info:
         load_month(folder, "2026-10")
     assert {p.field for p in info.value.problems} == {"new_user"}
+
+
+def test_empty_chunks_are_one_note_per_endpoint(month_dir: Path) -> None:
+    """A month without pushes said "list 为空" once per chunk file (15 lines in the sample)."""
+    for path in month_dir.glob("getarticletotal_*.json"):
+        path.unlink()
+    for day in range(1, 6):
+        dump(month_dir / f"getarticletotal_2026-10-0{day}_2026-10-0{day}.json", {"list": []})
+    notes = [w for w in load_month(month_dir, "2026-10").warnings if "list 为空" in w]
+    assert len(notes) == 1 and notes[0].startswith("本月没有群发图文")
+    assert "等 5 个文件" in notes[0]

@@ -530,6 +530,7 @@ def load_month(
     problems: list[Problem] = []
     warnings: list[str] = []
     frames: dict[str, pd.DataFrame] = {}
+    empties: dict[str, list[str]] = {}  # endpoint → its files whose list is empty
     wanted = set(endpoints) if endpoints is not None else set(ENDPOINTS)
     for name, ep in ENDPOINTS.items():
         if name not in wanted:
@@ -545,7 +546,7 @@ def load_month(
             problems.extend(found)
             warnings.extend(read_notes)
             if empty:
-                warnings.append(f"{path.name}: list 为空（该时段接口没有返回数据）")
+                empties.setdefault(name, []).append(path.name)
             if df is not None:
                 parts.append(df)
         if not parts:
@@ -568,10 +569,24 @@ def load_month(
             frames[name] = _typed(whole, ep)
     if problems:
         raise DataValidationError(problems)
+    warnings.extend(_empty_notes(empties, files))
     data = MonthData(month, folder, frames, files, warnings)
     data.warnings.extend(_gaps(data))
     data.warnings.extend(_follower_consistency(data))
     return data
+
+
+def _empty_notes(empties: dict[str, list[str]], files: dict[str, list[Path]]) -> list[str]:
+    """One note per endpoint for its chunk files whose list is empty (not one per file)."""
+    notes = []
+    for name, empty in empties.items():
+        label = ENDPOINTS[name].label
+        shown = "、".join(empty[:3]) + (f" 等 {len(empty)} 个文件" if len(empty) > 3 else "")
+        if len(empty) == len(files[name]) and name == "getarticletotal":
+            notes.append(f"本月没有群发图文：{label}的全部 {len(empty)} 个文件 list 为空（{shown}）")
+        else:
+            notes.append(f"{shown}: list 为空（该时段接口没有返回数据）")
+    return notes
 
 
 def _names(paths: list[Path]) -> list[str]:
