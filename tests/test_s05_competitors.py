@@ -392,3 +392,18 @@ def test_notebook_cells_shape() -> None:
     assert s5.NOTEBOOK_CELLS[0][1].startswith("# 05 竞品运营策略对标研究")
     assert s5.SECTION == ("05_competitors", "05 竞品运营策略对标研究")
     assert s5.INPUTS == ("competitor_articles.csv",)
+
+
+def test_an_account_that_published_nothing_is_named_not_scored_as_missing(tmp_path: Path) -> None:
+    from conftest import make_month
+    from wxnb.params import load_params
+
+    folder = make_month(tmp_path / "acct" / "2026-10")
+    for path in folder.glob("getarticletotal_*.json"):
+        path.write_text('{"list": []}', encoding="utf-8")
+    s5.write_sample(folder, "2026-10")
+    sec = s5.prepare(load_params(account="acct",
+                                              overrides={"data_dir": str(folder)}))
+    assert s5.narrative(sec)[1].startswith("本账号本月没有发文")
+    html = s5.comparison_html(sec).markup
+    assert html.count("本月未发文") == 4 and "未提供" not in html

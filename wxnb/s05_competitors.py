@@ -544,6 +544,9 @@ def _cell(sec: CompetitorSection, account: str, key: str) -> str:
         text = f"{r['wci']:.2f}"
         return text + ("（偏低：在看/点赞未计）" if account == OWN and not sec.own_engagement_known
                        else "")
+    if account == OWN and not r["n"] and key in ("avg_reads", "headline_avg_reads",
+                                                 "zaikan_rate", "share_rate"):
+        return "本月未发文"
     if key == "headline_avg_reads" and not r["headlines"]:
         return "无头条"
     text = _DIM[key].show(r[key]) if key in _DIM else _FORMATS[key](r[key])
@@ -723,6 +726,9 @@ def _borrow_sentences(sec: CompetitorSection) -> list[str]:
 def narrative(sec: CompetitorSection) -> list[str]:
     """Seed-style paragraphs: WCI rank and gap, our leads, the best competitor, what to borrow."""
     out = [_wci_sentence(sec), _lead_sentence(sec) + _best_competitor_sentence(sec)]
+    if not sec.stats.at[OWN, "n"]:
+        out.insert(1, "本账号本月没有发文，WCI 按公式为 0；以下对比只说明竞品本月的表现，"
+                      "本账号的阅读、在看与分享无从比较。")
     out.extend(_borrow_sentences(sec))
     if not sec.own_engagement_known:
         out.append("本月缺少发表内容数据（getarticletotaldetail），本账号在看与点赞按 0 计，"
