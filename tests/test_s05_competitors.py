@@ -226,7 +226,7 @@ def test_own_month_without_articles(tmp_path: Path) -> None:
     sec = s5.prepare(_params(folder))
     assert sec.stats.at["本账号", "n"] == 0 and sec.stats.at["本账号", "wci"] == 0.0
     assert "本账号排名第 3/3" in s5.narrative(sec)[0]
-    assert "未提供" in str(s5.comparison_html(sec))
+    assert "本月未发文" in str(s5.comparison_html(sec))  # not 未提供: nothing was published
 
 
 def _stats(articles: pd.DataFrame, **kw) -> pd.DataFrame:

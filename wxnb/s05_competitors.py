@@ -542,6 +542,8 @@ def _cell(sec: CompetitorSection, account: str, key: str) -> str:
     r = sec.stats.loc[account]
     if key == "wci":
         text = f"{r['wci']:.2f}"
+        if account == OWN and not r["n"]:
+            return text + "（本月未发文）"
         return text + ("（偏低：在看/点赞未计）" if account == OWN and not sec.own_engagement_known
                        else "")
     if account == OWN and not r["n"] and key in ("avg_reads", "headline_avg_reads",
