@@ -406,4 +406,4 @@ def test_an_account_that_published_nothing_is_named_not_scored_as_missing(tmp_pa
                                               overrides={"data_dir": str(folder)}))
     assert s5.narrative(sec)[1].startswith("本账号本月没有发文")
     html = s5.comparison_html(sec).markup
-    assert html.count("本月未发文") == 4 and "未提供" not in html
+    assert html.count("本月未发文") == 5 and "未提供" not in html  # 4 rates + WCI
