@@ -125,6 +125,13 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
     if not folder.is_dir():
         raise DataValidationError([Problem(_shown_path(folder), None, None,
                                            "存在的数据目录", "目录不存在；" + _how_to_get(params))])
+    from concurrent.futures import ThreadPoolExecutor
+
+    # The previous month is validated alongside (its event log in DuckDB, which releases the
+    # GIL, while this month's datacube is parsed here).
+    side = ThreadPoolExecutor(1)
+    previous = side.submit(_previous_month_notes, params)
+    side.shutdown(wait=False)
     problems: list[Problem] = []
     month_data = None
     try:
@@ -141,7 +148,7 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
     assert month_data is not None
     month_data.extra_coverage.extend(coverage)
     month_data.warnings.extend(notes)
-    month_data.warnings.extend(_previous_month_notes(params))
+    month_data.warnings.extend(previous.result())
     from wxnb.strategy import load_rules
 
     load_rules(params.resolved_rules_file())  # section 08's rules, checked before any kernel
