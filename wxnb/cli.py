@@ -304,7 +304,7 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
         os._exit(143 if isinstance(exc, _Stop) else 130)
     finally:
         signal.signal(signal.SIGTERM, previous)
-        if stage.exists() and stage.parent.name == staging.STAGING:
+        if stage.exists():
             staging.discard(stage)  # any exit path that did not publish or keep it
 
 
@@ -341,18 +341,16 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
     section succeeded; else keep the failed notebooks in ``<month>.failed`` and the last good
     build as it is."""
     from wxnb import staging
-
-    from wxnb.secrets import known_secrets, scrub_folder
+    from wxnb.secrets import known_secrets
 
     report = out_dir / "report.html"
     _write_manifest(stage, out_dir, params, month_data, outcomes)
     # Whatever put a secret into an executed notebook (its injected parameters, an output),
-    # it is masked in every file of the build before anything is published or kept.
+    # staging masks it in every file of the build before anything is published or kept.
     secrets = known_secrets(params.model_dump())
     failed = [o for o in outcomes if not o.ok]
     if failed:
-        scrub_folder(stage, secrets)
-        kept = staging.fail(stage, out_dir)
+        kept = staging.fail(stage, out_dir, secrets=secrets)
         for o in failed:
             click.echo(_safe(f"章节失败：{o.title}\n  单元格：{o.cell or '—'}\n  错误：{o.error}"
                              f"\n  已执行的笔记本（含错误）：{kept / o.output.name}"), err=True)
@@ -371,16 +369,14 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
     try:
         write_report(results, meta, stage / "report.html")
     except WxnbError as exc:
-        scrub_folder(stage, secrets)
-        staging.fail(stage, out_dir)
+        staging.fail(stage, out_dir, secrets=secrets)
         _fail(exc, 1)
-    scrub_folder(stage, secrets)
     # No stop between the two renames of the publish; once published the build is done, so a
     # stop that came meanwhile is dropped (ignoring a blocked, pending signal discards it).
     stops = {signal.SIGINT, signal.SIGTERM}
     signal.pthread_sigmask(signal.SIG_BLOCK, stops)
     try:
-        staging.publish(stage, out_dir)
+        staging.publish(stage, out_dir, secrets=secrets)
         for sig in stops:
             signal.signal(sig, signal.SIG_IGN)
     finally:

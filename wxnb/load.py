@@ -549,13 +549,13 @@ def load_month(
                 empties.setdefault(name, []).append(path.name)
             if df is not None:
                 parts.append(df)
+        names = _names(files[name])
         if not parts:
-            if ep.required and ep.daily and not any(p.file in names for p in problems
-                                                    for names in [_names(files[name])]):
+            if ep.required and ep.daily and not any(p.file in names for p in problems):
                 # A month with no follower or read data at all is an export that failed, not a
                 # quiet month: every day has a cumulate row, and reads have their 全部 rows.
                 # (getarticletotal may be empty: a month without pushes.)
-                problems.append(Problem("、".join(_names(files[name])[:3]) + (
+                problems.append(Problem("、".join(names[:3]) + (
                     f" 等 {len(files[name])} 个文件" if len(files[name]) > 3 else ""), "list",
                     None, f"{ep.label} 至少有一天的数据", "所有文件的 list 都为空"))
             continue

@@ -32,6 +32,7 @@ __all__ = [
     "KERNEL_NAME",
     "KernelPool",
     "Section",
+    "pid_alive",
     "remove_stale_sockets",
     "SectionOutcome",
     "discover_sections",
@@ -176,6 +177,12 @@ def _ipc_prefix(pid: int | None = None) -> str:
     return str(_ipc_folder() / f"k{pid or os.getpid()}")
 
 
+def _remove_sockets(pid: int) -> None:
+    """Remove the kernel socket and connection files of worker ``pid``."""
+    for path in _ipc_folder().glob(f"k{pid}-*"):
+        path.unlink(missing_ok=True)
+
+
 def remove_stale_sockets() -> list[Path]:
     """Remove what killed builds left: kernel socket and connection files of worker processes
     that no longer run, and DuckDB spill folders (``wxnb-duckdb-<pid>-…``) of dead kernels."""
@@ -184,18 +191,19 @@ def remove_stale_sockets() -> list[Path]:
     removed = []
     for path in _ipc_folder().glob("k*-*"):
         pid = path.name[1:].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             path.unlink(missing_ok=True)
             removed.append(path)
     for path in Path(tempfile.gettempdir()).glob("wxnb-duckdb-*-*"):
         pid = path.name[len("wxnb-duckdb-"):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)) and path.is_dir():
+        if pid.isdigit() and not pid_alive(int(pid)) and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while a process with this pid exists (signal 0 probes without sending)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -238,11 +246,9 @@ def _kill_kernel() -> None:
         pass
     # Twice: a kernel start under way in another thread of this worker may write its
     # connection file just after the first pass (anything left is removed by the next build).
-    for attempt in (1, 2):
-        for path in _ipc_folder().glob(f"k{os.getpid()}-*"):
-            path.unlink(missing_ok=True)
-        if attempt == 1:
-            time.sleep(0.1)
+    _remove_sockets(os.getpid())
+    time.sleep(0.1)
+    _remove_sockets(os.getpid())
 
 
 def _on_terminate(signum: int, frame: Any) -> None:
@@ -441,8 +447,7 @@ class KernelPool:
                 proc.join(1)
         self._pool.shutdown(wait=False, cancel_futures=True)
         for proc in procs:
-            for path in _ipc_folder().glob(f"k{proc.pid}-*"):
-                path.unlink(missing_ok=True)
+            _remove_sockets(proc.pid)
 
     def release(self) -> None:
         """Let the workers stop their kernels in the background while the caller goes on."""

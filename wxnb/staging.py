@@ -6,14 +6,19 @@ renames on the same file system (the old folder aside, the new one in, the old o
 build that fails keeps its executed notebooks in ``outputs/<account>/<month>.failed/`` for the
 analyst; one that is stopped leaves nothing (its workers remove the staging folder even when the
 build process itself is killed). Stale staging folders of builds that no longer run are removed
-by the next build, and a publish cut short between its two renames is rolled back.
+by the next build, and a publish cut short between its two renames is rolled back. Nothing
+leaves the staging folder before the run's secrets are masked in it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+
+from wxnb.runner import pid_alive
+from wxnb.secrets import scrub_folder
 
 __all__ = ["STAGING", "discard", "fail", "new_stage", "publish", "recover"]
 
@@ -28,16 +33,6 @@ def _tag(out_dir: Path) -> str:
     return f"{out_dir.parent.name}-{out_dir.name}"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def recover(out_dir: Path) -> None:
     """Clean up after builds of this account and month that no longer run: roll back a publish
     cut short (the old folder set aside, the new one not yet in place) and remove their staging
@@ -48,7 +43,7 @@ def recover(out_dir: Path) -> None:
     tag = _tag(out_dir)
     for path in sorted(root.glob(f"{tag}-*")):
         pid = path.name[len(tag) + 1:].split(".", 1)[0]
-        if not pid.isdigit() or _alive(int(pid)):
+        if not pid.isdigit() or pid_alive(int(pid)):
             continue
         if path.name.endswith(".old") and not out_dir.exists():
             os.rename(path, out_dir)
@@ -65,8 +60,10 @@ def new_stage(out_dir: Path) -> Path:
     return stage
 
 
-def publish(stage: Path, out_dir: Path) -> None:
-    """Replace ``out_dir`` by the complete build in ``stage``."""
+def publish(stage: Path, out_dir: Path, *, secrets: Sequence[str] = ()) -> None:
+    """Replace ``out_dir`` by the complete build in ``stage``, ``secrets`` masked in every file
+    first (``wxnb.secrets.scrub_folder``)."""
+    scrub_folder(stage, list(secrets))
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     old = stage.with_name(stage.name + ".old")
     if out_dir.exists():
@@ -76,8 +73,10 @@ def publish(stage: Path, out_dir: Path) -> None:
     _tidy(stage.parent)
 
 
-def fail(stage: Path, out_dir: Path) -> Path:
-    """Keep a failed build's notebooks beside the last good build; return where they are."""
+def fail(stage: Path, out_dir: Path, *, secrets: Sequence[str] = ()) -> Path:
+    """Keep a failed build's notebooks beside the last good build (``secrets`` masked);
+    return where they are."""
+    scrub_folder(stage, list(secrets))
     failed = out_dir.with_name(out_dir.name + ".failed")
     shutil.rmtree(failed, ignore_errors=True)
     failed.parent.mkdir(parents=True, exist_ok=True)
