@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/python -c "from wxnb.runner import ensure_kernelspec; ensure_kernelspec()"
+	$(BIN)/python -c "from wxnb.build.runner import ensure_kernelspec; ensure_kernelspec()"
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install wxnb with its dependencies

@@ -65,7 +65,7 @@ def run_section_plain(path: str, params: dict) -> float:
 
 def floor(workers: int, nb_dir: Path) -> tuple[float, dict[str, float]]:
     from wxnb.params import load_params
-    from wxnb.runner import discover_sections
+    from wxnb.build.runner import discover_sections
 
     # What wxnb build passes: the notebooks resolve the layers themselves (from_namespace).
     p = load_params()
@@ -96,7 +96,7 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=1)
     args = ap.parse_args()
     from wxnb.paths import NOTEBOOKS
-    from wxnb.runner import discover_sections
+    from wxnb.build.runner import discover_sections
 
     tmp_nb = tempfile.TemporaryDirectory()
     nb_dir = NOTEBOOKS

@@ -34,9 +34,12 @@ from typing import Any
 
 import pandas as pd
 
-from wxnb import events, s05_competitors, s06_tech, s07_risk
+from wxnb.io import eventlog as events
+from wxnb.sections.s05_competitors import core as s05_competitors
+from wxnb.sections.s06_tech import core as s06_tech
+from wxnb.sections.s07_risk import core as s07_risk
 from wxnb.exceptions import DataValidationError, Problem
-from wxnb.load import ENDPOINTS, load_month
+from wxnb.io.datacube import ENDPOINTS, load_month
 
 __all__ = ["TARGETS", "Case", "Target", "make_case", "run_case"]
 

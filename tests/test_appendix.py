@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from conftest import dump, make_month
 
-from wxnb import appendix
-from wxnb.load import ENDPOINTS
-from wxnb.metrics import KPI_SPECS
+from wxnb.sections.s99_appendix import core as appendix
+from wxnb.io.datacube import ENDPOINTS
+from wxnb.kit.metrics import KPI_SPECS
 from wxnb.params import ReportParams
 
 SECRET_HEX = "0123456789abcdef0123456789ABCDEF"

@@ -33,9 +33,9 @@ from browser import checks
 from browser.chromium import launch, missing
 from browser.pdf import PdfText, norm
 
-from wxnb.fmt import visible
+from wxnb.kit.fmt import visible
 from wxnb.paths import PROJECT_ROOT
-from wxnb.sample import HOSTILE_TEXTS, generate_sample
+from wxnb.samples.datacube import HOSTILE_TEXTS, generate_sample
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -99,7 +99,7 @@ def reports(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     generate_sample(root / "data", hostile=True)
     # Both builds would (re)install the wxnb kernelspec when it names another interpreter, and
     # two installs at once race (FileNotFoundError: logo-32x32.png): install it here, first.
-    from wxnb.runner import ensure_kernelspec
+    from wxnb.build.runner import ensure_kernelspec
 
     ensure_kernelspec()
     builds = {

@@ -1,4 +1,4 @@
-"""Event log loading (wxnb.events): formats, time handling, vocabulary, validation, settings.
+"""Event log loading (wxnb.io.eventlog): formats, time handling, vocabulary, validation, settings.
 
 Expected values are written out by hand (or computed with the standard library's zoneinfo), never
 by re-running the module's own code.
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from wxnb import events
+from wxnb.io import eventlog as events
 from wxnb.exceptions import DataValidationError, ParameterError
 
 MONTH = "2026-10"

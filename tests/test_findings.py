@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 
 from conftest import make_month
-from wxnb import findings, section01, strategy, summary
+from wxnb.kit import findings
+from wxnb.sections.s01_kpi import core as section01
+from wxnb.sections.s08_strategy import core as strategy
+from wxnb.sections.s00_summary import core as summary
 from wxnb.exceptions import ParameterError
-from wxnb.findings import Finding
+from wxnb.kit.findings import Finding
 from wxnb.params import ReportParams, load_params
 from wxnb.paths import PARAMETERS
 

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import dump, make_month
 from wxnb.exceptions import DataValidationError
-from wxnb.load import discover, load_month, load_previous
+from wxnb.io.datacube import discover, load_month, load_previous
 
 
 def first_file(folder: Path, endpoint: str) -> Path:

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wxnb import metrics
-from wxnb.load import MonthData
+from wxnb.kit import metrics
+from wxnb.io.datacube import MonthData
 
 
 def frame(rows: list[dict], dates: tuple[str, ...] = ("ref_date",)) -> pd.DataFrame:
@@ -150,7 +150,7 @@ def test_previous_month_end_unknown_when_day_one_is_missing(tiny: MonthData) -> 
 
 
 def test_reader_conversion_counts_distinct_readers_who_ordered() -> None:
-    from wxnb import events
+    from wxnb.io import eventlog as events
 
     rows = [  # r1 reads twice and orders twice; r2 reads; b1 orders without reading
         ("2026-10-02 09:00:00", "r1", "article_read", "1_1", "公众号消息"),
@@ -179,7 +179,7 @@ def _empty_articles(folder: Path) -> None:
 def test_a_month_without_articles_says_so(tmp_path: Path) -> None:
     """Every getarticletotal chunk {"list": []}: section 01 builds and says why (KeyError)."""
     from conftest import make_month
-    from wxnb import section01
+    from wxnb.sections.s01_kpi import core as section01
     from wxnb.params import load_params
 
     folder = make_month(tmp_path / "acct" / "2026-10")
@@ -194,7 +194,7 @@ def test_a_month_without_articles_says_so(tmp_path: Path) -> None:
 
 def test_a_previous_month_without_articles_never_fails(tmp_path: Path) -> None:
     from conftest import make_month
-    from wxnb import section01
+    from wxnb.sections.s01_kpi import core as section01
     from wxnb.params import load_params
 
     folder = make_month(tmp_path / "acct" / "2026-10")
@@ -210,7 +210,7 @@ def test_zero_new_followers_never_prints_nan(tmp_path: Path) -> None:
     import json
 
     from conftest import make_month
-    from wxnb import section01
+    from wxnb.sections.s01_kpi import core as section01
     from wxnb.params import load_params
 
     folder = make_month(tmp_path / "acct" / "2026-10")

@@ -1,4 +1,4 @@
-"""wxnb.report: merging executed section notebooks into one offline Chinese HTML page.
+"""wxnb.build.report: merging executed section notebooks into one offline Chinese HTML page.
 
 The section notebooks are built in memory with ``nbformat.v4`` (as papermill would leave them)
 and written to tmp_path; no kernel is started. The page is rendered once per module.
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-# Same as wxnb.report does before importing nbformat: jsonschema's optional IRI checker
+# Same as wxnb.build.report does before importing nbformat: jsonschema's optional IRI checker
 # (rfc3987_syntax) compiles Lark grammars for ~2 s on import and no notebook schema needs it.
 if "jsonschema" not in sys.modules:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
@@ -25,9 +25,9 @@ import pytest  # noqa: E402
 from bs4 import BeautifulSoup  # noqa: E402
 from nbformat import v4  # noqa: E402
 
-from wxnb import report  # noqa: E402
+from wxnb.build import report# noqa: E402
 from wxnb.exceptions import BuildError  # noqa: E402
-from wxnb.report import (  # noqa: E402
+from wxnb.build.report import (  # noqa: E402
     ReportMeta,
     SectionResult,
     merge_notebooks,
@@ -461,7 +461,7 @@ def test_write_report_removes_temp_file_when_replace_fails(
 
 
 def test_import_is_cheap() -> None:
-    code = ("import sys, wxnb.report; "
+    code = ("import sys, wxnb.build.report; "
             "print(sorted(m for m in ('nbconvert', 'nbformat', 'bs4', 'pandas') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from wxnb.cli import _runnable
-from wxnb.runner import discover_sections
+from wxnb.build.runner import discover_sections
 
 
 def write_nb(folder: Path, name: str, title: str, meta: dict) -> None:

@@ -17,7 +17,9 @@ import pandas as pd
 import pytest
 from conftest import dump
 
-from wxnb import charts, events, s02_path
+from wxnb.kit import charts
+from wxnb.io import eventlog as events
+from wxnb.sections.s02_path import core as s02_path
 from wxnb.exceptions import DataValidationError
 from wxnb.params import ReportParams
 

@@ -18,8 +18,10 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import dump
 
-from wxnb import charts, fmt, s03_content
-from wxnb.load import MonthData, load_month
+from wxnb.kit import charts
+from wxnb.kit import fmt
+from wxnb.sections.s03_content import core as s03_content
+from wxnb.io.datacube import MonthData, load_month
 from wxnb.params import ReportParams
 
 HOSTILE = "<script>alert(1)</script>🔥【限时】\u202e反向"
@@ -543,12 +545,12 @@ def test_prepare_reads_the_plan_through_events(month: Path, prev: Path,
         calls.append(("orders", m))
         return ORDERS if m == "2026-10" else None
 
-    fake = types.ModuleType("wxnb.events")
+    fake = types.ModuleType("wxnb.io.eventlog")
     fake.load_content_plan = plan  # type: ignore[attr-defined]
     fake.load_orders = orders  # type: ignore[attr-defined]
     fake.open_month = lambda folder, m, **kw: None  # type: ignore[attr-defined]  # no log
-    monkeypatch.setitem(sys.modules, "wxnb.events", fake)
-    monkeypatch.setattr("wxnb.events", fake, raising=False)
+    monkeypatch.setitem(sys.modules, "wxnb.io.eventlog", fake)
+    monkeypatch.setattr("wxnb.io.eventlog", fake, raising=False)
     before = {p.name: p.read_bytes() for p in month.iterdir()}
     sec = s03_content.prepare(params(month))
     assert sorted(calls) == [("orders", "2026-09"), ("orders", "2026-10"), ("plan", "2026-09"),
@@ -559,9 +561,9 @@ def test_prepare_reads_the_plan_through_events(month: Path, prev: Path,
 
 
 def test_prepare_with_real_files(month: Path) -> None:
-    events = pytest.importorskip("wxnb.events")
+    events = pytest.importorskip("wxnb.io.eventlog")
     if not hasattr(events, "load_content_plan"):
-        pytest.skip("wxnb.events.load_content_plan is not there yet")
+        pytest.skip("wxnb.io.eventlog.load_content_plan is not there yet")
     (month / "content_plan.csv").write_text(
         "msgid,date,title,content_type,cost,author\n"
         "2247000001_1,2026-10-01,品牌故事：一家工厂,品牌故事,1000,甲\n"
@@ -623,7 +625,7 @@ def push_log() -> pd.DataFrame:
 def with_log(month: Path, plan: pd.DataFrame | None,
              orders: pd.DataFrame | None) -> s03_content.ContentSection:
     """The section computed with the event log of ``push_log``."""
-    from wxnb import events
+    from wxnb.io import eventlog as events
 
     with events.from_frame(push_log(), "2026-10") as log:
         return s03_content.compute(params(month), load(month), plan, orders, log=log)

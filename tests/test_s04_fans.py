@@ -14,7 +14,10 @@ import pandas as pd
 import pytest
 from conftest import make_month
 
-from wxnb import charts, events, fmt, s04_fans
+from wxnb.kit import charts
+from wxnb.io import eventlog as events
+from wxnb.kit import fmt
+from wxnb.sections.s04_fans import core as s04_fans
 from wxnb.exceptions import DataValidationError
 from wxnb.params import ReportParams
 
@@ -570,7 +573,7 @@ def test_thresholds_are_bound_parameters_not_sql_text() -> None:
     refuse it now, and the thresholds never appear in the query text."""
     import inspect
 
-    from wxnb import s04_fans
+    from wxnb.sections.s04_fans import core as s04_fans
 
     src = inspect.getsource(s04_fans._per_follower) + inspect.getsource(s04_fans._reach_summary)
     assert "rules.active_weekly)!r" not in src and "{int(rules." not in src

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from conftest import dump, make_month
 
-from wxnb import charts
-from wxnb import s05_competitors as s5
+from wxnb.kit import charts
+from wxnb.sections.s05_competitors import core as s5
 from wxnb.exceptions import DataValidationError
 from wxnb.params import ReportParams
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import dump
 
-from wxnb import charts, s06_tech
+from wxnb.kit import charts
+from wxnb.sections.s06_tech import core as s06_tech
 from wxnb.exceptions import DataValidationError
 from wxnb.params import ReportParams
 

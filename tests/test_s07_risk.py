@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import make_month
 
-from wxnb import charts, fmt, s07_risk
+from wxnb.kit import charts
+from wxnb.kit import fmt
+from wxnb.sections.s07_risk import core as s07_risk
 from wxnb.exceptions import DataValidationError
 from wxnb.params import ReportParams
 

@@ -1,4 +1,4 @@
-"""wxnb.sample: deterministic, contract-shaped sample months with the documented anomalies."""
+"""wxnb.samples.datacube: deterministic, contract-shaped sample months with the documented anomalies."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from wxnb.load import load_month
-from wxnb.sample import (
+from wxnb.io.datacube import load_month
+from wxnb.samples.datacube import (
     ANOMALIES,
     DEFAULT_START_FOLLOWERS,
     ENDPOINT_SPANS,
@@ -36,7 +36,7 @@ API_CAPS = {"getusersummary": 7, "getusercumulate": 7, "getarticletotal": 1, "ge
 
 
 def own_files(folder: Path) -> list[Path]:
-    """The datacube files wxnb.sample itself writes (sections add their own inputs beside them;
+    """The datacube files wxnb.samples.datacube itself writes (sections add their own inputs beside them;
     those are tested with their sections)."""
     return [p for p in sorted(folder.rglob("*.json"))
             if (m := FILE_RX.match(p.name)) and m.group(1) in API_CAPS]
@@ -434,7 +434,7 @@ def test_sample_size_stays_modest(root: Path) -> None:
 
 
 def test_the_module_docstring_states_the_generated_facts(cur: Path, prev: Path) -> None:
-    """The numbers wxnb.sample's docstring promises other tests and the analyst are the data's."""
+    """The numbers wxnb.samples.datacube's docstring promises other tests and the analyst are the data's."""
     summary = rows(cur, "getusersummary")
     cancel, qr = by_day(summary, "cancel_user"), by_day(summary, "new_user", user_source=30)
     assert (cancel["2026-10-15"], cancel["2026-10-16"], statistics.median(cancel.values())) == (

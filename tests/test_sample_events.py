@@ -1,4 +1,4 @@
-"""wxnb.sample_events: the sample event log, menu, content plan and orders, against the datacube.
+"""wxnb.samples.eventlog: the sample event log, menu, content plan and orders, against the datacube.
 
 Every expectation is computed here independently: datacube numbers from the JSON files with
 ``json``, log numbers with DuckDB SQL over the Parquet file (never with the generator's code).
@@ -20,10 +20,11 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from wxnb import events, sample_events
+from wxnb.io import eventlog as events
+from wxnb.samples import eventlog as sample_events
 from wxnb.cli import cli
 from wxnb.exceptions import ParameterError
-from wxnb.sample import CONTENT_TYPES, HOSTILE_TEXTS, generate_sample
+from wxnb.samples.datacube import CONTENT_TYPES, HOSTILE_TEXTS, generate_sample
 
 MONTH, PREV = "2026-10", "2026-09"
 INTERACTIONS = tuple(events.INTERACTIONS)
@@ -567,7 +568,7 @@ def _facts(folder: Path, month: str) -> dict[str, Any]:
 
 
 def test_the_module_docstring_states_the_planted_facts(cur: Path, prev: Path) -> None:
-    """The numbers wxnb.sample_events' docstring promises are the data's (seed 2026)."""
+    """The numbers wxnb.samples.eventlog' docstring promises are the data's (seed 2026)."""
     doc = sample_events.__doc__ or ""
     facts = {m: _facts(f, m) for f, m in ((prev, PREV), (cur, MONTH))}
     for month, f in facts.items():

@@ -1,4 +1,4 @@
-"""wxnb.sections.validate: the sections' own inputs checked before any kernel, with the event
+"""wxnb.build.inputs.validate: the sections' own inputs checked before any kernel, with the event
 log's coverage row and notes for the cover."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wxnb import sections
+from wxnb.build import inputs as sections
 from wxnb.exceptions import DataValidationError
 
 

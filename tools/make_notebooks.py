@@ -38,20 +38,28 @@ def parameters_source() -> str:
 
 
 SETUP = """\
-from wxnb import charts, findings, fmt, section01
+from wxnb.kit import charts
+from wxnb.kit import findings
+from wxnb.kit import fmt
+from wxnb.sections.s01_kpi import core as section01
 from wxnb.params import from_namespace
 
 charts.apply_theme()
 sec = section01.prepare(from_namespace(globals()))"""
 
 SUMMARY_SETUP = """\
-from wxnb import findings, fmt, summary
+from wxnb.kit import findings
+from wxnb.kit import fmt
+from wxnb.sections.s00_summary import core as summary
 from wxnb.params import from_namespace
 
 items = findings.collect(from_namespace(globals()))"""
 
 STRATEGY_SETUP = """\
-from wxnb import findings, fmt, section01, strategy
+from wxnb.kit import findings
+from wxnb.kit import fmt
+from wxnb.sections.s01_kpi import core as section01
+from wxnb.sections.s08_strategy import core as strategy
 from wxnb.params import from_namespace
 
 p = from_namespace(globals())
@@ -128,8 +136,8 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
 
 
 def module_sections() -> dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]]:
-    """Sections whose cells live in their own module (wxnb.sections.MODULES), with inputs."""
-    from wxnb import sections
+    """Sections whose cells live in their own module (wxnb.build.inputs.MODULES), with inputs."""
+    from wxnb.build import inputs as sections
 
     return {m.SECTION[0]: (m.NOTEBOOK_CELLS, tuple(m.INPUTS)) for m in sections.modules()}
 

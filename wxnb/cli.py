@@ -34,7 +34,7 @@ def _fail(exc: WxnbError, code: int = 2) -> None:
 def _safe(text: str) -> str:
     """Terminal text: the environment's credentials masked, and bidi controls from data texts
     (U+202E …) shown as visible codes so they cannot reorder what the terminal prints."""
-    from wxnb.fmt import visible
+    from wxnb.kit.fmt import visible
     from wxnb.secrets import known_secrets, scrub_text
 
     return visible(scrub_text(text, known_secrets()))
@@ -88,7 +88,7 @@ def sample(root: Path, account: str, month: str, seed: int, hostile: bool,
            n_events: int | None) -> None:
     """生成示例月份（及其上月）的数据统计接口数据、事件日志和各章节输入。"""
     from wxnb.params import check_identity
-    from wxnb.sample import generate_sample
+    from wxnb.samples.datacube import generate_sample
 
     check_identity(account, month)
     files = generate_sample(root, account=account, month=month, seed=seed, hostile=hostile,
@@ -116,8 +116,8 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
     Reads only: a missing month folder is an error saying how to get one, never generated here
     (sample data are written by ``wxnb sample`` alone).
     """
-    from wxnb import sections
-    from wxnb.load import load_month
+    from wxnb.build import inputs as sections
+    from wxnb.io.datacube import load_month
     from wxnb.params import load_params
 
     params = load_params(account=account, month=month, overrides=_layer_overrides(data, sets))
@@ -149,7 +149,7 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
     month_data.extra_coverage.extend(coverage)
     month_data.warnings.extend(notes)
     month_data.warnings.extend(previous.result())
-    from wxnb.strategy import load_rules
+    from wxnb.sections.s08_strategy.core import load_rules
 
     load_rules(params.resolved_rules_file())  # section 08's rules, checked before any kernel
     return params, month_data
@@ -158,8 +158,8 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
 def _previous_month_notes(params: Any) -> list[str]:
     """Validate the previous month too: its problems never fail the build (环比 is then not
     available, and each section says so), but ``check`` and the cover name them."""
-    from wxnb import sections
-    from wxnb.load import load_month
+    from wxnb.build import inputs as sections
+    from wxnb.io.datacube import load_month
     from wxnb.paths import prev_month
 
     folder, month = params.resolved_prev_data_dir(), prev_month(params.month)
@@ -239,9 +239,9 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
           workers: int | None, engine: str, nb_dir: Path) -> None:
     """校验参数与数据，并行执行各章节笔记本，生成 HTML 月报。"""
     t0 = time.perf_counter()
-    from wxnb import staging
+    from wxnb.build import staging
     from wxnb.params import load_params
-    from wxnb.runner import KernelPool, discover_sections
+    from wxnb.build.runner import KernelPool, discover_sections
 
     try:  # parameters are checked before any kernel starts
         first = load_params(account=account, month=month, overrides=_overrides(sets))
@@ -250,7 +250,7 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
     sections = discover_sections(nb_dir)
     out_dir = paths.output_dir(first.account, first.month, out_root).absolute()
     # Everything is built in a staging folder and published whole at the end: a stopped,
-    # killed or failed build never changes the last good build (wxnb.staging).
+    # killed or failed build never changes the last good build (wxnb.build.staging).
     stage = staging.new_stage(out_dir)
     previous = signal.signal(signal.SIGTERM, _stopped)
     try:
@@ -340,7 +340,7 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
     """Write the manifest and the report into the staging folder and publish it if every
     section succeeded; else keep the failed notebooks in ``<month>.failed`` and the last good
     build as it is."""
-    from wxnb import staging
+    from wxnb.build import staging
     from wxnb.secrets import known_secrets
 
     report = out_dir / "report.html"
@@ -356,7 +356,7 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
                              f"\n  已执行的笔记本（含错误）：{kept / o.output.name}"), err=True)
         click.echo(f"上一份报告保持不变：{report}" if report.exists() else "未生成报告", err=True)
         sys.exit(1)
-    from wxnb.report import ReportMeta, SectionResult, write_report
+    from wxnb.build.report import ReportMeta, SectionResult, write_report
 
     meta = ReportMeta(
         account=params.account, account_name=params.display_name(), month=params.month,

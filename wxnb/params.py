@@ -150,7 +150,7 @@ class ReportParams(BaseModel):
         return _resolve(self.rules_file) or (paths.PARAMETERS / "rules.yaml")
 
     def event_engine(self) -> dict[str, Any]:
-        """``memory_limit`` and ``threads`` for ``wxnb.events.open_month``: this section's share
+        """``memory_limit`` and ``threads`` for ``wxnb.io.eventlog.open_month``: this section's share
         of ``event_memory_limit`` and of the CPU cores when ``event_workers`` sections run at
         once, so the whole build stays within the limit however large the log."""
         share = max(64, int(_mib(self.event_memory_limit) / self.event_workers))

@@ -1,8 +1,8 @@
 """Section 02 用户行为路径深度解析: the push funnel, menu usage, forms and push delivery.
 
 Input: the month's per-follower event log (``events*.parquet|csv|jsonl``, read by
-``wxnb.events.open_month`` into the DuckDB view ``ev``) and, optionally, ``menu.json`` (the menu
-tree as ``get_current_selfmenu_info`` returns it, read by ``wxnb.events.load_menu``). Everything is
+``wxnb.io.eventlog.open_month`` into the DuckDB view ``ev``) and, optionally, ``menu.json`` (the menu
+tree as ``get_current_selfmenu_info`` returns it, read by ``wxnb.io.eventlog.load_menu``). Everything is
 aggregated inside DuckDB (two scans of the log per month); only small tables reach pandas.
 Followers are keyed by the 64-bit ``hash(follower_id)`` as in section 04 (fixed-width keys halve
 the time of the per-follower pass; two ids collide with probability ≈ n²/2⁶⁵, about 10⁻⁷ for
@@ -59,9 +59,11 @@ from matplotlib import ticker
 from matplotlib.figure import Figure
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from wxnb import charts, events, fmt
+from wxnb.kit import charts
+from wxnb.io import eventlog as events
+from wxnb.kit import fmt
 from wxnb.exceptions import DataValidationError, Problem
-from wxnb.findings import Finding
+from wxnb.kit.findings import Finding
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
 
@@ -446,7 +448,7 @@ def _forms(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def compute(con: duckdb.DuckDBPyConnection, month: str, menu: Any = None, *,
             source: str = "事件日志") -> MonthPath:
-    """Aggregate one month from a connection that has the view ``ev`` (see ``wxnb.events``).
+    """Aggregate one month from a connection that has the view ``ev`` (see ``wxnb.io.eventlog``).
 
     ``menu`` is a ``MenuTree`` (or its items frame) or None. ``source`` names the log in error
     messages. Raises DataValidationError when a MASSSENDJOBFINISH value is not WeChat's JSON.
@@ -1367,7 +1369,10 @@ def findings(sec: PathSection) -> list[Finding]:
 # --------------------------------------------------------------------------- notebook
 
 _SETUP = """\
-from wxnb import charts, findings, fmt, s02_path
+from wxnb.kit import charts
+from wxnb.kit import findings
+from wxnb.kit import fmt
+from wxnb.sections.s02_path import core as s02_path
 from wxnb.params import from_namespace
 
 charts.apply_theme()

@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from wxnb.runner import pid_alive
+from wxnb.build.runner import pid_alive
 from wxnb.secrets import scrub_folder
 
 __all__ = ["STAGING", "discard", "fail", "new_stage", "publish", "recover"]

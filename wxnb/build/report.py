@@ -17,7 +17,7 @@ Text that comes from parameters or data (account name, notes, coverage values, e
 ever put into the page as escaped text, never parsed as markup.
 
 nbconvert takes about a second to import, so it (and nbformat, BeautifulSoup) is imported inside
-the functions: ``import wxnb.report`` stays cheap.
+the functions: ``import wxnb.build.report`` stays cheap.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def _lean_imports() -> None:
 
     jupyterlab pulls in ``jsonschema[format-nongpl]``, whose IRI format checker imports it; no
     notebook schema uses IRI formats and jsonschema treats the module as optional. Same
-    workaround as ``wxnb.runner``; a no-op once jsonschema is imported
+    workaround as ``wxnb.build.runner``; a no-op once jsonschema is imported
     (shared/reference/performance-baseline.md).
     """
     if "jsonschema" not in sys.modules:
@@ -378,7 +378,7 @@ def render_html(sections: Sequence[SectionResult], meta: ReportMeta) -> str:
     """
     t0 = time.perf_counter()
     nb = merge_notebooks(sections)
-    from wxnb.fmt import visible
+    from wxnb.kit.fmt import visible
 
     nb.metadata["title"] = visible(f"{meta.account_name} {meta.month} {REPORT_TITLE}")
     base = next((Path(s.notebook).parent for s in sections if Path(s.notebook).exists()),
@@ -611,7 +611,7 @@ def _month_cn(month: str) -> str:
 
 def _text_tag(soup: BeautifulSoup, name: str, text: Any, **attrs: str) -> Tag:
     tag = soup.new_tag(name, attrs={k.rstrip("_"): v for k, v in attrs.items()})
-    from wxnb.fmt import visible  # pandas is imported with wxnb.fmt: keep `import` cheap
+    from wxnb.kit.fmt import visible  # pandas is imported with wxnb.kit.fmt: keep `import` cheap
 
     tag.string = visible(text)
     return tag

@@ -19,12 +19,12 @@ from wxnb.exceptions import DataValidationError, Problem
 __all__ = ["MODULES", "modules", "validate", "write_samples"]
 
 MODULES = (
-    "wxnb.s02_path",
-    "wxnb.s03_content",
-    "wxnb.s04_fans",
-    "wxnb.s05_competitors",
-    "wxnb.s06_tech",
-    "wxnb.s07_risk",
+    "wxnb.sections.s02_path.core",
+    "wxnb.sections.s03_content.core",
+    "wxnb.sections.s04_fans.core",
+    "wxnb.sections.s05_competitors.core",
+    "wxnb.sections.s06_tech.core",
+    "wxnb.sections.s07_risk.core",
 )
 
 
@@ -38,7 +38,7 @@ def write_samples(folder: Path, month: str, *, seed: int = 2026,
     """Write every section's sample inputs for one month into ``folder``."""
     out: list[Path] = []
     for mod in modules():
-        if hasattr(mod, "write_sample"):  # 02-04's inputs come from wxnb.sample_events
+        if hasattr(mod, "write_sample"):  # 02-04's inputs come from wxnb.samples.eventlog
             out.extend(mod.write_sample(folder, month, seed=seed, hostile=hostile))
     return sorted(out)
 
@@ -62,8 +62,8 @@ def validate(folder: Path, month: str, *,
     DataValidationError
         Every problem of every input file, together.
     """
-    from wxnb import events
-    from wxnb.load import month_days
+    from wxnb.io import eventlog as events
+    from wxnb.io.datacube import month_days
 
     folder = Path(folder)
     problems: list[Problem] = []
@@ -87,7 +87,7 @@ def validate(folder: Path, month: str, *,
                              "行数": opened.rows_used, "覆盖天数": f"{days}/{n}",
                              "状态": "完整" if days == n else f"缺 {n - days} 天"})
             notes.extend(opened.exclusion_notes())
-            from wxnb.s02_path import validate_pushes
+            from wxnb.sections.s02_path.core import validate_pushes
 
             problems.extend(validate_pushes(opened, month))
 

@@ -12,10 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from wxnb import fmt, metrics
-from wxnb.codes import USER_SOURCE, label
-from wxnb.findings import Finding
-from wxnb.load import MonthData, PreviousMonth, load_month, load_previous
+from wxnb.kit import fmt
+from wxnb.kit import metrics
+from wxnb.io.codes import USER_SOURCE, label
+from wxnb.kit.findings import Finding
+from wxnb.io.datacube import MonthData, PreviousMonth, load_month, load_previous
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
 
@@ -92,7 +93,7 @@ def prepare(params: ReportParams, *, conversion_rate: bool = True) -> KpiSection
 
 def _conversion(folder: Path, month: str, params: ReportParams) -> metrics.Conversion | None:
     """Readers → buyers from the month's event log and orders.csv; None without an event log."""
-    from wxnb import events
+    from wxnb.io import eventlog as events
 
     if not folder.is_dir():
         return None

@@ -2,7 +2,7 @@
 
 Inputs of one month folder (read only):
 
-* ``getarticletotal_*`` (required, validated by ``wxnb.load``): one row per article and
+* ``getarticletotal_*`` (required, validated by ``wxnb.io.datacube``): one row per article and
   ``stat_date``. Its counters are **cumulative** from the push date (at most 7 days): every
   article is taken at its last ``stat_date`` (``metrics.article_final``); days are never summed.
   阅读人数 = ``int_page_read_user``; 分享率 = ``share_user`` ÷ ``int_page_read_user``; 打开率 =
@@ -16,16 +16,16 @@ Inputs of one month folder (read only):
   source fields and are shown as shares of that item's 全部 entry.
 * ``getuserreadhour_*`` (optional): reads per hour; only ``user_source`` 99999999 (全部) rows
   are used; ``ref_hour`` 0, 100, …, 2300 is the hour × 100.
-* ``content_plan.csv`` (optional, ``wxnb.events.load_content_plan``): 内容形式, cost and author
+* ``content_plan.csv`` (optional, ``wxnb.io.eventlog.load_content_plan``): 内容形式, cost and author
   per article. A plan row is matched to a datacube article by ``msgid``; a row without msgid by
   push date + title (titles compared after NFKC normalisation with all whitespace removed).
   Articles without a plan row are 未分类; plan rows naming no article are listed in the notes.
-* ``events*`` (optional, the event log of ``wxnb.events``): the time of each push's
+* ``events*`` (optional, the event log of ``wxnb.io.eventlog``): the time of each push's
   ``MASSSENDJOBFINISH`` gives its send hour, and the log's ``article_read`` rows with scene
   公众号消息 give the followers who opened the push within 24 hours of it. A push is matched to
   its send event by MsgID = msg_data_id when they agree, else by being the only push and the
   only send event of its day; other pushes are left out and counted.
-* ``orders.csv`` (optional, ``wxnb.events.load_orders``): revenue is attributed **last touch**
+* ``orders.csv`` (optional, ``wxnb.io.eventlog.load_orders``): revenue is attributed **last touch**
   by the order's ``msgid`` (the article the business system recorded as the order's last
   touch). Orders without a msgid, or with one that is not among this month's articles, are
   unattributed; their share of the revenue is reported.
@@ -66,12 +66,14 @@ from matplotlib import ticker
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from wxnb import charts, fmt, metrics
-from wxnb.codes import READ_TOTAL
-from wxnb.csvin import row_label
+from wxnb.kit import charts
+from wxnb.kit import fmt
+from wxnb.kit import metrics
+from wxnb.io.codes import READ_TOTAL
+from wxnb.io.csvin import row_label
 from wxnb.exceptions import DataValidationError
-from wxnb.findings import Finding
-from wxnb.load import MonthData, load_month, load_previous, month_days
+from wxnb.kit.findings import Finding
+from wxnb.io.datacube import MonthData, load_month, load_previous, month_days
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
 
@@ -897,7 +899,7 @@ def compute(params: ReportParams, data: MonthData, plan: pd.DataFrame | None = N
             prev_note: str = "", notes: list[str] | tuple[str, ...] = (),
             log: Any = None) -> ContentSection:
     """Compute the section from already loaded frames (no file is read here); ``log`` is an
-    open ``wxnb.events.EventLog`` for the push-hour comparison (None: not shown)."""
+    open ``wxnb.io.eventlog.EventLog`` for the push-hour comparison (None: not shown)."""
     n_days = len(month_days(params.month))
     art, matched, att, own_notes = _month_parts(data, plan, orders, params)
     matrix = type_matrix(art, orders, n_days) if plan is not None and len(art) else None
@@ -922,7 +924,7 @@ def compute(params: ReportParams, data: MonthData, plan: pd.DataFrame | None = N
 def _side_inputs(folder: Path, month: str) -> tuple[pd.DataFrame | None, pd.DataFrame | None,
                                                      list[str]]:
     """The content plan and the orders of one month folder (None when absent)."""
-    from wxnb import events
+    from wxnb.io import eventlog as events
 
     plan = events.load_content_plan(folder, month)
     orders = events.load_orders(folder, month)
@@ -954,7 +956,7 @@ def prepare(params: ReportParams) -> ContentSection:
         except DataValidationError as exc:
             prev_note = (f"上月 {PLAN_FILE} / {ORDERS_FILE} 校验未通过（{len(exc.problems)} 个问题，"
                          f"如 {exc.problems[0]}），内容形式环比不可用")
-    from wxnb import events
+    from wxnb.io import eventlog as events
 
     log = events.open_month(folder, params.month, **params.event_engine())
     try:
@@ -1655,7 +1657,10 @@ def findings(sec: ContentSection) -> list[Finding]:
 # --------------------------------------------------------------------------- notebook
 
 _SETUP = """\
-from wxnb import charts, findings, fmt, s03_content
+from wxnb.kit import charts
+from wxnb.kit import findings
+from wxnb.kit import fmt
+from wxnb.sections.s03_content import core as s03_content
 from wxnb.params import from_namespace
 
 charts.apply_theme()

@@ -12,7 +12,7 @@ Inputs in the month folder (read only):
     ``article`` (msgid or title; empty for messages) and ``label`` (正面/中性/负面, may be empty).
 
 Both are CSV with one header row, UTF-8 (with or without BOM), UTF-16 with a BOM or GB18030/GBK
-(``wxnb.csvin``; a file not read as UTF-8 is named in ``RiskInputs.notes``); header names are
+(``wxnb.io.csvin``; a file not read as UTF-8 is named in ``RiskInputs.notes``); header names are
 stripped of spaces.
 
 Sentiment uses the hand label when present, otherwise the lexicon shipped in
@@ -39,10 +39,13 @@ from matplotlib import dates as mdates
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from wxnb import charts, csvin, fmt, metrics
+from wxnb.kit import charts
+from wxnb.io import csvin
+from wxnb.kit import fmt
+from wxnb.kit import metrics
 from wxnb.exceptions import DataValidationError, Problem
-from wxnb.findings import Finding
-from wxnb.load import load_month, month_days
+from wxnb.kit.findings import Finding
+from wxnb.io.datacube import load_month, month_days
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
 
@@ -109,7 +112,7 @@ ADVICE = {
 class RiskInputs:
     """One month's validated inputs: the incidents and (optionally) the user texts.
 
-    ``notes`` names the files read in an encoding other than UTF-8 (``wxnb.csvin``)."""
+    ``notes`` names the files read in an encoding other than UTF-8 (``wxnb.io.csvin``)."""
 
     incidents: pd.DataFrame
     texts: pd.DataFrame | None
@@ -881,7 +884,7 @@ _MIX = {"comment": (0.45, 0.42, 0.13), "message": (0.25, 0.55, 0.20)}
 
 
 def _hostile(i: int) -> str:
-    from wxnb.sample import HOSTILE_TEXTS
+    from wxnb.samples.datacube import HOSTILE_TEXTS
 
     return HOSTILE_TEXTS[i % len(HOSTILE_TEXTS)]
 
@@ -1009,7 +1012,10 @@ def write_sample(folder: Path, month: str, *, seed: int = 2026,
 
 
 _SETUP = """\
-from wxnb import charts, findings, fmt, s07_risk
+from wxnb.kit import charts
+from wxnb.kit import findings
+from wxnb.kit import fmt
+from wxnb.sections.s07_risk import core as s07_risk
 from wxnb.params import from_namespace
 
 charts.apply_theme()

@@ -874,7 +874,7 @@ def generate_sample(
     this month's starting point, so follower totals chain across the boundary. Beside the
     datacube files each month gets the per-follower event log and its companions
     (``events.parquet``, ``menu.json``, ``content_plan.csv``, ``orders.csv``; see
-    :mod:`wxnb.sample_events`), whose followers also carry over from one month to the next.
+    :mod:`wxnb.samples.eventlog`), whose followers also carry over from one month to the next.
 
     Parameters
     ----------
@@ -901,8 +901,8 @@ def generate_sample(
     list of Path
         All files written (both months), sorted.
     """
-    from wxnb import sample_events
-    from wxnb.sections import write_samples  # sections' own inputs read these datacube files
+    from wxnb.samples import eventlog as sample_events
+    from wxnb.build.inputs import write_samples  # sections' own inputs read these datacube files
 
     scale = 1.0 if events is None else sample_events.scale_for(events, month, seed)
     start = DEFAULT_START_FOLLOWERS if events is None else max(

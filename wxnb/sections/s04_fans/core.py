@@ -2,7 +2,7 @@
 
 Inputs of one month folder:
 
-* the event log ``events*.parquet|csv|jsonl`` (``wxnb.events.open_month``: the DuckDB view ``ev``
+* the event log ``events*.parquet|csv|jsonl`` (``wxnb.io.eventlog.open_month``: the DuckDB view ``ev``
   of in-month events of known types), the only required input;
 * ``getusercumulate_*`` (datacube, optional here): the month-end follower count, shown next to
   the population for context only;
@@ -50,10 +50,12 @@ import pandas as pd
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from wxnb import charts, events, fmt
+from wxnb.kit import charts
+from wxnb.io import eventlog as events
+from wxnb.kit import fmt
 from wxnb.exceptions import DataValidationError, Problem
-from wxnb.findings import Finding
-from wxnb.load import load_month, month_days
+from wxnb.kit.findings import Finding
+from wxnb.io.datacube import load_month, month_days
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
 
@@ -1067,7 +1069,10 @@ def findings(sec: FanSection) -> list[Finding]:
 # --------------------------------------------------------------------------- notebook
 
 _SETUP = """\
-from wxnb import charts, findings, fmt, s04_fans
+from wxnb.kit import charts
+from wxnb.kit import findings
+from wxnb.kit import fmt
+from wxnb.sections.s04_fans import core as s04_fans
 from wxnb.params import from_namespace
 
 charts.apply_theme()

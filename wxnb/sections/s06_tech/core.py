@@ -2,7 +2,7 @@
 
 Inputs of one month folder:
 
-* ``getinterfacesummary_*.json|csv`` (datacube, validated by ``wxnb.load``): passive-reply
+* ``getinterfacesummary_*.json|csv`` (datacube, validated by ``wxnb.io.datacube``): passive-reply
   callbacks, failures and latency per day. API success rate = 1 − fail_count / callback_count;
   average latency = total_time_cost / callback_count; WeChat waits 5 s for a passive reply.
 * ``miniprogram_performance.csv`` (optional): ``date`` (YYYY-MM-DD), ``startup_ms`` (the day's
@@ -14,7 +14,7 @@ Inputs of one month folder:
   that fired, empty = none) and ``correct`` (是/否 or 1/0: was the reply, or its absence, right).
 
 The CSV files may be UTF-8 (with or without BOM), UTF-16 with a BOM or GB18030/GBK (see
-``wxnb.csvin``); a file not read as UTF-8 is named in the data notes.
+``wxnb.io.csvin``); a file not read as UTF-8 is named in the data notes.
 
 ``prepare`` loads and computes everything once; the other functions show it.
 """
@@ -35,10 +35,13 @@ from matplotlib import dates as mdates
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from wxnb import charts, csvin, fmt, metrics
+from wxnb.kit import charts
+from wxnb.io import csvin
+from wxnb.kit import fmt
+from wxnb.kit import metrics
 from wxnb.exceptions import DataValidationError, Problem
-from wxnb.findings import Finding
-from wxnb.load import load_month, month_days
+from wxnb.kit.findings import Finding
+from wxnb.io.datacube import load_month, month_days
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
 
@@ -843,7 +846,7 @@ def _reply_rows(month: str, seed: int, hostile: bool) -> list[list[Any]]:
         ok = rng.random() < min(1.0, p_ok + shift)
         user = users[int(rng.integers(len(users)))]
         if hostile:
-            from wxnb.sample import HOSTILE_TEXTS  # wxnb.sample imports the sections
+            from wxnb.samples.datacube import HOSTILE_TEXTS  # wxnb.samples.datacube imports the sections
 
             text = f"{HOSTILE_TEXTS[i % len(HOSTILE_TEXTS)]}{text}"
             rule = f"{rule}{HOSTILE_TEXTS[k % len(HOSTILE_TEXTS)]}" if rule else rule
@@ -877,7 +880,10 @@ def write_sample(folder: Path, month: str, *, seed: int = 2026,
 # --------------------------------------------------------------------------- notebook
 
 _SETUP = """\
-from wxnb import charts, findings, fmt, s06_tech
+from wxnb.kit import charts
+from wxnb.kit import findings
+from wxnb.kit import fmt
+from wxnb.sections.s06_tech import core as s06_tech
 from wxnb.params import from_namespace
 
 charts.apply_theme()

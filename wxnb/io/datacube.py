@@ -1,6 +1,6 @@
 """Load and validate one month of datacube API responses (docs/data-contract.md).
 
-Files are read (through ``wxnb.csvin``: UTF-8 with or without BOM, UTF-16 with a BOM or GB18030,
+Files are read (through ``wxnb.io.csvin``: UTF-8 with or without BOM, UTF-16 with a BOM or GB18030,
 any line ends; a file not read as UTF-8 is named in ``MonthData.warnings``) and never modified.
 Every problem in every file is collected and raised together as one ``DataValidationError``;
 each names the file, the field, the row and what was expected against what was found. Counts
@@ -20,8 +20,8 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from wxnb import csvin
-from wxnb.codes import ENDPOINT_LABELS, READ_TOTAL
+from wxnb.io import csvin
+from wxnb.io.codes import ENDPOINT_LABELS, READ_TOTAL
 from wxnb.exceptions import DataValidationError, Problem
 
 __all__ = [
@@ -482,7 +482,7 @@ class MonthData:
     frames: dict[str, pd.DataFrame]
     files: dict[str, list[Path]]
     warnings: list[str]
-    #: Coverage rows of inputs beyond the datacube (the event log: ``wxnb.sections.validate``).
+    #: Coverage rows of inputs beyond the datacube (the event log: ``wxnb.build.inputs.validate``).
     extra_coverage: list[dict[str, Any]] = field(default_factory=list)
 
     def has(self, endpoint: str) -> bool:

@@ -1,6 +1,6 @@
 """Section 00 执行摘要: headline KPI cards, the findings that matter most, one paragraph.
 
-Built only from the findings the other sections recorded (``wxnb.findings``), so it is right for
+Built only from the findings the other sections recorded (``wxnb.kit.findings``), so it is right for
 whichever sections a month has.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from wxnb import fmt
-from wxnb.findings import Finding, rank
+from wxnb.kit import fmt
+from wxnb.kit.findings import Finding, rank
 
 __all__ = ["HEADLINE", "cards_html", "paragraph", "sections_of", "top_html"]
 

@@ -3,7 +3,7 @@
 Inputs (in the month folder; read only, never modified)
 -------------------------------------------------------
 ``competitor_articles.csv`` (required, one header row; UTF-8 with or without BOM, UTF-16 with a
-BOM or GB18030/GBK as Excel on Chinese Windows saves it, see ``wxnb.csvin``): one row per
+BOM or GB18030/GBK as Excel on Chinese Windows saves it, see ``wxnb.io.csvin``): one row per
 competitor article of the month, collected by hand or exported from a ranking tool.
 
 =============  =============================================================================
@@ -57,10 +57,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from wxnb import csvin, fmt
+from wxnb.io import csvin
+from wxnb.kit import fmt
 from wxnb.exceptions import DataValidationError, Problem
-from wxnb.findings import Finding
-from wxnb.load import load_month, month_days
+from wxnb.kit.findings import Finding
+from wxnb.io.datacube import load_month, month_days
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
 
@@ -620,7 +621,7 @@ def _normalised(stats: pd.DataFrame, dim: Dimension) -> pd.Series:
 
 def radar_chart(sec: CompetitorSection) -> Figure:
     """Radar over the dimensions, each scaled by its maximum across the accounts."""
-    from wxnb import charts
+    from wxnb.kit import charts
 
     dims = _radar_dims(sec.stats)
     angles = np.linspace(0, 2 * np.pi, len(dims), endpoint=False)
@@ -891,7 +892,7 @@ def _rival_rows(rng: np.random.Generator, rival: _Rival, month: str,
             unknown = rng.random() < rival.share_unknown
             title = _title(rng, rival, day, used)
             if hostile:
-                from wxnb.sample import HOSTILE_TEXTS  # wxnb.sample imports the sections
+                from wxnb.samples.datacube import HOSTILE_TEXTS  # wxnb.samples.datacube imports the sections
 
                 title = HOSTILE_TEXTS[len(rows) % len(HOSTILE_TEXTS)] + title
             rows.append({"account": rival.hostile_name if hostile else rival.name,

@@ -2,7 +2,7 @@
 
 Everything here only reads. Input files are opened read-only (``"rb"``), hashed and counted from
 the same bytes, and never modified; an unreadable file becomes a row that says so, never an
-exception. All HTML goes through ``wxnb.fmt``, so file names and values are escaped.
+exception. All HTML goes through ``wxnb.kit.fmt``, so file names and values are escaped.
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from wxnb import csvin, fmt, paths
-from wxnb.load import ENDPOINTS, discover
-from wxnb.metrics import KPI_SPECS
+from wxnb import paths
+from wxnb.io import csvin
+from wxnb.kit import fmt
+from wxnb.io.datacube import ENDPOINTS, discover
+from wxnb.kit.metrics import KPI_SPECS
 from wxnb.params import ReportParams
 from wxnb.secrets import MASK, mask_secrets
 
@@ -142,7 +144,7 @@ def provenance(data_dir: Path, month: str, *, prev_dir: Path | None = None) -> p
     Parameters
     ----------
     data_dir
-        The month's folder: the datacube files (``wxnb.load.discover``), the sections' own
+        The month's folder: the datacube files (``wxnb.io.datacube.discover``), the sections' own
         inputs (``SECTION_INPUTS``) and any other file in it.
     month
         The report month ``YYYY-MM`` (the previous month's rows are labelled with the month

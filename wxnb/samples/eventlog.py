@@ -2,7 +2,7 @@
 
 WeChat's statistics API has no per-follower data, so sections 02–04 read what the company logs
 itself (docs/data-contract.md, "Version 2"). This module writes that part of the sample month
-for the account of :mod:`wxnb.sample` (青禾生活), beside its datacube files, from the same
+for the account of :mod:`wxnb.samples.datacube` (青禾生活), beside its datacube files, from the same
 simulated month (``sample._Month``), so both tell one story:
 
 ``events.parquet``
@@ -91,7 +91,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from wxnb import sample as smp
+from wxnb.samples import datacube as smp
 from wxnb.exceptions import ParameterError
 
 __all__ = [
@@ -1217,7 +1217,7 @@ def write_month(folder: Path | None, m: smp._Month, upstream: list[dict[str, Any
     """Simulate the month's events and write the four files into ``folder``.
 
     ``m`` and ``upstream`` (its getupstreammsg rows) are the datacube month from
-    :mod:`wxnb.sample`; ``population`` carries the followers over from the month before (None:
+    :mod:`wxnb.samples.datacube`; ``population`` carries the followers over from the month before (None:
     a fresh account of the month's starting size). ``folder`` None only counts the events.
     Returns the files written, the population at the month's end and event counts by type.
     """

@@ -44,9 +44,9 @@ logger = logging.getLogger(__name__)
 KERNEL_NAME = "wxnb"
 WARM_IMPORTS = (
     "import pandas, numpy, seaborn, matplotlib.pyplot, pandera.pandas\n"
-    "import wxnb.load, wxnb.metrics, wxnb.charts, wxnb.fmt, wxnb.params, wxnb.section01\n"
-    "import wxnb.findings, wxnb.summary, wxnb.strategy, wxnb.appendix\n"
-    "wxnb.charts.font_path()\n"
+    "import wxnb.io.datacube, wxnb.kit.metrics, wxnb.kit.charts, wxnb.kit.fmt, wxnb.params, wxnb.sections.s01_kpi.core\n"
+    "import wxnb.kit.findings, wxnb.sections.s00_summary.core, wxnb.sections.s08_strategy.core, wxnb.sections.s99_appendix.core\n"
+    "wxnb.kit.charts.font_path()\n"
 )
 RESET = (
     "get_ipython().reset(new_session=True)\n"

@@ -1,6 +1,6 @@
 """Section 01 metrics: followers, reads, open and share rates, KPI attainment, anomalies.
 
-Pure functions over the validated frames of ``wxnb.load.MonthData``: no I/O, no plotting.
+Pure functions over the validated frames of ``wxnb.io.datacube.MonthData``: no I/O, no plotting.
 Definitions (口径) follow WeChat's own; each is stated next to the code and in the report.
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wxnb.codes import READ_TOTAL, USER_SOURCE, label
-from wxnb.load import ENDPOINTS, MonthData, month_days
+from wxnb.io.codes import READ_TOTAL, USER_SOURCE, label
+from wxnb.io.datacube import ENDPOINTS, MonthData, month_days
 
 __all__ = [
     "KPI_SPECS",

@@ -68,7 +68,7 @@ from typing import Any, Self
 import duckdb
 import pandas as pd
 
-from wxnb import csvin
+from wxnb.io import csvin
 from wxnb.exceptions import DataValidationError, ParameterError, Problem
 
 __all__ = [
@@ -384,7 +384,7 @@ def _connect(memory_limit: str, threads: int | None) -> tuple[duckdb.DuckDBPyCon
     if not isinstance(n, int) or n < 1:
         raise ParameterError(f"threads 应为正整数，实际为 {threads!r}")
     # The pid in the name lets the next build remove the spill of a killed kernel
-    # (wxnb.runner.remove_stale_sockets).
+    # (wxnb.build.runner.remove_stale_sockets).
     tmp = tempfile.mkdtemp(prefix=f"wxnb-duckdb-{os.getpid()}-")
     con = duckdb.connect(":memory:")
     try:

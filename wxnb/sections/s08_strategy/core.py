@@ -16,9 +16,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from wxnb import fmt
+from wxnb.kit import fmt
 from wxnb.exceptions import ParameterError
-from wxnb.findings import Finding
+from wxnb.kit.findings import Finding
 from wxnb.params import ReportParams
 
 __all__ = [

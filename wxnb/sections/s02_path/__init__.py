@@ -1,0 +1,1 @@
+"""wxnb.build.inputs.s02_path."""

@@ -1,0 +1,1 @@
+"""wxnb.build.inputs.s04_fans."""

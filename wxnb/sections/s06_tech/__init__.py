@@ -1,0 +1,1 @@
+"""wxnb.build.inputs.s06_tech."""
