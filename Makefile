@@ -44,8 +44,8 @@ test-fast: $(STAMP)  ## unit tests only (no kernels)
 bench: $(STAMP)  ## time a full build against the in-process floor
 	$(BIN)/python benchmarks/bench_build.py
 
-notebooks: $(STAMP)  ## regenerate the section notebooks from tools/make_notebooks.py
-	$(BIN)/python tools/make_notebooks.py
+notebooks: $(STAMP)  ## regenerate notebooks/ from the section declarations (never an edited one)
+	$(BIN)/wxnb notebooks
 
 clean-outputs:  ## delete everything generated under outputs/
 	find outputs -mindepth 1 ! -name .gitkeep -delete

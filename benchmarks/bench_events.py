@@ -2,7 +2,7 @@
 
 The issue's targets on the 2-core machine: ``s04_fans.aggregate`` at 50M events in ≤ 20 s with
 peak memory ≤ 2 GiB. For each size the script generates a sample account once (cached under
-``--data-dir``, default ``/tmp/wxnb-bench-events``; ``wxnb.samples.datacube.generate_sample(root,
+``--data-dir``, default ``/tmp/wxnb-bench-events``; ``wxnb.samples.month.generate_sample(root,
 account=..., events=N)``, run in its own process), then runs, in a fresh child process per
 repeat: ``events.open_month`` (the log's validation pass, timed separately) and
 ``s04_fans.aggregate(log, params)``, the function ``prepare`` uses. It prints the aggregation's
@@ -116,7 +116,7 @@ def generate(data_dir: Path, n: int) -> Path:
     if (root / DONE).is_file():
         return folder
     print(f"generating {_label(n)} events under {root} (once) …", flush=True)
-    code = ("import sys; from pathlib import Path; from wxnb.samples.datacube import generate_sample; "
+    code = ("import sys; from pathlib import Path; from wxnb.samples.month import generate_sample; "
             "generate_sample(Path(sys.argv[1]), account=sys.argv[2], events=int(sys.argv[3]))")
     t = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, str(root), ACCOUNT, str(n)], cwd=ROOT,

@@ -84,7 +84,7 @@ def month_dir(tmp_path: Path) -> Path:
 def generated_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``generate_sample`` with its defaults, once per test session (read only: do not write
     into it); the root of the account folder ``sample``."""
-    from wxnb.samples.datacube import generate_sample
+    from wxnb.samples.month import generate_sample
 
     out = tmp_path_factory.mktemp("data")
     generate_sample(out)

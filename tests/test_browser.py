@@ -35,7 +35,8 @@ from browser.pdf import PdfText, norm
 
 from wxnb.kit.fmt import visible
 from wxnb.paths import PROJECT_ROOT
-from wxnb.samples.datacube import HOSTILE_TEXTS, generate_sample
+from wxnb.samples.hostile import HOSTILE_TEXTS
+from wxnb.samples.month import generate_sample
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 

@@ -60,7 +60,7 @@ def _generated(month: str) -> Path:
     """A generated account (10,000 events a month) for ``month`` and the month before, once per
     session: the root holding both month folders."""
     if month not in _CACHE:
-        from wxnb.samples.datacube import generate_sample
+        from wxnb.samples.month import generate_sample
 
         root = Path(tempfile.mkdtemp(prefix="wxnb-shapes-"))
         generate_sample(root, account="shape", month=month, events=10_000)

@@ -75,19 +75,10 @@ def test_papermill_sees_the_notebook_parameters() -> None:
         assert tuple(pm.inspect_notebook(str(path))) == NOTEBOOK_PARAMETERS
 
 
-def _make_notebooks():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "make_notebooks", NOTEBOOKS.parent / "tools" / "make_notebooks.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
-
-
 def test_notebooks_match_their_declarations() -> None:
     """Drift between a section's declared cells and its committed notebook fails here."""
-    mk = _make_notebooks()
+    from wxnb.build import notebooks as mk
+
     declared = mk.declared()
     assert sorted(declared) == [p.stem for p in NOTEBOOK_FILES]
     for path in NOTEBOOK_FILES:
@@ -100,9 +91,15 @@ def test_regenerating_never_overwrites_an_analysts_edit(tmp_path: Path, monkeypa
                                                         capsys) -> None:
     import shutil
 
-    mk = _make_notebooks()
+    from click.testing import CliRunner
+
+    from wxnb import paths
+    from wxnb.build import notebooks as mk
+    from wxnb.cli import cli
+
     shutil.copytree(NOTEBOOKS, tmp_path / "notebooks")
-    monkeypatch.setattr(mk, "ROOT", tmp_path)
+    monkeypatch.setattr(paths, "NOTEBOOKS", tmp_path / "notebooks")
+    monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path)
     edited = tmp_path / "notebooks" / "01_kpi.ipynb"
     nb = json.loads(edited.read_text(encoding="utf-8"))
     nb["cells"].append({"cell_type": "markdown", "id": "mine", "metadata": {},
@@ -111,8 +108,9 @@ def test_regenerating_never_overwrites_an_analysts_edit(tmp_path: Path, monkeypa
     pristine = tmp_path / "notebooks" / "03_content.ipynb"
     pristine.write_text(pristine.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert mk.edited(edited) and not mk.edited(pristine)
-    assert mk.main([]) == 1
+    run = CliRunner().invoke(cli, ["notebooks"])
+    assert run.exit_code == 1
     assert "分析师的点评" in edited.read_text(encoding="utf-8")  # kept
-    assert "未覆盖 notebooks/01_kpi.ipynb" in capsys.readouterr().err
-    assert mk.main(["--force"]) == 0
+    assert "未覆盖 notebooks/01_kpi.ipynb" in run.stderr
+    assert CliRunner().invoke(cli, ["notebooks", "--force"]).exit_code == 0
     assert "分析师的点评" not in edited.read_text(encoding="utf-8")

@@ -494,7 +494,7 @@ def test_compute_on_an_in_memory_log() -> None:
 
 
 def test_notebook_cells_shape() -> None:
-    cells = s02_path.NOTEBOOK_CELLS
+    cells = s02_path.SPEC.notebook_cells
     assert cells[0][0] == "md" and cells[0][1].startswith("# 02 用户行为路径深度解析")
     assert [k for k, _ in cells[1:3]] == ["params", "setup"]
     assert "s02_path.prepare(from_namespace(globals()))" in cells[2][1]

@@ -580,7 +580,7 @@ def test_prepare_with_real_files(month: Path) -> None:
 
 
 def test_notebook_cells_shape() -> None:
-    cells = s03_content.NOTEBOOK_CELLS
+    cells = s03_content.SPEC.notebook_cells
     assert cells[0][0] == "md" and cells[0][1].startswith("# 03 内容传播效能对比分析")
     assert [k for k, _ in cells[1:3]] == ["params", "setup"]
     assert "s03_content.prepare(from_namespace(globals()))" in cells[2][1]

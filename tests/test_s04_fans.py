@@ -544,7 +544,7 @@ def test_interaction_bins_put_the_threshold_on_an_edge() -> None:
 
 
 def test_notebook_cells_shape() -> None:
-    cells = s04_fans.NOTEBOOK_CELLS
+    cells = s04_fans.SPEC.notebook_cells
     assert cells[0][0] == "md" and cells[0][1].startswith("# 04 粉丝质量多维评估")
     assert [k for k, _ in cells[1:3]] == ["params", "setup"]
     assert "s04_fans.prepare(from_namespace(globals()))" in cells[2][1]

@@ -16,6 +16,7 @@ from wxnb.kit import charts
 from wxnb.sections.s05_competitors import core as s5
 from wxnb.exceptions import DataValidationError
 from wxnb.params import ReportParams
+from wxnb.samples import competitors as sample_competitors
 
 HEADER = list(s5._ART_COLUMNS)
 
@@ -337,7 +338,7 @@ def test_weights_parameter_changes_wci_and_caption(tmp_path: Path) -> None:
 def _sample(root: Path, hostile: bool = False) -> Path:
     for month in ("2026-09", "2026-10"):
         folder = make_month(root / month, month)
-        s5.write_sample(folder, month, hostile=hostile)
+        sample_competitors.write_sample(folder, month, hostile=hostile)
     return root / "2026-10"
 
 
@@ -387,9 +388,9 @@ def test_radar_with_scores_and_chart_label(tmp_path: Path) -> None:
 
 
 def test_notebook_cells_shape() -> None:
-    kinds = [k for k, _ in s5.NOTEBOOK_CELLS]
+    kinds = [k for k, _ in s5.SPEC.notebook_cells]
     assert kinds[:3] == ["md", "params", "setup"] and kinds[-1] == "hidden"
-    assert s5.NOTEBOOK_CELLS[0][1].startswith("# 05 竞品运营策略对标研究")
+    assert s5.SPEC.notebook_cells[0][1].startswith("# 05 竞品运营策略对标研究")
     assert s5.SECTION == ("05_competitors", "05 竞品运营策略对标研究")
     assert s5.INPUTS == ("competitor_articles.csv",)
 
@@ -401,7 +402,7 @@ def test_an_account_that_published_nothing_is_named_not_scored_as_missing(tmp_pa
     folder = make_month(tmp_path / "acct" / "2026-10")
     for path in folder.glob("getarticletotal_*.json"):
         path.write_text('{"list": []}', encoding="utf-8")
-    s5.write_sample(folder, "2026-10")
+    sample_competitors.write_sample(folder, "2026-10")
     sec = s5.prepare(load_params(account="acct",
                                               overrides={"data_dir": str(folder)}))
     assert s5.narrative(sec)[1].startswith("本账号本月没有发文")

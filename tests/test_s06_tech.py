@@ -14,6 +14,7 @@ from wxnb.kit import charts
 from wxnb.sections.s06_tech import core as s06_tech
 from wxnb.exceptions import DataValidationError
 from wxnb.params import ReportParams
+from wxnb.samples import tech as sample_tech
 
 # (day, callbacks, failures, total_time_cost, max_time_cost)
 IFACE = [
@@ -258,14 +259,14 @@ def test_inputs_are_not_modified(month: Path) -> None:
 def sample(tmp_path: Path, month: str, hostile: bool = False) -> Path:
     folder = tmp_path / ("h" if hostile else "n") / month
     write_iface(folder, IFACE if month == "2026-10" else [("2026-09-01", 1000, 1, 3000, 300)])
-    s06_tech.write_sample(folder, month, hostile=hostile)
+    sample_tech.write_sample(folder, month, hostile=hostile)
     return folder
 
 
 def test_write_sample_facts(tmp_path: Path) -> None:
     oct_, sep = sample(tmp_path, "2026-10"), sample(tmp_path, "2026-09")
     again = tmp_path / "again"
-    paths = s06_tech.write_sample(again, "2026-10")
+    paths = sample_tech.write_sample(again, "2026-10")
     assert [p.name for p in paths] == [s06_tech.PERF_FILE, s06_tech.AUTOREPLY_FILE]
     assert all(p.read_bytes() == (oct_ / p.name).read_bytes() for p in paths)
     now, before = s06_tech.load(oct_, "2026-10"), s06_tech.load(sep, "2026-09")
@@ -313,7 +314,7 @@ def test_charts_render_without_missing_glyphs(tmp_path: Path) -> None:
 
 
 def test_notebook_cells_shape() -> None:
-    cells = s06_tech.NOTEBOOK_CELLS
+    cells = s06_tech.SPEC.notebook_cells
     assert cells[0][0] == "md" and cells[0][1].startswith("# 06 技术支撑能力专项评估")
     assert [k for k, _ in cells[1:3]] == ["params", "setup"]
     assert "s06_tech.prepare(from_namespace(globals()))" in cells[2][1]

@@ -13,6 +13,7 @@ from wxnb.kit import fmt
 from wxnb.sections.s07_risk import core as s07_risk
 from wxnb.exceptions import DataValidationError
 from wxnb.params import ReportParams
+from wxnb.samples import risk as sample_risk
 
 INC_HEAD = "date,type,severity,description,action,resolved_at,status\n"
 
@@ -256,13 +257,13 @@ def render(fig: object) -> bytes:
 def sample(tmp_path: Path) -> Path:
     for m in ("2026-09", "2026-10"):
         make_month(tmp_path / "s" / m, m)
-        s07_risk.write_sample(tmp_path / "s" / m, m)
+        sample_risk.write_sample(tmp_path / "s" / m, m)
     return tmp_path / "s" / "2026-10"
 
 
 def test_write_sample_facts(sample: Path, tmp_path: Path) -> None:
     first = (sample / "user_texts.csv").read_bytes()
-    s07_risk.write_sample(sample, "2026-10")
+    sample_risk.write_sample(sample, "2026-10")
     assert (sample / "user_texts.csv").read_bytes() == first  # deterministic
     sec = s07_risk.prepare(params(sample, tmp_path))
     inc = sec.incidents
@@ -282,8 +283,8 @@ def test_write_sample_facts(sample: Path, tmp_path: Path) -> None:
 def test_hostile_texts_are_shown_literally(tmp_path: Path) -> None:
     folder = make_month(tmp_path / "h" / "2026-10")
     plain = make_month(tmp_path / "p" / "2026-10")
-    s07_risk.write_sample(folder, "2026-10", hostile=True)
-    s07_risk.write_sample(plain, "2026-10")
+    sample_risk.write_sample(folder, "2026-10", hostile=True)
+    sample_risk.write_sample(plain, "2026-10")
     charts.apply_theme()
     sec = s07_risk.prepare(params(folder, tmp_path))
     assert all("<" in d or "\u202e" in d or "🔥" in d or "javascript" in d or len(d) > 300
@@ -316,7 +317,7 @@ def test_hostile_spike_title_in_chart(tmp_path: Path) -> None:
 
 
 def test_notebook_cells_follow_the_contract() -> None:
-    cells = s07_risk.NOTEBOOK_CELLS
+    cells = s07_risk.SPEC.notebook_cells
     assert cells[0][0] == "md" and cells[0][1].startswith("# 07 合规风险与舆情管控")
     assert [k for k, _ in cells[1:3]] == ["params", "setup"]
     assert cells[-1] == ("hidden",

@@ -17,11 +17,10 @@ from wxnb.samples.datacube import (
     ANOMALIES,
     DEFAULT_START_FOLLOWERS,
     ENDPOINT_SPANS,
-    HOSTILE_TEXTS,
-    HOSTILE_URL,
     generate_month,
-    generate_sample,
 )
+from wxnb.samples.hostile import HOSTILE_TEXTS, HOSTILE_URL
+from wxnb.samples.month import generate_sample
 
 PROJECT = Path(__file__).resolve().parent.parent
 MONTH, PREV = "2026-10", "2026-09"

@@ -24,7 +24,9 @@ from wxnb.io import eventlog as events
 from wxnb.samples import eventlog as sample_events
 from wxnb.cli import cli
 from wxnb.exceptions import ParameterError
-from wxnb.samples.datacube import CONTENT_TYPES, HOSTILE_TEXTS, generate_sample
+from wxnb.samples.datacube import CONTENT_TYPES
+from wxnb.samples.hostile import HOSTILE_TEXTS
+from wxnb.samples.month import generate_sample
 
 MONTH, PREV = "2026-10", "2026-09"
 INTERACTIONS = tuple(events.INTERACTIONS)
@@ -302,7 +304,7 @@ def test_all_source_readers_are_close_to_int_page_read_user(
 
 def test_session_readers_got_the_push(cur: Path, con: duckdb.DuckDBPyConnection) -> None:
     """公众号消息 readers of a push followed before it (new followers read it elsewhere)."""
-    late = q(con, f"""
+    late = q(con, """
         WITH s AS (SELECT follower_id, day AS joined FROM ev WHERE event = 'subscribe')
         SELECT count(*) FROM ev JOIN s USING (follower_id)
         WHERE event = 'article_read' AND value = '公众号消息'

@@ -88,7 +88,7 @@ def sample(root: Path, account: str, month: str, seed: int, hostile: bool,
            n_events: int | None) -> None:
     """生成示例月份（及其上月）的数据统计接口数据、事件日志和各章节输入。"""
     from wxnb.params import check_identity
-    from wxnb.samples.datacube import generate_sample
+    from wxnb.samples.month import generate_sample
 
     check_identity(account, month)
     files = generate_sample(root, account=account, month=month, seed=seed, hostile=hostile,
@@ -100,6 +100,24 @@ def sample(root: Path, account: str, month: str, seed: int, hostile: bool,
         if path.name == "events.parquet":
             rows = pq.ParquetFile(path).metadata.num_rows
             click.echo(f"  {path.parent.name} 事件日志：{rows:,} 个事件（{path}）")
+
+
+@cli.command()
+@click.option("--force", is_flag=True,
+              help="也覆盖生成后被编辑过的笔记本（其改动会丢失）")
+def notebooks(force: bool) -> None:
+    """按各章节的声明（wxnb/sections/*/__init__.py 的 SPEC）重新生成 notebooks/。"""
+    from wxnb.build.notebooks import write_all
+
+    written, kept = write_all(force=force)
+    for path in written:
+        click.echo(_shown_path(path))
+    for path in kept:
+        click.echo(f"未覆盖 {_shown_path(path)}：它在生成后被编辑过。请把改动移入其声明"
+                   "（wxnb/sections/<章节>/__init__.py 的 SPEC.cells），或用 --force 覆盖（改动会丢失）。",
+                   err=True)
+    if kept:
+        sys.exit(1)
 
 
 def _layer_overrides(data: Path | None, sets: tuple[str, ...]) -> dict[str, Any]:

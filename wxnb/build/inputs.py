@@ -1,46 +1,21 @@
-"""The section modules that bring input files of their own (beyond the datacube files).
+"""The sections' own input files (beyond the datacube), checked before any kernel starts.
 
-Each has ``INPUTS`` (glob patterns the build checks before running its notebook) and
-``NOTEBOOK_CELLS``; some have ``write_sample`` (their part of the sample month) and ``load``
-(their own inputs, validated). :func:`validate` checks every such input of a month folder
-before any kernel starts, so bad input is reported once, in full, with exit code 2.
+Each section's spec names its inputs (glob patterns the build checks before running its
+notebook), the function validating them (``check``) and the one writing its part of a sample
+month (``sample``). :func:`validate` checks every such input of a month folder, so bad input is
+reported once, in full, with exit code 2.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from wxnb.exceptions import DataValidationError, Problem
+from wxnb.sections import registry
 
-__all__ = ["MODULES", "modules", "validate", "write_samples"]
-
-MODULES = (
-    "wxnb.sections.s02_path.core",
-    "wxnb.sections.s03_content.core",
-    "wxnb.sections.s04_fans.core",
-    "wxnb.sections.s05_competitors.core",
-    "wxnb.sections.s06_tech.core",
-    "wxnb.sections.s07_risk.core",
-)
-
-
-def modules() -> list[ModuleType]:
-    """The section modules, imported."""
-    return [importlib.import_module(name) for name in MODULES]
-
-
-def write_samples(folder: Path, month: str, *, seed: int = 2026,
-                  hostile: bool = False) -> list[Path]:
-    """Write every section's sample inputs for one month into ``folder``."""
-    out: list[Path] = []
-    for mod in modules():
-        if hasattr(mod, "write_sample"):  # 02-04's inputs come from wxnb.samples.eventlog
-            out.extend(mod.write_sample(folder, month, seed=seed, hostile=hostile))
-    return sorted(out)
+__all__ = ["validate"]
 
 
 def _present(folder: Path, patterns: tuple[str, ...]) -> bool:
@@ -95,9 +70,9 @@ def validate(folder: Path, month: str, *,
     run(lambda: events.load_menu(folder))
     run(lambda: events.load_content_plan(folder, month))
     run(lambda: events.load_orders(folder, month))
-    for mod in modules():
-        if hasattr(mod, "load") and _present(folder, tuple(mod.INPUTS)):
-            run(lambda mod=mod: mod.load(folder, month))
+    for spec in registry():
+        if spec.check and _present(folder, spec.inputs):
+            run(lambda spec=spec: spec.function(spec.check)(folder, month))
     if problems:
         raise DataValidationError(problems)
     return coverage, notes

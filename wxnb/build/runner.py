@@ -89,11 +89,23 @@ class SectionOutcome:
 
 
 def discover_sections(folder: Path = paths.NOTEBOOKS) -> list[Section]:
-    """Return the section notebooks ``NN_*.ipynb`` in order, titled by their first heading."""
+    """Return the section notebooks ``NN_*.ipynb`` in order.
+
+    A notebook of a registered section (``wxnb.sections``) takes its title, phase and inputs
+    from the section's spec; any other notebook in the folder (one an analyst added) from its
+    first heading and its ``metadata.wxnb``.
+    """
     import json
 
+    from wxnb.sections import registry
+
+    specs = {s.key: s for s in registry()}
     out = []
     for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+        spec = specs.get(path.stem)
+        if spec is not None:
+            out.append(Section(spec.key, spec.title, path, spec.phase, spec.inputs))
+            continue
         nb = json.loads(path.read_text(encoding="utf-8"))
         title = path.stem
         for cell in nb["cells"]:

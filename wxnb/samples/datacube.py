@@ -65,6 +65,7 @@ from typing import Any
 import numpy as np
 
 from wxnb.paths import prev_month
+from wxnb.samples.hostile import HOSTILE_TEXTS, HOSTILE_URL
 
 __all__ = [
     "ANOMALIES",
@@ -75,7 +76,7 @@ __all__ = [
     "HOSTILE_URL",
     "client_type",
     "generate_month",
-    "generate_sample",
+    "write_month_files",
 ]
 
 ENDPOINT_SPANS: dict[str, int] = {
@@ -113,18 +114,6 @@ _FORCED_PUSH: dict[str, tuple[int, str]] = {
     "2026-10-15": (20, "清仓｜全场5折起，最后3天！错过再等一年"),
 }
 
-#: What ``hostile=True`` puts into article titles; each must reach the reader as literal text.
-HOSTILE_TEXTS: tuple[str, ...] = (
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    '"><svg onload=alert(1)>',
-    '<a href="javascript:alert(1)">javascript:alert(1)</a>',
-    "[点我](javascript:alert(1))",
-    "🔥爆款👍😂",
-    "\u202e反向文字",
-    "清仓大促全场五折起错过再等一年" * 10 + "NoSpacesAtAll" * 12,  # 306 chars, no space
-)
-HOSTILE_URL = "javascript:alert(1)"
 
 _LEVEL_MONTH = "2026-10"  # reach and follow levels are 1.0 here and grow 6 % a month
 _EPOCH = date(2026, 9, 1)
@@ -820,7 +809,7 @@ def _write_chunks(out_dir: Path, endpoint: str, rows: list[dict[str, Any]],
     return written
 
 
-def _write_month(out_dir: Path, month: str, seed: int, start: int, hostile: bool = False,
+def write_month_files(out_dir: Path, month: str, seed: int, start: int, hostile: bool = False,
                  scale: float = 1.0,
                  ) -> tuple[list[Path], _Month, dict[str, list[dict[str, Any]]]]:
     """Write the month's datacube files; return them, the simulated month and its rows."""
@@ -861,63 +850,4 @@ def generate_month(
         The files written, sorted.
     """
     start = DEFAULT_START_FOLLOWERS if start_followers is None else int(start_followers)
-    return _write_month(out_dir, month, seed, start, hostile)[0]
-
-
-def generate_sample(
-    root: Path, *, account: str = "sample", month: str = "2026-10", seed: int = 2026,
-    hostile: bool = False, events: int | None = None,
-) -> list[Path]:
-    """Write ``month`` and the month before it into ``root/account/<month>``, consistently.
-
-    The previous month starts at ``DEFAULT_START_FOLLOWERS`` and its final ``cumulate_user`` is
-    this month's starting point, so follower totals chain across the boundary. Beside the
-    datacube files each month gets the per-follower event log and its companions
-    (``events.parquet``, ``menu.json``, ``content_plan.csv``, ``orders.csv``; see
-    :mod:`wxnb.samples.eventlog`), whose followers also carry over from one month to the next.
-
-    Parameters
-    ----------
-    root : Path
-        Data root, e.g. the project's ``data`` folder.
-    account : str, optional
-        Account folder name.
-    month : str, optional
-        The main month, ``YYYY-MM``.
-    seed : int, optional
-        Seed shared by both months.
-    hostile : bool, optional
-        Hostile texts in both months (see the module docstrings); the numbers stay the same,
-        except for the few unknown and out-of-month rows the hostile event log adds.
-    events : int or None, optional
-        Size of the main month's event log. None: the bundled account (about 120,000
-        followers, roughly 0.2 million events a month). A number N (10,000 to 100,000,000)
-        scales the account (starting followers, daily follows and unfollows, messages, every
-        read) so that the main month's log has about N events (±10 %); the previous month has
-        a little fewer. Large logs are written in row groups, with flat memory.
-
-    Returns
-    -------
-    list of Path
-        All files written (both months), sorted.
-    """
-    from wxnb.samples import eventlog as sample_events
-    from wxnb.build.inputs import write_samples  # sections' own inputs read these datacube files
-
-    scale = 1.0 if events is None else sample_events.scale_for(events, month, seed)
-    start = DEFAULT_START_FOLLOWERS if events is None else max(
-        1, round(DEFAULT_START_FOLLOWERS * scale))
-    before = prev_month(month)
-    folders = (Path(root) / account / before, Path(root) / account / month)
-    prev_files, m_prev, rows_prev = _write_month(folders[0], before, seed, start, hostile, scale)
-    files, m_main, rows_main = _write_month(folders[1], month, seed, int(m_prev.cumulate[-1]),
-                                            hostile, scale)
-    files += prev_files
-    population = None
-    for folder, m, rows in ((folders[0], m_prev, rows_prev), (folders[1], m_main, rows_main)):
-        written, population, _ = sample_events.write_month(
-            folder, m, rows["getupstreammsg"], seed=seed, hostile=hostile, population=population)
-        files += written
-    for folder, m in zip(folders, (before, month), strict=True):
-        files += write_samples(folder, m, seed=seed, hostile=hostile)
-    return sorted(files)
+    return write_month_files(out_dir, month, seed, start, hostile)[0]

@@ -92,6 +92,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wxnb.samples import datacube as smp
+from wxnb.samples.hostile import HOSTILE_TEXTS
 from wxnb.exceptions import ParameterError
 
 __all__ = [
@@ -491,7 +492,7 @@ class _Month:
                                               *(it[3] for it in _MENU_ITEMS
                                                 if it[1] == "miniprogram"))}
         forms = list(FORMS)
-        texts = smp.HOSTILE_TEXTS
+        texts = HOSTILE_TEXTS
         self.form_ids = [(texts[i % len(texts)] + f if self.hostile else f)
                          for i, f in enumerate(forms)]
         self.c_form = [v.code(f) for f in self.form_ids]
@@ -1150,7 +1151,7 @@ class _Month:
 
 
 def _menu_json(hostile: bool) -> str:
-    texts = smp.HOSTILE_TEXTS
+    texts = HOSTILE_TEXTS
     buttons, n = [], 0
     for l1, items in MENU:
         subs = []
@@ -1181,7 +1182,7 @@ def _csv_text(header: list[str], rows: list[list[Any]]) -> bytes:
 
 
 def _hostile_type(ctype: str) -> str:
-    texts = smp.HOSTILE_TEXTS
+    texts = HOSTILE_TEXTS
     return texts[smp.CONTENT_TYPES.index(ctype) % len(texts)] + ctype
 
 
@@ -1189,7 +1190,7 @@ def _content_plan(m: smp._Month, seed: int, hostile: bool) -> bytes:
     """One row per article pushed this month (+ one planned but never published)."""
     year, mon = (int(x) for x in m.plan.month.split("-"))
     rng = np.random.default_rng([seed, year * 100 + mon, 62])
-    texts = smp.HOSTILE_TEXTS
+    texts = HOSTILE_TEXTS
     rows = []
     for i, s in enumerate(m.stats):
         a = s.article

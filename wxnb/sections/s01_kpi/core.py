@@ -19,6 +19,7 @@ from wxnb.kit.findings import Finding
 from wxnb.io.datacube import MonthData, PreviousMonth, load_month, load_previous
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
+from wxnb.sections.s01_kpi import SPEC
 
 __all__ = [
     "KpiSection",
@@ -405,7 +406,7 @@ def definitions_html(sec: KpiSection) -> fmt.HtmlBlock:
     return fmt.table(rows, ["指标", "口径（计算方法）"], wrap=(1,))
 
 
-SECTION = ("01_kpi", "01 核心绩效指标达成分析")
+SECTION = (SPEC.key, SPEC.title)
 
 
 def findings(sec: KpiSection) -> list[Finding]:

@@ -1,1 +1,39 @@
-"""wxnb.build.inputs.s02_path."""
+"""Section 02 用户行为路径深度解析: its declaration (the code is in the modules beside it)."""
+
+from wxnb.sections.spec import Spec
+
+SPEC = Spec(
+    key='02_path',
+    title='02 用户行为路径深度解析',
+    intro='按粉丝（人数口径）追踪推送的转化路径：送达 → 打开 → 菜单/阅读原文 → 表单提交/下单，找出流失最多的环节；并评估菜单使用率、表单放弃率、群发到达率与模板消息送达情况。数据来自企业自有的粉丝事件日志与微信事件推送。',
+    cells=(
+        ('params', ''),
+        ('setup', """\
+from wxnb.kit import charts, findings, fmt
+from wxnb.sections.s02_path import core as s02_path
+from wxnb.params import from_namespace
+
+charts.apply_theme()
+sec = s02_path.prepare(from_namespace(globals()))"""),
+        ('md', '## 行为阶段总览'),
+        ('code', 's02_path.summary_html(sec)'),
+        ('md', '## 结论'),
+        ('code', 'fmt.narrative(s02_path.narrative(sec))'),
+        ('md', '## 转化漏斗'),
+        ('code', 's02_path.funnel_chart(sec)'),
+        ('code', 's02_path.funnel_html(sec)'),
+        ('md', '## 菜单使用率'),
+        ('code', 's02_path.menu_chart(sec)'),
+        ('code', 's02_path.menu_html(sec)'),
+        ('md', '## 表单放弃率'),
+        ('code', 's02_path.forms_html(sec)'),
+        ('md', '## 群发到达与模板消息'),
+        ('code', 's02_path.push_chart(sec)'),
+        ('code', 's02_path.pushes_html(sec)'),
+        ('code', 's02_path.templates_html(sec)'),
+        ('md', '## 口径与数据说明'),
+        ('code', 'fmt.notes(s02_path.data_notes(sec))'),
+        ('hidden', 'findings.record(s02_path.findings(sec), sec.params, "02_path")'),
+    ),
+    inputs=('events*',),
+)

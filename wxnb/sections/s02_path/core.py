@@ -66,13 +66,13 @@ from wxnb.exceptions import DataValidationError, Problem
 from wxnb.kit.findings import Finding
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
+from wxnb.sections.s02_path import SPEC
 
 __all__ = [
     "CONVERT_EVENTS",
     "DEEP_EVENTS",
     "INPUTS",
     "MENU_EVENTS",
-    "NOTEBOOK_CELLS",
     "OTHER_MENU",
     "PUSH_SCENE",
     "SECTION",
@@ -101,8 +101,8 @@ __all__ = [
     "wilson",
 ]
 
-SECTION = ("02_path", "02 用户行为路径深度解析")
-INPUTS: tuple[str, ...] = ("events*",)
+SECTION = (SPEC.key, SPEC.title)
+INPUTS: tuple[str, ...] = SPEC.inputs
 
 PUSH_SCENE = "公众号消息"
 MENU_EVENTS = ("CLICK", "VIEW", "view_miniprogram")
@@ -1364,45 +1364,3 @@ def findings(sec: PathSection) -> list[Finding]:
             out.append(_rate_finding(sec, metric, name, r, _pct(r.value, digits),
                                      higher_better, evidence(r), {}))
     return out
-
-
-# --------------------------------------------------------------------------- notebook
-
-_SETUP = """\
-from wxnb.kit import charts
-from wxnb.kit import findings
-from wxnb.kit import fmt
-from wxnb.sections.s02_path import core as s02_path
-from wxnb.params import from_namespace
-
-charts.apply_theme()
-sec = s02_path.prepare(from_namespace(globals()))"""
-
-_INTRO = ("按粉丝（人数口径）追踪推送的转化路径：送达 → 打开 → 菜单/阅读原文 → 表单提交/下单，"
-          "找出流失最多的环节；并评估菜单使用率、表单放弃率、群发到达率与模板消息送达情况。"
-          "数据来自企业自有的粉丝事件日志与微信事件推送。")
-
-NOTEBOOK_CELLS: list[tuple[str, str]] = [
-    ("md", "# 02 用户行为路径深度解析\n\n" + _INTRO),
-    ("params", ""),
-    ("setup", _SETUP),
-    ("md", "## 行为阶段总览"),
-    ("code", "s02_path.summary_html(sec)"),
-    ("md", "## 结论"),
-    ("code", "fmt.narrative(s02_path.narrative(sec))"),
-    ("md", "## 转化漏斗"),
-    ("code", "s02_path.funnel_chart(sec)"),
-    ("code", "s02_path.funnel_html(sec)"),
-    ("md", "## 菜单使用率"),
-    ("code", "s02_path.menu_chart(sec)"),
-    ("code", "s02_path.menu_html(sec)"),
-    ("md", "## 表单放弃率"),
-    ("code", "s02_path.forms_html(sec)"),
-    ("md", "## 群发到达与模板消息"),
-    ("code", "s02_path.push_chart(sec)"),
-    ("code", "s02_path.pushes_html(sec)"),
-    ("code", "s02_path.templates_html(sec)"),
-    ("md", "## 口径与数据说明"),
-    ("code", "fmt.notes(s02_path.data_notes(sec))"),
-    ("hidden", 'findings.record(s02_path.findings(sec), sec.params, "02_path")'),
-]

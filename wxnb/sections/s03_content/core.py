@@ -76,6 +76,7 @@ from wxnb.kit.findings import Finding
 from wxnb.io.datacube import MonthData, load_month, load_previous, month_days
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
+from wxnb.sections.s03_content import SPEC
 
 __all__ = [
     "ENDPOINTS",
@@ -83,7 +84,6 @@ __all__ = [
     "INPUTS",
     "MIN_GROUP",
     "MIN_VIRAL",
-    "NOTEBOOK_CELLS",
     "ORDERS_FILE",
     "PLAN_FILE",
     "SECTION",
@@ -127,8 +127,8 @@ __all__ = [
     "viral_rule",
 ]
 
-SECTION = ("03_content", "03 内容传播效能对比分析")
-INPUTS: tuple[str, ...] = ("getarticletotal*",)
+SECTION = (SPEC.key, SPEC.title)
+INPUTS: tuple[str, ...] = SPEC.inputs
 ENDPOINTS = ("getarticletotal", "getarticletotaldetail", "getuserreadhour")
 PLAN_FILE = "content_plan.csv"
 ORDERS_FILE = "orders.csv"
@@ -1652,45 +1652,3 @@ def findings(sec: ContentSection) -> list[Finding]:
     return [*_roi_findings(sec), *_share_finding(sec), *_viral_finding(sec),
             *_open_finding(sec), *_hours_finding(sec), *_push_hours_finding(sec),
             *_unattributed_finding(sec), *_title_finding(sec)]
-
-
-# --------------------------------------------------------------------------- notebook
-
-_SETUP = """\
-from wxnb.kit import charts
-from wxnb.kit import findings
-from wxnb.kit import fmt
-from wxnb.sections.s03_content import core as s03_content
-from wxnb.params import from_namespace
-
-charts.apply_theme()
-sec = s03_content.prepare(from_namespace(globals()))"""
-
-_INTRO = ("按内容形式对比发布频次、阅读、分享、转化、成本与 ROI（内容计划与订单数据），拆解爆款文章的"
-          "阅读来源，比较头条与次条打开率，并分析阅读时段、推送时刻与标题特征。")
-
-NOTEBOOK_CELLS: list[tuple[str, str]] = [
-    ("md", "# 03 内容传播效能对比分析\n\n" + _INTRO),
-    ("params", ""),
-    ("setup", _SETUP),
-    ("md", "## 内容类型-传播效果矩阵"),
-    ("code", "s03_content.matrix_html(sec)"),
-    ("code", "s03_content.engagement_html(sec)"),
-    ("md", "## 结论"),
-    ("code", "fmt.narrative(s03_content.narrative(sec))"),
-    ("md", "## 头部文章与爆款拆解"),
-    ("code", "s03_content.top_html(sec)"),
-    ("code", "s03_content.sources_chart(sec)"),
-    ("md", "## 头条打开率"),
-    ("code", "s03_content.open_rate_chart(sec)"),
-    ("code", "s03_content.pushes_html(sec)"),
-    ("md", "## 阅读时段与推送时刻"),
-    ("code", "s03_content.heatmap_chart(sec)"),
-    ("code", "s03_content.hours_html(sec)"),
-    ("code", "s03_content.push_hours_html(sec)"),
-    ("md", "## 标题特征与打开率"),
-    ("code", "s03_content.titles_html(sec)"),
-    ("md", "## 口径与数据说明"),
-    ("code", "fmt.notes(s03_content.data_notes(sec))"),
-    ("hidden", 'findings.record(s03_content.findings(sec), sec.params, "03_content")'),
-]

@@ -1,1 +1,39 @@
-"""wxnb.build.inputs.s04_fans."""
+"""Section 04 粉丝质量多维评估: its declaration (the code is in the modules beside it)."""
+
+from wxnb.sections.spec import Spec
+
+SPEC = Spec(
+    key='04_fans',
+    title='04 粉丝质量多维评估',
+    intro='FAN-IDM 粉丝价值模型：从自有事件日志按粉丝计算活跃度（周均互动）、影响力（分享带来的阅读与关注）和忠诚度（最长连续活跃天数），识别核心粉丝及其 UGC 贡献，并按关注周跟踪新粉留存。阈值为可调的业务规则。',
+    cells=(
+        ('params', ''),
+        ('setup', """\
+from wxnb.kit import charts, findings, fmt
+from wxnb.sections.s04_fans import core as s04_fans
+from wxnb.params import from_namespace
+
+charts.apply_theme()
+sec = s04_fans.prepare(from_namespace(globals()))"""),
+        ('md', '## FAN-IDM 粉丝价值模型'),
+        ('code', 's04_fans.tier_html(sec)'),
+        ('md', '## 结论'),
+        ('code', 'fmt.narrative(s04_fans.narrative(sec))'),
+        ('code', 's04_fans.tier_chart(sec)'),
+        ('md', '### 维度组合与核心粉丝'),
+        ('code', 's04_fans.combos_html(sec)'),
+        ('md', '## 活跃度：互动次数分布'),
+        ('code', 's04_fans.interactions_chart(sec)'),
+        ('md', '## 影响力：分享触达'),
+        ('code', 's04_fans.influence_html(sec)'),
+        ('md', '## 忠诚度：连续活跃天数'),
+        ('code', 's04_fans.streak_chart(sec)'),
+        ('md', '## 新关注粉丝留存（按关注周）'),
+        ('code', 's04_fans.cohort_html(sec)'),
+        ('code', 's04_fans.retention_chart(sec)'),
+        ('md', '## 口径与数据说明'),
+        ('code', 'fmt.notes(s04_fans.data_notes(sec))'),
+        ('hidden', 'findings.record(s04_fans.findings(sec), sec.params, "04_fans")'),
+    ),
+    inputs=('events*',),
+)

@@ -58,13 +58,13 @@ from wxnb.kit.findings import Finding
 from wxnb.io.datacube import load_month, month_days
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
+from wxnb.sections.s04_fans import SPEC
 
 __all__ = [
     "DECLINE_PP",
     "DIMENSIONS",
     "INPUTS",
     "MIN_COHORT",
-    "NOTEBOOK_CELLS",
     "RETENTION_DAYS",
     "SECTION",
     "STRATEGIES",
@@ -89,8 +89,8 @@ __all__ = [
     "tier_rows",
 ]
 
-SECTION = ("04_fans", "04 粉丝质量多维评估")
-INPUTS: tuple[str, ...] = ("events*",)
+SECTION = (SPEC.key, SPEC.title)
+INPUTS: tuple[str, ...] = SPEC.inputs
 RETENTION_DAYS: tuple[int, ...] = (7, 14, 21)
 UGC_EVENT = "article_comment"
 SHARE_EVENT = "article_share"
@@ -1064,45 +1064,3 @@ def findings(sec: FanSection) -> list[Finding]:
     if ret is not None:
         out.append(ret)
     return out
-
-
-# --------------------------------------------------------------------------- notebook
-
-_SETUP = """\
-from wxnb.kit import charts
-from wxnb.kit import findings
-from wxnb.kit import fmt
-from wxnb.sections.s04_fans import core as s04_fans
-from wxnb.params import from_namespace
-
-charts.apply_theme()
-sec = s04_fans.prepare(from_namespace(globals()))"""
-
-_INTRO = ("FAN-IDM 粉丝价值模型：从自有事件日志按粉丝计算活跃度（周均互动）、影响力（分享带来的"
-          "阅读与关注）和忠诚度（最长连续活跃天数），识别核心粉丝及其 UGC 贡献，并按关注周跟踪"
-          "新粉留存。阈值为可调的业务规则。")
-
-NOTEBOOK_CELLS: list[tuple[str, str]] = [
-    ("md", "# 04 粉丝质量多维评估\n\n" + _INTRO),
-    ("params", ""),
-    ("setup", _SETUP),
-    ("md", "## FAN-IDM 粉丝价值模型"),
-    ("code", "s04_fans.tier_html(sec)"),
-    ("md", "## 结论"),
-    ("code", "fmt.narrative(s04_fans.narrative(sec))"),
-    ("code", "s04_fans.tier_chart(sec)"),
-    ("md", "### 维度组合与核心粉丝"),
-    ("code", "s04_fans.combos_html(sec)"),
-    ("md", "## 活跃度：互动次数分布"),
-    ("code", "s04_fans.interactions_chart(sec)"),
-    ("md", "## 影响力：分享触达"),
-    ("code", "s04_fans.influence_html(sec)"),
-    ("md", "## 忠诚度：连续活跃天数"),
-    ("code", "s04_fans.streak_chart(sec)"),
-    ("md", "## 新关注粉丝留存（按关注周）"),
-    ("code", "s04_fans.cohort_html(sec)"),
-    ("code", "s04_fans.retention_chart(sec)"),
-    ("md", "## 口径与数据说明"),
-    ("code", "fmt.notes(s04_fans.data_notes(sec))"),
-    ("hidden", 'findings.record(s04_fans.findings(sec), sec.params, "04_fans")'),
-]

@@ -1,1 +1,37 @@
-"""wxnb.build.inputs.s07_risk."""
+"""Section 07 合规风险与舆情管控: its declaration (the code is in the modules beside it)."""
+
+from wxnb.sections.spec import Spec
+
+SPEC = Spec(
+    key='07_risk',
+    title='07 合规风险与舆情管控',
+    intro='风险事件台账（incidents.csv）按类型统计频次、应对措施与处置效果，并从评论与留言（user_texts.csv）中监测负面舆情的日峰值及其关联文章。',
+    cells=(
+        ('params', ''),
+        ('setup', """\
+from wxnb.kit import charts, findings, fmt
+from wxnb.sections.s07_risk import core as s07_risk
+from wxnb.params import from_namespace
+
+charts.apply_theme()
+sec = s07_risk.prepare(from_namespace(globals()))"""),
+        ('md', '## 风险事件汇总'),
+        ('code', 's07_risk.risk_table_html(sec)'),
+        ('md', '## 未关闭事项清单'),
+        ('code', 's07_risk.open_items_html(sec)'),
+        ('md', '## 结论'),
+        ('code', 'fmt.narrative(s07_risk.narrative(sec))'),
+        ('md', '## 每日负面评论趋势'),
+        ('code', 's07_risk.negative_trend_chart(sec)'),
+        ('md', '### 负面峰值与关联文章'),
+        ('code', 's07_risk.spikes_html(sec)'),
+        ('md', '## 评论情感概况'),
+        ('code', 's07_risk.sentiment_html(sec)'),
+        ('md', '## 口径与数据说明'),
+        ('code', 'fmt.notes(s07_risk.method_notes(sec))'),
+        ('hidden', 'findings.record(s07_risk.findings(sec), sec.params, "07_risk")'),
+    ),
+    inputs=('incidents.csv',),
+    check='wxnb.sections.s07_risk.core:load',
+    sample='wxnb.samples.risk:write_sample',
+)

@@ -1,1 +1,25 @@
-"""wxnb.build.inputs.s99_appendix."""
+"""Section 99 附录: its declaration (the code is in the modules beside it)."""
+
+from wxnb.sections.spec import Spec
+
+SPEC = Spec(
+    key='99_appendix',
+    title='99 附录',
+    intro='指标字典（定义、分子分母、数据来源与微信口径）、数据来源（每个输入文件的行数、日期范围与校验和）、本次使用的参数（敏感值已遮盖）和软件版本。',
+    cells=(
+        ('params', ''),
+        ('setup', """\
+from wxnb.sections.s99_appendix import core as appendix
+from wxnb.params import from_namespace
+
+p = from_namespace(globals())"""),
+        ('md', '## 指标字典'),
+        ('code', 'appendix.dictionary_html()'),
+        ('md', '## 数据来源'),
+        ('code', 'appendix.provenance_html(p.resolved_data_dir(), p.month, prev_dir=p.resolved_prev_data_dir())'),
+        ('md', '## 本次使用的参数'),
+        ('code', 'appendix.parameters_html(p)'),
+        ('md', '## 软件版本'),
+        ('code', 'appendix.versions_html()'),
+    ),
+)

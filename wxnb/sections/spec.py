@@ -1,0 +1,96 @@
+"""The protocol every report section follows: one :class:`Spec`, declared in its package.
+
+A section is a folder ``wxnb/sections/sNN_slug/``. Its ``__init__.py`` holds ``SPEC`` and
+nothing heavy (the registry imports every one of them to list the sections); the code lives in
+modules beside it, imported by the section's notebook cells. The notebook generator, the
+runner, the input checks, the incremental build and the sample generator read these specs and
+nothing else.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["CELL_KINDS", "Cell", "Spec"]
+
+CellKind = Literal["md", "params", "setup", "code", "hidden"]
+# md: markdown; params: the parameters cell (generated); setup / hidden: code cells removed
+# from the report (tag remove_cell); code: a cell whose output is the report.
+CELL_KINDS: tuple[str, ...] = ("md", "params", "setup", "code", "hidden")
+
+Cell = tuple[CellKind, str]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One report section, declared.
+
+    Parameters
+    ----------
+    key
+        ``NN_slug``: the notebook is ``notebooks/<key>.ipynb``, findings carry it, the report
+        orders sections by it.
+    title
+        The section's heading (``NN 标题``), as the cover and the table of contents show it.
+    intro
+        The markdown under the heading: what the section shows and from which data.
+    cells
+        The notebook after the heading, in order: ``("params", "")`` once, then setup, markdown
+        and code cells (see :data:`CELL_KINDS`).
+    inputs
+        Glob patterns of the files the section needs beyond the datacube: when one matches
+        nothing in the month folder, the build skips the section and says why.
+    phase
+        2 for a section that reads the other sections' findings (it runs after all of phase 1).
+    reads
+        Glob patterns of the input files whose contents decide whether an earlier execution can
+        be reused (in the month folder and the previous month's). ``("*",)`` = every file.
+    param_files
+        Names of parameters that point at files whose contents the section reads (the rules
+        file of section 08): their contents key the section too.
+    check
+        ``"module:function"`` validating the section's own input files,
+        ``function(folder, month)``, raising :class:`wxnb.exceptions.DataValidationError`.
+    sample
+        ``"module:function"`` writing the section's part of a sample month,
+        ``function(folder, month, *, seed, hostile) -> list[Path]``.
+    """
+
+    key: str
+    title: str
+    intro: str
+    cells: tuple[Cell, ...]
+    inputs: tuple[str, ...] = ()
+    phase: int = 1
+    reads: tuple[str, ...] = ("*",)
+    param_files: tuple[str, ...] = ()
+    check: str | None = None
+    sample: str | None = None
+    package: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        kinds = [k for k, _ in self.cells]
+        if kinds.count("params") != 1:
+            raise ValueError(f"{self.key}: exactly one parameters cell, got {kinds.count('params')}")
+        bad = sorted(set(kinds) - set(CELL_KINDS))
+        if bad:
+            raise ValueError(f"{self.key}: unknown cell kinds {bad}")
+        if not self.title.startswith(self.key[:2] + " "):
+            raise ValueError(f"{self.key}: the title must start with {self.key[:2]!r}")
+        if self.phase not in (1, 2):
+            raise ValueError(f"{self.key}: phase is 1 or 2")
+
+    @staticmethod
+    def function(ref: str) -> Callable[..., Any]:
+        """The function a spec names as ``"package.module:function"`` (imported now)."""
+        module, _, name = ref.partition(":")
+        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+    @property
+    def notebook_cells(self) -> tuple[Cell, ...]:
+        """Every cell of the notebook: the heading with the intro, then :attr:`cells`."""
+        head = f"# {self.title}\n\n{self.intro}" if self.intro else f"# {self.title}"
+        return (("md", head), *self.cells)
