@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wxnb.kit.compare import change
 from wxnb.io.codes import READ_TOTAL, USER_SOURCE, label
 from wxnb.io.datacube import ENDPOINTS, MonthData, month_days
 
@@ -261,20 +262,6 @@ KPI_SPECS: tuple[KpiSpec, ...] = (
             "本月读过文章且下单的人数 ÷ 本月读过文章的人数（事件日志去重；订单来自 orders.csv）"),
 )
 
-_SMALL_BASE = 30
-
-
-def _mom(kind: str, now: float | None, before: float | None) -> tuple[str, float | None]:
-    """Return (mode, value): relative change for counts, percentage points for rates."""
-    if now is None or before is None:
-        return "na", None
-    if kind == "rate":
-        return "pp", (now - before) * 100
-    if abs(before) < _SMALL_BASE:
-        return "abs", now - before
-    return "rel", (now - before) / abs(before)
-
-
 def _status(attainment: float | None, warn_ratio: float) -> str:
     if attainment is None:
         return "未设目标"
@@ -307,7 +294,8 @@ def kpi_table(
         attainment = actual / target if actual is not None and target else None
         gap_pp = (actual - target) * 100 if spec.kind == "rate" and actual is not None \
             and target is not None else None
-        mode, mom = _mom(spec.kind, actual, before.get(spec.key) if previous else None)
+        c = change(spec.kind, actual, before.get(spec.key) if previous else None)
+        mode, mom = c.mode, c.value
         rows.append({
             "key": spec.key, "指标类别": spec.name, "kind": spec.kind, "月度目标": target,
             "实际达成": actual, "达成率": attainment, "gap_pp": gap_pp,
