@@ -3,8 +3,9 @@
 The floor is the same section code run as plain Python (no kernels, no papermill, no HTML), on
 the same number of worker processes: each cell's source is exec'd with the build's parameters and
 every displayed value is rendered the way Jupyter would (``_repr_html_``, figures to PNG). Runs
-are interleaved (build, fresh-kernel build, floor, build, …) so the ratios share the machine's
-noise. Prints wall times, per-section times and the ratios; never asserts.
+are interleaved (build --force, the same build again with nothing changed, fresh-kernel build,
+floor, …) so the ratios share the machine's noise. Prints wall times, per-section times and the
+ratios against the targets of issue #11; never asserts.
 
     python benchmarks/bench_build.py [--runs 3] [--copies 8]
 
@@ -80,9 +81,11 @@ def floor(workers: int, nb_dir: Path) -> tuple[float, dict[str, float]]:
     return time.perf_counter() - t0, {s.key: t for s, t in zip(sections, times, strict=True)}
 
 
-def build(engine: str, workers: int, out: Path, nb_dir: Path) -> tuple[float, dict[str, float]]:
+def build(engine: str, workers: int, out: Path, nb_dir: Path,
+          *, force: bool = True) -> tuple[float, dict[str, float]]:
     cmd = [sys.executable, "-m", "wxnb", "build", "--engine", engine,
            "--workers", str(workers), "--out", str(out), "--notebooks", str(nb_dir)]
+    cmd += ["--force"] if force else []
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True)
     wall = time.perf_counter() - t0
@@ -107,13 +110,17 @@ def main() -> None:
                 shutil.copy(s.path, nb_dir / f"{i * 10 + int(s.key[:2]):02d}_{s.key[3:]}.ipynb")
     n_sections = len(discover_sections(nb_dir))
     workers = max(1, min(os.cpu_count() or 1, n_sections))
-    results: dict[str, list[float]] = {"warm": [], "fresh": [], "floor": []}
+    results: dict[str, list[float]] = {"warm": [], "rebuild": [], "fresh": [], "floor": []}
     per_section: dict[str, dict[str, list[float]]] = {k: {} for k in results}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.runs):
             for kind in results:
                 if kind == "floor":
                     wall, secs = floor(workers, nb_dir)
+                elif kind == "rebuild":  # nothing changed since the warm build just before
+                    wall, _ = build("warm", workers, Path(tmp) / f"warm{i}", nb_dir,
+                                    force=False)
+                    secs = {}
                 else:
                     wall, secs = build(kind, workers, Path(tmp) / f"{kind}{i}", nb_dir)
                 results[kind].append(wall)
@@ -122,14 +129,21 @@ def main() -> None:
     med = {k: statistics.median(v) for k, v in results.items()}
     print(f"sections: {n_sections}, workers: {workers}, runs: {args.runs} (interleaved)")
     print(f"{'pipeline':<38}{'median s':>10}{'min–max':>16}{'× floor':>9}")
-    labels = {"warm": "wxnb build (warm kernels, default)",
+    labels = {"warm": "wxnb build --force (warm kernels)",
+              "rebuild": "wxnb build, nothing changed",
               "fresh": "wxnb build --engine fresh (papermill)", "floor": "floor: plain Python"}
     for k, v in results.items():
         print(f"{labels[k]:<38}{med[k]:>10.2f}{f'{min(v):.2f}–{max(v):.2f}':>16}"
               f"{med[k] / med['floor']:>9.2f}")
+    print(f"rebuild with nothing changed / --force build: {med['rebuild'] / med['warm']:.3f}"
+          "  (target ≤ 0.05)")
+    print(f"--force build / plain papermill in parallel (fresh): {med['warm'] / med['fresh']:.2f}"
+          "  (target ≤ 0.4)")
+    print(f"--force build / floor: {med['warm'] / med['floor']:.2f}  (target ≤ 1.25)")
     print("per section (median s):")
     for key in per_section["floor"]:
-        row = "  ".join(f"{k} {statistics.median(per_section[k][key]):.2f}" for k in per_section)
+        row = "  ".join(f"{k} {statistics.median(per_section[k][key]):.2f}" for k in per_section
+                        if key in per_section[k])
         print(f"  {key}: {row}")
 
 

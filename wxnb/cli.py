@@ -253,38 +253,66 @@ def check(account: str, month: str, data: Path | None, sets: tuple[str, ...]) ->
               show_default=True, help="warm：每个进程一个预热内核；fresh：每节新内核")
 @click.option("--notebooks", "nb_dir", type=click.Path(path_type=Path, exists=True,
               file_okay=False), default=paths.NOTEBOOKS, help="章节笔记本目录（NN_*.ipynb）")
+@click.option("--force", is_flag=True,
+              help="全部重新执行（默认只执行输入、代码、参数或软件版本有变化的章节，其余沿用上次结果）")
 def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], out_root: Path,
-          workers: int | None, engine: str, nb_dir: Path) -> None:
-    """校验参数与数据，并行执行各章节笔记本，生成 HTML 月报。"""
+          workers: int | None, engine: str, nb_dir: Path, force: bool) -> None:
+    """校验参数与数据，并行执行各章节笔记本，生成 HTML 月报（未变化的章节沿用上次结果）。"""
     t0 = time.perf_counter()
-    from wxnb.build import staging
+    from wxnb.build import cache, staging
+    from wxnb.build.runner import discover_sections
     from wxnb.params import load_params
-    from wxnb.build.runner import KernelPool, discover_sections
 
     try:  # parameters are checked before any kernel starts
-        first = load_params(account=account, month=month, overrides=_overrides(sets))
+        params = load_params(account=account, month=month,
+                             overrides=_layer_overrides(data, sets))
     except WxnbError as exc:
         _fail(exc)
     sections = discover_sections(nb_dir)
-    out_dir = paths.output_dir(first.account, first.month, out_root).absolute()
+    out_dir = paths.output_dir(params.account, params.month, out_root).absolute()
+    staging.recover(out_dir)  # a publish cut short is rolled back before it is read
+    digests = cache.Digests(out_root / cache.CACHE_FOLDER / "digests.json")
+    keys = _keys(params, sections, digests)
+    last = {} if force else cache.last_build(out_dir)
+    reused = _reusable(sections, keys, last, out_dir)
+    if _unchanged(sections, keys, last, reused, out_dir):
+        for s in sections:
+            if s.key in reused:
+                click.echo(f"  ↺ {s.title}（未变化，沿用）")
+        digests.save()
+        click.echo(f"无变化：输入、代码、参数与软件版本均与上次相同，沿用上次报告"
+                   f"（{time.perf_counter() - t0:.1f} 秒；--force 全部重新执行）：{out_dir / 'report.html'}")
+        return
     # Everything is built in a staging folder and published whole at the end: a stopped,
     # killed or failed build never changes the last good build (wxnb.build.staging).
     stage = staging.new_stage(out_dir)
     previous = signal.signal(signal.SIGTERM, _stopped)
     try:
-        # Kernels warm up in the workers while this process validates the data; no notebook
-        # runs unless the data pass.
-        with KernelPool(len(sections), workers=workers, engine=engine, stage=stage) as pool:
+        to_run = [s for s in sections if s.key not in reused]
+        with _pool(to_run, workers, engine, stage) as pool:
+            # Kernels warm up in the workers while this process validates the data (unless the
+            # last build validated the very same inputs with the same code); no notebook runs
+            # unless the data pass.
+            checked = last.get("checked") if last.get("cache", {}).get(
+                "validation") == keys.validation else None
             try:
-                params, month_data = _prepare(account, month, data, sets)
+                month_data = _Checked(**checked) if checked else _prepare(
+                    account, month, data, sets)[1]
             except WxnbError as exc:
                 _fail(exc)
+            validated = {"coverage": month_data.coverage(), "warnings": list(month_data.warnings)}
             sections, skipped = _runnable(sections, params.resolved_data_dir())
             month_data.warnings.extend(skipped)
             for note in skipped:
                 click.echo(f"  – {note}")
-            click.echo(_safe(f"{params.display_name()} {params.month}：执行 {len(sections)} 个章节"
-                             f"（{pool.n} 个并行进程）…"))
+            to_run = [s for s in sections if s.key not in reused]
+            kept = [s for s in sections if s.key in reused]
+            for s in kept:
+                click.echo(f"  ↺ {s.title}（未变化，沿用上次结果）")
+            outcomes = _reuse(kept, out_dir, stage)
+            click.echo(_safe(f"{params.display_name()} {params.month}：执行 {len(to_run)} 个章节"
+                             + (f"，沿用 {len(kept)} 个" if kept else "")
+                             + (f"（{pool.n} 个并行进程）…" if to_run else "…")))
 
             def progress(key: str, what: str, outcome: Any) -> None:
                 title = next(s.title for s in sections if s.key == key)
@@ -299,22 +327,27 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
             # This process only waits while the kernels work: import the exporter meanwhile.
             warm = threading.Thread(target=_import_exporter, daemon=True)
             warm.start()
-            # The notebooks resolve the same layers from account, month and these overrides
-            # (wxnb.params.from_namespace); sections that run at once share the event log
-            # engine's memory limit and the cores.
-            overrides = _layer_overrides(data, sets) | {
-                "output_dir": str(stage),
-                "event_workers": max(1, min(pool.n, len(sections)))}
-            outcomes = pool.run(sections, {"account": params.account, "month": params.month,
-                                           "overrides": overrides}, stage, progress)
-            pool.release()
+            if to_run:
+                # The notebooks resolve the same layers from account, month and these
+                # overrides (wxnb.params.from_namespace); sections that run at once share the
+                # event log engine's memory limit and the cores.
+                overrides = _layer_overrides(data, sets) | {
+                    "output_dir": str(stage),
+                    "event_workers": max(1, min(pool.n, len(to_run)))}
+                outcomes += pool.run(to_run, {"account": params.account, "month": params.month,
+                                              "overrides": overrides}, stage, progress)
+                pool.release()
             warm.join()
-        _finish(params, month_data, outcomes, stage, out_dir, t0)
+        order = {s.key: i for i, s in enumerate(sections)}
+        outcomes.sort(key=lambda o: order[o.key])
+        _finish(params, month_data, outcomes, stage, out_dir, t0,
+                record={"keys": keys, "checked": validated, "reused": {s.key for s in kept}})
+        digests.save()  # only a build that published remembers the digests (in <out>/.wxnb-cache)
     except (KeyboardInterrupt, _Stop) as exc:
         staging.discard(stage)
-        kept = f"上一份报告保持不变：{out_dir / 'report.html'}" \
+        kept_note = f"上一份报告保持不变：{out_dir / 'report.html'}" \
             if (out_dir / "report.html").exists() else "未生成报告"
-        click.echo(f"\n已中断，所有章节进程已停止；{kept}", err=True)
+        click.echo(f"\n已中断，所有章节进程已停止；{kept_note}", err=True)
         sys.stdout.flush()
         sys.stderr.flush()
         # Everything is stopped and cleaned up: exit now, with the shell's code for the signal,
@@ -324,6 +357,74 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
         signal.signal(signal.SIGTERM, previous)
         if stage.exists():
             staging.discard(stage)  # any exit path that did not publish or keep it
+
+
+class _Checked:
+    """What the last build's validation of the very same inputs found (its coverage rows and
+    notes), standing in for the month data when validation is skipped."""
+
+    def __init__(self, coverage: list[dict[str, Any]], warnings: list[str]) -> None:
+        self._coverage = coverage
+        self.warnings = list(warnings)
+
+    def coverage(self) -> list[dict[str, Any]]:
+        return self._coverage
+
+
+def _keys(params: Any, sections: list[Any], digests: Any) -> Any:
+    """This build's cache keys (wxnb.build.cache)."""
+    from wxnb.build import cache
+    from wxnb.sections import registry
+
+    return cache.keys(sections, {s.key: s for s in registry()}, params.model_dump(),
+                      data_dir=params.resolved_data_dir(),
+                      prev_dir=params.resolved_prev_data_dir(),
+                      param_paths={"rules_file": params.resolved_rules_file()},
+                      digests=digests)
+
+
+def _reusable(sections: list[Any], keys: Any, last: dict[str, Any], out_dir: Path) -> set[str]:
+    """The sections whose key equals the last good build's and whose notebook is still there."""
+    before = last.get("cache", {}).get("sections", {})
+    return {s.key for s in sections
+            if before.get(s.key) == keys.sections.get(s.key)
+            and (out_dir / f"{s.key}.ipynb").is_file()}
+
+
+def _unchanged(sections: list[Any], keys: Any, last: dict[str, Any], reused: set[str],
+               out_dir: Path) -> bool:
+    """True when the last good build is this build: every section and the report reusable."""
+    cache_ = last.get("cache", {})
+    return bool(last) and cache_.get("report") == keys.report \
+        and cache_.get("validation") == keys.validation \
+        and reused == {s.key for s in sections} == set(cache_.get("sections", {})) \
+        and (out_dir / "report.html").is_file()
+
+
+def _reuse(kept: list[Any], out_dir: Path, stage: Path) -> list[Any]:
+    """Copy the reused sections' executed notebooks and findings into the stage."""
+    import shutil
+
+    from wxnb.build.runner import SectionOutcome
+
+    outcomes = []
+    for s in kept:
+        for name in (f"{s.key}.ipynb", f"{s.key}.findings.json"):
+            if (out_dir / name).is_file():
+                shutil.copy2(out_dir / name, stage / name)
+        outcomes.append(SectionOutcome(s.key, s.title, stage / f"{s.key}.ipynb", True, 0.0))
+    return outcomes
+
+
+def _pool(to_run: list[Any], workers: int | None, engine: str, stage: Path) -> Any:
+    """The kernel pool for the sections to run; none at all when every section is reused."""
+    import contextlib
+
+    from wxnb.build.runner import KernelPool
+
+    if not to_run:
+        return contextlib.nullcontext(type("NoPool", (), {"n": 0})())
+    return KernelPool(len(to_run), workers=workers, engine=engine, stage=stage)
 
 
 class _Stop(BaseException):
@@ -354,7 +455,7 @@ def _import_exporter() -> None:
 
 
 def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_dir: Path,
-            t0: float) -> None:
+            t0: float, record: dict[str, Any] | None = None) -> None:
     """Write the manifest and the report into the staging folder and publish it if every
     section succeeded; else keep the failed notebooks in ``<month>.failed`` and the last good
     build as it is."""
@@ -362,7 +463,7 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
     from wxnb.secrets import known_secrets
 
     report = out_dir / "report.html"
-    _write_manifest(stage, out_dir, params, month_data, outcomes)
+    _write_manifest(stage, out_dir, params, month_data, outcomes, record or {})
     # Whatever put a secret into an executed notebook (its injected parameters, an output),
     # staging masks it in every file of the build before anything is published or kept.
     secrets = known_secrets(params.model_dump())
@@ -403,14 +504,28 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
 
 
 def _write_manifest(stage: Path, out_dir: Path, params: Any, month_data: Any,
-                    outcomes: list[Any]) -> None:
-    manifest = {
+                    outcomes: list[Any], record: dict[str, Any]) -> None:
+    """``run.json``: what was built from what, and the keys the next build compares with
+    (wxnb.build.cache); only sections that succeeded are keyed."""
+    from wxnb.build import cache
+
+    reused = record.get("reused", set())
+    manifest: dict[str, Any] = {
         "wxnb": __version__,
         "parameters": params.masked() | {"output_dir": str(out_dir)},
         "sections": [{"key": o.key, "title": o.title, "ok": o.ok, "seconds": round(o.seconds, 2),
-                      "error": o.error} for o in outcomes],
+                      "reused": o.key in reused, "error": o.error} for o in outcomes],
         "coverage": month_data.coverage(),
         "notes": month_data.warnings,
     }
+    keys = record.get("keys")
+    if keys is not None:
+        manifest["cache"] = {
+            "format": cache.KEY_FORMAT, "report": keys.report, "validation": keys.validation,
+            "sections": {o.key: keys.sections[o.key] for o in outcomes
+                         if o.ok and o.key in keys.sections},
+        }
+        manifest["checked"] = record["checked"]
+        manifest["inputs"] = keys.inputs
     (stage / "run.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
                                     encoding="utf-8")

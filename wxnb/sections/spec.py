@@ -47,7 +47,14 @@ class Spec:
         2 for a section that reads the other sections' findings (it runs after all of phase 1).
     reads
         Glob patterns of the input files whose contents decide whether an earlier execution can
-        be reused (in the month folder and the previous month's). ``("*",)`` = every file.
+        be reused (in the month folder and the previous month's). ``("*",)`` = every file,
+        except the files other sections declare as their ``own``.
+    own
+        Glob patterns of input files that only this section reads (its own CSV files): a change
+        in them re-runs this section (and those reading every file), not the others.
+    reads_others
+        True for a section that reads the other sections' own files too (the appendix, which
+        lists every input file with its checksum).
     param_files
         Names of parameters that point at files whose contents the section reads (the rules
         file of section 08): their contents key the section too.
@@ -66,6 +73,8 @@ class Spec:
     inputs: tuple[str, ...] = ()
     phase: int = 1
     reads: tuple[str, ...] = ("*",)
+    own: tuple[str, ...] = ()
+    reads_others: bool = False
     param_files: tuple[str, ...] = ()
     check: str | None = None
     sample: str | None = None

@@ -1,0 +1,82 @@
+"""Incremental builds, end to end: a rebuild with nothing changed reuses the last report, a
+changed input re-runs only the sections that read it, ``--force`` re-runs everything."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wxnb.paths import DATA, PROJECT_ROOT
+from wxnb.sections import registry
+
+pytestmark = pytest.mark.e2e
+TITLES = {s.key: s.title for s in registry()}
+
+
+def wxnb(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wxnb", *args], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+def ran(out: str) -> list[str]:
+    return sorted(k for k, t in TITLES.items() if f"✓ {t}" in out)
+
+
+def reused(out: str) -> list[str]:
+    return sorted(k for k, t in TITLES.items() if f"↺ {t}" in out)
+
+
+def test_rebuilds_reuse_exactly_what_did_not_change(tmp_path: Path) -> None:
+    for month in ("2026-09", "2026-10"):
+        shutil.copytree(DATA / "sample" / month, tmp_path / "data" / month)
+    data, out = tmp_path / "data" / "2026-10", tmp_path / "out"
+    args = ("build", "--data", str(data), "--out", str(out))
+    report = out / "sample" / "2026-10" / "report.html"
+
+    first = wxnb(*args)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert ran(first.stdout) == sorted(TITLES) and reused(first.stdout) == []
+    built = report.stat().st_mtime_ns
+
+    again = wxnb(*args)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "无变化" in again.stdout and ran(again.stdout) == []
+    assert reused(again.stdout) == sorted(TITLES)
+    assert report.stat().st_mtime_ns == built  # the report is not even rewritten
+
+    # One incident's description changes: 07 reads it, the appendix lists every file, the
+    # summary and the strategy read 07's findings; 01-06 are reused.
+    incidents = data / "incidents.csv"
+    text = incidents.read_text(encoding="utf-8")
+    incidents.write_text(text.replace("抽奖推文文案", "抽奖推文<b>文案</b>", 1), encoding="utf-8")
+    third = wxnb(*args)
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert ran(third.stdout) == ["00_summary", "07_risk", "08_strategy", "99_appendix"]
+    assert reused(third.stdout) == ["01_kpi", "02_path", "03_content", "04_fans",
+                                    "05_competitors", "06_tech"]
+    html = report.read_text(encoding="utf-8")
+    assert "抽奖推文&lt;b&gt;文案&lt;/b&gt;" in html  # the new text, escaped, in the report
+    assert "<b>文案</b>" not in html
+    manifest = json.loads((report.parent / "run.json").read_text(encoding="utf-8"))
+    assert {s["key"] for s in manifest["sections"] if s["reused"]} == set(reused(third.stdout))
+
+    forced = wxnb(*args, "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert ran(forced.stdout) == sorted(TITLES) and reused(forced.stdout) == []
+
+
+def test_a_changed_parameter_reruns_everything_it_reaches(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert wxnb("build", "--out", str(out)).returncode == 0
+    res = wxnb("build", "--out", str(out), "--set", "target_open_rate=0.05")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert reused(res.stdout) == [] and ran(res.stdout) == sorted(TITLES)
+    # the machine-only parameters (cores, memory) change no result
+    res = wxnb("build", "--out", str(out), "--set", "target_open_rate=0.05",
+               "--set", "event_memory_limit=2GB", "--workers", "1")
+    assert "无变化" in res.stdout, res.stdout + res.stderr

@@ -1,0 +1,287 @@
+"""Incremental builds: which sections of the last good build can be reused as they are.
+
+A section's key is the SHA-256 of everything its output depends on:
+
+* its **inputs**: the contents of the files it reads (``Spec.reads``) in the month folder and
+  the previous month's, and of files named by parameters (``Spec.param_files``);
+* its **code**: the notebook, the section's package and every ``wxnb`` module they import,
+  followed through the import graph (read with ``ast``, nothing is imported);
+* its **parameters**: every resolved parameter except those that only steer the machine
+  (:data:`MACHINE_PARAMETERS`);
+* the **versions** of Python and of the packages that compute, draw or execute;
+* for a phase-2 section (summary, strategy), the keys of the phase-1 sections it reads.
+
+This is the idea of ploomber's and jupyter-cache's skipping, but keyed on the data too (Quarto's
+``freeze`` keys on the source only). The keys of the last good build are in its ``run.json``;
+``wxnb build --force`` ignores them. File contents are hashed once and remembered by
+(size, mtime, inode) in ``<outputs>/.wxnb-cache/digests.json``, the way git's index does, so an
+unchanged 2 GB event log is not read again.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import platform
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CACHE_FOLDER",
+    "MACHINE_PARAMETERS",
+    "VERSIONED",
+    "Digests",
+    "Keys",
+    "code_files",
+    "keys",
+    "last_build",
+    "versions",
+]
+
+KEY_FORMAT = 1  # bump when what goes into a key changes
+CACHE_FOLDER = ".wxnb-cache"
+# Parameters that change how the build runs, never what it shows.
+MACHINE_PARAMETERS = frozenset({"output_dir", "event_workers", "event_memory_limit"})
+# Distributions whose version can change a number, a chart or the HTML of a section.
+VERSIONED = ("pandas", "numpy", "duckdb", "pyarrow", "matplotlib", "seaborn", "statsmodels",
+             "scipy", "pandera", "pydantic", "pyyaml", "papermill", "nbconvert", "nbformat",
+             "ipykernel", "jinja2", "beautifulsoup4")
+PACKAGE = Path(__file__).resolve().parent.parent  # the wxnb folder
+
+
+class Digests:
+    """SHA-256 of file contents, remembered by (size, mtime_ns, inode) between builds."""
+
+    def __init__(self, memo: Path | None = None) -> None:
+        self.memo = memo
+        self.known: dict[str, Any] = {}
+        self.changed = False
+        if memo is not None and memo.is_file():
+            try:
+                loaded = json.loads(memo.read_text(encoding="utf-8"))
+                if isinstance(loaded, dict):
+                    self.known = loaded
+            except (OSError, ValueError):
+                self.known = {}  # a damaged memo only costs a re-hash
+
+    def of(self, path: Path) -> str:
+        """The SHA-256 of the file's bytes."""
+        st = path.stat()
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        name = str(path.resolve())
+        hit = self.known.get(name)
+        if isinstance(hit, list) and hit[:3] == stamp:
+            return str(hit[3])
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+        self.known[name] = [*stamp, h.hexdigest()]
+        self.changed = True
+        return h.hexdigest()
+
+    def imports_of(self, path: Path) -> set[str]:
+        """The ``wxnb`` modules the source file imports, remembered by its digest."""
+        digest = self.of(path)
+        memo = self.known.setdefault("imports:", {})
+        if digest not in memo:
+            memo[digest] = sorted(_imports(path.read_text(encoding="utf-8")))
+            self.changed = True
+        return set(memo[digest])
+
+    def save(self) -> None:
+        """Write the memo (atomically; a failure to write it is harmless)."""
+        if self.memo is None or not self.changed:
+            return
+        try:
+            self.memo.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.memo.with_name(f"{self.memo.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self.known), encoding="utf-8")
+            tmp.replace(self.memo)
+        except OSError:
+            pass
+
+
+def versions() -> dict[str, str]:
+    """Python's version and those of :data:`VERSIONED` (read from metadata, nothing imported)."""
+    out = {"python": platform.python_version()}
+    for dist in VERSIONED:
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = ""
+    return out
+
+
+# --------------------------------------------------------------------------- code
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of the ``wxnb`` module ``name``, or None when there is none."""
+    parts = name.split(".")[1:]
+    if not parts:
+        return PACKAGE / "__init__.py"
+    for candidate in (PACKAGE.joinpath(*parts, "__init__.py"),
+                      PACKAGE.joinpath(*parts[:-1], parts[-1] + ".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(source: str) -> set[str]:
+    """The ``wxnb`` modules a source imports (``from wxnb.kit import fmt`` → ``wxnb.kit.fmt``
+    when that is a module, else ``wxnb.kit``), with their parent packages."""
+    found: set[str] = set()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return found
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+        for name in names:
+            if name.split(".")[0] == "wxnb" and _module_file(name) is not None:
+                parts = name.split(".")
+                found |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+    return found
+
+
+def code_files(sources: Iterable[str], packages: Iterable[str] = (),
+               digests: Digests | None = None) -> list[Path]:
+    """Every ``wxnb`` source file that ``sources`` (Python code, e.g. a notebook's cells) and
+    the modules of ``packages`` import, directly or not, and the package data beside them."""
+    digests = digests or Digests()
+    todo: set[str] = set()
+    for src in sources:
+        todo |= _imports(src)
+    for pkg in packages:
+        folder = PACKAGE.joinpath(*pkg.split(".")[1:])
+        todo |= {".".join((pkg, p.stem)) if p.stem != "__init__" else pkg
+                 for p in folder.glob("*.py")}
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = _module_file(name)
+        if path is not None:
+            todo |= digests.imports_of(path) - seen
+    files = {p for p in (_module_file(n) for n in seen) if p is not None}
+    for path in list(files):  # data the code reads beside it (lexicon, dictionary, templates)
+        files |= {d for d in path.parent.glob("*.yaml")}
+        if (path.parent / "templates").is_dir():
+            files |= {d for d in (path.parent / "templates").rglob("*") if d.is_file()}
+    return sorted(files)
+
+
+def _notebook_code(path: Path) -> tuple[str, list[str]]:
+    """A notebook's bytes digest and its code cells (the code the section runs)."""
+    raw = path.read_bytes()
+    nb = json.loads(raw)
+    cells = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+             for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    return hashlib.sha256(raw).hexdigest(), cells
+
+
+# --------------------------------------------------------------------------- keys
+
+
+@dataclass
+class Keys:
+    """The keys of one build: one per section, one for the report, one for the validation."""
+
+    sections: dict[str, str] = field(default_factory=dict)
+    report: str = ""
+    validation: str = ""
+    inputs: dict[str, str] = field(default_factory=dict)  # file → digest (shown in run.json)
+
+
+def _hash(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def keys(sections: list[Any], specs: Mapping[str, Any], params: Mapping[str, Any], *,
+         data_dir: Path, prev_dir: Path, param_paths: Mapping[str, Path],
+         digests: Digests) -> Keys:
+    """The keys of a build of ``sections`` (runner ``Section``s: key, path, phase).
+
+    ``specs`` maps a key to its :class:`~wxnb.sections.spec.Spec` (a notebook without one, such
+    as one an analyst added, reads every input file and is keyed on its notebook's imports).
+    ``param_paths`` maps a parameter naming a file (``rules_file``) to that file.
+    """
+    files = {f"month/{p.name}": p for p in _folder_files(data_dir)}
+    files |= {f"prev/{p.name}": p for p in _folder_files(prev_dir)}
+    inputs = {name: digests.of(path) for name, path in files.items()}
+    named = {k: (digests.of(p) if p.is_file() else "") for k, p in param_paths.items()}
+    shown = {k: v for k, v in params.items() if k not in MACHINE_PARAMETERS}
+    ver = versions()
+    out = Keys(inputs=inputs)
+    src: dict[Path, str] = {}
+
+    def code_digest(paths: list[Path]) -> str:
+        for p in paths:
+            if p not in src:
+                src[p] = digests.of(p)
+        return _hash({str(p.relative_to(PACKAGE)): src[p] for p in paths})
+
+    def matches(name: str, patterns: Iterable[str]) -> bool:
+        return any(fnmatch(name.split("/", 1)[1], pat) for pat in patterns)
+
+    phase1: dict[str, str] = {}
+    for sec in sorted(sections, key=lambda s: (s.phase, s.key)):
+        spec = specs.get(sec.key)
+        reads = spec.reads if spec is not None else ("*",)
+        others = () if spec is not None and spec.reads_others else tuple(
+            pat for k, other in specs.items() if k != sec.key for pat in other.own)
+        wanted = {n: d for n, d in inputs.items()
+                  if matches(n, reads) and not matches(n, others)}
+        nb_digest, cells = _notebook_code(sec.path)
+        packages = [spec.package] if spec is not None and spec.package else []
+        parts: dict[str, Any] = {
+            "format": KEY_FORMAT, "section": sec.key, "inputs": wanted, "notebook": nb_digest,
+            "code": code_digest(code_files(cells, packages, digests)), "parameters": shown,
+            "files": {k: named[k] for k in (spec.param_files if spec is not None else ())},
+            "versions": ver,
+        }
+        if sec.phase == 2:
+            parts["upstream"] = dict(sorted(phase1.items()))
+        out.sections[sec.key] = _hash(parts)
+        if sec.phase == 1:
+            phase1[sec.key] = out.sections[sec.key]
+    report_code = code_digest(code_files(["import wxnb.build.report"], (), digests))
+    out.report = _hash({"format": KEY_FORMAT, "sections": out.sections, "code": report_code,
+                        "versions": ver, "parameters": shown})
+    check_code = code_digest(code_files(["import wxnb.cli"], ["wxnb.io", "wxnb.build"], digests))
+    out.validation = _hash({"format": KEY_FORMAT, "inputs": inputs, "code": check_code,
+                            "versions": ver, "parameters": shown, "files": named})
+    return out
+
+
+def last_build(out_dir: Path) -> dict[str, Any]:
+    """The cache record of the last good build in ``out_dir`` (empty when there is none or
+    it cannot be read: then everything runs)."""
+    try:
+        manifest = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    cache = manifest.get("cache") if isinstance(manifest, dict) else None
+    if not isinstance(cache, dict) or cache.get("format") != KEY_FORMAT:
+        return {}
+    return manifest
