@@ -37,7 +37,7 @@ import pandas as pd
 from wxnb.io import eventlog as events
 from wxnb.sections.s05_competitors import core as s05_competitors
 from wxnb.sections.s06_tech import core as s06_tech
-from wxnb.sections.s07_risk import core as s07_risk
+from wxnb.io import risk as s07_risk
 from wxnb.exceptions import DataValidationError, Problem
 from wxnb.io.datacube import ENDPOINTS, load_month
 

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from wxnb.io import eventlog as events
 from wxnb.sections.s05_competitors import core as s05_competitors
 from wxnb.sections.s06_tech import core as s06_tech
-from wxnb.sections.s07_risk import core as s07_risk
+from wxnb.io import risk as s07_risk
 from wxnb.exceptions import DataValidationError
 
 EXAMPLES = 120

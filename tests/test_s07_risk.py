@@ -10,7 +10,8 @@ from conftest import make_month
 
 from wxnb.kit import charts
 from wxnb.kit import fmt
-from wxnb.sections.s07_risk import core as s07_risk
+from wxnb.io import risk as risk_io
+from wxnb.sections.s07_risk import SPEC, compute, show, words
 from wxnb.exceptions import DataValidationError
 from wxnb.params import ReportParams
 from wxnb.samples import risk as sample_risk
@@ -72,15 +73,15 @@ def month(tmp_path: Path) -> Path:
     ("好贵", -1.0), ("谢谢，已取关", 0.0),
 ])
 def test_lexicon_scores_by_hand(text: str, score: float) -> None:
-    assert s07_risk.lexicon_score(text) == pytest.approx(score)
+    assert compute.lexicon_score(text) == pytest.approx(score)
 
 
 def test_lexicon_labels_and_known_sarcasm_limit() -> None:
-    assert s07_risk.lexicon_sentiment("这款护手霜很好用") == "正面"
-    assert s07_risk.lexicon_sentiment("先涨价再打5折，套路太深") == "负面"
-    assert s07_risk.lexicon_sentiment("发票怎么开") == "中性"
+    assert compute.lexicon_sentiment("这款护手霜很好用") == "正面"
+    assert compute.lexicon_sentiment("先涨价再打5折，套路太深") == "负面"
+    assert compute.lexicon_sentiment("发票怎么开") == "中性"
     # Sarcasm is a documented limit: the lexicon reads it as positive.
-    assert s07_risk.lexicon_sentiment("真是好一个最后3天") == "正面"
+    assert compute.lexicon_sentiment("真是好一个最后3天") == "正面"
 
 
 # --------------------------------------------------------------------------- bad input
@@ -88,7 +89,7 @@ def test_lexicon_labels_and_known_sarcasm_limit() -> None:
 
 def problems_of(folder: Path) -> list[str]:
     with pytest.raises(DataValidationError) as exc:
-        s07_risk.load(folder, "2026-10")
+        risk_io.load(folder, "2026-10")
     return [str(p) for p in exc.value.problems]
 
 
@@ -137,20 +138,20 @@ def test_text_problems(tmp_path: Path) -> None:
 
 def test_no_incidents_and_no_texts_is_valid(tmp_path: Path) -> None:
     write(tmp_path, "incidents.csv", INC_HEAD)
-    sec = s07_risk.prepare(params(tmp_path, tmp_path))
+    sec = compute.prepare(params(tmp_path, tmp_path))
     assert sec.incidents.empty and sec.texts is None
-    assert "本月无风险事件" in str(s07_risk.risk_table_html(sec))
-    assert isinstance(s07_risk.negative_trend_chart(sec), fmt.HtmlBlock)
-    assert "未提供评论与留言数据" in "".join(s07_risk.narrative(sec))
-    assert [f.status for f in s07_risk.findings(sec)] == ["达标", "提示"]
+    assert "本月无风险事件" in str(show.risk_table_html(sec))
+    assert isinstance(show.negative_trend_chart(sec), fmt.HtmlBlock)
+    assert "未提供评论与留言数据" in "".join(words.narrative(sec))
+    assert [f.status for f in words.findings(sec)] == ["达标", "提示"]
 
 
 # --------------------------------------------------------------------------- metrics
 
 
 def test_incident_table_with_and_without_previous_month(month: Path, tmp_path: Path) -> None:
-    sec = s07_risk.prepare(params(month, tmp_path))
-    html = str(s07_risk.risk_table_html(sec))
+    sec = compute.prepare(params(month, tmp_path))
+    html = str(show.risk_table_html(sec))
     # 诱导分享违规: 2 resolved after 12 h and 36 h → median 24.0 小时.
     assert "2 次/月（环比：无上月数据）" in html
     assert "已处置 2/2（100%），中位处置时长 24.0 小时，无未关闭事项" in html
@@ -158,22 +159,22 @@ def test_incident_table_with_and_without_previous_month(month: Path, tmp_path: P
     # 合计: 3 of 4 resolved, hours 12, 36, 72 → median 36.0 小时; one open.
     assert "已处置 3/4（75%），中位处置时长 36.0 小时，未关闭 1 项" in html
     write(month.parent / "2026-09", "incidents.csv", PREV)
-    sec = s07_risk.prepare(params(month, tmp_path))
-    html = str(s07_risk.risk_table_html(sec))
+    sec = compute.prepare(params(month, tmp_path))
+    html = str(show.risk_table_html(sec))
     assert "1 次/月（上月 1 次，环比持平）" in html  # 负面舆情
     assert "4 次/月（上月 1 次，环比 +3 次）" in html  # 合计
-    assert "较上月（1 起）增加 3 起" in s07_risk.narrative(sec)[0]
+    assert "较上月（1 起）增加 3 起" in words.narrative(sec)[0]
 
 
 def test_open_items_checklist(month: Path, tmp_path: Path) -> None:
-    sec = s07_risk.prepare(params(month, tmp_path))
-    html = str(s07_risk.open_items_html(sec))
+    sec = compute.prepare(params(month, tmp_path))
+    html = str(show.open_items_html(sec))
     assert html.count("<tr>") == 2  # header + the one open incident
     assert "插件回传手机号" in html and "23 天" in html and "处理中" in html  # 10-09 → 10-31
 
 
 def test_sentiment_labels_lexicon_and_agreement(month: Path, tmp_path: Path) -> None:
-    sec = s07_risk.prepare(params(month, tmp_path))
+    sec = compute.prepare(params(month, tmp_path))
     t = sec.texts
     assert len(t) == 31 * 3 - 1 + 12  # 30 days × 3 + spike day 2 + 12
     counts = t["sentiment"].value_counts()
@@ -181,7 +182,7 @@ def test_sentiment_labels_lexicon_and_agreement(month: Path, tmp_path: Path) -> 
     # Labelled: 31 正面 (lexicon agrees: 谢谢 + 很好用) and 9 负面 (套路 agrees, 退款 agrees).
     assert sec.agreement == {"n": 40, "agree": 40, "rate": 1.0, "neg_precision": 1.0,
                              "neg_recall": 1.0}
-    html = str(s07_risk.sentiment_html(sec))
+    html = str(show.sentiment_html(sec))
     assert "100.0%（40/40，n = 40）" in html
     # NSR = (31 − 42) / 73
     assert fmt.fmt_pct((31 - 42) / 73) in html
@@ -191,14 +192,14 @@ def test_label_overrides_lexicon(tmp_path: Path) -> None:
     write(tmp_path, "incidents.csv", INC_HEAD)
     write(tmp_path, "user_texts.csv", "time,text,label\n2026-10-01 10:00,很好用,负面\n"
           "2026-10-01 11:00,很好用,\n")
-    sec = s07_risk.prepare(params(tmp_path, tmp_path))
+    sec = compute.prepare(params(tmp_path, tmp_path))
     assert list(sec.texts["sentiment"]) == ["负面", "正面"]
     assert sec.agreement is not None and sec.agreement["rate"] == 0.0
 
 
 def test_spike_linked_to_articles(month: Path, tmp_path: Path) -> None:
-    sec = s07_risk.prepare(params(month, tmp_path))
-    events = s07_risk.spike_events(sec)
+    sec = compute.prepare(params(month, tmp_path))
+    events = compute.spike_events(sec)
     assert len(events) == 1
     e = events[0]
     assert (e["start"].day, e["end"].day, e["value"]) == (15, 15, 12)
@@ -206,42 +207,42 @@ def test_spike_linked_to_articles(month: Path, tmp_path: Path) -> None:
     # 8 of 12 on msgid 2247483600_1, whose title in getarticletotal is 第1篇.
     assert e["articles"][0] == {"title": "第1篇", "count": 8, "share": 8 / 12}
     assert e["articles"][1]["title"] == "某标题"
-    assert e["articles"][2]["title"] == s07_risk.NO_ARTICLE
-    assert "《第1篇》 8 条（67%）" in str(s07_risk.spikes_html(sec))
-    text = " ".join(s07_risk.narrative(sec))
+    assert e["articles"][2]["title"] == compute.NO_ARTICLE
+    assert "《第1篇》 8 条（67%）" in str(show.spikes_html(sec))
+    text = " ".join(words.narrative(sec))
     assert "10-15 负面评论与留言 12 条，为基线的 12.0 倍" in text
     assert "同期登记风险事件 1 起（负面舆情）" in text
 
 
 def test_findings(month: Path, tmp_path: Path) -> None:
-    sec = s07_risk.prepare(params(month, tmp_path))
-    f = {x.metric: x for x in s07_risk.findings(sec)}
+    sec = compute.prepare(params(month, tmp_path))
+    f = {x.metric: x for x in words.findings(sec)}
     assert f["risk_open_incidents"].status == "未达标"
     assert f["risk_open_incidents"].value == 1
     assert f["risk_incidents"].status == "提示" and f["risk_incidents"].mom_text == "无上月数据"
     assert f["anomaly:negative_texts"].status == "预警"
     assert f["anomaly:negative_texts"].extra["article"] == "第1篇"
     write(month.parent / "2026-09", "incidents.csv", PREV)
-    f = {x.metric: x for x in s07_risk.findings(s07_risk.prepare(params(month, tmp_path)))}
+    f = {x.metric: x for x in words.findings(compute.prepare(params(month, tmp_path)))}
     assert (f["risk_incidents"].status, f["risk_incidents"].mom) == ("预警", 3.0)
     write(month.parent / "2026-09", "incidents.csv", INCIDENTS.replace("2026-10", "2026-09") * 1
           + "2026-09-20,其他,低,a,b,2026-09-21 10:00,\n")
-    f = {x.metric: x for x in s07_risk.findings(s07_risk.prepare(params(month, tmp_path)))}
+    f = {x.metric: x for x in words.findings(compute.prepare(params(month, tmp_path)))}
     assert (f["risk_incidents"].status, f["risk_incidents"].mom) == ("提示", -1.0)
 
 
 def test_open_medium_only_is_warning(tmp_path: Path) -> None:
     write(tmp_path, "incidents.csv", INC_HEAD + "2026-10-02,其他,中,a,,,\n")
-    sec = s07_risk.prepare(params(tmp_path, tmp_path))
-    assert s07_risk.findings(sec)[0].status == "预警"
-    assert "未填写" in str(s07_risk.open_items_html(sec))
+    sec = compute.prepare(params(tmp_path, tmp_path))
+    assert words.findings(sec)[0].status == "预警"
+    assert "未填写" in str(show.open_items_html(sec))
 
 
 def test_broken_previous_month_is_a_note(month: Path, tmp_path: Path) -> None:
     write(month.parent / "2026-09", "incidents.csv", INC_HEAD + "2026-10-01,其他,低,a,b,,\n")
-    sec = s07_risk.prepare(params(month, tmp_path))
+    sec = compute.prepare(params(month, tmp_path))
     assert sec.prev_incidents is None
-    assert "上月 incidents.csv 校验未通过（1 个问题" in s07_risk.method_notes(sec)[0]
+    assert "上月 incidents.csv 校验未通过（1 个问题" in words.method_notes(sec)[0]
 
 
 # --------------------------------------------------------------------------- sample, hostile
@@ -265,19 +266,19 @@ def test_write_sample_facts(sample: Path, tmp_path: Path) -> None:
     first = (sample / "user_texts.csv").read_bytes()
     sample_risk.write_sample(sample, "2026-10")
     assert (sample / "user_texts.csv").read_bytes() == first  # deterministic
-    sec = s07_risk.prepare(params(sample, tmp_path))
+    sec = compute.prepare(params(sample, tmp_path))
     inc = sec.incidents
     assert len(inc) == 10 and len(sec.prev_incidents) == 6
     assert inc["type"].value_counts()["诱导分享违规"] == 3
     assert int(inc["open"].sum()) == 2
     assert 100 <= len(sec.texts) <= 500  # make_month has 2 articles; the bundled month 30+
     assert 0.4 <= (sec.texts["label"] != "").mean() <= 0.6
-    spikes = s07_risk.spike_events(sec)
+    spikes = compute.spike_events(sec)
     assert [(e["start"].day, e["end"].day) for e in spikes] == [(15, 16)]
     # make_month's last push before 10-15 is 第2篇 (10-10).
     assert spikes[0]["articles"][0]["title"] == "第2篇"
     charts.apply_theme()
-    render(s07_risk.negative_trend_chart(sec))
+    render(show.negative_trend_chart(sec))
 
 
 def test_hostile_texts_are_shown_literally(tmp_path: Path) -> None:
@@ -286,17 +287,17 @@ def test_hostile_texts_are_shown_literally(tmp_path: Path) -> None:
     sample_risk.write_sample(folder, "2026-10", hostile=True)
     sample_risk.write_sample(plain, "2026-10")
     charts.apply_theme()
-    sec = s07_risk.prepare(params(folder, tmp_path))
+    sec = compute.prepare(params(folder, tmp_path))
     assert all("<" in d or "\u202e" in d or "🔥" in d or "javascript" in d or len(d) > 300
                for d in sec.incidents["description"])
-    same = s07_risk.prepare(params(plain, tmp_path))
+    same = compute.prepare(params(plain, tmp_path))
     assert sec.daily["负面"].tolist() == same.daily["负面"].tolist()  # no number changes
     html = "".join(str(b) for b in (
-        s07_risk.risk_table_html(sec), s07_risk.open_items_html(sec), s07_risk.spikes_html(sec),
-        s07_risk.sentiment_html(sec), fmt.narrative(s07_risk.narrative(sec))))
+        show.risk_table_html(sec), show.open_items_html(sec), show.spikes_html(sec),
+        show.sentiment_html(sec), fmt.narrative(words.narrative(sec))))
     assert "<script>" not in html and "<img" not in html and "<svg" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    render(s07_risk.negative_trend_chart(sec))
+    render(show.negative_trend_chart(sec))
 
 
 def test_chart_text_strips_what_the_font_cannot_draw() -> None:
@@ -311,19 +312,19 @@ def test_hostile_spike_title_in_chart(tmp_path: Path) -> None:
     lines += ["2026-10-20 10:00,🔥<script>alert(1)</script>\u202e$a$,退款,负面"] * 9
     write(folder, "user_texts.csv", "\n".join(lines) + "\n")
     charts.apply_theme()
-    sec = s07_risk.prepare(params(folder, tmp_path))
-    assert s07_risk.spike_events(sec)[0]["start"].day == 20
-    render(s07_risk.negative_trend_chart(sec))
+    sec = compute.prepare(params(folder, tmp_path))
+    assert compute.spike_events(sec)[0]["start"].day == 20
+    render(show.negative_trend_chart(sec))
 
 
 def test_notebook_cells_follow_the_contract() -> None:
-    cells = s07_risk.SPEC.notebook_cells
+    cells = SPEC.notebook_cells
     assert cells[0][0] == "md" and cells[0][1].startswith("# 07 合规风险与舆情管控")
     assert [k for k, _ in cells[1:3]] == ["params", "setup"]
     assert cells[-1] == ("hidden",
-                         'findings.record(s07_risk.findings(sec), sec.params, "07_risk")')
-    assert s07_risk.SECTION == ("07_risk", "07 合规风险与舆情管控")
-    assert s07_risk.INPUTS == ("incidents.csv",)
+                         'findings.record(words.findings(sec), sec.params, "07_risk")')
+    assert compute.SECTION == ("07_risk", "07 合规风险与舆情管控")
+    assert compute.INPUTS == ("incidents.csv",)
     for kind, src in cells:
         if kind == "code":
-            assert src.startswith(("s07_risk.", "fmt.")) and "\n" not in src
+            assert src.startswith(("show.", "fmt.")) and "\n" not in src

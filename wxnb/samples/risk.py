@@ -1,4 +1,4 @@
-"""Section 07's own sample inputs, opposite their reader ``wxnb.sections.s07_risk.core.load``."""
+"""Section 07's own sample inputs, opposite their reader ``wxnb.io.risk.load``."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ import numpy as np
 from wxnb.kit import metrics
 from wxnb.exceptions import DataValidationError
 from wxnb.io.datacube import load_month, month_days
-
-from wxnb.sections.s07_risk.core import (
+from wxnb.io.risk import (
     INCIDENTS_FILE,
     INCIDENT_COLUMNS,
     LABELS,

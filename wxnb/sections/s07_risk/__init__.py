@@ -10,28 +10,28 @@ SPEC = Spec(
         ('params', ''),
         ('setup', """\
 from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s07_risk import core as s07_risk
+from wxnb.sections.s07_risk import compute, show, words
 from wxnb.params import from_namespace
 
 charts.apply_theme()
-sec = s07_risk.prepare(from_namespace(globals()))"""),
+sec = compute.prepare(from_namespace(globals()))"""),
         ('md', '## 风险事件汇总'),
-        ('code', 's07_risk.risk_table_html(sec)'),
+        ('code', 'show.risk_table_html(sec)'),
         ('md', '## 未关闭事项清单'),
-        ('code', 's07_risk.open_items_html(sec)'),
+        ('code', 'show.open_items_html(sec)'),
         ('md', '## 结论'),
-        ('code', 'fmt.narrative(s07_risk.narrative(sec))'),
+        ('code', 'fmt.narrative(words.narrative(sec))'),
         ('md', '## 每日负面评论趋势'),
-        ('code', 's07_risk.negative_trend_chart(sec)'),
+        ('code', 'show.negative_trend_chart(sec)'),
         ('md', '### 负面峰值与关联文章'),
-        ('code', 's07_risk.spikes_html(sec)'),
+        ('code', 'show.spikes_html(sec)'),
         ('md', '## 评论情感概况'),
-        ('code', 's07_risk.sentiment_html(sec)'),
+        ('code', 'show.sentiment_html(sec)'),
         ('md', '## 口径与数据说明'),
-        ('code', 'fmt.notes(s07_risk.method_notes(sec))'),
-        ('hidden', 'findings.record(s07_risk.findings(sec), sec.params, "07_risk")'),
+        ('code', 'fmt.notes(words.method_notes(sec))'),
+        ('hidden', 'findings.record(words.findings(sec), sec.params, "07_risk")'),
     ),
     inputs=('incidents.csv',),
-    check='wxnb.sections.s07_risk.core:load',
+    check='wxnb.io.risk:load',
     sample='wxnb.samples.risk:write_sample',
 )
