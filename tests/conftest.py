@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Month datasets (wxnb.io.dataset) of the tests' temporary folders go to a temporary cache, not
+# to outputs/ (the builds the tests start inherit it).
+os.environ.setdefault("WXNB_CACHE_DIR", tempfile.mkdtemp(prefix="wxnb-test-cache-"))
 
 
 def days_of(month: str) -> list[str]:

@@ -520,18 +520,45 @@ def load_month(
 ) -> MonthData:
     """Load and validate one month; raise DataValidationError listing all faults.
 
-    ``endpoints`` limits loading to the ones a section uses (the build validates them all once,
-    up front); by default every endpoint is loaded.
+    ``endpoints`` limits loading to the ones a section uses; by default every endpoint is
+    loaded. A month validated whole once (the build does it first) is kept as a dataset
+    (:mod:`wxnb.io.dataset`: Parquet tables and a manifest of the input files), and every later
+    load of that month, by any section, reads the dataset instead of parsing the files again, for
+    as long as no input file changed.
     """
+    from wxnb.io import dataset
+
     folder = Path(folder)
     if not folder.is_dir():
         raise DataValidationError([Problem(str(folder), None, None, "存在的数据目录", "目录不存在")])
     files = discover(folder)
+    wanted = set(endpoints) if endpoints is not None else set(ENDPOINTS)
+    stored = dataset.read(folder, month, wanted)
+    if stored is not None:
+        frames = {n: df for n, df in stored.frames.items() if n in wanted}
+        notes = {n: v for n, v in stored.read_notes.items() if n in wanted}
+        empties = {n: v for n, v in stored.empties.items() if n in wanted}
+    else:
+        frames, notes, empties = _load_endpoints(folder, month, files, wanted)
+        if wanted == set(ENDPOINTS):
+            dataset.write(folder, month, frames, notes, empties)
+    warnings = [n for name in ENDPOINTS for n in notes.get(name, [])]
+    warnings.extend(_empty_notes(empties, files))
+    data = MonthData(month, folder, frames, files, warnings)
+    data.warnings.extend(_gaps(data))
+    data.warnings.extend(_follower_consistency(data))
+    return data
+
+
+def _load_endpoints(folder: Path, month: str, files: dict[str, list[Path]], wanted: set[str]
+                    ) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]],
+                               dict[str, list[str]]]:
+    """Parse and validate the wanted endpoints' files: (frames, notes on how each endpoint's
+    files were read, each endpoint's files whose list is empty); raise every problem at once."""
     problems: list[Problem] = []
-    warnings: list[str] = []
+    notes: dict[str, list[str]] = {}
     frames: dict[str, pd.DataFrame] = {}
     empties: dict[str, list[str]] = {}  # endpoint → its files whose list is empty
-    wanted = set(endpoints) if endpoints is not None else set(ENDPOINTS)
     for name, ep in ENDPOINTS.items():
         if name not in wanted:
             continue
@@ -544,7 +571,7 @@ def load_month(
         for path in files[name]:
             df, found, empty, read_notes = _read_file(path, ep)
             problems.extend(found)
-            warnings.extend(read_notes)
+            notes.setdefault(name, []).extend(read_notes)
             if empty:
                 empties.setdefault(name, []).append(path.name)
             if df is not None:
@@ -569,11 +596,7 @@ def load_month(
             frames[name] = _typed(whole, ep)
     if problems:
         raise DataValidationError(problems)
-    warnings.extend(_empty_notes(empties, files))
-    data = MonthData(month, folder, frames, files, warnings)
-    data.warnings.extend(_gaps(data))
-    data.warnings.extend(_follower_consistency(data))
-    return data
+    return frames, notes, empties
 
 
 def _empty_notes(empties: dict[str, list[str]], files: dict[str, list[Path]]) -> list[str]:

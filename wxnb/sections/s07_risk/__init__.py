@@ -32,6 +32,7 @@ sec = compute.prepare(from_namespace(globals()))"""),
         ('hidden', 'findings.record(words.findings(sec), sec.params, "07_risk")'),
     ),
     inputs=('incidents.csv',),
+    own=('incidents.csv', 'user_texts.csv'),  # read by no other section
     check='wxnb.io.risk:load',
     sample='wxnb.samples.risk:write_sample',
 )
