@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import dump, make_month
 
-from wxnb.sections.s99_appendix import core as appendix
+from wxnb.sections.s99_appendix import compute, show
 from wxnb.io.datacube import ENDPOINTS
 from wxnb.kit.metrics import KPI_SPECS
 from wxnb.params import ReportParams
@@ -24,18 +24,18 @@ TOKEN = "ACCESS_TOKEN_" + "aB3dE5gH7jK9" * 10
 
 
 def test_every_kpi_has_a_complete_entry_with_the_reports_name() -> None:
-    entries = {e["key"]: e for e in appendix.metric_dictionary()}
+    entries = {e["key"]: e for e in compute.metric_dictionary()}
     for spec in KPI_SPECS:
         assert spec.key in entries, spec.key
         entry = entries[spec.key]
-        for field in appendix.DICTIONARY_FIELDS:
+        for field in compute.DICTIONARY_FIELDS:
             assert entry[field].strip(), (spec.key, field)
         assert entry["name"] == spec.name
     assert {"new_user", "cancel_user", "anomaly"} <= entries.keys()
 
 
 def test_dictionary_keys_are_unique_and_fields_exist_in_the_contract() -> None:
-    entries = appendix.metric_dictionary()
+    entries = compute.metric_dictionary()
     keys = [e["key"] for e in entries]
     assert len(keys) == len(set(keys))
     for e in entries:
@@ -48,7 +48,7 @@ def test_dictionary_keys_are_unique_and_fields_exist_in_the_contract() -> None:
 
 
 def test_dictionary_states_the_wechat_traps() -> None:
-    entries = {e["key"]: e for e in appendix.metric_dictionary()}
+    entries = {e["key"]: e for e in compute.metric_dictionary()}
     assert "其他合计" in entries["net_followers"]["caliber"]
     assert "99999999" in entries["read_count"]["source"]
     assert "按日" in entries["read_user"]["definition"] + entries["read_user"]["caliber"]
@@ -61,15 +61,15 @@ def test_dictionary_states_the_wechat_traps() -> None:
 
 
 def test_folded_yaml_text_has_no_stray_spaces_between_chinese() -> None:
-    for e in appendix.metric_dictionary():
+    for e in compute.metric_dictionary():
         assert not re.search(r"[\u4e00-\u9fff，。：；（）] [\u4e00-\u9fff，。：；（）]",
                              e["caliber"]), e["key"]
-    entries = {e["key"]: e for e in appendix.metric_dictionary()}
+    entries = {e["key"]: e for e in compute.metric_dictionary()}
     assert "Σ new_user − Σ cancel_user" in entries["net_followers"]["numerator"]
 
 
 def test_dictionary_html_has_the_columns_and_every_name() -> None:
-    html = str(appendix.dictionary_html())
+    html = str(show.dictionary_html())
     for head in ("指标", "定义", "分子", "分母", "数据来源", "口径说明"):
         assert f"<th>{head}</th>" in html
     for spec in KPI_SPECS:
@@ -92,8 +92,8 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
 
 def test_provenance_counts_dates_and_hashes(months: tuple[Path, Path]) -> None:
     cur, _ = months
-    frame = appendix.provenance(cur, "2026-10")
-    assert list(frame.columns) == list(appendix.PROVENANCE_COLUMNS)
+    frame = compute.provenance(cur, "2026-10")
+    assert list(frame.columns) == list(compute.PROVENANCE_COLUMNS)
     assert len(frame) == len(list(cur.iterdir())) == 5 + 5 + 11 + 2
     assert set(frame["月份"]) == {"2026-10"}
     by_name = frame.set_index("文件")
@@ -115,22 +115,22 @@ def test_provenance_counts_dates_and_hashes(months: tuple[Path, Path]) -> None:
 def test_provenance_leaves_the_files_untouched(months: tuple[Path, Path]) -> None:
     cur, prev = months
     before, before_prev = _snapshot(cur), _snapshot(prev)
-    appendix.provenance(cur, "2026-10", prev_dir=prev)
-    str(appendix.provenance_html(cur, "2026-10", prev_dir=prev))
+    compute.provenance(cur, "2026-10", prev_dir=prev)
+    str(show.provenance_html(cur, "2026-10", prev_dir=prev))
     assert _snapshot(cur) == before and _snapshot(prev) == before_prev
 
 
 def test_provenance_lists_the_previous_month(months: tuple[Path, Path]) -> None:
     cur, prev = months
-    frame = appendix.provenance(cur, "2026-10", prev_dir=prev)
+    frame = compute.provenance(cur, "2026-10", prev_dir=prev)
     old = frame[frame["月份"] == "2026-09"]
     assert len(old) == len(list(prev.iterdir()))
     assert set(old["文件"]) == {p.name for p in prev.iterdir()}
     assert old.set_index("文件").loc["getusercumulate_2026-09-29_2026-09-30.json",
                                       "日期范围"] == "2026-09-29 至 2026-09-30"
-    missing = appendix.provenance(cur, "2026-10", prev_dir=cur.parent / "2026-09-missing")
+    missing = compute.provenance(cur, "2026-10", prev_dir=cur.parent / "2026-09-missing")
     assert set(missing["月份"]) == {"2026-10"}
-    html = str(appendix.provenance_html(cur, "2026-10", prev_dir=cur.parent / "nope"))
+    html = str(show.provenance_html(cur, "2026-10", prev_dir=cur.parent / "nope"))
     assert "未找到上月数据目录 nope" in html
 
 
@@ -143,7 +143,7 @@ def test_unreadable_files_become_rows(tmp_path: Path) -> None:
         "ref_date,user_source,new_user,cancel_user\n2026-09-30,1,2,0\n2026-10-02,1,3,1\n\n",
         encoding="utf-8")
     dump(folder / "getuserreadhour_empty.json", {"list": []})
-    frame = appendix.provenance(folder, "2026-10").set_index("文件")
+    frame = compute.provenance(folder, "2026-10").set_index("文件")
     broken = frame.loc["getusershare_broken.json"]
     assert "无法读取" in broken["说明"] and pd.isna(broken["行数"])
     assert broken["SHA-256"] == hashlib.sha256(b'{"list": [').hexdigest()
@@ -153,21 +153,21 @@ def test_unreadable_files_become_rows(tmp_path: Path) -> None:
     assert csv_row["行数"] == 2 and csv_row["日期范围"] == "2026-09-30 至 2026-10-02"
     empty = frame.loc["getuserreadhour_empty.json"]
     assert empty["行数"] == 0 and empty["日期范围"] == "—" and "list 为空" in empty["说明"]
-    html = str(appendix.provenance_html(folder, "2026-10"))
+    html = str(show.provenance_html(folder, "2026-10"))
     assert "getusershare_broken.json：无法读取" in html
 
 
 def test_provenance_of_a_missing_folder_is_empty_not_an_error(tmp_path: Path) -> None:
-    frame = appendix.provenance(tmp_path / "none", "2026-10")
-    assert frame.empty and list(frame.columns) == list(appendix.PROVENANCE_COLUMNS)
-    assert "未找到本月数据目录 none" in str(appendix.provenance_html(tmp_path / "none", "2026-10"))
+    frame = compute.provenance(tmp_path / "none", "2026-10")
+    assert frame.empty and list(frame.columns) == list(compute.PROVENANCE_COLUMNS)
+    assert "未找到本月数据目录 none" in str(show.provenance_html(tmp_path / "none", "2026-10"))
 
 
 def test_provenance_html_shows_a_short_hash(months: tuple[Path, Path]) -> None:
     cur, _ = months
     name = "getusercumulate_2026-10-01_2026-10-07.json"
     digest = hashlib.sha256((cur / name).read_bytes()).hexdigest()
-    html = str(appendix.provenance_html(cur, "2026-10"))
+    html = str(show.provenance_html(cur, "2026-10"))
     assert f"<td>{digest[:12]}</td>" in html and digest not in html
 
 
@@ -175,7 +175,7 @@ def test_provenance_html_shows_a_short_hash(months: tuple[Path, Path]) -> None:
 
 
 def test_mask_secrets_masks_keys_and_values() -> None:
-    masked = appendix.mask_secrets({
+    masked = show.mask_secrets({
         "app_secret": "plain words", "ACCESS_TOKEN": "x", "WxAppSecret": 12345,
         "db_password": "hunter2", "appkey": "k", "note": SECRET_HEX, "long": TOKEN,
         "url": f"https://api.weixin.qq.com/datacube/x?access_token={TOKEN[:20]}&a=1",
@@ -185,9 +185,9 @@ def test_mask_secrets_masks_keys_and_values() -> None:
     })
     for key in ("app_secret", "ACCESS_TOKEN", "WxAppSecret", "db_password", "appkey",
                 "note", "long"):
-        assert masked[key] == appendix.MASK, key
+        assert masked[key] == show.MASK, key
     assert masked["url"] == "https://api.weixin.qq.com/datacube/x?access_token=***&a=1"
-    assert masked["nested"] == {"token": appendix.MASK, "plain": "ok"}
+    assert masked["nested"] == {"token": show.MASK, "plain": "ok"}
     assert masked["token_unset"] is None and masked["empty_secret"] == ""
     assert masked["account"] == "acme" and masked["month"] == "2026-10"
     assert masked["anomaly_z"] == 3.5 and masked["account_name"] == "某品牌"
@@ -198,7 +198,7 @@ def test_parameters_html_shows_every_parameter_and_no_secret() -> None:
     params = ReportParams(month="2026-10", account="acme", account_name=SECRET_HEX,
                           benchmark_source=f"来源 token={TOKEN}", target_read_count=None,
                           anomaly_window=5)
-    html = str(appendix.parameters_html(params))
+    html = str(show.parameters_html(params))
     for name in ReportParams.model_fields:
         assert f"<td>{name}</td>" in html, name
     assert SECRET_HEX not in html and TOKEN not in html and TOKEN[:30] not in html
@@ -215,12 +215,12 @@ def test_hostile_names_and_values_are_escaped(tmp_path: Path) -> None:
     folder.mkdir()
     hostile = 'getusersummary_<script>alert("1")&.json'
     dump(folder / hostile, {"errcode": 1, "errmsg": "<img src=x onerror=alert(2)>"})
-    html = str(appendix.provenance_html(folder, "2026-10"))
+    html = str(show.provenance_html(folder, "2026-10"))
     assert "<script>" not in html and "<img" not in html
     assert "getusersummary_&lt;script&gt;alert(&quot;1&quot;)&amp;.json" in html
     assert "&lt;img src=x onerror=alert(2)&gt;" in html
     params = ReportParams(month="2026-10", account="acme", account_name="<script>x</script>")
-    p_html = str(appendix.parameters_html(params))
+    p_html = str(show.parameters_html(params))
     assert "<script>" not in p_html and "&lt;script&gt;x&lt;/script&gt;" in p_html
 
 
@@ -230,20 +230,20 @@ def test_hostile_names_and_values_are_escaped(tmp_path: Path) -> None:
 def test_versions_name_every_package_and_flag_missing_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    html = str(appendix.versions_html())
-    for name in ("Python", *appendix.PACKAGES):
+    html = str(show.versions_html())
+    for name in ("Python", *compute.PACKAGES):
         assert f"<td>{name}</td>" in html
-    assert "未安装" not in dict(appendix.versions())["pandas"]
+    assert "未安装" not in dict(compute.versions())["pandas"]
 
-    real = appendix.importlib.metadata.version
+    real = compute.importlib.metadata.version
 
     def fake(name: str) -> str:
         if name == "seaborn":
-            raise appendix.importlib.metadata.PackageNotFoundError(name)
+            raise compute.importlib.metadata.PackageNotFoundError(name)
         return real(name)
 
-    monkeypatch.setattr(appendix.importlib.metadata, "version", fake)
-    assert dict(appendix.versions())["seaborn"] == "未安装"
+    monkeypatch.setattr(compute.importlib.metadata, "version", fake)
+    assert dict(compute.versions())["seaborn"] == "未安装"
 
 
 # --------------------------------------------------------------------------- section inputs
@@ -265,23 +265,23 @@ def test_provenance_lists_section_inputs_and_other_files(
                                               {"type": "click", "name": "B2", "key": "b"}]}}]}})
     (folder / "notes.txt").write_text("hello", encoding="utf-8")
     (folder / "broken.parquet").write_bytes(b"PAR1 not really")
-    frame = appendix.provenance(folder, "2026-10").set_index("文件")
+    frame = compute.provenance(folder, "2026-10").set_index("文件")
     assert len(frame) == len(list(folder.iterdir()))
     assert frame.loc["events.parquet", "行数"] == 3
     assert frame.loc["events.parquet", "接口"] == "事件日志（事件推送与自有埋点）"
     assert frame.loc["events_extra.jsonl", "行数"] == 2
     assert frame.loc["orders.csv", "行数"] == 2 and frame.loc["orders.csv", "接口"] == "订单与转化"
     assert frame.loc["menu.json", "行数"] == 3  # one top button, two sub-buttons
-    assert frame.loc["notes.txt", "接口"] == appendix.OTHER_FILE
+    assert frame.loc["notes.txt", "接口"] == compute.OTHER_FILE
     assert pd.isna(frame.loc["broken.parquet", "行数"])
     # large files are hashed and counted in a stream, with the same results
-    monkeypatch.setattr(appendix, "_SMALL_FILE", 1)
-    streamed = appendix.provenance(folder, "2026-10").set_index("文件")
+    monkeypatch.setattr(compute, "_SMALL_FILE", 1)
+    streamed = compute.provenance(folder, "2026-10").set_index("文件")
     for name in ("events.parquet", "events_extra.jsonl", "orders.csv"):
         data = (folder / name).read_bytes()
         assert streamed.loc[name, "SHA-256"] == hashlib.sha256(data).hexdigest()
     assert streamed.loc["orders.csv", "行数"] == 2 and streamed.loc["events.parquet", "行数"] == 3
-    html = str(appendix.provenance_html(folder, "2026-10"))
+    html = str(show.provenance_html(folder, "2026-10"))
     assert "<details" in html and "订单与转化" in html and "broken.parquet：无法读取" in html
 
 
@@ -295,7 +295,7 @@ def test_provenance_reads_files_as_the_loaders_do(tmp_path: Path) -> None:
         "ref_date,user_source,new_user,cancel_user,备注\n2026-10-02,1,3,1,中文\n".encode("gbk"))
     (folder / "getupstreammsg_big.json").write_text(
         '{"list": [{"ref_date": "2026-10-03", "x": ' + "9" * 5000 + "}]}", encoding="utf-8")
-    frame = appendix.provenance(folder, "2026-10").set_index("文件")
+    frame = compute.provenance(folder, "2026-10").set_index("文件")
     assert frame.loc["getusershare_bom.json", "行数"] == 1
     assert frame.loc["getusersummary_gbk.csv", "行数"] == 1
     assert frame.loc["getupstreammsg_big.json", "行数"] == 1

@@ -9,9 +9,13 @@ import pytest
 
 from conftest import make_month
 from wxnb.kit import findings
-from wxnb.sections.s01_kpi import core as section01
-from wxnb.sections.s08_strategy import core as strategy
-from wxnb.sections.s00_summary import core as summary
+from wxnb.sections.s01_kpi import compute as section01
+from wxnb.sections.s01_kpi import words as section01_words
+from wxnb.sections.s08_strategy import compute as strategy
+from wxnb.sections.s08_strategy import show as strategy_show
+from wxnb.sections.s08_strategy import words as strategy_words
+from wxnb.sections.s00_summary import show as summary_show
+from wxnb.sections.s00_summary import words as summary_words
 from wxnb.exceptions import ParameterError
 from wxnb.kit.findings import Finding
 from wxnb.params import ReportParams, load_params
@@ -46,7 +50,7 @@ def test_rank_orders_by_severity_then_gap_and_drops_fine_ones() -> None:
 
 @pytest.fixture(scope="module")
 def sample_findings() -> list[Finding]:
-    return section01.findings(section01.prepare(load_params()))
+    return section01_words.findings(section01.prepare(load_params()))
 
 
 def test_changing_a_target_changes_light_ranking_and_recommendations(
@@ -54,13 +58,13 @@ def test_changing_a_target_changes_light_ranking_and_recommendations(
 ) -> None:
     easy = load_params(overrides={"target_open_rate": 0.015})
     before = {f.metric: f for f in sample_findings}
-    after_items = section01.findings(section01.prepare(easy))
+    after_items = section01_words.findings(section01.prepare(easy))
     after = {f.metric: f for f in after_items}
     assert before["open_rate"].status == "未达标" and after["open_rate"].status == "达标"
     assert "open_rate" in [f.metric for f in findings.rank(sample_findings)]
     assert "open_rate" not in [f.metric for f in findings.rank(after_items)]
-    html_before = summary.cards_html(sample_findings).markup
-    html_after = summary.cards_html(after_items).markup
+    html_before = summary_show.cards_html(sample_findings).markup
+    html_after = summary_show.cards_html(after_items).markup
     assert html_before != html_after and "● 达标" in html_after
     recs_before = strategy.recommendations(sample_findings, RULES, easy)
     recs_after = strategy.recommendations(after_items, RULES, easy)
@@ -69,22 +73,22 @@ def test_changing_a_target_changes_light_ranking_and_recommendations(
 
 
 def test_summary_with_the_sample(sample_findings: list[Finding]) -> None:
-    text = " ".join(summary.paragraph(sample_findings))
+    text = " ".join(summary_words.paragraph(sample_findings))
     assert "设有目标的 7 项指标中，2 项达标、2 项预警、3 项未达标" in text
-    top = summary.top_html(sample_findings).markup
+    top = summary_show.top_html(sample_findings).markup
     assert top.count("<li") == 5 and 'href="#wx-s01"' in top
     assert "取消关注" in top  # the unfollow spike ranks among the five
 
 
 def test_summary_of_a_month_missing_sections() -> None:
-    assert "无法生成摘要" in summary.paragraph([])[0]
-    assert "缺少 01" in summary.cards_html([]).markup
+    assert "无法生成摘要" in summary_words.paragraph([])[0]
+    assert "缺少 01" in summary_show.cards_html([]).markup
     only_events = [Finding(section="07_risk", section_title="07 合规风险与舆情管控",
                            metric="incident", name="负面舆情", status="预警",
                            evidence="负面舆情 5 条", kind="event", gap=0.5)]
-    text = " ".join(summary.paragraph(only_events))
+    text = " ".join(summary_words.paragraph(only_events))
     assert "1 个分析章节" in text and "07 合规风险与舆情管控" in text and "负面舆情 5 条" in text
-    assert 'href="#wx-s07"' in summary.top_html(only_events).markup
+    assert 'href="#wx-s07"' in summary_show.top_html(only_events).markup
 
 
 def _firing(rule: strategy.Rule) -> Finding:
@@ -119,12 +123,12 @@ def test_owners_and_manual_items() -> None:
     assert recs[0]["owner"] == "品牌部"
     assert recs[-1] == {"priority": "高", "owner": "电商部", "text": "双十一预热",
                         "evidence": "—", "source": "人工", "severity": 0, "section": "—"}
-    assert "人工" in strategy.recommendations_html(recs).markup
+    assert "人工" in strategy_show.recommendations_html(recs).markup
 
 
 def test_no_rule_fires_on_a_perfect_month() -> None:
     assert strategy.recommendations([kpi("open_rate", "达标", 0.0)], RULES, load_params()) == []
-    assert "没有规则被触发" in strategy.recommendations_html([]).markup
+    assert "没有规则被触发" in strategy_show.recommendations_html([]).markup
 
 
 def test_bad_rules_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -183,24 +187,24 @@ def test_collaboration_lists_each_owner_with_its_actions() -> None:
     p = load_params()
     rules = [r for r in RULES if r.id in ("open-rate-short", "unfollow-spike-feedback")]
     recs = strategy.recommendations([_firing(rules[0]), _firing(rules[1])], rules, p)
-    text = strategy.collaboration(recs, p)
+    text = strategy_words.collaboration(recs, p)
     assert text[0] == "下月共 2 项行动（高优先级 1 项），涉及 2 个部门。"
     assert text[1].startswith("市场部（1 项）：按阅读分时数据调整推送时段")
     assert text[2].startswith("客服中心（1 项）：取关高峰期间收集用户留言")
     assert text[3] == "技术部本月无新增行动项。"
-    assert strategy.collaboration([], p) == ["本月没有触发任何行动项。"]
+    assert strategy_words.collaboration([], p) == ["本月没有触发任何行动项。"]
 
 
 def test_no_findings_to_flag_is_never_a_false_all_clear() -> None:
     """Nothing ranked is not "everything met its target": say what the findings show."""
-    assert "无法判断" in summary.top_html([]).markup and "已达标" not in summary.all_clear([])
+    assert "无法判断" in summary_show.top_html([]).markup and "已达标" not in summary_words.all_clear([])
     untargeted = [kpi("粉丝净增长", "未设目标", target=None)]
-    text = summary.all_clear(untargeted)
+    text = summary_words.all_clear(untargeted)
     assert "均已达标" not in text and "无法判断目标达成" in text and "1 项指标未设目标" in text
     met = [kpi("open_rate", "达标", target=0.02, value=0.03), *untargeted]
-    text = summary.all_clear(met)
+    text = summary_words.all_clear(met)
     assert text.startswith("设有目标的 1 项指标均已达标") and "1 项指标未设目标" in text
-    assert text in summary.top_html(met).markup
+    assert text in summary_show.top_html(met).markup
 
 
 def test_findings_written_by_hand_go_to_scratch_not_the_build(tmp_path: Path,

@@ -179,22 +179,24 @@ def _empty_articles(folder: Path) -> None:
 def test_a_month_without_articles_says_so(tmp_path: Path) -> None:
     """Every getarticletotal chunk {"list": []}: section 01 builds and says why (KeyError)."""
     from conftest import make_month
-    from wxnb.sections.s01_kpi import core as section01
+    from wxnb.sections.s01_kpi import compute as section01
+    from wxnb.sections.s01_kpi import show as section01_show
+    from wxnb.sections.s01_kpi import words as section01_words
     from wxnb.params import load_params
 
     folder = make_month(tmp_path / "acct" / "2026-10")
     _empty_articles(folder)
     sec = section01.prepare(load_params(account="acct", overrides={"data_dir": str(folder)}))
     assert sec.totals.articles == 0 and sec.totals.open_rate is None
-    text = " ".join(section01.narrative(sec))
+    text = " ".join(section01_words.narrative(sec))
     assert "本月没有群发图文" in text and "打开率 —" not in text
-    assert "本月无群发" in section01.kpi_html(sec).markup
-    assert section01.findings(sec)  # the other KPIs are still recorded
+    assert "本月无群发" in section01_show.kpi_html(sec).markup
+    assert section01_words.findings(sec)  # the other KPIs are still recorded
 
 
 def test_a_previous_month_without_articles_never_fails(tmp_path: Path) -> None:
     from conftest import make_month
-    from wxnb.sections.s01_kpi import core as section01
+    from wxnb.sections.s01_kpi import compute as section01
     from wxnb.params import load_params
 
     folder = make_month(tmp_path / "acct" / "2026-10")
@@ -210,7 +212,9 @@ def test_zero_new_followers_never_prints_nan(tmp_path: Path) -> None:
     import json
 
     from conftest import make_month
-    from wxnb.sections.s01_kpi import core as section01
+    from wxnb.sections.s01_kpi import compute as section01
+    from wxnb.sections.s01_kpi import show as section01_show
+    from wxnb.sections.s01_kpi import words as section01_words
     from wxnb.params import load_params
 
     folder = make_month(tmp_path / "acct" / "2026-10")
@@ -220,5 +224,5 @@ def test_zero_new_followers_never_prints_nan(tmp_path: Path) -> None:
             r["new_user"] = 0
         path.write_text(json.dumps(body), encoding="utf-8")
     sec = section01.prepare(load_params(account="acct", overrides={"data_dir": str(folder)}))
-    shown = " ".join(section01.narrative(sec)) + section01.sources_html(sec).markup
+    shown = " ".join(section01_words.narrative(sec)) + section01_show.sources_html(sec).markup
     assert "nan" not in shown.lower() and "本月没有新关注" in shown

@@ -167,7 +167,7 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
     month_data.extra_coverage.extend(coverage)
     month_data.warnings.extend(notes)
     month_data.warnings.extend(previous.result())
-    from wxnb.sections.s08_strategy.core import load_rules
+    from wxnb.sections.s08_strategy.compute import load_rules
 
     load_rules(params.resolved_rules_file())  # section 08's rules, checked before any kernel
     return params, month_data

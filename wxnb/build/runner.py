@@ -44,8 +44,11 @@ logger = logging.getLogger(__name__)
 KERNEL_NAME = "wxnb"
 WARM_IMPORTS = (
     "import pandas, numpy, seaborn, matplotlib.pyplot, pandera.pandas\n"
-    "import wxnb.io.datacube, wxnb.kit.metrics, wxnb.kit.charts, wxnb.kit.fmt, wxnb.params, wxnb.sections.s01_kpi.core\n"
-    "import wxnb.kit.findings, wxnb.sections.s00_summary.core, wxnb.sections.s08_strategy.core, wxnb.sections.s99_appendix.core\n"
+    "import wxnb.io.datacube, wxnb.kit.metrics, wxnb.kit.charts, wxnb.kit.fmt, wxnb.params\n"
+    "import wxnb.sections.s01_kpi.compute, wxnb.sections.s01_kpi.show, wxnb.sections.s01_kpi.words\n"
+    "import wxnb.kit.findings, wxnb.sections.s00_summary.show, wxnb.sections.s00_summary.words\n"
+    "import wxnb.sections.s08_strategy.compute, wxnb.sections.s08_strategy.show, wxnb.sections.s08_strategy.words\n"
+    "import wxnb.sections.s99_appendix.show\n"
     "wxnb.kit.charts.font_path()\n"
 )
 RESET = (

@@ -10,16 +10,16 @@ SPEC = Spec(
         ('params', ''),
         ('setup', """\
 from wxnb.kit import findings, fmt
-from wxnb.sections.s00_summary import core as summary
+from wxnb.sections.s00_summary import show, words
 from wxnb.params import from_namespace
 
 items = findings.collect(from_namespace(globals()))"""),
         ('md', '## 核心指标'),
-        ('code', 'summary.cards_html(items)'),
+        ('code', 'show.cards_html(items)'),
         ('md', '## 一段话总结'),
-        ('code', 'fmt.narrative(summary.paragraph(items))'),
+        ('code', 'fmt.narrative(words.paragraph(items))'),
         ('md', '## 重点发现'),
-        ('code', 'summary.top_html(items)'),
+        ('code', 'show.top_html(items)'),
     ),
     phase=2,
     reads=(),

@@ -10,25 +10,25 @@ SPEC = Spec(
         ('params', ''),
         ('setup', """\
 from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s01_kpi import core as section01
+from wxnb.sections.s01_kpi import compute, show, words
 from wxnb.params import from_namespace
 
 charts.apply_theme()
-sec = section01.prepare(from_namespace(globals()))"""),
+sec = compute.prepare(from_namespace(globals()))"""),
         ('md', '## 关键指标达成'),
-        ('code', 'section01.kpi_html(sec)'),
+        ('code', 'show.kpi_html(sec)'),
         ('md', '## 结论'),
-        ('code', 'fmt.narrative(section01.narrative(sec))'),
+        ('code', 'fmt.narrative(words.narrative(sec))'),
         ('md', '## 每日粉丝变化'),
         ('code', 'charts.follower_trend(sec.daily, sec.anomalies)'),
         ('md', '### 异常日'),
-        ('code', 'section01.anomaly_html(sec)'),
+        ('code', 'show.anomaly_html(sec)'),
         ('md', '## 新关注来源'),
         ('code', 'charts.follower_sources_bar(sec.sources)'),
-        ('code', 'section01.sources_html(sec)'),
+        ('code', 'show.sources_html(sec)'),
         ('md', '## 口径与数据说明'),
-        ('code', 'section01.definitions_html(sec)'),
-        ('code', 'fmt.notes(section01.data_notes(sec))'),
-        ('hidden', 'findings.record(section01.findings(sec), sec.params, "01_kpi")'),
+        ('code', 'show.definitions_html(sec)'),
+        ('code', 'fmt.notes(words.data_notes(sec))'),
+        ('hidden', 'findings.record(words.findings(sec), sec.params, "01_kpi")'),
     ),
 )

@@ -10,19 +10,19 @@ SPEC = Spec(
         ('params', ''),
         ('setup', """\
 from wxnb.kit import findings, fmt
-from wxnb.sections.s01_kpi import core as section01
-from wxnb.sections.s08_strategy import core as strategy
+from wxnb.sections.s01_kpi import compute as section01
+from wxnb.sections.s08_strategy import compute, show, words
 from wxnb.params import from_namespace
 
 p = from_namespace(globals())
-recs = strategy.recommendations(findings.collect(p), strategy.load_rules(p.resolved_rules_file()), p)
-plan = strategy.pdca(section01.prepare(p, conversion_rate=False), p)"""),
+recs = compute.recommendations(findings.collect(p), compute.load_rules(p.resolved_rules_file()), p)
+plan = compute.pdca(section01.prepare(p, conversion_rate=False), p)"""),
         ('md', '## 行动建议'),
-        ('code', 'strategy.recommendations_html(recs)'),
+        ('code', 'show.recommendations_html(recs)'),
         ('md', '## 下月目标（PDCA）'),
-        ('code', 'strategy.pdca_html(plan, p, recs)'),
+        ('code', 'show.pdca_html(plan, p, recs)'),
         ('md', '## 跨部门协作'),
-        ('code', 'fmt.narrative(strategy.collaboration(recs, p))'),
+        ('code', 'fmt.narrative(words.collaboration(recs, p))'),
     ),
     phase=2,
     param_files=('rules_file',),

@@ -9,17 +9,17 @@ SPEC = Spec(
     cells=(
         ('params', ''),
         ('setup', """\
-from wxnb.sections.s99_appendix import core as appendix
+from wxnb.sections.s99_appendix import show
 from wxnb.params import from_namespace
 
 p = from_namespace(globals())"""),
         ('md', '## 指标字典'),
-        ('code', 'appendix.dictionary_html()'),
+        ('code', 'show.dictionary_html()'),
         ('md', '## 数据来源'),
-        ('code', 'appendix.provenance_html(p.resolved_data_dir(), p.month, prev_dir=p.resolved_prev_data_dir())'),
+        ('code', 'show.provenance_html(p.resolved_data_dir(), p.month, prev_dir=p.resolved_prev_data_dir())'),
         ('md', '## 本次使用的参数'),
-        ('code', 'appendix.parameters_html(p)'),
+        ('code', 'show.parameters_html(p)'),
         ('md', '## 软件版本'),
-        ('code', 'appendix.versions_html()'),
+        ('code', 'show.versions_html()'),
     ),
 )

@@ -1,8 +1,9 @@
-"""Section 08 下阶段战略部署建议: rule-based recommendations and next month's PDCA targets.
+"""Section 08 下阶段战略部署建议, the numbers: rules → recommendations, next month's PDCA targets.
 
 Recommendations come from rules in ``parameters/rules.yaml`` (condition over findings →
 recommendation, owner, priority), so an analyst changes them without code. A rule that does not
-fire produces nothing. Manual items from the parameters are added and marked 人工.
+fire produces nothing. Manual items from the parameters are added and marked 人工. Each PDCA row
+carries its 预测方法 (how the target was projected) with its numbers.
 """
 
 from __future__ import annotations
@@ -16,20 +17,16 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from wxnb.kit import fmt
 from wxnb.exceptions import ParameterError
 from wxnb.kit.findings import Finding
 from wxnb.params import ReportParams
 
 __all__ = [
     "Condition",
-    "collaboration",
     "Rule",
     "load_rules",
     "pdca",
-    "pdca_html",
     "recommendations",
-    "recommendations_html",
 ]
 
 _FIELDS = set(Finding.__dataclass_fields__) | {"severity"}
@@ -135,38 +132,6 @@ def recommendations(
     return out
 
 
-def recommendations_html(recs: list[dict[str, Any]]) -> fmt.HtmlBlock:
-    """The recommendations table: 优先级, 建议, 依据（触发数据）, 负责部门, 来源."""
-    if not recs:
-        return fmt.notes(["本月没有规则被触发，也没有人工补充的建议。"], title="建议")
-    rows = [[r["priority"], r["text"], r["evidence"], r["owner"], r["source"]] for r in recs]
-    return fmt.table(rows, ["优先级", "建议", "依据（触发数据）", "负责部门", "来源"],
-                     wrap=(1, 2))
-
-
-def collaboration(recs: list[dict[str, Any]], params: ReportParams) -> list[str]:
-    """Who does what next month: each owning team with its count and its actions."""
-    if not recs:
-        return ["本月没有触发任何行动项。"]
-    owners: dict[str, list[dict[str, Any]]] = {}
-    for r in recs:
-        owners.setdefault(r["owner"], []).append(r)
-    high = sum(r["priority"] == "高" for r in recs)
-    out = [f"下月共 {len(recs)} 项行动（高优先级 {high} 项），涉及 {len(owners)} 个部门。"]
-    for team, items in owners.items():
-        heads = "；".join(_headline(r["text"]) for r in items)
-        out.append(f"{team}（{len(items)} 项）：{heads}。")
-    idle = [t for t in (params.owner_tech, params.owner_marketing, params.owner_service)
-            if t not in owners]
-    if idle:
-        out.append(f"{'、'.join(idle)}本月无新增行动项。")
-    return out
-
-
-def _headline(text: str) -> str:
-    """The action part of a recommendation (after the cited numbers, if any)."""
-    return text.split("：", 1)[-1].rstrip("。")
-
 
 # --------------------------------------------------------------------------- PDCA
 
@@ -235,31 +200,3 @@ def pdca(sec: Any, params: ReportParams) -> pd.DataFrame:
     out["上限"] = out["下月目标"] * (1 + band)
     out["月份"] = nxt
     return out
-
-
-def pdca_html(plan: pd.DataFrame, params: ReportParams, recs: list[dict[str, Any]]) -> \
-        fmt.HtmlBlock:
-    """The PDCA table: P 目标与弹性区间, D 负责部门, C 检查节点, A 据本月建议的改进."""
-    def show(kind: str, v: Any) -> str:
-        return fmt.fmt_pct(v, 2) if kind == "rate" else fmt.fmt_int(v)
-
-    if plan.empty:
-        return fmt.notes(["本月没有粉丝、阅读或打开率数据，无法按趋势预测下月目标；请在参数中"
-                          "直接设定下月目标。"], title="下月目标（PDCA）")
-    rows = []
-    for _, r in plan.iterrows():
-        related = [x["text"] for x in recs if str(r["指标"]).split("（")[0] in x["evidence"]]
-        rows.append([
-            r["指标"], show(r["kind"], r["本月实际"]), show(r["kind"], r["下月目标"]),
-            f"{show(r['kind'], r['下限'])} – {show(r['kind'], r['上限'])}", r["预测方法"],
-            r["负责部门"], f"每周跟踪；{r['月份']}-15 中期复盘",
-            related[0] if related else "保持现有做法",
-        ])
-    return fmt.table(
-        rows,
-        ["指标", "本月实际", "下月目标（P）", f"弹性区间 ±{params.pdca_band:.0%}", "预测方法",
-         "负责部门（D）", "检查（C）", "改进（A）"],
-        numeric=(1, 2, 3),
-        wrap=(4, 6, 7),
-        caption=f"目标按趋势预测，保留 ±{params.pdca_band:.0%} 弹性空间以适应平台规则变化",
-    )

@@ -1,8 +1,8 @@
-"""The report's appendix (附录): metric dictionary, data provenance, parameters and versions.
+"""Section 99 附录, the numbers: the metric dictionary, the input files' provenance, the versions.
 
 Everything here only reads. Input files are opened read-only (``"rb"``), hashed and counted from
-the same bytes, and never modified; an unreadable file becomes a row that says so, never an
-exception. All HTML goes through ``wxnb.kit.fmt``, so file names and values are escaped.
+the same bytes, and never modified; an unreadable file becomes a row that says so (its 说明),
+never an exception. The dictionary is ``metric_dictionary.yaml`` beside this module.
 """
 
 from __future__ import annotations
@@ -24,32 +24,25 @@ import yaml
 
 from wxnb import paths
 from wxnb.io import csvin
-from wxnb.kit import fmt
 from wxnb.io.datacube import ENDPOINTS, discover
-from wxnb.kit.metrics import KPI_SPECS
-from wxnb.params import ReportParams
-from wxnb.secrets import MASK, mask_secrets
 
 __all__ = [
     "DICTIONARY_FIELDS",
-    "MASK",
+    "NOT_INSTALLED",
+    "OTHER_FILE",
     "PACKAGES",
     "PROVENANCE_COLUMNS",
-    "dictionary_html",
-    "mask_secrets",
+    "SECTION_INPUTS",
     "metric_dictionary",
-    "parameters_html",
     "provenance",
-    "provenance_html",
+    "provenance_summary",
     "versions",
-    "versions_html",
 ]
 
 DICTIONARY_FILE = Path(__file__).with_name("metric_dictionary.yaml")
 DICTIONARY_FIELDS = (
     "key", "name", "definition", "numerator", "denominator", "source", "caliber",
 )
-UNSET = "未设置"
 NOT_INSTALLED = "未安装"
 PACKAGES = (
     "wxnb", "pandas", "numpy", "matplotlib", "seaborn", "pandera", "pydantic", "papermill",
@@ -94,15 +87,6 @@ _CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
 
 def _unfold(text: str) -> str:
     return _CJK_GAP.sub("", text.strip())
-
-
-def dictionary_html() -> fmt.HtmlBlock:
-    """Return the metric dictionary as a table: 指标 | 定义 | 分子 | 分母 | 数据来源 | 口径说明."""
-    rows = [[e["name"], e["definition"], e["numerator"], e["denominator"], e["source"],
-             e["caliber"]] for e in metric_dictionary()]
-    return fmt.table(rows, ["指标", "定义", "分子", "分母", "数据来源", "口径说明"],
-                     wrap=(1, 2, 3, 4, 5),
-                     caption="指标口径与 wxnb/metrics.py 的计算一致；数据来源为微信数据统计接口及字段")
 
 
 # --------------------------------------------------------------------------- provenance
@@ -352,104 +336,24 @@ def _date_range(dates: tuple[str, ...]) -> str:
     return lo if lo == hi else f"{lo} 至 {hi}"
 
 
-def provenance_html(
-    data_dir: Path, month: str, *, prev_dir: Path | None = None
-) -> fmt.HtmlBlock:
-    """Return the provenance: one row per month and input (files, rows, dates, bytes), then, in a
-    collapsible block, every file with its SHA-256 (shortened to 12 hex digits), and notes.
+def provenance_summary(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """One row per month and input of a ``provenance`` frame, in its order.
 
-    Parameters are those of ``provenance``; folders that do not exist are named in a note.
+    Each row has 月份, 接口, 文件数, 行数 (the sum; None when a file's rows are unknown),
+    日期范围 (over all its files), 字节数 (the sum) and SHA-256: the one file's digest ("" when
+    it could not be read), None when the input has several files.
     """
-    frame = provenance(data_dir, month, prev_dir=prev_dir)
     groups = []
     for (mon, kind), g in frame.groupby(["月份", "接口"], sort=False):
         dates = [d for r in g["日期范围"] if r != "—" for d in r.split(" 至 ")]
         rows_known = g["行数"].notna().all()
-        groups.append([
-            mon, kind, fmt.fmt_int(len(g)),
-            fmt.fmt_int(int(g["行数"].sum())) if rows_known else "部分无法读取",
-            _date_range(tuple(dates)), fmt.fmt_int(int(g["字节数"].sum())),
-            g["SHA-256"].iloc[0][:12] or "—" if len(g) == 1 else "见下方逐个文件",
-        ])
-    summary = fmt.table(
-        groups, ["月份", "输入", "文件数", "行数", "日期范围", "字节数", "SHA-256（前 12 位）"],
-        numeric=(2, 3, 5), wrap=(1,),
-        caption="输入文件只读打开、未作任何修改；行数为 list 的记录数（图文群发总数据为 details 行数）",
-    )
-    rows = [
-        [r["月份"], r["文件"], r["接口"], "无法读取" if pd.isna(r["行数"]) else fmt.fmt_int(r["行数"]),
-         r["日期范围"], fmt.fmt_int(r["字节数"]), r["SHA-256"][:12] or "—", r["说明"] or "—"]
-        for _, r in frame.iterrows()
-    ]
-    files = fmt.table(
-        rows, ["月份", "文件", "接口", "行数", "日期范围", "字节数", "SHA-256（前 12 位）", "说明"],
-        numeric=(3, 5),
-        wrap=(1, 7),
-    )
-    markup = summary.markup
-    if rows:
-        markup += (f'<details class="wx-files"><summary>逐个文件及其 SHA-256（{len(rows):,} 个文件）'
-                   f"</summary>{files.markup}</details>")
-    notes = [f"未找到{what}数据目录 {Path(folder).name}"
-             for what, folder in (("本月", data_dir), ("上月", prev_dir))
-             if folder is not None and not Path(folder).is_dir()]
-    if frame.empty and not notes:
-        notes.append("数据目录中没有可识别的数据文件")
-    unreadable = frame[frame["行数"].isna()]
-    notes += [f"{r['文件']}：{r['说明']}" for _, r in unreadable.iterrows()]
-    if not notes:
-        return fmt.HtmlBlock(markup)
-    return fmt.HtmlBlock(markup + fmt.notes(notes, title="文件说明").markup)
-
-
-# --------------------------------------------------------------------------- parameters
-
-def _describe(name: str) -> str:
-    field = ReportParams.model_fields[name]
-    if field.description:
-        return field.description
-    names = {s.key: s.name for s in KPI_SPECS}
-    for prefix, what in (("target_", "月度目标"), ("benchmark_", "行业均值")):
-        if name.startswith(prefix) and name[len(prefix):] in names:
-            return f"{what}：{names[name[len(prefix):]]}"
-    return "行业均值的来源" if name == "benchmark_source" else "—"
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return UNSET
-    if isinstance(value, str) and value == "":
-        return "（空）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def _default_dir(params: ReportParams, name: str) -> str:
-    folder = params.resolved_data_dir() if name == "data_dir" else params.resolved_prev_data_dir()
-    try:
-        return str(folder.relative_to(paths.PROJECT_ROOT))
-    except ValueError:
-        return str(folder)
-
-
-def parameters_html(params: ReportParams) -> fmt.HtmlBlock:
-    """Return every report parameter with the value used: 参数 | 取值 | 说明.
-
-    Values go through ``params.masked()`` and then ``mask_secrets``; None is shown as 未设置;
-    an empty data folder parameter shows the default folder that was used.
-    """
-    values = mask_secrets(params.masked())
-    rows = []
-    for name, value in values.items():
-        shown = _shown(value)
-        if name in ("data_dir", "prev_data_dir") and not value:
-            shown = f"（默认）{mask_secrets({'d': _default_dir(params, name)})['d']}"
-        rows.append([name, shown, _describe(name)])
-    return fmt.table(rows, ["参数", "取值", "说明"], wrap=(1, 2),
-                     caption="本次生成所用的全部参数；疑似密钥的值已隐去（***）")
+        groups.append({
+            "月份": mon, "接口": kind, "文件数": len(g),
+            "行数": int(g["行数"].sum()) if rows_known else None,
+            "日期范围": _date_range(tuple(dates)), "字节数": int(g["字节数"].sum()),
+            "SHA-256": g["SHA-256"].iloc[0] if len(g) == 1 else None,
+        })
+    return groups
 
 
 # --------------------------------------------------------------------------- versions
@@ -468,9 +372,3 @@ def versions() -> list[tuple[str, str]]:
         except importlib.metadata.PackageNotFoundError:
             out.append((name, NOT_INSTALLED))
     return out
-
-
-def versions_html() -> fmt.HtmlBlock:
-    """Return the versions table: 组件 | 版本."""
-    return fmt.table([list(v) for v in versions()], ["组件", "版本"],
-                     caption="生成本报告时的运行环境")
