@@ -45,12 +45,33 @@ KERNEL_NAME = "wxnb"
 WARM_IMPORTS = (
     "import pandas, numpy, seaborn, matplotlib.pyplot, pandera.pandas\n"
     "import wxnb.io.datacube, wxnb.kit.metrics, wxnb.kit.charts, wxnb.kit.fmt, wxnb.params\n"
-    "import wxnb.sections.s01_kpi.compute, wxnb.sections.s01_kpi.show, wxnb.sections.s01_kpi.words\n"
-    "import wxnb.kit.findings, wxnb.sections.s00_summary.show, wxnb.sections.s00_summary.words\n"
-    "import wxnb.sections.s08_strategy.compute, wxnb.sections.s08_strategy.show, wxnb.sections.s08_strategy.words\n"
-    "import wxnb.sections.s99_appendix.show\n"
+    "import wxnb.kit.findings\n"
     "wxnb.kit.charts.font_path()\n"
 )
+
+
+def warm_code() -> str:
+    """What a kernel runs once when it starts: the libraries, and every registered section's
+    modules (read from the registry), so a section's first cell finds them imported. A module
+    that fails to import is left for its section to report (its setup cell raises the error,
+    the build names the cell), never taking the worker down."""
+    from wxnb.sections import registry
+
+    modules = []
+    for spec in registry():
+        folder = paths.PROJECT_ROOT.joinpath(*spec.package.split("."))
+        modules += [f"{spec.package}.{p.stem}" for p in sorted(folder.glob("*.py"))
+                    if p.stem != "__init__"]
+    return WARM_IMPORTS + (
+        "import importlib as _il\n"
+        f"for _m in {modules!r}:\n"
+        "    try:\n"
+        "        _il.import_module(_m)\n"
+        "    except Exception:\n"
+        "        pass\n"
+        "del _il, _m\n")
+
+
 RESET = (
     "get_ipython().reset(new_session=True)\n"
     "import os, matplotlib.pyplot as _plt\n"
@@ -289,7 +310,7 @@ def _start_kernel() -> None:
     kc.start_channels()
     run_sync(kc.wait_for_ready)(timeout=120)
     _Worker.km, _Worker.kc = km, kc
-    _run_code(WARM_IMPORTS)
+    _run_code(warm_code())
 
 
 def _stop_kernel() -> None:
