@@ -1,7 +1,7 @@
 """Section 07 合规风险与舆情管控, the numbers: incidents, sentiment, daily negatives and spikes.
 
 The inputs are read and validated by ``wxnb.io.risk``. Sentiment uses the hand label when
-present, otherwise the lexicon shipped in ``wxnb/sentiment_lexicon.yaml`` (its rules and limits
+present, otherwise the lexicon shipped in ``wxnb/sections/s07_risk/sentiment_lexicon.yaml`` (its rules and limits
 are written at its top). Daily negative counts are scored with the robust z of
 ``metrics.flag_anomalies`` (wechat-analytics-methods.md §4.7); net sentiment is KAWO's NSR =
 (正面 − 负面) / (正面 + 负面) (§1.5, §4.13).

@@ -179,7 +179,7 @@ def method_notes(sec: RiskSection) -> list[str]:
     notes = list(sec.notes)
     notes += [
         "处置时长 = 解决时间（resolved_at）− 发生日 00:00；resolved_at 为空的事件视为未关闭。",
-        "情感判定：有人工标注（label）的文本以标注为准，其余用 wxnb/sentiment_lexicon.yaml 词典"
+        "情感判定：有人工标注（label）的文本以标注为准，其余用 wxnb/sections/s07_risk/sentiment_lexicon.yaml 词典"
         "（正负面词计 ±1，紧邻的否定词“不/没/别”等翻转方向，程度词加权）。",
         "词典的已知局限：识别不了反讽（如“真是好一个最后3天”）；行业与品牌特有说法需补充词条；"
         "短文本与纯表情几乎都判为中性；否定只作用于紧随的一个情感词；不处理转折。",
