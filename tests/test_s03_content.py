@@ -20,7 +20,7 @@ from conftest import dump
 
 from wxnb.kit import charts
 from wxnb.kit import fmt
-from wxnb.sections.s03_content import core as s03_content
+from wxnb.sections.s03_content import compute, show, words
 from wxnb.io.datacube import MonthData, load_month
 from wxnb.params import ReportParams
 
@@ -129,13 +129,13 @@ def params(folder: Path, **kw: Any) -> ReportParams:
 
 
 def load(folder: Path) -> MonthData:
-    return load_month(folder, folder.name, endpoints=s03_content.ENDPOINTS)
+    return load_month(folder, folder.name, endpoints=compute.ENDPOINTS)
 
 
 def section(month: Path, plan: pd.DataFrame | None = PLAN, orders: pd.DataFrame | None = ORDERS,
             previous: Path | None = None, prev_plan: pd.DataFrame | None = None,
-            **kw: Any) -> s03_content.ContentSection:
-    return s03_content.compute(params(month, **kw), load(month), plan, orders,
+            **kw: Any) -> compute.ContentSection:
+    return compute.compute(params(month, **kw), load(month), plan, orders,
                                previous=load(previous) if previous else None, prev_plan=prev_plan)
 
 
@@ -145,7 +145,7 @@ def table_rows(html: str) -> list[list[str]]:
     return [[td.get_text() for td in tr.find_all("td")] for tr in soup.select("tbody tr")]
 
 
-def by_msgid(sec: s03_content.ContentSection) -> pd.DataFrame:
+def by_msgid(sec: compute.ContentSection) -> pd.DataFrame:
     return sec.articles.set_index("msgid")
 
 
@@ -171,13 +171,13 @@ def test_sources_are_shares_of_reads_never_summed(month: Path) -> None:
     assert first["share_driven"] == pytest.approx(0.5)  # (300 + 200) / 1000
     assert np.isnan(a.loc["2247000001_2", "share_driven"])  # no friends/feed fields: unknown
     assert np.isnan(a.loc["2247000001_2", "src_friends"])
-    html = str(s03_content.top_html(sec))
+    html = str(show.top_html(sec))
     [cells] = [r for r in table_rows(html) if r[1] == "品牌故事：一家工厂"]
     # 阅读人数, 分享率, 公众号消息, 聊天会话, 朋友圈, 推荐, 搜一搜, 主页, 其他, 分享带来, 爆款
     assert cells[4:] == ["1,000", "5.00%", "60.0%", "30.0%", "20.0%", "—", "—", "—", "10.0%",
                          "50.0%", "否"]
     assert "不相加作总数" in html
-    notes = " ".join(s03_content.data_notes(sec))
+    notes = " ".join(words.data_notes(sec))
     assert "从不相加作总数" in notes and "推荐/看一看、搜一搜、公众号主页/历史消息" in notes
 
 
@@ -200,7 +200,7 @@ def test_read_user_source_from_the_detail_api(month: Path) -> None:
     assert first["zaikan"] == 20
     brand = sec.matrix.loc["品牌故事"]
     assert brand["zaikan_rate"] == pytest.approx(20 / 1000)  # only articles with detail data
-    assert "在看率" in str(s03_content.engagement_html(sec))
+    assert "在看率" in str(show.engagement_html(sec))
 
 
 def test_unreadable_read_user_source_falls_back(month: Path) -> None:
@@ -212,7 +212,7 @@ def test_unreadable_read_user_source_falls_back(month: Path) -> None:
     sec = section(month)
     first = by_msgid(sec).loc["2247000001_1"]
     assert first["src_origin"] == "getarticletotal" and first["src_friends"] == 300
-    assert "1 篇文章的 read_user_source 不是" in " ".join(s03_content.data_notes(sec))
+    assert "1 篇文章的 read_user_source 不是" in " ".join(words.data_notes(sec))
 
 
 def test_month_without_articles(tmp_path: Path) -> None:
@@ -220,14 +220,14 @@ def test_month_without_articles(tmp_path: Path) -> None:
     folder.mkdir(parents=True)
     dump(folder / "getarticletotal_2026-10-01_2026-10-01.json", {"list": []})
     sec = section(folder)
-    assert s03_content.narrative(sec) == ["本月没有图文群发数据，无法分析内容传播效能。"]
-    [f] = s03_content.findings(sec)  # the orders are there, none can be attributed
+    assert words.narrative(sec) == ["本月没有图文群发数据，无法分析内容传播效能。"]
+    [f] = words.findings(sec)  # the orders are there, none can be attributed
     assert f.metric == "content_revenue_unattributed" and f.value == 1.0
-    assert "本月没有图文群发数据" in str(s03_content.matrix_html(sec))
-    for builder in (s03_content.sources_chart, s03_content.open_rate_chart,
-                    s03_content.top_html, s03_content.titles_html):
+    assert "本月没有图文群发数据" in str(show.matrix_html(sec))
+    for builder in (show.sources_chart, show.open_rate_chart,
+                    show.top_html, show.titles_html):
         assert isinstance(builder(sec), fmt.HtmlBlock)
-    assert "content_plan.csv 第 2 行（2247000001_1" in " ".join(s03_content.data_notes(sec))
+    assert "content_plan.csv 第 2 行（2247000001_1" in " ".join(words.data_notes(sec))
 
 
 # --------------------------------------------------------------------------- plan and matrix
@@ -253,12 +253,12 @@ def test_one_content_type_row_by_hand(month: Path) -> None:
 
 
 def test_matrix_html_and_ratio_text(month: Path) -> None:
-    html = str(s03_content.matrix_html(section(month)))
+    html = str(show.matrix_html(section(month)))
     assert "3 篇/月（0.7 篇/周）" in html
     for text in ("1,700", "1,100", "6.33%", "¥3,000", "¥12,000", "300%", "1:4.0", "1:0.1",
                  "-88%", "无上月计划"):
         assert text in html, text
-    assert s03_content.ratio_text(36.2) == "1:36" and s03_content.ratio_text(None) == "—"
+    assert words.ratio_text(36.2) == "1:36" and words.ratio_text(None) == "—"
 
 
 def test_plan_matching_by_date_and_title_and_unmatched_rows(month: Path) -> None:
@@ -269,7 +269,7 @@ def test_plan_matching_by_date_and_title_and_unmatched_rows(month: Path) -> None
     assert a.loc["2247000001_1", "content_type"] == "品牌故事"  # the duplicate row is ignored
     unmatched = sec.plan.unmatched
     assert list(unmatched["row"]) == ["第 8 行", "第 9 行"]
-    notes = " ".join(s03_content.data_notes(sec))
+    notes = " ".join(words.data_notes(sec))
     assert "第 8 行（2247999999_1，互动问答）未匹配到文章：msgid 2247999999_1 不在本月" in notes
     assert "成本 ¥1,500 未计入" in notes
     assert "第 9 行（2026-10-09《不存在的文章》，互动问答）未匹配到文章" in notes
@@ -281,11 +281,11 @@ def test_articles_without_a_plan_row_are_untyped() -> None:
     articles = pd.DataFrame({"msgid": ["1_1", "2_1"], "title": ["甲", "乙"],
                              "ref_date": pd.to_datetime(["2026-10-01", "2026-10-02"])})
     plan = pd.DataFrame([["", "2026-10-02", "乙", "促销资讯", 10.0, ""]], columns=PLAN_COLS)
-    got = s03_content.match_plan(articles, plan).articles.set_index("msgid")
-    assert got.loc["1_1", "content_type"] == s03_content.UNTYPED
+    got = compute.match_plan(articles, plan).articles.set_index("msgid")
+    assert got.loc["1_1", "content_type"] == compute.UNTYPED
     assert np.isnan(got.loc["1_1", "cost"])
     assert got.loc["2_1", "content_type"] == "促销资讯"
-    assert s03_content.match_plan(articles, None).has_plan is False
+    assert compute.match_plan(articles, None).has_plan is False
 
 
 def test_attribution_last_touch_by_msgid(month: Path) -> None:
@@ -303,29 +303,29 @@ def test_attribution_last_touch_by_msgid(month: Path) -> None:
 def test_without_plan_the_matrix_is_a_note(month: Path) -> None:
     sec = section(month, plan=None)
     assert sec.matrix is None
-    assert "未提供内容计划" in str(s03_content.matrix_html(sec))
+    assert "未提供内容计划" in str(show.matrix_html(sec))
     assert not {"content_roi_best", "content_share_rate_lowest"} & {
-        f.metric for f in s03_content.findings(sec)}
-    assert "本月群发图文 6 篇（5 次推送）；未提供内容计划" in s03_content.narrative(sec)[0]
-    assert "1 篇文章达到爆款标准" in " ".join(s03_content.narrative(sec))  # still per article
+        f.metric for f in words.findings(sec)}
+    assert "本月群发图文 6 篇（5 次推送）；未提供内容计划" in words.narrative(sec)[0]
+    assert "1 篇文章达到爆款标准" in " ".join(words.narrative(sec))  # still per article
 
 
 def test_without_orders_roi_is_not_provided(month: Path) -> None:
     sec = section(month, orders=None)
-    html = str(s03_content.matrix_html(sec))
+    html = str(show.matrix_html(sec))
     assert html.count("未提供") >= 8  # conversion, revenue, ROI, ratio for three rows
-    assert "未提供订单数据（orders.csv）" in " ".join(s03_content.narrative(sec))
-    assert "content_roi_best" not in {f.metric for f in s03_content.findings(sec)}
+    assert "未提供订单数据（orders.csv）" in " ".join(words.narrative(sec))
+    assert "content_roi_best" not in {f.metric for f in words.findings(sec)}
 
 
 def test_previous_month_mom(month: Path, prev: Path) -> None:
     sec = section(month, previous=prev, prev_plan=PREV_PLAN)
-    html = str(s03_content.matrix_html(sec))
+    html = str(show.matrix_html(sec))
     assert "+100.0%" in html  # brand median 1,100 against 550
     assert fmt.fmt_pp((323 / 5100 - 0.02) * 100) in html  # +4.33 个百分点
     assert "上月无此类" in html  # no 促销资讯 in September
     assert sec.prev_opens.head == pytest.approx(0.06)
-    assert "头条打开率 6.80%（环比 +0.80 个百分点）" in " ".join(s03_content.narrative(sec))
+    assert "头条打开率 6.80%（环比 +0.80 个百分点）" in " ".join(words.narrative(sec))
 
 
 # --------------------------------------------------------------------------- 爆款
@@ -344,7 +344,7 @@ def test_viral_article_and_its_driver(month: Path) -> None:
     assert (second["driver_share"], second["driver_usual"]) == pytest.approx((0.5, 0.4))
     assert "阅读人数 ≥ 本月中位数 900 × 3（2,700）或 > Q3 + 1.5·IQR（1,712）" in rule.text()
     assert "P75（4.50%）" in rule.text()
-    [f] = [f for f in s03_content.findings(sec) if f.metric == "viral_articles"]
+    [f] = [f for f in words.findings(sec) if f.metric == "viral_articles"]
     assert f.kind == "event" and "《品牌故事二》（品牌故事）阅读 3,000 人，为中位数的 3.3 倍" in f.evidence
 
 
@@ -355,25 +355,25 @@ def frame(reads: list[int], share: list[float]) -> pd.DataFrame:
 def test_viral_rule_edges() -> None:
     # Exactly median × 3 counts; share exactly at P75 counts.
     a = frame([100, 100, 100, 100, 100, 300], [0.01, 0.01, 0.01, 0.01, 0.05, 0.05])
-    rule = s03_content.viral_rule(a, 3.0)
+    rule = compute.viral_rule(a, 3.0)
     assert rule.read_bar == 300 and rule.share_p75 == pytest.approx(0.04)
-    assert list(s03_content.flag_viral(a, rule)) == [False] * 5 + [True]
+    assert list(compute.flag_viral(a, rule)) == [False] * 5 + [True]
     # Above the IQR fence but below median × 10: the "or" makes it 爆款.
-    rule = s03_content.viral_rule(a, 10.0)
-    assert rule.fence == 100 and list(s03_content.flag_viral(a, rule))[-1]
+    rule = compute.viral_rule(a, 10.0)
+    assert rule.fence == 100 and list(compute.flag_viral(a, rule))[-1]
     # Many readers but a share rate under P75: not 爆款.
     b = frame([100, 100, 100, 100, 100, 900], [0.05, 0.05, 0.05, 0.05, 0.05, 0.01])
-    assert not s03_content.flag_viral(b, s03_content.viral_rule(b, 3.0)).any()
+    assert not compute.flag_viral(b, compute.viral_rule(b, 3.0)).any()
     # No readers: share rate unknown, never 爆款.
     c = frame([0, 0, 0, 0, 0, 0], [np.nan] * 6)
-    assert not s03_content.flag_viral(c, s03_content.viral_rule(c, 3.0)).any()
+    assert not compute.flag_viral(c, compute.viral_rule(c, 3.0)).any()
 
 
 def test_viral_rule_needs_five_articles() -> None:
     a = frame([100, 100, 100, 1000], [0.01, 0.01, 0.01, 0.5])
-    rule = s03_content.viral_rule(a, 3.0)
+    rule = compute.viral_rule(a, 3.0)
     assert not rule.applicable
-    assert not s03_content.flag_viral(a, rule).any()
+    assert not compute.flag_viral(a, rule).any()
     assert "至少 5 篇文章（本月 4 篇），未判定" in rule.text()
 
 
@@ -394,9 +394,9 @@ def test_headline_and_secondary_open_rates(month: Path) -> None:
     first = sec.pushes.iloc[0]
     assert (first["head_rate"], first["secondary_rate"]) == pytest.approx((0.06, 0.03))
     assert np.isnan(sec.pushes.iloc[1]["secondary_rate"])
-    html = str(s03_content.pushes_html(sec))
+    html = str(show.pushes_html(sec))
     assert "6.80%" in html and "3.00%" in html and "无上月" not in html
-    [f] = [f for f in s03_content.findings(sec) if f.metric == "content_headline_open_rate"]
+    [f] = [f for f in words.findings(sec) if f.metric == "content_headline_open_rate"]
     assert f.value == pytest.approx(0.068) and f.mom is None
 
 
@@ -412,7 +412,7 @@ def test_reading_heatmap_by_hand(month: Path) -> None:
     assert h.hourly[20] == pytest.approx(400 / 3)
     assert h.top_hours(3) == [20, 12, 8]
     assert h.best_cell() == (0, 20, 200.0)
-    text = " ".join(s03_content.narrative(section(month)))
+    text = " ".join(words.narrative(section(month)))
     assert "最高为周一 20 时（平均 200 人）" in text and "不等于最佳推送时间" in text
 
 
@@ -420,20 +420,20 @@ def test_no_hour_data(tmp_path: Path) -> None:
     folder = write_articles(tmp_path / "a" / "2026-10", ARTICLES)
     sec = section(folder)
     assert sec.hours is None
-    assert "未提供图文阅读分时数据" in str(s03_content.heatmap_chart(sec))
-    assert "reading_peak_hours" not in {f.metric for f in s03_content.findings(sec)}
+    assert "未提供图文阅读分时数据" in str(show.heatmap_chart(sec))
+    assert "reading_peak_hours" not in {f.metric for f in words.findings(sec)}
 
 
 # --------------------------------------------------------------------------- titles
 
 
 def test_title_flags() -> None:
-    f = s03_content.title_flags("【干货】3个方法？好用！🔥")
+    f = compute.title_flags("【干货】3个方法？好用！🔥")
     assert f["number"] and f["question"] and f["exclaim"] and f["brackets"] and f["emoji"]
-    g = s03_content.title_flags("一二三，没有阿拉伯数字")
+    g = compute.title_flags("一二三，没有阿拉伯数字")
     assert not (g["number"] or g["question"] or g["emoji"]) and g["len_short"]
-    assert s03_content.title_flags("x" * 26)["len_long"]
-    assert s03_content.title_flags("ｘ" * 16)["len_mid"]
+    assert compute.title_flags("x" * 26)["len_long"]
+    assert compute.title_flags("ｘ" * 16)["len_mid"]
 
 
 def test_title_features_by_hand() -> None:
@@ -441,7 +441,7 @@ def test_title_features_by_hand() -> None:
     titles = [f"{i}个方法" for i in range(5)] + ["一个方法", "两个方法", "三个方法", "四个方法?",
                                                  "五个方法"]
     a = pd.DataFrame({"title": titles, "idx": 1, "open_rate": rates})
-    t = s03_content.title_features(a)
+    t = compute.title_features(a)
     num = t.loc["number"]
     assert (num["n_with"], num["n_without"]) == (5, 5)
     assert (num["rate_with"], num["rate_without"]) == pytest.approx((0.07, 0.03))
@@ -456,17 +456,17 @@ def test_title_features_by_hand() -> None:
 def test_title_index_adjusts_for_position() -> None:
     a = pd.DataFrame({"title": ["甲", "乙", "丙", "丁"], "idx": [1, 1, 2, 2],
                       "open_rate": [0.04, 0.02, 0.01, 0.005]})
-    index = s03_content._open_index(a)
+    index = compute._open_index(a)
     assert list(index) == pytest.approx([4 / 3, 2 / 3, 4 / 3, 2 / 3])
 
 
 def test_small_samples_say_so(month: Path) -> None:
     sec = section(month)  # 6 articles: no feature has 5 on both sides
     assert not sec.titles["enough"].any()
-    html = str(s03_content.titles_html(sec))
-    assert html.count("样本不足（两组各需 ≥5 篇）") == len(s03_content.FEATURES)
-    assert "各组样本不足" in s03_content.narrative(sec)[-1]
-    assert not [f for f in s03_content.findings(sec) if f.metric.startswith("title_feature")]
+    html = str(show.titles_html(sec))
+    assert html.count("样本不足（两组各需 ≥5 篇）") == len(compute.FEATURES)
+    assert "各组样本不足" in words.narrative(sec)[-1]
+    assert not [f for f in words.findings(sec) if f.metric.startswith("title_feature")]
 
 
 # --------------------------------------------------------------------------- narrative, findings
@@ -474,13 +474,13 @@ def test_small_samples_say_so(month: Path) -> None:
 
 def test_narrative_and_findings(month: Path) -> None:
     sec = section(month)
-    text = s03_content.narrative(sec)
+    text = words.narrative(sec)
     assert text[0] == "本月群发图文 6 篇，内容计划标注了 2 种内容形式。"
     assert text[1] == ("按末次触点归因的订单收入计算，品牌故事类内容投入产出比最高，达 1:4.0（收入 "
                        "¥12,000，成本 ¥3,000，ROI 300%），远高于促销资讯类的 1:0.1（收入低于成本）。")
     assert text[2] == "促销资讯分享率最低（1.67%，全部文章为 5.12%，阅读中位数 600）。"
     assert "未归因 8.9%（无 msgid 1 笔 ¥1,000；指向 1 篇本月之外文章的 1 笔 ¥250）" in text[3]
-    found = {f.metric: f for f in s03_content.findings(sec)}
+    found = {f.metric: f for f in words.findings(sec)}
     assert found["content_roi_best"].value == pytest.approx(4.0)
     assert found["content_roi_best"].extra["content_type"] == "品牌故事"
     assert found["content_roi_negative"].status == "预警"
@@ -494,7 +494,7 @@ def test_narrative_and_findings(month: Path) -> None:
 
 def test_lowest_share_type_that_is_also_cheapest(month: Path) -> None:
     cheap = PLAN.assign(cost=PLAN["cost"].where(PLAN["content_type"] != "促销资讯", 100.0))
-    text = s03_content.narrative(section(month, plan=cheap))[2]
+    text = words.narrative(section(month, plan=cheap))[2]
     assert "其单篇成本也最低（¥100），成本低但传播力不足" in text
 
 
@@ -503,10 +503,10 @@ def test_lowest_share_type_that_is_also_cheapest(month: Path) -> None:
 
 def test_hostile_titles_are_escaped(month: Path) -> None:
     sec = section(month, viral_read_multiple=1.5)
-    html = "".join(str(b(sec)) for b in (s03_content.top_html, s03_content.pushes_html,
-                                         s03_content.matrix_html, s03_content.titles_html))
-    html += str(fmt.narrative(s03_content.narrative(sec)))
-    html += str(fmt.notes(s03_content.data_notes(sec)))
+    html = "".join(str(b(sec)) for b in (show.top_html, show.pushes_html,
+                                         show.matrix_html, show.titles_html))
+    html += str(fmt.narrative(words.narrative(sec)))
+    html += str(fmt.notes(words.data_notes(sec)))
     assert "<script>" not in html and "\u202e" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;🔥【限时】[U+202E]反向" in html
 
@@ -520,12 +520,12 @@ def render(fig: Any) -> None:
 def test_charts_render_without_missing_glyphs(month: Path) -> None:
     charts.apply_theme()
     sec = section(month)
-    for builder in (s03_content.sources_chart, s03_content.open_rate_chart,
-                    s03_content.heatmap_chart):
+    for builder in (show.sources_chart, show.open_rate_chart,
+                    show.heatmap_chart):
         fig = builder(sec)
         assert type(fig).__name__ == "Figure", builder.__name__
         render(fig)
-    labels = [t.get_text() for t in s03_content.sources_chart(sec).axes[0].get_yticklabels()]
+    labels = [t.get_text() for t in show.sources_chart(sec).axes[0].get_yticklabels()]
     assert "品牌故事二（爆款）" in labels
     assert "<script>alert(1…" in labels  # cut to 16 characters; no emoji, no U+202E
 
@@ -552,7 +552,7 @@ def test_prepare_reads_the_plan_through_events(month: Path, prev: Path,
     monkeypatch.setitem(sys.modules, "wxnb.io.eventlog", fake)
     monkeypatch.setattr("wxnb.io.eventlog", fake, raising=False)
     before = {p.name: p.read_bytes() for p in month.iterdir()}
-    sec = s03_content.prepare(params(month))
+    sec = compute.prepare(params(month))
     assert sorted(calls) == [("orders", "2026-09"), ("orders", "2026-10"), ("plan", "2026-09"),
                              ("plan", "2026-10")]
     assert sec.prev_matrix is not None and sec.prev_opens.head == pytest.approx(0.06)
@@ -572,26 +572,26 @@ def test_prepare_with_real_files(month: Path) -> None:
         "order_id,follower_id,time,amount,msgid,channel\n"
         "o1,f1,2026-10-02 10:00:00,1000,2247000001_1,article\n"
         "o2,f2,2026-10-09 10:00:00,500,,menu\n", encoding="utf-8")
-    sec = s03_content.prepare(params(month))
+    sec = compute.prepare(params(month))
     brand = sec.matrix.loc["品牌故事"]
     assert (brand["articles"], brand["cost"], brand["revenue"]) == (2, 2000, 1000)
     assert sec.attribution.unattributed_share == pytest.approx(500 / 1500)
-    assert (sec.articles["content_type"] == s03_content.UNTYPED).sum() == 4
+    assert (sec.articles["content_type"] == compute.UNTYPED).sum() == 4
 
 
 def test_notebook_cells_shape() -> None:
-    cells = s03_content.SPEC.notebook_cells
+    cells = compute.SPEC.notebook_cells
     assert cells[0][0] == "md" and cells[0][1].startswith("# 03 内容传播效能对比分析")
     assert [k for k, _ in cells[1:3]] == ["params", "setup"]
-    assert "s03_content.prepare(from_namespace(globals()))" in cells[2][1]
+    assert "compute.prepare(from_namespace(globals()))" in cells[2][1]
     assert cells[-1] == ("hidden",
-                         'findings.record(s03_content.findings(sec), sec.params, "03_content")')
-    assert s03_content.SECTION == ("03_content", "03 内容传播效能对比分析")
-    assert s03_content.INPUTS == ("getarticletotal*",)
+                         'findings.record(words.findings(sec), sec.params, "03_content")')
+    assert compute.SECTION == ("03_content", "03 内容传播效能对比分析")
+    assert compute.INPUTS == ("getarticletotal*",)
     for kind, code in cells:
         if kind == "code":
             name = code.split("(")[0].split(".")[-1]
-            assert name in ("narrative", "notes") or hasattr(s03_content, name), code
+            assert name in ("narrative", "notes") or hasattr(show, name), code
 
 
 # --------------------------------------------------------------------------- push hours
@@ -623,12 +623,12 @@ def push_log() -> pd.DataFrame:
 
 
 def with_log(month: Path, plan: pd.DataFrame | None,
-             orders: pd.DataFrame | None) -> s03_content.ContentSection:
+             orders: pd.DataFrame | None) -> compute.ContentSection:
     """The section computed with the event log of ``push_log``."""
     from wxnb.io import eventlog as events
 
     with events.from_frame(push_log(), "2026-10") as log:
-        return s03_content.compute(params(month), load(month), plan, orders, log=log)
+        return compute.compute(params(month), load(month), plan, orders, log=log)
 
 
 def test_push_hours_by_hand(month: Path) -> None:
@@ -653,13 +653,13 @@ def test_push_hours_by_hand(month: Path) -> None:
     assert hour == 20
     p = kruskal([0.75, 0.002 / 0.0035], [1.25, 1.0]).pvalue
     assert ph.p_value == pytest.approx(p) and not ph.significant
-    text = " ".join(s03_content.narrative(sec))
+    text = " ".join(words.narrative(sec))
     assert f"20 时推送的打开率指数最高（中位数 {best['index_median']:.2f}，2 次）" in text
     assert "差异不显著" in text and "现有数据不支持调整推送时间" in text
-    rows = table_rows(str(s03_content.push_hours_html(sec)))
+    rows = table_rows(str(show.push_hours_html(sec)))
     assert rows[0][:5] == ["8:00–8:59", "2", "0.25%", "0.20%–0.30%", "0.25%"]
-    assert "10-29" in " ".join(s03_content.data_notes(sec))
-    [f] = [f for f in s03_content.findings(sec) if f.metric == "best_push_hour"]
+    assert "10-29" in " ".join(words.data_notes(sec))
+    [f] = [f for f in words.findings(sec) if f.metric == "best_push_hour"]
     assert f.value == 20 and f.status == "未设目标"
 
 
@@ -670,5 +670,5 @@ def test_push_hours_without_plan_or_log(month: Path) -> None:
         [0.003 / 0.0035, 0.005 / 0.0035, 0.002 / 0.0035, 0.004 / 0.0035])
     plain = section(month)  # no log: said, not guessed
     assert plain.push_hours is None
-    assert "无法比较不同推送时刻" in " ".join(s03_content.narrative(plain))
-    assert "无法按推送时刻比较" in str(s03_content.push_hours_html(plain))
+    assert "无法比较不同推送时刻" in " ".join(words.narrative(plain))
+    assert "无法按推送时刻比较" in str(show.push_hours_html(plain))

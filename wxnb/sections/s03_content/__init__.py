@@ -10,31 +10,31 @@ SPEC = Spec(
         ('params', ''),
         ('setup', """\
 from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s03_content import core as s03_content
+from wxnb.sections.s03_content import compute, show, words
 from wxnb.params import from_namespace
 
 charts.apply_theme()
-sec = s03_content.prepare(from_namespace(globals()))"""),
+sec = compute.prepare(from_namespace(globals()))"""),
         ('md', '## 内容类型-传播效果矩阵'),
-        ('code', 's03_content.matrix_html(sec)'),
-        ('code', 's03_content.engagement_html(sec)'),
+        ('code', 'show.matrix_html(sec)'),
+        ('code', 'show.engagement_html(sec)'),
         ('md', '## 结论'),
-        ('code', 'fmt.narrative(s03_content.narrative(sec))'),
+        ('code', 'fmt.narrative(words.narrative(sec))'),
         ('md', '## 头部文章与爆款拆解'),
-        ('code', 's03_content.top_html(sec)'),
-        ('code', 's03_content.sources_chart(sec)'),
+        ('code', 'show.top_html(sec)'),
+        ('code', 'show.sources_chart(sec)'),
         ('md', '## 头条打开率'),
-        ('code', 's03_content.open_rate_chart(sec)'),
-        ('code', 's03_content.pushes_html(sec)'),
+        ('code', 'show.open_rate_chart(sec)'),
+        ('code', 'show.pushes_html(sec)'),
         ('md', '## 阅读时段与推送时刻'),
-        ('code', 's03_content.heatmap_chart(sec)'),
-        ('code', 's03_content.hours_html(sec)'),
-        ('code', 's03_content.push_hours_html(sec)'),
+        ('code', 'show.heatmap_chart(sec)'),
+        ('code', 'show.hours_html(sec)'),
+        ('code', 'show.push_hours_html(sec)'),
         ('md', '## 标题特征与打开率'),
-        ('code', 's03_content.titles_html(sec)'),
+        ('code', 'show.titles_html(sec)'),
         ('md', '## 口径与数据说明'),
-        ('code', 'fmt.notes(s03_content.data_notes(sec))'),
-        ('hidden', 'findings.record(s03_content.findings(sec), sec.params, "03_content")'),
+        ('code', 'fmt.notes(words.data_notes(sec))'),
+        ('hidden', 'findings.record(words.findings(sec), sec.params, "03_content")'),
     ),
     inputs=('getarticletotal*',),
 )
