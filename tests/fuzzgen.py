@@ -35,8 +35,8 @@ from typing import Any
 import pandas as pd
 
 from wxnb.io import eventlog as events
-from wxnb.sections.s05_competitors import core as s05_competitors
-from wxnb.sections.s06_tech import core as s06_tech
+from wxnb.io import competitors as s05_competitors
+from wxnb.io import tech as s06_tech
 from wxnb.io import risk as s07_risk
 from wxnb.exceptions import DataValidationError, Problem
 from wxnb.io.datacube import ENDPOINTS, load_month

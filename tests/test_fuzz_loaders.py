@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from wxnb.io import eventlog as events
-from wxnb.sections.s05_competitors import core as s05_competitors
-from wxnb.sections.s06_tech import core as s06_tech
+from wxnb.io import competitors as s05_competitors
+from wxnb.io import tech as s06_tech
 from wxnb.io import risk as s07_risk
 from wxnb.exceptions import DataValidationError
 

@@ -1,4 +1,4 @@
-"""Section 05's own sample inputs, opposite their reader ``wxnb.sections.s05_competitors.core.load``."""
+"""Section 05's own sample inputs, opposite their reader ``wxnb.io.competitors.load``."""
 
 from __future__ import annotations
 
@@ -12,15 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from wxnb.io.datacube import month_days
-
-from wxnb.sections.s05_competitors.core import (
+from wxnb.io.competitors import (
+    _ART_COLUMNS,
+    _SCORE_COLUMNS,
     ARTICLES_FILE,
     OWN,
     SCORES_FILE,
-    _ART_COLUMNS,
-    _SCORE_COLUMNS,
 )
+from wxnb.io.datacube import month_days
 
 __all__ = ["write_sample"]
 

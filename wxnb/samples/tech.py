@@ -1,4 +1,4 @@
-"""Section 06's own sample inputs, opposite their reader ``wxnb.sections.s06_tech.core.load``."""
+"""Section 06's own sample inputs, opposite their reader ``wxnb.io.tech.load``."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ import numpy as np
 import pandas as pd
 
 from wxnb.io.datacube import month_days
-
-from wxnb.sections.s06_tech.core import (
-    AUTOREPLY_FILE,
-    PERF_FILE,
+from wxnb.io.tech import (
     _PERF_COLS,
     _REPLY_COLS,
+    AUTOREPLY_FILE,
+    PERF_FILE,
 )
 
 __all__ = ["write_sample"]

@@ -10,24 +10,25 @@ SPEC = Spec(
         ('params', ''),
         ('setup', """\
 from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s05_competitors import core as s05_competitors
+from wxnb.sections.s05_competitors import compute, show, words
 from wxnb.params import from_namespace
 
 charts.apply_theme()
-sec = s05_competitors.prepare(from_namespace(globals()))"""),
+sec = compute.prepare(from_namespace(globals()))"""),
         ('md', '## 对标总览'),
-        ('code', 's05_competitors.comparison_html(sec)'),
+        ('code', 'show.comparison_html(sec)'),
         ('md', '## WCI 传播指数排名'),
-        ('code', 's05_competitors.ranking_html(sec)'),
+        ('code', 'show.ranking_html(sec)'),
         ('md', '## 多维对比雷达图'),
-        ('code', 's05_competitors.radar_chart(sec)'),
+        ('code', 'show.radar_chart(sec)'),
         ('md', '## 结论'),
-        ('code', 'fmt.narrative(s05_competitors.narrative(sec))'),
+        ('code', 'fmt.narrative(words.narrative(sec))'),
         ('md', '## 口径与数据说明'),
-        ('code', 'fmt.notes(s05_competitors.data_notes(sec))'),
-        ('hidden', 'findings.record(s05_competitors.findings(sec), sec.params, "05_competitors")'),
+        ('code', 'fmt.notes(words.data_notes(sec))'),
+        ('hidden', 'findings.record(words.findings(sec), sec.params, "05_competitors")'),
     ),
     inputs=('competitor_articles.csv',),
-    check='wxnb.sections.s05_competitors.core:load',
+    own=('competitor_articles.csv', 'competitor_scores.csv'),  # read by no other section
+    check='wxnb.io.competitors:load',
     sample='wxnb.samples.competitors:write_sample',
 )

@@ -10,31 +10,32 @@ SPEC = Spec(
         ('params', ''),
         ('setup', """\
 from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s06_tech import core as s06_tech
+from wxnb.sections.s06_tech import compute, show, words
 from wxnb.params import from_namespace
 
 charts.apply_theme()
-sec = s06_tech.prepare(from_namespace(globals()))"""),
+sec = compute.prepare(from_namespace(globals()))"""),
         ('md', '## 技术模块运行指标'),
-        ('code', 's06_tech.modules_html(sec)'),
+        ('code', 'show.modules_html(sec)'),
         ('md', '## 结论'),
-        ('code', 'fmt.narrative(s06_tech.narrative(sec))'),
+        ('code', 'fmt.narrative(words.narrative(sec))'),
         ('md', '## 每日接口成功率'),
-        ('code', 's06_tech.api_chart(sec)'),
+        ('code', 'show.api_chart(sec)'),
         ('md', '### 最差的日子'),
-        ('code', 's06_tech.worst_days_html(sec)'),
+        ('code', 'show.worst_days_html(sec)'),
         ('md', '## 小程序加载速度'),
-        ('code', 's06_tech.load_chart(sec)'),
+        ('code', 'show.load_chart(sec)'),
         ('md', '## 自动回复准确率'),
-        ('code', 's06_tech.rules_chart(sec)'),
-        ('code', 's06_tech.autoreply_html(sec)'),
+        ('code', 'show.rules_chart(sec)'),
+        ('code', 'show.autoreply_html(sec)'),
         ('md', '### 错误回复示例'),
-        ('code', 's06_tech.autoreply_errors_html(sec)'),
+        ('code', 'show.autoreply_errors_html(sec)'),
         ('md', '## 口径与数据说明'),
-        ('code', 'fmt.notes(s06_tech.data_notes(sec))'),
-        ('hidden', 'findings.record(s06_tech.findings(sec), sec.params, "06_tech")'),
+        ('code', 'fmt.notes(words.data_notes(sec))'),
+        ('hidden', 'findings.record(words.findings(sec), sec.params, "06_tech")'),
     ),
     inputs=('getinterfacesummary*',),
-    check='wxnb.sections.s06_tech.core:load',
+    own=('miniprogram_performance.csv', 'autoreply_samples.csv'),  # read by no other section
+    check='wxnb.io.tech:load',
     sample='wxnb.samples.tech:write_sample',
 )
