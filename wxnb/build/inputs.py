@@ -62,7 +62,7 @@ def validate(folder: Path, month: str, *,
                              "行数": opened.rows_used, "覆盖天数": f"{days}/{n}",
                              "状态": "完整" if days == n else f"缺 {n - days} 天"})
             notes.extend(opened.exclusion_notes())
-            from wxnb.sections.s02_path.core import validate_pushes
+            from wxnb.io.pushes import validate_pushes
 
             problems.extend(validate_pushes(opened, month))
 

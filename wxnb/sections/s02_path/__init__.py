@@ -10,30 +10,30 @@ SPEC = Spec(
         ('params', ''),
         ('setup', """\
 from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s02_path import core as s02_path
+from wxnb.sections.s02_path import compute, show, words
 from wxnb.params import from_namespace
 
 charts.apply_theme()
-sec = s02_path.prepare(from_namespace(globals()))"""),
+sec = compute.prepare(from_namespace(globals()))"""),
         ('md', '## 行为阶段总览'),
-        ('code', 's02_path.summary_html(sec)'),
+        ('code', 'show.summary_html(sec)'),
         ('md', '## 结论'),
-        ('code', 'fmt.narrative(s02_path.narrative(sec))'),
+        ('code', 'fmt.narrative(words.narrative(sec))'),
         ('md', '## 转化漏斗'),
-        ('code', 's02_path.funnel_chart(sec)'),
-        ('code', 's02_path.funnel_html(sec)'),
+        ('code', 'show.funnel_chart(sec)'),
+        ('code', 'show.funnel_html(sec)'),
         ('md', '## 菜单使用率'),
-        ('code', 's02_path.menu_chart(sec)'),
-        ('code', 's02_path.menu_html(sec)'),
+        ('code', 'show.menu_chart(sec)'),
+        ('code', 'show.menu_html(sec)'),
         ('md', '## 表单放弃率'),
-        ('code', 's02_path.forms_html(sec)'),
+        ('code', 'show.forms_html(sec)'),
         ('md', '## 群发到达与模板消息'),
-        ('code', 's02_path.push_chart(sec)'),
-        ('code', 's02_path.pushes_html(sec)'),
-        ('code', 's02_path.templates_html(sec)'),
+        ('code', 'show.push_chart(sec)'),
+        ('code', 'show.pushes_html(sec)'),
+        ('code', 'show.templates_html(sec)'),
         ('md', '## 口径与数据说明'),
-        ('code', 'fmt.notes(s02_path.data_notes(sec))'),
-        ('hidden', 'findings.record(s02_path.findings(sec), sec.params, "02_path")'),
+        ('code', 'fmt.notes(words.data_notes(sec))'),
+        ('hidden', 'findings.record(words.findings(sec), sec.params, "02_path")'),
     ),
     inputs=('events*',),
 )
