@@ -51,7 +51,7 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
 from wxnb.io import eventlog as events
-from wxnb.sections.s04_fans import core as s04_fans
+from wxnb.sections.s04_fans import compute as s04_fans
 from wxnb.params import ReportParams
 
 folder, month = Path(sys.argv[1]), sys.argv[2]

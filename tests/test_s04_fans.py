@@ -17,7 +17,7 @@ from conftest import make_month
 from wxnb.kit import charts
 from wxnb.io import eventlog as events
 from wxnb.kit import fmt
-from wxnb.sections.s04_fans import core as s04_fans
+from wxnb.sections.s04_fans import compute, show, words
 from wxnb.exceptions import DataValidationError
 from wxnb.params import ReportParams
 
@@ -78,9 +78,9 @@ def params(folder: Path | None = None, **kw: object) -> ReportParams:
     return ReportParams(month=folder.name, account="acct", data_dir=str(folder), **kw)
 
 
-def agg_of(rows: list[dict[str, str]], month: str = MONTH, **kw: object) -> s04_fans.FanAggregate:
+def agg_of(rows: list[dict[str, str]], month: str = MONTH, **kw: object) -> compute.FanAggregate:
     with events.from_frame(frame(rows), month) as log:
-        return s04_fans.aggregate(log, ReportParams(month=month, account="acct", **kw))
+        return compute.aggregate(log, ReportParams(month=month, account="acct", **kw))
 
 
 def write_log(folder: Path, rows: list[dict[str, str]]) -> Path:
@@ -128,8 +128,8 @@ def test_tier_share_independently_in_plain_python() -> None:
 
 
 def test_weekly_rate_threshold() -> None:
-    assert s04_fans.Rules(3.0, 10, 7, 2).active_min(31) == 14  # ⌈93 / 7⌉
-    assert s04_fans.Rules(3.0, 10, 7, 2).active_min(28) == 12  # exactly 3 a week
+    assert compute.Rules(3.0, 10, 7, 2).active_min(31) == 14  # ⌈93 / 7⌉
+    assert compute.Rules(3.0, 10, 7, 2).active_min(28) == 12  # exactly 3 a week
     # c has 14 interactions: 14 / (31/7) = 3.16 a week; at 3.2 a week only a (15) is active.
     assert agg_of(scenario(), fan_active_weekly=3.2).count("activity") == 1
     assert agg_of(scenario(), fan_active_weekly=3.0).count("activity") == 2
@@ -187,7 +187,7 @@ def test_core_fans_need_min_dims() -> None:
 # --------------------------------------------------------------------------- cohorts
 
 
-def cohort_rows(agg: s04_fans.FanAggregate) -> dict[str, dict[str, int]]:
+def cohort_rows(agg: compute.FanAggregate) -> dict[str, dict[str, int]]:
     return {f"{r['week']:%m-%d}": r.to_dict() for _, r in agg.cohorts.iterrows()}
 
 
@@ -212,8 +212,8 @@ def test_cohorts_and_right_censoring() -> None:
 
 
 def test_cohort_table_shows_dash_for_young_cohorts(month: Path) -> None:
-    sec = s04_fans.prepare(params(month))
-    html = str(s04_fans.cohort_html(sec))
+    sec = compute.prepare(params(month))
+    html = str(show.cohort_html(sec))
     last = html.split("<tr>")[-2]  # the 10-26 cohort (the last row is the average)
     assert "10-26–10-31" in last and last.count("<td class=\"num\">—</td>") == 6
     assert "33.3%（3）" in html and "60.0%（5）" in html and "25.0%（4）" in html
@@ -243,7 +243,7 @@ def test_active_at_day_k_window() -> None:
 # --------------------------------------------------------------------------- against plain Python
 
 
-def reference(rows: list[dict[str, str]], days: int, rules: s04_fans.Rules) -> dict:
+def reference(rows: list[dict[str, str]], days: int, rules: compute.Rules) -> dict:
     """FAN-IDM computed the slow, obvious way (no SQL, no bit masks)."""
     non = {"subscribe", "unsubscribe", "LOCATION", "MASSSENDJOBFINISH", "TEMPLATESENDJOBFINISH"}
     n: dict[str, int] = defaultdict(int)
@@ -341,9 +341,9 @@ def test_cohorts_match_plain_python_reference() -> None:
 
 
 def test_prepare_tables_and_context(month: Path) -> None:
-    sec = s04_fans.prepare(params(month))
+    sec = compute.prepare(params(month))
     assert sec.followers_end == 1000 + 31 * 6  # getusercumulate on the 31st
-    html = str(s04_fans.tier_html(sec))
+    html = str(show.tier_html(sec))
     for text in ("活跃度（Activity）", "周均互动 ≥ 3 次（本月 31 天即 ≥ 14 次）",
                  "分享带来 ≥ 10 人阅读或关注（好友数不可观测）", "最长连续活跃 ≥ 7 天",
                  "满足 ≥ 2 个维度", "7.1%", "10.7%", "无上月数据", "有互动的粉丝 28 人"):
@@ -354,15 +354,15 @@ def test_prepare_tables_and_context(month: Path) -> None:
     assert rows["activity"].strategy == "优先建立积分奖励体系（三个维度中占比最低）"
     assert rows["loyalty"].strategy == "维持现有运营，持续监测"
     assert "贡献 57.1% 的留言" in rows["core"].strategy
-    combos = str(s04_fans.combos_html(sec))
+    combos = str(show.combos_html(sec))
     assert "活跃 + 影响力 + 忠诚" in combos and "影响力 + 忠诚" in combos
-    infl = str(s04_fans.influence_html(sec))
+    infl = str(show.influence_html(sec))
     assert "其中 1 位本月自身无互动记录" in infl and "阅读 23 人次，关注 0 人次" in infl
 
 
 def test_narrative_is_computed(month: Path) -> None:
-    sec = s04_fans.prepare(params(month))
-    text = "".join(s04_fans.narrative(sec))
+    sec = compute.prepare(params(month))
+    text = "".join(words.narrative(sec))
     assert "有互动的粉丝 28 人（月末累计粉丝 1,186 人，有互动的约占 2.4%）" in text
     assert "活跃粉丝（周均互动 ≥ 3 次）2 人，占 7.1%" in text
     assert "有影响力粉丝（分享带来 ≥ 10 人阅读或关注）2 人" in text
@@ -380,15 +380,15 @@ def test_best_and_worst_cohort_named_only_when_large_enough(tmp_path: Path) -> N
     rows += [ev(14, f"q{i}", "unsubscribe") for i in range(2)]
     rows += [ev(20, "t", "subscribe"), ev(21, "t", "unsubscribe"), ev(21, "a", "CLICK")]
     write_log(folder, rows)
-    text = "".join(s04_fans.narrative(s04_fans.prepare(params(folder))))
+    text = "".join(words.narrative(compute.prepare(params(folder))))
     assert ("7 日留存最好的是第 42 周（10-12–10-18），为 95.0%；最差的是第 41 周（10-05–10-11），"
             "为 75.0%") in text  # week 43 (1 follower, 0 %) is too small to be named
     assert "第 7 天 84.0%（81 人满 7 天）" in text  # (30 + 38 + 0) / 81
 
 
 def test_findings(month: Path) -> None:
-    sec = s04_fans.prepare(params(month))
-    found = {f.metric: f for f in s04_fans.findings(sec)}
+    sec = compute.prepare(params(month))
+    found = {f.metric: f for f in words.findings(sec)}
     assert set(found) == {"fan_active_share", "fan_influence_share", "fan_loyal_share",
                           "core_fan_share", "core_fan_ugc_share", "retention_d7"}
     assert found["fan_active_share"].status == "提示"
@@ -408,7 +408,7 @@ def test_previous_month_mom_and_strategy(month: Path) -> None:
     rows += [ev(d, "c", "article_read", month="2026-09") for d in (1, 2)]
     rows += [ev(1, "d", "article_read", month="2026-09")]
     write_log(prev, rows)
-    sec = s04_fans.prepare(params(month))
+    sec = compute.prepare(params(month))
     assert sec.prev is not None and sec.prev.days == 30
     assert sec.prev.count("activity") == 2 and sec.prev.population == 4
     rows_ = {r.key: r for r in sec.rows}
@@ -418,78 +418,78 @@ def test_previous_month_mom_and_strategy(month: Path) -> None:
     # loyalty is not the weakest but fell ≥ 1 pp: it gets its strategy, with the reason.
     assert rows_["loyalty"].strategy == "设计签到打卡机制（环比下降 39.3 个百分点）"
     assert rows_["loyalty"].status == "提示"
-    assert "−42.86 个百分点" in str(s04_fans.tier_html(sec))
+    assert "−42.86 个百分点" in str(show.tier_html(sec))
     assert "忠诚度（Retention）环比下降 39.3 个百分点，可同步设计签到打卡机制" in "".join(
-        s04_fans.narrative(sec))
-    found = {f.metric: f for f in s04_fans.findings(sec)}
+        words.narrative(sec))
+    found = {f.metric: f for f in words.findings(sec)}
     assert found["fan_loyal_share"].mom == pytest.approx((3 / 28 - 0.5) * 100)
     assert found["retention_d7"].mom is None  # no follows in September
 
 
 def test_no_previous_month_and_broken_previous(month: Path) -> None:
-    sec = s04_fans.prepare(params(month))
+    sec = compute.prepare(params(month))
     assert sec.prev is None
-    assert "无上月数据（未找到 2026-09 目录），环比不可用" in s04_fans.data_notes(sec)
+    assert "无上月数据（未找到 2026-09 目录），环比不可用" in words.data_notes(sec)
     prev = month.parent / "2026-09"
     prev.mkdir()
-    assert "上月（2026-09）目录中没有事件日志" in s04_fans.prepare(params(month)).prev_note
+    assert "上月（2026-09）目录中没有事件日志" in compute.prepare(params(month)).prev_note
     (prev / "events.csv").write_text("time,follower_id,event\n2026-09-01 08:00:00,,CLICK\n",
                                      encoding="utf-8")
-    sec = s04_fans.prepare(params(month))  # never raises for the previous month
+    sec = compute.prepare(params(month))  # never raises for the previous month
     assert "上月事件日志校验未通过" in sec.prev_note and sec.prev is None
 
 
 def test_no_via_makes_influence_unmeasurable(tmp_path: Path) -> None:
     folder = tmp_path / "acct" / MONTH
     write_log(folder, [{**r, "via": ""} for r in scenario()])
-    sec = s04_fans.prepare(params(folder))
+    sec = compute.prepare(params(folder))
     rows = {r.key: r for r in sec.rows}
     assert rows["influence"].share is None and rows["influence"].share_text == "不可计算"
     assert rows["influence"].strategy.startswith("先为分享链接加 via 追踪参数")
     assert not rows["influence"].weakest and rows["activity"].weakest
     assert sec.agg.count("core") == 1  # a: active + loyal; d lost its influence
-    assert "fan_influence_share" not in {f.metric for f in s04_fans.findings(sec)}
-    assert any("影响力维度不可计算" in n for n in s04_fans.data_notes(sec))
-    assert "无法归因" in str(s04_fans.influence_html(sec))
-    assert "未提供累计粉丝数据（getusercumulate）" in " ".join(s04_fans.data_notes(sec))
+    assert "fan_influence_share" not in {f.metric for f in words.findings(sec)}
+    assert any("影响力维度不可计算" in n for n in words.data_notes(sec))
+    assert "无法归因" in str(show.influence_html(sec))
+    assert "未提供累计粉丝数据（getusercumulate）" in " ".join(words.data_notes(sec))
 
 
 def test_no_comments_no_ugc_share() -> None:
     rows = [r for r in scenario() if r["event"] != "article_comment"]
     with events.from_frame(frame(rows), MONTH) as log:
-        agg = s04_fans.aggregate(log, params())
+        agg = compute.aggregate(log, params())
     assert agg.comments == 0 and agg.core_ugc_share is None
 
 
 def test_missing_event_log_is_a_clear_error(tmp_path: Path) -> None:
     folder = make_month(tmp_path / "acct" / MONTH)
     with pytest.raises(DataValidationError) as exc:
-        s04_fans.prepare(params(folder))
+        compute.prepare(params(folder))
     assert "事件日志 events*.parquet | events*.csv | events*.jsonl" in str(exc.value)
 
 
 def test_empty_month_of_interactions(tmp_path: Path) -> None:
     folder = tmp_path / "acct" / MONTH
     write_log(folder, [ev(3, "n1", "subscribe")])
-    sec = s04_fans.prepare(params(folder))
+    sec = compute.prepare(params(folder))
     assert sec.agg.population == 0
     assert all(r.share is None for r in sec.rows)
-    assert "没有互动事件" in s04_fans.narrative(sec)[0]
-    assert [f.metric for f in s04_fans.findings(sec)] == ["retention_d7"]
+    assert "没有互动事件" in words.narrative(sec)[0]
+    assert [f.metric for f in words.findings(sec)] == ["retention_d7"]
     charts.apply_theme()
-    for builder in (s04_fans.tier_chart, s04_fans.interactions_chart, s04_fans.streak_chart):
+    for builder in (show.tier_chart, show.interactions_chart, show.streak_chart):
         assert isinstance(builder(sec), fmt.HtmlBlock)
 
 
 def test_inputs_are_not_modified(month: Path) -> None:
     before = {p.name: p.read_bytes() for p in month.iterdir()}
-    s04_fans.prepare(params(month))
+    compute.prepare(params(month))
     assert {p.name: p.read_bytes() for p in month.iterdir()} == before
 
 
 def test_temp_tables_are_dropped() -> None:
     with events.from_frame(frame(scenario()), MONTH) as log:
-        s04_fans.aggregate(log, params())
+        compute.aggregate(log, params())
         left = log.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
         assert left == []
 
@@ -508,12 +508,12 @@ def test_hostile_text_never_unescaped(tmp_path: Path) -> None:
     rows.append(ev(5, "z", HOSTILE))  # an unknown event type: named in the notes
     rows.append(ev(5, "<img src=x onerror=alert(1)>", "CLICK"))
     write_log(folder, rows)
-    sec = s04_fans.prepare(params(folder))
+    sec = compute.prepare(params(folder))
     assert sec.agg.count("influence") == 2  # ids with markup are just ids
     html = "".join(str(b) for b in (
-        s04_fans.tier_html(sec), s04_fans.combos_html(sec), s04_fans.influence_html(sec),
-        s04_fans.cohort_html(sec), fmt.narrative(s04_fans.narrative(sec)),
-        fmt.notes(s04_fans.data_notes(sec))))
+        show.tier_html(sec), show.combos_html(sec), show.influence_html(sec),
+        show.cohort_html(sec), fmt.narrative(words.narrative(sec)),
+        fmt.notes(words.data_notes(sec))))
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the unknown type, escaped
 
@@ -526,9 +526,9 @@ def render(fig: object) -> None:
 
 def test_charts_render_without_missing_glyphs(month: Path) -> None:
     charts.apply_theme()
-    sec = s04_fans.prepare(params(month))
-    for builder in (s04_fans.tier_chart, s04_fans.interactions_chart, s04_fans.streak_chart,
-                    s04_fans.retention_chart):
+    sec = compute.prepare(params(month))
+    for builder in (show.tier_chart, show.interactions_chart, show.streak_chart,
+                    show.retention_chart):
         fig = builder(sec)
         assert type(fig).__name__ == "Figure", builder.__name__
         render(fig)
@@ -536,7 +536,7 @@ def test_charts_render_without_missing_glyphs(month: Path) -> None:
 
 def test_interaction_bins_put_the_threshold_on_an_edge() -> None:
     agg = agg_of(scenario())
-    b = s04_fans.interaction_bins(agg)
+    b = compute.interaction_bins(agg)
     assert list(b["lo"]) == [1, 2, 3, 5, 8, 14, 28, 56, 112]
     assert b.loc[b["lo"] == 14, "label"].item() == "14–27"
     assert b.loc[b["active"], "followers"].sum() == 2  # a (15) and c (14)
@@ -544,27 +544,27 @@ def test_interaction_bins_put_the_threshold_on_an_edge() -> None:
 
 
 def test_notebook_cells_shape() -> None:
-    cells = s04_fans.SPEC.notebook_cells
+    cells = compute.SPEC.notebook_cells
     assert cells[0][0] == "md" and cells[0][1].startswith("# 04 粉丝质量多维评估")
     assert [k for k, _ in cells[1:3]] == ["params", "setup"]
-    assert "s04_fans.prepare(from_namespace(globals()))" in cells[2][1]
-    record = 'findings.record(s04_fans.findings(sec), sec.params, "04_fans")'
+    assert "compute.prepare(from_namespace(globals()))" in cells[2][1]
+    record = 'findings.record(words.findings(sec), sec.params, "04_fans")'
     assert cells[-1] == ("hidden", record)
-    assert s04_fans.SECTION == ("04_fans", "04 粉丝质量多维评估")
-    assert s04_fans.INPUTS == ("events*",)
+    assert compute.SECTION == ("04_fans", "04 粉丝质量多维评估")
+    assert compute.INPUTS == ("events*",)
 
 
 def test_tiny_change_is_not_shown_as_minus_zero() -> None:
-    row = s04_fans.TierRow("loyalty", "忠诚度", "", 10, 0.03849, prev_share=0.03852)
+    row = compute.TierRow("loyalty", "忠诚度", "", 10, 0.03849, prev_share=0.03852)
     assert row.mom == pytest.approx(-0.003) and row.mom_text == "+0.00 个百分点"
-    assert s04_fans.TierRow("loyalty", "", "", 1, 0.05, 0.0642).mom_text == "−1.42 个百分点"
+    assert compute.TierRow("loyalty", "", "", 1, 0.05, 0.0642).mom_text == "−1.42 个百分点"
 
 
 def test_hash_collision_note_is_computed(month: Path) -> None:
-    assert s04_fans._sci(2_500_000**2 / 2**65) == "2×10⁻⁷"
-    assert s04_fans._sci(12_700_000**2 / 2**65) == "4×10⁻⁶"
-    assert s04_fans._sci(0) == "0"
-    notes = " ".join(s04_fans.data_notes(s04_fans.prepare(params(month))))
+    assert words._sci(2_500_000**2 / 2**65) == "2×10⁻⁷"
+    assert words._sci(12_700_000**2 / 2**65) == "4×10⁻⁶"
+    assert words._sci(0) == "0"
+    notes = " ".join(words.data_notes(compute.prepare(params(month))))
     assert "本月 28 人时约 2×10⁻¹⁷" in notes  # 784 / 2⁶⁵
 
 
@@ -573,8 +573,8 @@ def test_thresholds_are_bound_parameters_not_sql_text() -> None:
     refuse it now, and the thresholds never appear in the query text."""
     import inspect
 
-    from wxnb.sections.s04_fans import core as s04_fans
+    from wxnb.sections.s04_fans import compute
 
-    src = inspect.getsource(s04_fans._per_follower) + inspect.getsource(s04_fans._reach_summary)
+    src = inspect.getsource(compute._per_follower) + inspect.getsource(compute._reach_summary)
     assert "rules.active_weekly)!r" not in src and "{int(rules." not in src
     assert "$active_weekly" in src and "$influence_reach" in src

@@ -10,30 +10,30 @@ SPEC = Spec(
         ('params', ''),
         ('setup', """\
 from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s04_fans import core as s04_fans
+from wxnb.sections.s04_fans import compute, show, words
 from wxnb.params import from_namespace
 
 charts.apply_theme()
-sec = s04_fans.prepare(from_namespace(globals()))"""),
+sec = compute.prepare(from_namespace(globals()))"""),
         ('md', '## FAN-IDM 粉丝价值模型'),
-        ('code', 's04_fans.tier_html(sec)'),
+        ('code', 'show.tier_html(sec)'),
         ('md', '## 结论'),
-        ('code', 'fmt.narrative(s04_fans.narrative(sec))'),
-        ('code', 's04_fans.tier_chart(sec)'),
+        ('code', 'fmt.narrative(words.narrative(sec))'),
+        ('code', 'show.tier_chart(sec)'),
         ('md', '### 维度组合与核心粉丝'),
-        ('code', 's04_fans.combos_html(sec)'),
+        ('code', 'show.combos_html(sec)'),
         ('md', '## 活跃度：互动次数分布'),
-        ('code', 's04_fans.interactions_chart(sec)'),
+        ('code', 'show.interactions_chart(sec)'),
         ('md', '## 影响力：分享触达'),
-        ('code', 's04_fans.influence_html(sec)'),
+        ('code', 'show.influence_html(sec)'),
         ('md', '## 忠诚度：连续活跃天数'),
-        ('code', 's04_fans.streak_chart(sec)'),
+        ('code', 'show.streak_chart(sec)'),
         ('md', '## 新关注粉丝留存（按关注周）'),
-        ('code', 's04_fans.cohort_html(sec)'),
-        ('code', 's04_fans.retention_chart(sec)'),
+        ('code', 'show.cohort_html(sec)'),
+        ('code', 'show.retention_chart(sec)'),
         ('md', '## 口径与数据说明'),
-        ('code', 'fmt.notes(s04_fans.data_notes(sec))'),
-        ('hidden', 'findings.record(s04_fans.findings(sec), sec.params, "04_fans")'),
+        ('code', 'fmt.notes(words.data_notes(sec))'),
+        ('hidden', 'findings.record(words.findings(sec), sec.params, "04_fans")'),
     ),
     inputs=('events*',),
 )

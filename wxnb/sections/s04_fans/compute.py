@@ -1,4 +1,5 @@
-"""Section 04 粉丝质量多维评估 (FAN-IDM): activity, influence, loyalty, core fans, new-follower retention.
+"""Section 04 粉丝质量多维评估 (FAN-IDM), the numbers: activity, influence, loyalty, core fans and
+new-follower retention.
 
 Inputs of one month folder:
 
@@ -35,7 +36,7 @@ collision of two ids has probability ≈ n²/2⁶⁵, about 10⁻⁷ for 2.5M fo
 streak is computed from the day mask with bit operations, without sorting. Only tier counts,
 histograms and the cohort table come back to Python.
 
-``prepare`` loads and computes everything once; the other functions show it.
+``prepare`` loads and computes everything once; ``show`` and ``words`` show it.
 """
 
 from __future__ import annotations
@@ -45,17 +46,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from matplotlib import ticker
-from matplotlib.figure import Figure
 
-from wxnb.kit import charts
-from wxnb.io import eventlog as events
-from wxnb.kit import fmt
 from wxnb.exceptions import DataValidationError, Problem
-from wxnb.kit.findings import Finding
+from wxnb.io import eventlog as events
 from wxnb.io.datacube import load_month, month_days
+from wxnb.kit import compare, fmt
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
 from wxnb.sections.s04_fans import SPEC
@@ -73,19 +69,8 @@ __all__ = [
     "Rules",
     "TierRow",
     "aggregate",
-    "cohort_html",
-    "combos_html",
-    "data_notes",
-    "findings",
-    "influence_html",
     "interaction_bins",
-    "interactions_chart",
-    "narrative",
     "prepare",
-    "retention_chart",
-    "streak_chart",
-    "tier_chart",
-    "tier_html",
     "tier_rows",
 ]
 
@@ -106,8 +91,6 @@ _DIM_SHORT = {"activity": "活跃粉丝", "influence": "有影响力粉丝", "lo
 #: The seed's strategies, one per dimension; a row only gets one when its numbers call for it.
 STRATEGIES = {"activity": "建立积分奖励体系", "influence": "启动KOL培育计划",
               "loyalty": "设计签到打卡机制"}
-_METRIC = {"activity": "fan_active_share", "influence": "fan_influence_share",
-           "loyalty": "fan_loyal_share", "core": "core_fan_share"}
 _FLAG = {"activity": "active", "influence": "influential", "loyalty": "loyal"}
 _TEMP = ("s04_fol", "s04_reach", "s04_sub")
 
@@ -466,10 +449,8 @@ class TierRow:
 
     @property
     def mom(self) -> float | None:
-        """环比 in percentage points."""
-        if self.share is None or self.prev_share is None:
-            return None
-        return (self.share - self.prev_share) * 100
+        """环比 in percentage points (None when either month has no share)."""
+        return compare.change("rate", self.share, self.prev_share).value  # the one rate rule
 
     @property
     def mom_text(self) -> str:
@@ -602,113 +583,7 @@ def prepare(params: ReportParams) -> FanSection:
     return FanSection(params, agg, prev, note, log_notes, end, end_note, tier_rows(agg, prev))
 
 
-# --------------------------------------------------------------------------- tables
-
-
-def tier_html(sec: FanSection) -> fmt.HtmlBlock:
-    """The seed's table: 评估维度, 优质粉丝标准, 人数, 当前占比, 环比, 提升策略."""
-    rows, css = [], []
-    for r in sec.rows:
-        rows.append([r.name, r.rule, fmt.fmt_int(r.count) if r.share is not None else "—",
-                     r.share_text, r.mom_text, r.strategy])
-        css.append(["", "", "", "warn" if r.weakest else "", "", ""])
-    pop = sec.agg.population
-    context = (f"（月末累计粉丝 {sec.followers_end:,} 人的 "
-               f"{fmt.fmt_pct(pop / sec.followers_end)}）") if sec.followers_end else ""
-    return fmt.table(rows, ["评估维度", "优质粉丝标准", "人数", "当前占比", "环比", "提升策略"],
-                     numeric=(2, 3, 4), wrap=(1, 5), css=css,
-                     caption=f"当前占比的分母：本月有互动的粉丝 {pop:,} 人{context}；标准为"
-                             "业务规则（参数可调），不是行业标准；环比为百分点")
-
-
-def _combo_name(row: pd.Series) -> str:
-    parts = [n for k, n in (("active", "活跃"), ("influential", "影响力"), ("loyal", "忠诚"))
-             if row[k]]
-    return " + ".join(parts) if parts else "均未满足"
-
-
-def combos_html(sec: FanSection) -> fmt.HtmlBlock:
-    """How the three dimensions overlap: followers, interactions and comments per combination."""
-    agg = sec.agg
-    g = agg.groups
-    if g.empty:
-        return fmt.notes(["本月没有有互动的粉丝"], title="维度组合")
-    g = g.assign(dims=g["active"].astype(int) + g["influential"].astype(int)
-                 + g["loyal"].astype(int)).sort_values(["dims", "followers"],
-                                                       ascending=[False, False])
-    rows = []
-    for _, r in g.iterrows():
-        rows.append([_combo_name(r), f"{int(r['dims'])}",
-                     "是" if r["dims"] >= agg.rules.core_min_dims else "",
-                     fmt.fmt_int(r["followers"]), fmt.fmt_pct(r["followers"] / agg.population),
-                     f"{r['interactions'] / r['followers']:.1f}",
-                     fmt.fmt_pct(r["comments"] / agg.comments) if agg.comments else "—"])
-    return fmt.table(rows, ["满足的维度", "维度数", "核心粉丝", "人数", "占比", "人均互动",
-                            "留言占比"],
-                     numeric=(1, 3, 4, 5, 6),
-                     caption=f"占比分母：有互动的粉丝 {agg.population:,} 人；留言占比分母："
-                             f"本月全部留言 {agg.comments:,} 条")
-
-
-def influence_html(sec: FanSection) -> fmt.HtmlBlock:
-    """Shares and what tracked share links brought (the observable stand-in for 好友数)."""
-    agg, r = sec.agg, sec.agg.reach
-    if not r.observable:
-        return fmt.notes([("事件日志中没有带 via（分享者）的事件：分享带来的阅读与关注无法归因，"
-                           "影响力维度不可计算")], title="分享触达")
-    infl = agg.groups[agg.groups["influential"]] if len(agg.groups) else agg.groups
-    rows = [
-        ["有分享行为的粉丝", fmt.fmt_int(agg.sharers),
-         f"占有互动粉丝 {fmt.fmt_pct(agg.sharers / agg.population)}" if agg.population else ""],
-        ["分享次数（article_share）", fmt.fmt_int(agg.shares),
-         f"其中有影响力粉丝 {fmt.fmt_pct(int(infl['shares'].sum()) / agg.shares)}"
-         if agg.shares else ""],
-        ["分享链接带来的事件", fmt.fmt_int(r.via_events), f"其中阅读 {r.reads:,} 次"],
-        ["分享带来的触达（按分享者去重）", fmt.fmt_int(r.pairs),
-         f"阅读 {r.reader_pairs:,} 人次，关注 {r.follow_pairs:,} 人次"],
-        ["带来触达的分享者", fmt.fmt_int(r.sharers),
-         f"其中 {r.outside_population:,} 位本月自身无互动记录" if r.outside_population else ""],
-        [f"触达 ≥ {agg.rules.influence_reach} 人的分享者", fmt.fmt_int(r.influential),
-         f"计入影响力维度的（本月有互动）{agg.count('influence'):,} 人"],
-    ]
-    return fmt.table(rows, ["指标", "数值", "说明"], numeric=(1,), wrap=(2,),
-                     caption="触达 = 通过该粉丝的可追踪分享链接（via）产生阅读或关注的不同用户数，"
-                             "不含本人")
-
-
-def _cohort_label(r: pd.Series) -> str:
-    iso = r["week"].isocalendar()
-    return f"第 {iso.week} 周（{r['start']:%m-%d}–{r['end']:%m-%d}）"
-
-
-def _cell(kept: int, eligible: int) -> str:
-    return f"{fmt.fmt_pct(kept / eligible)}（{eligible:,}）" if eligible else "—"
-
-
-def cohort_html(sec: FanSection) -> fmt.HtmlBlock:
-    """New followers' retention by the ISO week they followed; "—" where nobody is old enough."""
-    c = sec.agg.cohorts
-    if c.empty:
-        return fmt.notes(["本月事件日志中没有关注（subscribe）事件，无法计算新粉留存"],
-                         title="新粉留存")
-    header = ["关注周", "新关注", *(f"第 {k} 天留存" for k in RETENTION_DAYS),
-              *(f"第 {k} 天活跃" for k in RETENTION_DAYS)]
-    rows = []
-    for _, r in c.iterrows():
-        rows.append([_cohort_label(r), fmt.fmt_int(r["members"]),
-                     *(_cell(r[f"kept_{k}"], r[f"eligible_{k}"]) for k in RETENTION_DAYS),
-                     *(_cell(r[f"active_{k}"], r[f"eligible_{k}"]) for k in RETENTION_DAYS)])
-    rows.append(["加权平均", fmt.fmt_int(c["members"].sum()),
-                 *(_cell(int(c[f"kept_{k}"].sum()), int(c[f"eligible_{k}"].sum()))
-                   for k in RETENTION_DAYS),
-                 *(_cell(int(c[f"active_{k}"].sum()), int(c[f"eligible_{k}"].sum()))
-                   for k in RETENTION_DAYS)])
-    return fmt.table(rows, header, numeric=tuple(range(1, len(header))),
-                     caption="括号内为满 k 天、计入该格分母的人数；“—”：该周粉丝到月末尚不满 k 天"
-                             "（右删失，不计为流失）；关注当天为第 0 天")
-
-
-# --------------------------------------------------------------------------- charts
+# --------------------------------------------------------------------------- chart data
 
 
 def interaction_bins(agg: FanAggregate) -> pd.DataFrame:
@@ -728,339 +603,3 @@ def interaction_bins(agg: FanAggregate) -> pd.DataFrame:
     df["active"] = df["lo"] >= a
     return df
 
-
-def _no_data(title: str, text: str) -> fmt.HtmlBlock:
-    return fmt.notes([text], title=title)
-
-
-def tier_chart(sec: FanSection) -> Figure | fmt.HtmlBlock:
-    """Each dimension's share (and the core fans'), this month against the previous month."""
-    rows = [r for r in sec.rows if r.share is not None]
-    if not rows:
-        return _no_data("FAN-IDM 占比", "本月没有有互动的粉丝")
-    fig, ax = charts._figure(8.0, 0.6 * len(rows) + 1.6)
-    y = np.arange(len(rows))[::-1]
-    now = [r.share * 100 for r in rows]  # type: ignore[operator]
-    ax.barh(y + 0.18, now, height=0.36, color=charts.PALETTE["new"], label="本月")
-    prev = [r.prev_share * 100 if r.prev_share is not None else np.nan for r in rows]
-    if any(r.prev_share is not None for r in rows):
-        ax.barh(y - 0.18, prev, height=0.36, color=charts.PALETTE["muted"], label="上月")
-    top = max(1.0, *now, *(v for v in prev if not np.isnan(v)))
-    for yi, v in zip(y, now, strict=True):
-        ax.text(v + top * 0.01, yi + 0.18, f"{v:.1f}%", va="center", fontsize=9)
-    ax.set_xlim(0, top * 1.15)
-    ax.set_yticks(y, [f"{_DIM_SHORT[r.key]}" for r in rows])
-    ax.xaxis.set_major_formatter(ticker.PercentFormatter(100))
-    ax.set_xlabel(f"占有互动粉丝（{sec.agg.population:,} 人）的比例")
-    ax.set_title("FAN-IDM 各维度优质粉丝占比")
-    ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right")
-    return fig
-
-
-def interactions_chart(sec: FanSection) -> Figure | fmt.HtmlBlock:
-    """Distribution of monthly interactions per follower (bars) with its cumulative share."""
-    agg = sec.agg
-    if not agg.population:
-        return _no_data("互动次数分布", "本月没有有互动的粉丝")
-    b = interaction_bins(agg)
-    fig, ax = charts._figure()
-    x = np.arange(len(b))
-    colors = [charts.PALETTE["new"] if a else charts.PALETTE["muted"] for a in b["active"]]
-    ax.bar(x, b["share"] * 100, color=colors, width=0.7)
-    ax.set_xticks(x, b["label"])
-    ax.set_xlabel("本月互动次数（绿色：达到活跃标准）")
-    ax.set_ylabel("粉丝占比（%）")
-    cum = ax.twinx()
-    cum.plot(x, b["cum_share"] * 100, color=charts.PALETTE["net"], marker="o", ms=3, lw=1.6)
-    cum.set_ylim(0, 105)
-    cum.set_ylabel("累计占比（%）")
-    cum.grid(False)
-    ax.set_title(f"每位粉丝的本月互动次数（{agg.population:,} 人）")
-    return fig
-
-
-def streak_chart(sec: FanSection) -> Figure | fmt.HtmlBlock:
-    """Followers by their longest run of consecutive active days, with the loyalty rule."""
-    agg = sec.agg
-    h = agg.streak_hist
-    if h.empty:
-        return _no_data("连续活跃天数", "本月没有有互动的粉丝")
-    x = np.arange(1, agg.days + 1)
-    v = h.reindex(x, fill_value=0)
-    fig, ax = charts._figure()
-    colors = [charts.PALETTE["new"] if d >= agg.rules.loyal_days else charts.PALETTE["muted"]
-              for d in x]
-    ax.bar(x, v.values, color=colors, width=0.8)
-    ax.axvline(agg.rules.loyal_days - 0.5, color=charts.PALETTE["text"], ls="--", lw=1.2,
-               label=f"忠诚标准 ≥ {agg.rules.loyal_days} 天")
-    ax.set_yscale("symlog", linthresh=10)
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda val, _: f"{val:,.0f}"))
-    ax.set_xlabel("最长连续活跃天数")
-    ax.set_ylabel("粉丝数（对数刻度）")
-    ax.set_title("粉丝的最长连续活跃天数")
-    ax.legend(loc="upper right")
-    return fig
-
-
-def retention_chart(sec: FanSection) -> Figure | fmt.HtmlBlock:
-    """Retention curves per follow week (only the days each cohort has reached) and the average."""
-    c = sec.agg.cohorts
-    if c.empty:
-        return _no_data("新粉留存", "本月没有关注事件")
-    fig, ax = charts._figure()
-    colours = [charts.PALETTE["new"], charts.PALETTE["net"], charts.PALETTE["anomaly"],
-               charts.PALETTE["cancel"], "#8A6FDF", "#576B95"]
-    for i, (_, r) in enumerate(c.iterrows()):
-        xs, ys = [0], [100.0]
-        for k in RETENTION_DAYS:
-            if r[f"eligible_{k}"]:
-                xs.append(k)
-                ys.append(r[f"kept_{k}"] / r[f"eligible_{k}"] * 100)
-        ax.plot(xs, ys, marker="o", ms=4, lw=1.4, color=colours[i % len(colours)],
-                label=f"{r['start']:%m-%d} 起（{int(r['members']):,} 人）")
-    avg_x, avg_y = [0], [100.0]
-    for k in RETENTION_DAYS:
-        value, _ = sec.agg.retention(k)
-        if value is not None:
-            avg_x.append(k)
-            avg_y.append(value * 100)
-    ax.plot(avg_x, avg_y, color=charts.PALETTE["text"], ls="--", lw=2, label="加权平均")
-    ax.set_xticks([0, *RETENTION_DAYS], ["关注日", *(f"第 {k} 天" for k in RETENTION_DAYS)])
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.0f}%"))
-    low = min(min(ax.get_lines()[i].get_ydata()) for i in range(len(ax.get_lines())))
-    ax.set_ylim(max(0, low - 5), 101)
-    ax.set_ylabel("未取关比例")
-    ax.set_title("新关注粉丝留存（按关注周，只画已满 k 天的点）")
-    ax.legend(loc="lower left", fontsize=9, ncols=2)
-    return fig
-
-
-# --------------------------------------------------------------------------- narrative
-
-
-def _row(sec: FanSection, key: str) -> TierRow:
-    return next(r for r in sec.rows if r.key == key)
-
-
-def _population_sentence(sec: FanSection) -> str:
-    agg = sec.agg
-    month = fmt.month_cn(agg.month)
-    if not agg.population:
-        return f"{month}事件日志中没有互动事件，无法评估粉丝质量。"
-    per = agg.interactions / agg.population
-    context = ""
-    if sec.followers_end:
-        context = (f"（月末累计粉丝 {sec.followers_end:,} 人，有互动的约占 "
-                   f"{fmt.fmt_pct(agg.population / sec.followers_end)}）")
-    return (f"{month}有互动的粉丝 {agg.population:,} 人{context}，人均互动 {per:.1f} 次、"
-            f"周均 {per / (agg.days / 7):.1f} 次；以下各维度占比均以这 {agg.population:,} 人"
-            "为分母。")
-
-
-def _dims_sentence(sec: FanSection) -> str:
-    if not sec.agg.population:
-        return ""
-    parts = []
-    for key in DIMENSIONS:
-        r = _row(sec, key)
-        if r.share is None:
-            parts.append(f"{_DIM_SHORT[key]}不可计算（日志中没有分享来源 via）")
-            continue
-        mom = f"，环比 {r.mom_text}" if r.mom is not None else ""
-        rule = sec.agg.rules.text(key, sec.agg.days, short=True)
-        parts.append(f"{_DIM_SHORT[key]}（{rule}）{r.count:,} 人，占 "
-                     f"{fmt.fmt_pct(r.share)}{mom}")
-    return "按现行规则，" + "；".join(parts) + "。"
-
-
-def _core_sentence(sec: FanSection) -> str:
-    agg = sec.agg
-    if not agg.population:
-        return ""
-    r = _row(sec, "core")
-    head = (f"满足至少 {agg.rules.core_min_dims} 个维度的核心粉丝 {r.count:,} 人，占 "
-            f"{fmt.fmt_pct(r.share)}")
-    if r.mom is not None:
-        head += f"（环比 {r.mom_text}）"
-    ugc = agg.core_ugc_share
-    if ugc is None:
-        return head + "；本月没有留言事件（article_comment），无法计算其 UGC 贡献。"
-    tail = ""
-    if r.share:
-        ratio = ugc / r.share
-        tail = f"，是其人数占比的 {ratio:.1f} 倍" if ratio >= 1 else "，低于其人数占比"
-    return (f"{head}，贡献了 {fmt.fmt_pct(ugc)} 的留言（UGC，{agg.comments:,} 条中 "
-            f"{agg.core_comments:,} 条）{tail}。")
-
-
-def _influence_sentence(sec: FanSection) -> str:
-    agg, r = sec.agg, sec.agg.reach
-    if not agg.population:
-        return ""
-    if not r.observable:
-        return (f"本月 {agg.sharers:,} 位粉丝分享 {agg.shares:,} 次，但日志中没有分享来源"
-                "（via），分享带来的阅读与关注无法归因到分享者。")
-    return (f"本月 {agg.sharers:,} 位粉丝分享 {agg.shares:,} 次；可追踪的分享链接带来 "
-            f"{r.pairs:,} 人次触达（按分享者去重，其中关注 {r.follow_pairs:,} 人次），"
-            f"触达 ≥ {agg.rules.influence_reach} 人的分享者 {r.influential:,} 位。")
-
-
-def _retention_sentence(sec: FanSection) -> str:
-    agg = sec.agg
-    c = agg.cohorts
-    if c.empty:
-        return "本月事件日志中没有关注事件，无法计算新粉留存。"
-    parts = []
-    for k in RETENTION_DAYS:
-        value, n = agg.retention(k)
-        if value is not None:
-            parts.append(f"第 {k} 天 {fmt.fmt_pct(value)}（{n:,} 人满 {k} 天）")
-    text = (f"本月新关注 {agg.new_followers:,} 人（按首次关注的周分为 {len(c)} 组），"
-            f"其中 {agg.new_then_left:,} 人在月内又取关。")
-    if parts:
-        text += "未取关的加权平均留存：" + "，".join(parts) + "。"
-    young = [k for k in RETENTION_DAYS if not c[f"eligible_{k}"].iloc[-1]]
-    if young:
-        text += (f"最近一组到月末尚不满 {young[0]} 天，相应格子不计入（不按流失计）。")
-    rated = c[c["eligible_7"] >= MIN_COHORT]
-    if len(rated) >= 2:
-        rate = rated["kept_7"] / rated["eligible_7"]
-        best, worst = rate.idxmax(), rate.idxmin()
-        if rate[best] - rate[worst] >= 0.01:
-            text += (f"满 7 天人数不少于 {MIN_COHORT} 的关注周中，7 日留存最好的是"
-                     f"{_cohort_label(c.loc[best])}，为 {fmt.fmt_pct(rate[best])}；最差的是"
-                     f"{_cohort_label(c.loc[worst])}，为 {fmt.fmt_pct(rate[worst])}。")
-    return text
-
-
-def _strategy_sentence(sec: FanSection) -> str:
-    weak = [r for r in sec.rows if r.weakest]
-    if not weak:
-        return ""
-    w = weak[0]
-    text = (f"三个维度中占比最低的是{w.name}（{fmt.fmt_pct(w.share)}），建议优先"
-            f"{STRATEGIES[w.key]}")
-    falling = [r for r in sec.rows if r.key in DIMENSIONS and not r.weakest
-               and r.mom is not None and r.mom <= -DECLINE_PP]
-    if falling:
-        text += "；" + "、".join(f"{r.name}环比下降 {abs(r.mom or 0):.1f} 个百分点，"
-                                f"可同步{STRATEGIES[r.key]}" for r in falling)
-    return text + "。"
-
-
-def narrative(sec: FanSection) -> list[str]:
-    """The seed-style paragraphs, every figure computed from ``sec``."""
-    parts = [_population_sentence(sec), _dims_sentence(sec), _core_sentence(sec),
-             _influence_sentence(sec), _retention_sentence(sec), _strategy_sentence(sec)]
-    return [p for p in parts if p]
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _sci(p: float) -> str:
-    """A small probability as 4×10⁻⁶ (or 0 when there is nothing to collide)."""
-    if p <= 0:
-        return "0"
-    exp = math.floor(math.log10(p))
-    mant = round(p / 10**exp)
-    if mant == 10:
-        mant, exp = 1, exp + 1
-    return f"{mant}×10{str(exp).translate(_SUPERSCRIPT)}"
-
-
-def data_notes(sec: FanSection) -> list[str]:
-    """Definitions, denominators, what WeChat does not let us observe, and the inputs' notes."""
-    agg, rules = sec.agg, sec.agg.rules
-    notes = list(sec.log_notes)
-    notes.append(
-        f"FAN-IDM 的阈值（周均互动 ≥ {rules.active_weekly:g} 次、分享触达 ≥ "
-        f"{rules.influence_reach} 人、连续活跃 ≥ {rules.loyal_days} 天、核心粉丝满足 ≥ "
-        f"{rules.core_min_dims} 个维度）是业务规则，不是行业标准（未找到公开标准），可在参数中"
-        "调整；表中“优质粉丝标准”列印出当前规则。")
-    notes.append(
-        f"分母：本月事件日志中至少有 1 次互动的用户（{agg.population:,} 人）。互动 = 除关注、"
-        "取关、地理位置上报、群发与模板消息结果以外的全部事件类型。日志中的用户可能包括已取关或"
-        "未关注的分享读者，因此与月末累计粉丝（getusercumulate，仅作对照）不是同一口径。")
-    if not sec.followers_end:
-        notes.append(sec.followers_note)
-    notes.append(f"周均互动 = 本月互动次数 ÷（本月 {agg.days} 天 ÷ 7）；月中新关注的粉丝也按"
-                 "全月计算，周均偏低。")
-    notes.append("影响力：种子方案的“好友数 ≥ 500”在微信中不可观测（接口不提供用户的好友数），"
-                 "改用分享触达 = 通过该粉丝的可追踪分享链接（事件的 via 字段）产生阅读或关注的"
-                 "不同用户数（不含本人）；没有带 via 的分享（截图、复制文字等）无法归因。")
-    if not agg.reach.observable:
-        notes.append("本月事件日志中没有带 via 的事件：影响力维度不可计算，按未满足计入核心粉丝的"
-                     "维度数。")
-    notes.append("忠诚度：一天有至少 1 次互动即为活跃日；最长连续活跃天数只在本月内计算（跨月的"
-                 "连续从 1 日起算）。")
-    notes.append(f"核心粉丝的 UGC 份额 = 核心粉丝的留言事件（{UGC_EVENT}）÷ 全部留言事件"
-                 f"（{agg.comments:,} 条）。")
-    notes.append("新粉留存：按本月首次关注（subscribe）所在的 ISO 周（周一开始）分组；第 k 天留存"
-                 " = 关注当天（第 0 天）起至第 k 天结束没有取关（取关后再关注仍计为流失）；只有"
-                 "关注日 + k 天不晚于月末的粉丝计入第 k 天的分母（右删失），不足 k 天的组显示"
-                 "“—”；第 k 天活跃 = 第 k−6 至第 k 天有互动。")
-    notes.append(f"粉丝按 follower_id 的 64 位哈希聚合：n 个 id 中出现碰撞的概率约为 n²/2⁶⁵"
-                 f"（本月 {agg.population:,} 人时约 {_sci(agg.population ** 2 / 2 ** 65)}），"
-                 "即使发生也只影响一位粉丝的归类。")
-    if sec.prev_note:
-        notes.append(sec.prev_note)
-    return list(dict.fromkeys(n for n in notes if n))
-
-
-# --------------------------------------------------------------------------- findings
-
-
-def _finding(metric: str, name: str, status: str, evidence: str, value: float | None,
-             value_text: str, mom: float | None = None, mom_text: str = "",
-             extra: dict[str, Any] | None = None) -> Finding:
-    return Finding(section=SECTION[0], section_title=SECTION[1], metric=metric, name=name,
-                   status=status, evidence=evidence, value=value, value_text=value_text,
-                   mom=mom, mom_text=mom_text, kind="kpi", extra=extra or {})
-
-
-def _row_finding(sec: FanSection, r: TierRow) -> Finding:
-    evidence = (f"{_DIM_SHORT[r.key]}（{r.rule}）占有互动粉丝的 {r.share_text}"
-                f"（{r.count:,} / {sec.agg.population:,}）")
-    if r.mom is not None:
-        evidence += f"，环比 {r.mom_text}"
-    return _finding(_METRIC[r.key], _DIM_SHORT[r.key] + "占比", r.status, evidence, r.share,
-                    r.share_text, r.mom, r.mom_text if r.mom is not None else "",
-                    {"rule": r.rule, "count": r.count, "population": sec.agg.population,
-                     "weakest": r.weakest, "strategy": r.strategy, "mom_mode": "pp"})
-
-
-def _retention_finding(sec: FanSection) -> Finding | None:
-    value, n = sec.agg.retention(7)
-    if value is None:
-        return None
-    prev_value = sec.prev.retention(7)[0] if sec.prev is not None else None
-    mom = (value - prev_value) * 100 if prev_value is not None else None
-    evidence = f"新关注粉丝 7 日留存（未取关）{fmt.fmt_pct(value)}（{n:,} 人满 7 天）"
-    if mom is not None:
-        evidence += f"，环比 {_pp(mom)}"
-    status = "提示" if mom is not None and mom <= -DECLINE_PP else "未设目标"
-    return _finding("retention_d7", "新粉 7 日留存", status, evidence, value,
-                    fmt.fmt_pct(value), mom, _pp(mom) if mom is not None else "",
-                    {"eligible": n, "cohorts": len(sec.agg.cohorts), "mom_mode": "pp"})
-
-
-def findings(sec: FanSection) -> list[Finding]:
-    """The three dimension shares, the core fans' share and UGC share, 7-day retention."""
-    out = [_row_finding(sec, r) for r in sec.rows if r.share is not None]
-    ugc = sec.agg.core_ugc_share
-    if ugc is not None:
-        core = _row(sec, "core")
-        prev_ugc = sec.prev.core_ugc_share if sec.prev is not None else None
-        mom = (ugc - prev_ugc) * 100 if prev_ugc is not None else None
-        out.append(_finding(
-            "core_fan_ugc_share", "核心粉丝的 UGC 份额", "未设目标",
-            f"核心粉丝（{core.share_text}）贡献了 {fmt.fmt_pct(ugc)} 的留言（"
-            f"{sec.agg.core_comments:,} / {sec.agg.comments:,} 条）", ugc, fmt.fmt_pct(ugc),
-            mom, _pp(mom) if mom is not None else "",
-            {"core_share": core.share, "comments": sec.agg.comments, "mom_mode": "pp"}))
-    ret = _retention_finding(sec)
-    if ret is not None:
-        out.append(ret)
-    return out
