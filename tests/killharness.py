@@ -32,7 +32,8 @@ def tree(folder: Path) -> dict[str, str]:
 
 
 def build_cmd(out: Path) -> list[str]:
-    return [sys.executable, "-m", "wxnb", "build", "--out", str(out)]
+    # --force: a build that reuses the last one would finish before any signal could stop it
+    return [sys.executable, "-m", "wxnb", "build", "--force", "--out", str(out)]
 
 
 def good_build(out: Path) -> float:

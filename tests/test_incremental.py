@@ -49,19 +49,19 @@ def test_rebuilds_reuse_exactly_what_did_not_change(tmp_path: Path) -> None:
     assert reused(again.stdout) == sorted(TITLES)
     assert report.stat().st_mtime_ns == built  # the report is not even rewritten
 
-    # One incident's description changes: 07 reads it, the appendix lists every file, the
+    # One incident's action changes: 07 reads it, the appendix lists every file, the
     # summary and the strategy read 07's findings; 01-06 are reused.
     incidents = data / "incidents.csv"
     text = incidents.read_text(encoding="utf-8")
-    incidents.write_text(text.replace("抽奖推文文案", "抽奖推文<b>文案</b>", 1), encoding="utf-8")
+    incidents.write_text(text.replace("删除诱导话术", "删除<b>诱导</b>话术", 1), encoding="utf-8")
     third = wxnb(*args)
     assert third.returncode == 0, third.stdout + third.stderr
     assert ran(third.stdout) == ["00_summary", "07_risk", "08_strategy", "99_appendix"]
     assert reused(third.stdout) == ["01_kpi", "02_path", "03_content", "04_fans",
                                     "05_competitors", "06_tech"]
     html = report.read_text(encoding="utf-8")
-    assert "抽奖推文&lt;b&gt;文案&lt;/b&gt;" in html  # the new text, escaped, in the report
-    assert "<b>文案</b>" not in html
+    assert "删除&lt;b&gt;诱导&lt;/b&gt;话术" in html  # the new text, escaped, in the report
+    assert "<b>诱导</b>" not in html
     manifest = json.loads((report.parent / "run.json").read_text(encoding="utf-8"))
     assert {s["key"] for s in manifest["sections"] if s["reused"]} == set(reused(third.stdout))
 

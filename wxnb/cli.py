@@ -54,11 +54,14 @@ def cli() -> None:
 
 def main() -> None:
     """Run the command; no traceback reaches the user unless WXNB_DEBUG=1 asks for one."""
+    # SIGTERM stops any command the way Ctrl-C does, from its first moment (a build then
+    # cleans up what it started; see build).
+    signal.signal(signal.SIGTERM, _stopped)
     try:
         cli()
-    except KeyboardInterrupt:  # Ctrl-C outside a build's own handling: one line, no traceback
+    except (KeyboardInterrupt, _Stop) as exc:  # outside a build's own handling: one line
         click.echo("\n已中断", err=True)
-        sys.exit(130)
+        sys.exit(143 if isinstance(exc, _Stop) else 130)
     except WxnbError as exc:
         _fail(exc)
     except Exception as exc:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["CELL_KINDS", "Cell", "Spec"]
+__all__ = ["CELL_KINDS", "Cell", "Spec", "standard_setup"]
 
 CellKind = Literal["md", "params", "setup", "code", "hidden"]
 # md: markdown; params: the parameters cell (generated); setup / hidden: code cells removed
@@ -103,3 +103,16 @@ class Spec:
         """Every cell of the notebook: the heading with the intro, then :attr:`cells`."""
         head = f"# {self.title}\n\n{self.intro}" if self.intro else f"# {self.title}"
         return (("md", head), *self.cells)
+
+
+def standard_setup(folder: str) -> Cell:
+    """The setup cell of a section with compute / show / words (``folder`` is ``s06_tech``):
+    the kit, the section's modules, the chart theme, and ``sec`` computed from the parameters
+    resolved exactly as ``wxnb build`` resolves them."""
+    return ("setup", f"""\
+from wxnb.kit import charts, findings, fmt
+from wxnb.sections.{folder} import compute, show, words
+from wxnb.params import from_namespace
+
+charts.apply_theme()
+sec = compute.prepare(from_namespace(globals()))""")

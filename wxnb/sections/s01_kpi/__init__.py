@@ -1,6 +1,6 @@
 """Section 01 核心绩效指标达成分析: its declaration (the code is in the modules beside it)."""
 
-from wxnb.sections.spec import Spec
+from wxnb.sections.spec import Spec, standard_setup
 
 SPEC = Spec(
     key='01_kpi',
@@ -8,13 +8,7 @@ SPEC = Spec(
     intro='三阶对比：月度目标、行业均值、上月（环比）。数据来自公众号数据统计接口（用户增减、累计用户、图文群发总数据、图文阅读概况）。',
     cells=(
         ('params', ''),
-        ('setup', """\
-from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s01_kpi import compute, show, words
-from wxnb.params import from_namespace
-
-charts.apply_theme()
-sec = compute.prepare(from_namespace(globals()))"""),
+        standard_setup('s01_kpi'),
         ('md', '## 关键指标达成'),
         ('code', 'show.kpi_html(sec)'),
         ('md', '## 结论'),

@@ -1,6 +1,6 @@
 """Section 02 用户行为路径深度解析: its declaration (the code is in the modules beside it)."""
 
-from wxnb.sections.spec import Spec
+from wxnb.sections.spec import Spec, standard_setup
 
 SPEC = Spec(
     key='02_path',
@@ -8,13 +8,7 @@ SPEC = Spec(
     intro='按粉丝（人数口径）追踪推送的转化路径：送达 → 打开 → 菜单/阅读原文 → 表单提交/下单，找出流失最多的环节；并评估菜单使用率、表单放弃率、群发到达率与模板消息送达情况。数据来自企业自有的粉丝事件日志与微信事件推送。',
     cells=(
         ('params', ''),
-        ('setup', """\
-from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s02_path import compute, show, words
-from wxnb.params import from_namespace
-
-charts.apply_theme()
-sec = compute.prepare(from_namespace(globals()))"""),
+        standard_setup('s02_path'),
         ('md', '## 行为阶段总览'),
         ('code', 'show.summary_html(sec)'),
         ('md', '## 结论'),

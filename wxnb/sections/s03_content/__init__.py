@@ -1,6 +1,6 @@
 """Section 03 内容传播效能对比分析: its declaration (the code is in the modules beside it)."""
 
-from wxnb.sections.spec import Spec
+from wxnb.sections.spec import Spec, standard_setup
 
 SPEC = Spec(
     key='03_content',
@@ -8,13 +8,7 @@ SPEC = Spec(
     intro='按内容形式对比发布频次、阅读、分享、转化、成本与 ROI（内容计划与订单数据），拆解爆款文章的阅读来源，比较头条与次条打开率，并分析阅读时段、推送时刻与标题特征。',
     cells=(
         ('params', ''),
-        ('setup', """\
-from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s03_content import compute, show, words
-from wxnb.params import from_namespace
-
-charts.apply_theme()
-sec = compute.prepare(from_namespace(globals()))"""),
+        standard_setup('s03_content'),
         ('md', '## 内容类型-传播效果矩阵'),
         ('code', 'show.matrix_html(sec)'),
         ('code', 'show.engagement_html(sec)'),

@@ -1,6 +1,6 @@
 """Section 04 粉丝质量多维评估: its declaration (the code is in the modules beside it)."""
 
-from wxnb.sections.spec import Spec
+from wxnb.sections.spec import Spec, standard_setup
 
 SPEC = Spec(
     key='04_fans',
@@ -8,13 +8,7 @@ SPEC = Spec(
     intro='FAN-IDM 粉丝价值模型：从自有事件日志按粉丝计算活跃度（周均互动）、影响力（分享带来的阅读与关注）和忠诚度（最长连续活跃天数），识别核心粉丝及其 UGC 贡献，并按关注周跟踪新粉留存。阈值为可调的业务规则。',
     cells=(
         ('params', ''),
-        ('setup', """\
-from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s04_fans import compute, show, words
-from wxnb.params import from_namespace
-
-charts.apply_theme()
-sec = compute.prepare(from_namespace(globals()))"""),
+        standard_setup('s04_fans'),
         ('md', '## FAN-IDM 粉丝价值模型'),
         ('code', 'show.tier_html(sec)'),
         ('md', '## 结论'),

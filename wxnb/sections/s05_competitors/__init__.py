@@ -1,6 +1,6 @@
 """Section 05 竞品运营策略对标研究: its declaration (the code is in the modules beside it)."""
 
-from wxnb.sections.spec import Spec
+from wxnb.sections.spec import Spec, standard_setup
 
 SPEC = Spec(
     key='05_competitors',
@@ -8,13 +8,7 @@ SPEC = Spec(
     intro='本账号与主要竞品在更新频率、阅读、在看、分享、活动与客服上的对标，以及按清博 WCI V14.2 公式计算的传播指数排名。',
     cells=(
         ('params', ''),
-        ('setup', """\
-from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s05_competitors import compute, show, words
-from wxnb.params import from_namespace
-
-charts.apply_theme()
-sec = compute.prepare(from_namespace(globals()))"""),
+        standard_setup('s05_competitors'),
         ('md', '## 对标总览'),
         ('code', 'show.comparison_html(sec)'),
         ('md', '## WCI 传播指数排名'),

@@ -1,6 +1,6 @@
 """Section 06 技术支撑能力专项评估: its declaration (the code is in the modules beside it)."""
 
-from wxnb.sections.spec import Spec
+from wxnb.sections.spec import Spec, standard_setup
 
 SPEC = Spec(
     key='06_tech',
@@ -8,13 +8,7 @@ SPEC = Spec(
     intro='重点监测微信生态技术指标：被动回复接口的成功率与耗时（接口分析数据）、小程序加载速度和自动回复准确率（人工标注抽样），对照行业标准与上月。',
     cells=(
         ('params', ''),
-        ('setup', """\
-from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s06_tech import compute, show, words
-from wxnb.params import from_namespace
-
-charts.apply_theme()
-sec = compute.prepare(from_namespace(globals()))"""),
+        standard_setup('s06_tech'),
         ('md', '## 技术模块运行指标'),
         ('code', 'show.modules_html(sec)'),
         ('md', '## 结论'),

@@ -1,6 +1,6 @@
 """Section 07 合规风险与舆情管控: its declaration (the code is in the modules beside it)."""
 
-from wxnb.sections.spec import Spec
+from wxnb.sections.spec import Spec, standard_setup
 
 SPEC = Spec(
     key='07_risk',
@@ -8,13 +8,7 @@ SPEC = Spec(
     intro='风险事件台账（incidents.csv）按类型统计频次、应对措施与处置效果，并从评论与留言（user_texts.csv）中监测负面舆情的日峰值及其关联文章。',
     cells=(
         ('params', ''),
-        ('setup', """\
-from wxnb.kit import charts, findings, fmt
-from wxnb.sections.s07_risk import compute, show, words
-from wxnb.params import from_namespace
-
-charts.apply_theme()
-sec = compute.prepare(from_namespace(globals()))"""),
+        standard_setup('s07_risk'),
         ('md', '## 风险事件汇总'),
         ('code', 'show.risk_table_html(sec)'),
         ('md', '## 未关闭事项清单'),

@@ -22,4 +22,5 @@ p = from_namespace(globals())"""),
         ('md', '## 软件版本'),
         ('code', 'show.versions_html()'),
     ),
+    reads_others=True,  # its provenance lists every input file with its checksum
 )
