@@ -422,11 +422,12 @@ def _reuse(kept: list[Any], out_dir: Path, stage: Path) -> list[Any]:
 def _pool(to_run: list[Any], workers: int | None, engine: str, stage: Path) -> Any:
     """The kernel pool for the sections to run; none at all when every section is reused."""
     import contextlib
+    from types import SimpleNamespace
 
     from wxnb.build.runner import KernelPool
 
     if not to_run:
-        return contextlib.nullcontext(type("NoPool", (), {"n": 0})())
+        return contextlib.nullcontext(SimpleNamespace(n=0))
     return KernelPool(len(to_run), workers=workers, engine=engine, stage=stage)
 
 

@@ -32,6 +32,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from wxnb.io.digest import file_sha256
+
 __all__ = [
     "CACHE_FOLDER",
     "MACHINE_PARAMETERS",
@@ -60,15 +62,16 @@ class Digests:
 
     def __init__(self, memo: Path | None = None) -> None:
         self.memo = memo
-        self.known: dict[str, Any] = {}
+        self.known: dict[str, list[Any]] = {}  # file → [size, mtime_ns, inode, digest]
+        self.imports: dict[str, list[str]] = {}  # a source file's digest → its wxnb imports
         self.changed = False
         if memo is not None and memo.is_file():
             try:
                 loaded = json.loads(memo.read_text(encoding="utf-8"))
-                if isinstance(loaded, dict):
-                    self.known = loaded
-            except (OSError, ValueError):
-                self.known = {}  # a damaged memo only costs a re-hash
+                self.known = dict(loaded["files"])
+                self.imports = dict(loaded["imports"])
+            except (OSError, ValueError, KeyError, TypeError):
+                self.known, self.imports = {}, {}  # a damaged memo only costs a re-hash
 
     def of(self, path: Path) -> str:
         """The SHA-256 of the file's bytes."""
@@ -76,24 +79,20 @@ class Digests:
         stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
         name = str(path.resolve())
         hit = self.known.get(name)
-        if isinstance(hit, list) and hit[:3] == stamp:
+        if hit and hit[:3] == stamp:
             return str(hit[3])
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                h.update(chunk)
-        self.known[name] = [*stamp, h.hexdigest()]
+        digest = file_sha256(path)
+        self.known[name] = [*stamp, digest]
         self.changed = True
-        return h.hexdigest()
+        return digest
 
     def imports_of(self, path: Path) -> set[str]:
         """The ``wxnb`` modules the source file imports, remembered by its digest."""
         digest = self.of(path)
-        memo = self.known.setdefault("imports:", {})
-        if digest not in memo:
-            memo[digest] = sorted(_imports(path.read_text(encoding="utf-8")))
+        if digest not in self.imports:
+            self.imports[digest] = sorted(_imports(path.read_text(encoding="utf-8")))
             self.changed = True
-        return set(memo[digest])
+        return set(self.imports[digest])
 
     def save(self) -> None:
         """Write the memo (atomically; a failure to write it is harmless)."""
@@ -102,7 +101,8 @@ class Digests:
         try:
             self.memo.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.memo.with_name(f"{self.memo.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self.known), encoding="utf-8")
+            tmp.write_text(json.dumps({"files": self.known, "imports": self.imports}),
+                           encoding="utf-8")
             tmp.replace(self.memo)
         except OSError:
             pass

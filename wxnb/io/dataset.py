@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from wxnb import paths
+from wxnb.io.digest import file_sha256
 
 __all__ = ["FORMAT", "KEEP", "Stored", "cache_root", "read", "write"]
 
@@ -61,17 +62,9 @@ def _stats(folder: Path) -> dict[str, list[int]]:
     return out
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _checksums(folder: Path) -> dict[str, list[Any]]:
     """The manifest of the input files: name → [size, mtime, SHA-256]."""
-    return {name: [*st, _sha256(folder / name)] for name, st in _stats(folder).items()}
+    return {name: [*st, file_sha256(folder / name)] for name, st in _stats(folder).items()}
 
 
 def _unchanged(folder: Path, recorded: dict[str, list[Any]]) -> bool:
@@ -84,7 +77,7 @@ def _unchanged(folder: Path, recorded: dict[str, list[Any]]) -> bool:
         size, mtime, digest = recorded[name]
         if st[0] != size:
             return False
-        if st[1] != mtime and _sha256(folder / name) != digest:
+        if st[1] != mtime and file_sha256(folder / name) != digest:
             return False
     return True
 

@@ -25,6 +25,7 @@ import yaml
 from wxnb import paths
 from wxnb.io import csvin
 from wxnb.io.datacube import ENDPOINTS, discover
+from wxnb.io.digest import file_sha256
 
 __all__ = [
     "DICTIONARY_FIELDS",
@@ -204,20 +205,12 @@ def _other_row(month: str, path: Path) -> dict[str, Any]:
                 raw = fh.read()
             digest, count = hashlib.sha256(raw).hexdigest(), _count_other(path, raw)
         else:
-            digest, count = _stream_digest(path), _count_large(path)
+            digest, count = file_sha256(path), _count_large(path)
     except OSError as exc:
         return _unreadable(month, path, kind, exc)
     return {"月份": month, "文件": path.name, "接口": kind, "行数": count.rows,
             "日期范围": _date_range(count.dates), "字节数": size, "SHA-256": digest,
             "说明": count.note}
-
-
-def _stream_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _count_other(path: Path, raw: bytes) -> _Count:
