@@ -150,7 +150,7 @@ def test_previous_month_end_unknown_when_day_one_is_missing(tiny: MonthData) -> 
 
 
 def test_reader_conversion_counts_distinct_readers_who_ordered() -> None:
-    from wxnb.io import eventlog as events
+    from wxnb.io import eventsummary
 
     rows = [  # r1 reads twice and orders twice; r2 reads; b1 orders without reading
         ("2026-10-02 09:00:00", "r1", "article_read", "1_1", "公众号消息"),
@@ -162,7 +162,7 @@ def test_reader_conversion_counts_distinct_readers_who_ordered() -> None:
         ("2026-10-05 10:00:00", "r3", "article_read", "1_1", "聊天会话"),
     ]
     df = pd.DataFrame(rows, columns=["time", "follower_id", "event", "key", "value"])
-    with events.from_frame(df, "2026-10") as log:
+    with eventsummary.from_frame(df, "2026-10") as log:
         c = metrics.reader_conversion(log, None)
         assert (c.readers, c.buyers) == (3, 1) and c.rate == pytest.approx(1 / 3)
         # orders.csv, when given, decides who bought (r2 and r3 there; b1 never read)

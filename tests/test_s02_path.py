@@ -18,7 +18,7 @@ import pytest
 from conftest import dump
 
 from wxnb.kit import charts, fmt, stats
-from wxnb.io import eventlog as events
+from wxnb.io import eventsummary
 from wxnb.sections.s02_path import SPEC, compute, show, words
 from wxnb.exceptions import DataValidationError
 from wxnb.params import ReportParams
@@ -483,8 +483,8 @@ def test_inputs_are_not_modified(with_prev: Path) -> None:
 
 
 def test_compute_on_an_in_memory_log() -> None:
-    # The same aggregation on a log built in memory (events.from_frame), without menu.json.
-    log = events.from_frame(pd.DataFrame(october_rows(), columns=COLS), "2026-10")
+    # The same aggregation on a log built in memory (eventsummary.from_frame), without menu.json.
+    log = eventsummary.from_frame(pd.DataFrame(october_rows(), columns=COLS), "2026-10")
     try:
         m = compute.compute(log.con, "2026-10")
     finally:

@@ -545,6 +545,8 @@ def test_prepare_reads_the_plan_through_events(month: Path, prev: Path,
         calls.append(("orders", m))
         return ORDERS if m == "2026-10" else None
 
+    import wxnb.io.eventsummary  # noqa: F401  (imported with the real eventlog, before the fake)
+
     fake = types.ModuleType("wxnb.io.eventlog")
     fake.load_content_plan = plan  # type: ignore[attr-defined]
     fake.load_orders = orders  # type: ignore[attr-defined]
@@ -625,9 +627,9 @@ def push_log() -> pd.DataFrame:
 def with_log(month: Path, plan: pd.DataFrame | None,
              orders: pd.DataFrame | None) -> compute.ContentSection:
     """The section computed with the event log of ``push_log``."""
-    from wxnb.io import eventlog as events
+    from wxnb.io import eventsummary
 
-    with events.from_frame(push_log(), "2026-10") as log:
+    with eventsummary.from_frame(push_log(), "2026-10") as log:
         return compute.compute(params(month), load(month), plan, orders, log=log)
 
 

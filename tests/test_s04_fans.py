@@ -15,7 +15,7 @@ import pytest
 from conftest import make_month
 
 from wxnb.kit import charts
-from wxnb.io import eventlog as events
+from wxnb.io import eventsummary
 from wxnb.kit import fmt
 from wxnb.sections.s04_fans import compute, show, words
 from wxnb.exceptions import DataValidationError
@@ -79,7 +79,7 @@ def params(folder: Path | None = None, **kw: object) -> ReportParams:
 
 
 def agg_of(rows: list[dict[str, str]], month: str = MONTH, **kw: object) -> compute.FanAggregate:
-    with events.from_frame(frame(rows), month) as log:
+    with eventsummary.from_frame(frame(rows), month) as log:
         return compute.aggregate(log, ReportParams(month=month, account="acct", **kw))
 
 
@@ -456,7 +456,7 @@ def test_no_via_makes_influence_unmeasurable(tmp_path: Path) -> None:
 
 def test_no_comments_no_ugc_share() -> None:
     rows = [r for r in scenario() if r["event"] != "article_comment"]
-    with events.from_frame(frame(rows), MONTH) as log:
+    with eventsummary.from_frame(frame(rows), MONTH) as log:
         agg = compute.aggregate(log, params())
     assert agg.comments == 0 and agg.core_ugc_share is None
 
@@ -487,11 +487,12 @@ def test_inputs_are_not_modified(month: Path) -> None:
     assert {p.name: p.read_bytes() for p in month.iterdir()} == before
 
 
-def test_temp_tables_are_dropped() -> None:
-    with events.from_frame(frame(scenario()), MONTH) as log:
+def test_no_tables_are_left_behind() -> None:
+    """aggregate reads the month's summary and leaves only its tables in the connection."""
+    with eventsummary.from_frame(frame(scenario()), MONTH) as log:
         compute.aggregate(log, params())
         left = log.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-        assert left == []
+        assert sorted(t for (t,) in left) == sorted(eventsummary.TABLES)
 
 
 # --------------------------------------------------------------------------- hostile, charts

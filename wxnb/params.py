@@ -149,13 +149,14 @@ class ReportParams(BaseModel):
         """Return the recommendation rules file (absolute)."""
         return _resolve(self.rules_file) or (paths.PARAMETERS / "rules.yaml")
 
-    def event_engine(self) -> dict[str, Any]:
-        """``memory_limit`` and ``threads`` for ``wxnb.io.eventlog.open_month``: this section's share
-        of ``event_memory_limit`` and of the CPU cores when ``event_workers`` sections run at
-        once, so the whole build stays within the limit however large the log."""
-        share = max(64, int(_mib(self.event_memory_limit) / self.event_workers))
-        return {"memory_limit": f"{share}MiB",
-                "threads": max(1, (os.cpu_count() or 1) // self.event_workers)}
+    def event_engine(self, workers: int | None = None) -> dict[str, Any]:
+        """``memory_limit`` and ``threads`` for ``wxnb.io.eventsummary.open_summary``: one
+        share of ``event_memory_limit`` and of the CPU cores when ``workers`` (default
+        ``event_workers``) use the log at once, so the whole build stays within the limit
+        however large the log."""
+        n = workers or self.event_workers
+        share = max(64, int(_mib(self.event_memory_limit) / n))
+        return {"memory_limit": f"{share}MiB", "threads": max(1, (os.cpu_count() or 1) // n)}
 
     def resolved_data_dir(self) -> Path:
         """Return the month's data folder (absolute)."""

@@ -22,13 +22,15 @@ def _present(folder: Path, patterns: tuple[str, ...]) -> bool:
     return any(any(folder.glob(p)) for p in patterns)
 
 
-def validate(folder: Path, month: str, *,
-             memory_limit: str = "1GB") -> tuple[list[dict[str, Any]], list[str]]:
+def validate(folder: Path, month: str, *, memory_limit: str = "1GB",
+             threads: int | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """Validate the section inputs of one month folder: the event log and its companions
     (``menu.json``, ``content_plan.csv``, ``orders.csv``) and each section's own files.
 
     Inputs that are absent are not checked (their section is skipped). The event log is
-    validated in one DuckDB pass and closed again; nothing is kept in memory. Returns the
+    validated in one DuckDB pass and reduced to the month's summary, which is cached for the
+    sections (``wxnb.io.eventsummary``; a cached summary of unchanged files is not made
+    again); nothing is kept in memory. Returns the
     cover's coverage row for the event log (none without one) and its notes on rows left out
     (unknown event types, times outside the month).
 
@@ -38,6 +40,7 @@ def validate(folder: Path, month: str, *,
         Every problem of every input file, together.
     """
     from wxnb.io import eventlog as events
+    from wxnb.io import eventsummary
     from wxnb.io.datacube import month_days
 
     folder = Path(folder)
@@ -52,12 +55,12 @@ def validate(folder: Path, month: str, *,
             problems.extend(exc.problems)
 
     def log() -> None:
-        opened = events.open_month(folder, month, memory_limit=memory_limit)
+        opened = eventsummary.open_summary(folder, month, memory_limit=memory_limit,
+                                           threads=threads)
         if opened is None:
             return
         with opened:
-            (days,) = opened.con.execute("SELECT count(DISTINCT day) FROM ev").fetchone()
-            n = len(month_days(month))
+            days, n = opened.days, len(month_days(month))
             coverage.append({"数据": "粉丝事件日志（events）", "文件数": len(opened.files),
                              "行数": opened.rows_used, "覆盖天数": f"{days}/{n}",
                              "状态": "完整" if days == n else f"缺 {n - days} 天"})

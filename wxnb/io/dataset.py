@@ -25,7 +25,7 @@ import pandas as pd
 from wxnb import paths
 from wxnb.io.digest import file_sha256
 
-__all__ = ["FORMAT", "KEEP", "Stored", "cache_root", "read", "write"]
+__all__ = ["FORMAT", "KEEP", "Stored", "cache_root", "prune", "read", "write"]
 
 FORMAT = 1
 KEEP = 24  # datasets kept (the most recently written); older ones are removed
@@ -119,7 +119,7 @@ def write(folder: Path, month: str, frames: dict[str, pd.DataFrame],
     except (OSError, ValueError, TypeError):  # a full disk; pyarrow refusing a column (its
         shutil.rmtree(tmp, ignore_errors=True)  # errors are ValueError / TypeError)
         return None
-    _prune(root)
+    prune(root)
     return target
 
 
@@ -157,7 +157,7 @@ def _restore(df: pd.DataFrame, dtypes: dict[str, Any]) -> pd.DataFrame:
     return df
 
 
-def _prune(root: Path) -> None:
+def prune(root: Path) -> None:
     """Keep the :data:`KEEP` most recently written datasets."""
     try:
         kept = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),

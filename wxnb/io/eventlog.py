@@ -81,9 +81,12 @@ __all__ = [
     "MESSAGE_TYPES",
     "ORDERS_FILE",
     "READ_SCENES",
+    "Connected",
     "EventLog",
+    "LogFacts",
     "MenuTree",
     "canonical_event",
+    "connect",
     "event_files",
     "from_frame",
     "load_content_plan",
@@ -301,25 +304,17 @@ class _Scan:
 # --------------------------------------------------------------------------- the log
 
 
-@dataclass
-class EventLog:
-    """One month's validated event log in DuckDB: query the VIEW ``ev`` through ``con``.
+class LogFacts:
+    """What a validated month's log held: the files read, the rows used and left out (mixed into
+    :class:`EventLog` and the month's summary, which give the same notes)."""
 
-    ``ev`` columns: ``time`` TIMESTAMP (Asia/Shanghai wall clock), ``day`` DATE, ``follower_id``,
-    ``event`` (canonical), ``key``, ``value``, ``via`` (VARCHAR, '' when missing). Only rows of
-    known types within the month. Bring back small aggregates only (``.fetchall()``/``.df()``).
-    """
-
-    con: duckdb.DuckDBPyConnection
     month: str
     files: list[Path]
     rows_total: int
     rows_used: int
     outside_month: int
-    unknown: dict[str, int] = field(default_factory=dict)
-    _tempdir: str | None = field(default=None, repr=False)
-    #: How files were read when not as UTF-8 (``events.csv 按 GB18030 编码读取``).
-    read_notes: list[str] = field(default_factory=list)
+    unknown: dict[str, int]
+    read_notes: list[str]
 
     def notes(self) -> list[str]:
         """Chinese data notes: what was read, what was left out and why."""
@@ -348,7 +343,15 @@ class EventLog:
                        "（按北京时间），未计入。")
         return out
 
-    def __post_init__(self) -> None:
+
+class Connected:
+    """A DuckDB connection with its own spill directory, removed on :meth:`close` (or when the
+    object is collected, or at exit)."""
+
+    con: duckdb.DuckDBPyConnection
+    _tempdir: str | None
+
+    def _track(self) -> None:
         # A log that is never closed still loses its spill directory when it is collected or
         # when the interpreter exits.
         self._cleanup = (weakref.finalize(self, shutil.rmtree, self._tempdir, True)
@@ -370,13 +373,41 @@ class EventLog:
         self.close()
 
 
+@dataclass
+class EventLog(LogFacts, Connected):
+    """One month's validated event log in DuckDB: query the VIEW ``ev`` through ``con``.
+
+    ``ev`` columns: ``time`` TIMESTAMP (Asia/Shanghai wall clock), ``day`` DATE, ``follower_id``,
+    ``event`` (canonical), ``key``, ``value``, ``via`` (VARCHAR, '' when missing). Only rows of
+    known types within the month. Bring back small aggregates only (``.fetchall()``/``.df()``).
+    The sections do not query it: they read the month's summary
+    (:mod:`wxnb.io.eventsummary`), made from it once.
+    """
+
+    con: duckdb.DuckDBPyConnection
+    month: str
+    files: list[Path]
+    rows_total: int
+    rows_used: int
+    outside_month: int
+    unknown: dict[str, int] = field(default_factory=dict)
+    _tempdir: str | None = field(default=None, repr=False)
+    #: How files were read when not as UTF-8 (``events.csv 按 GB18030 编码读取``).
+    read_notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._track()
+
+
 def _short(text: str, limit: int = 40) -> str:
     if text == "":
         return "（空）"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _connect(memory_limit: str, threads: int | None) -> tuple[duckdb.DuckDBPyConnection, str]:
+def connect(memory_limit: str, threads: int | None) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """An in-memory DuckDB connection with the log's settings and its own spill directory
+    (returned; the caller removes it)."""
     if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", str(memory_limit)):
         raise ParameterError(f"event_memory_limit 应为如 1GB、512MB 的内存大小，实际为 "
                              f"{memory_limit!r}")
@@ -865,7 +896,7 @@ def open_month(folder: Path, month: str, *, memory_limit: str = "1GB",
     files = event_files(Path(folder))
     if not files:
         return None
-    con, tmp = _connect(memory_limit, threads)
+    con, tmp = connect(memory_limit, threads)
     try:
         scans, problems, notes = _scans_for_files(con, files, tmp)
         return _build(con, scans, month, files, tmp, problems, notes)
@@ -879,7 +910,7 @@ def from_frame(df: pd.DataFrame, month: str, *, memory_limit: str = "1GB",
                threads: int | None = None) -> EventLog:
     """An :class:`EventLog` over an in-memory DataFrame (tests), validated exactly as files are."""
     _month_bounds(month)
-    con, tmp = _connect(memory_limit, threads)
+    con, tmp = connect(memory_limit, threads)
     try:
         con.register("_wxnb_frame", df)
         cols = _describe(con, "_wxnb_frame")

@@ -76,8 +76,9 @@ def parse_pushes(rows: list[tuple[Any, ...]], source: str,
 def validate_pushes(log: Any, month: str) -> list[Problem]:
     """The problems of the month's MASSSENDJOBFINISH results (a value that is not the JSON
     object WeChat pushes, counts that are not integers or do not add up), for ``wxnb check``:
-    the same parsing the section does, so what passes the check builds."""
-    rows = log.con.execute(f"SELECT key, time, value FROM ev WHERE event = '{PUSH_EVENT}' "
+    the same parsing the section does, so what passes the check builds. ``log`` is the month's
+    event summary (``wxnb.io.eventsummary``; its action rows ``act`` hold the results)."""
+    rows = log.con.execute(f"SELECT key, time, value FROM act WHERE event = '{PUSH_EVENT}' "
                            "ORDER BY time").fetchall()
     source = "、".join(p.name for p in log.files) or "事件日志"
     return parse_pushes(rows, source, month)[1]

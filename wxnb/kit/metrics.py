@@ -49,24 +49,26 @@ class Conversion:
 
 
 def reader_conversion(log: Any, orders: pd.DataFrame | None) -> Conversion:
-    """Share of the month's distinct article readers (``article_read`` in ``log.ev``) who
-    ordered. Buyers are the distinct ``follower_id`` of ``orders`` when given, else of the
-    log's ``order`` events. Both sides are distinct people, so the rate is never above 1."""
+    """Share of the month's distinct article readers who ordered, from the month's event
+    summary (``log.con``: its per-follower table ``fol``, see ``wxnb.io.eventsummary``).
+    Buyers are the distinct ``follower_id`` of ``orders`` when given, else the followers with
+    an ``order`` event in the log. Both sides are distinct people, so the rate is never above 1."""
     con = log.con
-    if orders is not None:
-        con.register("wx_buyers", pd.DataFrame({"follower_id": orders["follower_id"].astype(str)
-                                                .unique()}))
-        buyers, source = "SELECT follower_id FROM wx_buyers", "orders.csv"
-    else:
-        buyers, source = "SELECT follower_id FROM ev WHERE event = 'order'", "事件日志 order 事件"
-    readers, bought = con.execute(f"""
-        WITH r AS (SELECT DISTINCT follower_id FROM ev WHERE event = 'article_read'),
-             b AS (SELECT DISTINCT follower_id FROM ({buyers}))
-        SELECT count(*), count(b.follower_id) FROM r LEFT JOIN b USING (follower_id)"""
-    ).fetchall()[0]
-    if orders is not None:
+    if orders is None:
+        readers, bought = con.execute(
+            "SELECT count(*) FILTER (WHERE reader), count(*) FILTER (WHERE reader AND buyer) "
+            "FROM fol").fetchall()[0]
+        return Conversion(int(readers), int(bought), "事件日志 order 事件")
+    con.register("wx_buyers", pd.DataFrame({"follower_id": orders["follower_id"].astype(str)
+                                            .unique()}))
+    try:
+        readers, bought = con.execute("""
+            WITH b AS (SELECT DISTINCT hash(follower_id) AS k FROM wx_buyers)
+            SELECT count(*), count(b.k) FROM fol f LEFT JOIN b USING (k) WHERE f.reader"""
+        ).fetchall()[0]
+    finally:
         con.unregister("wx_buyers")
-    return Conversion(int(readers), int(bought), source)
+    return Conversion(int(readers), int(bought), "orders.csv")
 
 
 def follower_daily(data: MonthData) -> pd.DataFrame:

@@ -91,11 +91,12 @@ def prepare(params: ReportParams, *, conversion_rate: bool = True) -> KpiSection
 def _conversion(folder: Path, month: str, params: ReportParams) -> metrics.Conversion | None:
     """Readers → buyers from the month's event log and orders.csv; None without an event log."""
     from wxnb.io import eventlog as events
+    from wxnb.io import eventsummary
 
     if not folder.is_dir():
         return None
     orders = events.load_orders(folder, month)
-    log = events.open_month(folder, month, **params.event_engine())
+    log = eventsummary.open_summary(folder, month, **params.event_engine())
     if log is None:
         return None
     with log:

@@ -1,13 +1,13 @@
 """Section 02 用户行为路径深度解析, the numbers: the push funnel, menu usage, forms and push delivery.
 
-Input: the month's per-follower event log (``events*.parquet|csv|jsonl``, read by
-``wxnb.io.eventlog.open_month`` into the DuckDB view ``ev``) and, optionally, ``menu.json`` (the menu
-tree as ``get_current_selfmenu_info`` returns it, read by ``wxnb.io.eventlog.load_menu``); the mass
-push results in the log are parsed by ``wxnb.io.pushes``. Everything is aggregated inside DuckDB
-(two scans of the log per month); only small tables reach pandas.
-Followers are keyed by the 64-bit ``hash(follower_id)`` as in section 04 (fixed-width keys halve
-the time of the per-follower pass; two ids collide with probability ≈ n²/2⁶⁵, about 10⁻⁷ for
-2.5M followers), so both sections count the same active followers.
+Input: the month's per-follower event log (``events*.parquet|csv|jsonl``), read through its
+summary (``wxnb.io.eventsummary.open_summary``: the per-follower table ``fol`` and the action
+events ``act``, made once per month, never a scan of the raw log here) and, optionally,
+``menu.json`` (the menu tree as ``get_current_selfmenu_info`` returns it, read by
+``wxnb.io.eventlog.load_menu``); the mass push results in the log are parsed by
+``wxnb.io.pushes``. Everything is aggregated inside DuckDB; only small tables reach pandas.
+Followers are keyed by the summary's 64-bit ``hash(follower_id)``, as in section 04, so both
+sections count the same active followers.
 
 Definitions (口径, also printed in the data notes):
 
@@ -58,6 +58,7 @@ import pandas as pd
 
 from wxnb.exceptions import DataValidationError, Problem
 from wxnb.io import eventlog as events
+from wxnb.io import eventsummary
 from wxnb.io.pushes import PUSH_EVENT, parse_pushes
 from wxnb.kit.compare import change
 from wxnb.kit.stats import two_proportion, wilson
@@ -86,7 +87,7 @@ __all__ = [
 SECTION = (SPEC.key, SPEC.title)
 INPUTS: tuple[str, ...] = SPEC.inputs
 
-PUSH_SCENE = "公众号消息"
+PUSH_SCENE = eventsummary.PUSH_SCENE  # 公众号消息: the summary's t_open is the first such read
 MENU_EVENTS = ("CLICK", "VIEW", "view_miniprogram")
 DEEP_EVENTS = (*MENU_EVENTS, "read_original")
 CONVERT_EVENTS = ("form_submit", "order")
@@ -101,9 +102,6 @@ _TEMPLATE_STATUS = {
     "failed:systemfailed": "系统失败",
     "failed:freqlimit": "频率限制",
 }
-# The log's known types that are not interactions (ev only holds known types; a short NOT IN is
-# much faster than IN over the long interaction list, see _in).
-_NOT_INTERACTIONS = tuple(e for e in events.EVENT_TYPES if e not in events.INTERACTIONS)
 _STEP_DEFS = (  # key, name, who
     ("delivered", "送达", "群发送达的粉丝（单次群发最大 SentCount）"),
     ("open", "打开", "从公众号消息打开文章的粉丝"),
@@ -112,22 +110,7 @@ _STEP_DEFS = (  # key, name, who
 )
 
 
-def _sql_list(items: tuple[str, ...]) -> str:
-    """A SQL IN list of constant names (never data)."""
-    return ", ".join("'" + s.replace("'", "''") + "'" for s in items)
-
-
-def _in(column: str, items: tuple[str, ...]) -> str:
-    """``column IN (...)`` as an OR of lists of at most four names.
-
-    Measured on a 50M-row log (DuckDB 1.x/2.0, the ``ev`` view): an IN list of more than four
-    constants on the view's computed ``event`` column is planned as a join and costs ~2 s per
-    scan and ~6 s to materialise 6M rows; short lists cost 0.2–1.5 s.
-    """
-    if not items:
-        return "false"
-    parts = [f"{column} IN ({_sql_list(items[i:i + 4])})" for i in range(0, len(items), 4)]
-    return "(" + " OR ".join(parts) + ")"
+_sql_list = eventsummary.sql_list
 
 
 # --------------------------------------------------------------------------- one month
@@ -210,28 +193,10 @@ def _menu_items(menu: Any) -> tuple[pd.DataFrame, list[str]]:
     return df[~dup].reset_index(drop=True), notes
 
 
-def _follower_table(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """Scan 1: per follower (64-bit hash key), the first push read; returns (active followers,
-    push readers)."""
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _p02_fol AS
-        SELECT hash(follower_id) AS k,
-               min(time) FILTER (WHERE event = 'article_read' AND value = '{PUSH_SCENE}')
-                   AS t_open
-        FROM ev WHERE NOT {_in("event", _NOT_INTERACTIONS)}
-        GROUP BY 1""")
-    active, opened = con.execute("SELECT count(*), count(t_open) FROM _p02_fol").fetchone()
+def _followers(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(active followers, push readers) from the summary's per-follower table."""
+    active, opened = con.execute("SELECT count(*), count(t_open) FROM fol").fetchall()[0]
     return int(active), int(opened)
-
-
-def _action_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Scan 2: the (comparatively rare) events this section needs beyond article reads."""
-    wanted = (*DEEP_EVENTS, *CONVERT_EVENTS, "form_view", PUSH_EVENT, TEMPLATE_EVENT)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _p02_act AS
-        SELECT hash(follower_id) AS k, time, event, key,
-               CASE WHEN event IN ('{PUSH_EVENT}', '{TEMPLATE_EVENT}') THEN value END AS value
-        FROM ev WHERE {_in("event", wanted)}""")
 
 
 def _funnel_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -239,13 +204,13 @@ def _funnel_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     row = con.execute(f"""
         WITH d AS (
             SELECT a.k, min(a.time) AS t
-            FROM _p02_act a JOIN _p02_fol o USING (k)
+            FROM act a JOIN fol o USING (k)
             WHERE o.t_open IS NOT NULL AND a.event IN ({_sql_list(DEEP_EVENTS)})
               AND a.time >= o.t_open
             GROUP BY a.k),
         c AS (
             SELECT DISTINCT a.k
-            FROM _p02_act a JOIN d USING (k)
+            FROM act a JOIN d USING (k)
             WHERE a.event IN ({_sql_list(CONVERT_EVENTS)}) AND a.time >= d.t)
         SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM c)""").fetchone()
     return int(row[0]), int(row[1])
@@ -253,7 +218,7 @@ def _funnel_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 
 def _pushes(con: duckdb.DuckDBPyConnection, source: str,
             month: str) -> tuple[pd.DataFrame, list[Problem], list[str]]:
-    rows = con.execute(f"SELECT key, time, value FROM _p02_act WHERE event = '{PUSH_EVENT}' "
+    rows = con.execute(f"SELECT key, time, value FROM act WHERE event = '{PUSH_EVENT}' "
                        "ORDER BY time").fetchall()
     return parse_pushes(rows, source, month)
 
@@ -262,7 +227,7 @@ def _templates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     df = con.execute(f"""
         SELECT lower(regexp_replace(value, '\\s+', '', 'g')) AS status,
                min(value) AS raw, count(*) AS n, count(DISTINCT k) AS users
-        FROM _p02_act WHERE event = '{TEMPLATE_EVENT}' GROUP BY 1""").df()
+        FROM act WHERE event = '{TEMPLATE_EVENT}' GROUP BY 1""").df()
     df["label"] = [_TEMPLATE_STATUS.get(s, f"其他（{r}）") for s, r in
                    zip(df["status"], df["raw"], strict=True)]
     order = {s: i for i, s in enumerate(_TEMPLATE_STATUS)}
@@ -289,7 +254,7 @@ def _menu(con: duckdb.DuckDBPyConnection, items: pd.DataFrame) -> tuple[pd.DataF
     con.unregister("_p02_menu_df")
     raw = con.execute(f"""
         WITH p AS (
-            SELECT k, event, key, count(*) AS c FROM _p02_act
+            SELECT k, event, key, count(*) AS c FROM act
             WHERE event IN ({_sql_list(MENU_EVENTS)}) GROUP BY k, event, key),
         m AS (
             SELECT p.k, p.event, p.key, p.c, mi.ord,
@@ -329,7 +294,7 @@ def _forms(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         WITH pf AS (
             SELECT key, k, bool_or(event = 'form_view') AS v,
                    bool_or(event = 'form_submit') AS s
-            FROM _p02_act WHERE event IN ({_sql_list(FORM_EVENTS)})
+            FROM act WHERE event IN ({_sql_list(FORM_EVENTS)})
             GROUP BY key, k)
         SELECT key AS form, count(*) FILTER (WHERE v) AS viewers,
                count(*) FILTER (WHERE v AND s) AS submitted,
@@ -342,14 +307,14 @@ def _forms(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def compute(con: duckdb.DuckDBPyConnection, month: str, menu: Any = None, *,
             source: str = "事件日志") -> MonthPath:
-    """Aggregate one month from a connection that has the view ``ev`` (see ``wxnb.io.eventlog``).
+    """Aggregate one month from a connection holding the month's summary tables ``fol`` and
+    ``act`` (see ``wxnb.io.eventsummary``).
 
     ``menu`` is a ``MenuTree`` (or its items frame) or None. ``source`` names the log in error
     messages. Raises DataValidationError when a MASSSENDJOBFINISH value is not WeChat's JSON.
     """
     items, notes = _menu_items(menu)
-    active, opened = _follower_table(con)
-    _action_table(con)
+    active, opened = _followers(con)
     try:
         deep, converted = _funnel_counts(con)
         pushes, problems, push_notes = _pushes(con, source, month)
@@ -360,8 +325,7 @@ def compute(con: duckdb.DuckDBPyConnection, month: str, menu: Any = None, *,
         menu_df, menu_users, menu_clicks = _menu(con, items)
         forms = _forms(con)
     finally:
-        con.execute("DROP TABLE IF EXISTS _p02_fol; DROP TABLE IF EXISTS _p02_act; "
-                    "DROP TABLE IF EXISTS _p02_menu")
+        con.execute("DROP TABLE IF EXISTS _p02_menu")
     return MonthPath(month, active, opened, deep, converted, pushes, templates, menu_df,
                      menu_users, menu_clicks, forms, menu is not None, notes)
 
@@ -493,7 +457,7 @@ def _open_and_compute(folder: Path, month: str, params: ReportParams,
 
     The folder's own menu.json names the menu items; ``menu`` is the fallback without one.
     """
-    log = events.open_month(folder, month, **params.event_engine())
+    log = eventsummary.open_summary(folder, month, **params.event_engine())
     if log is None:
         return None
     try:

@@ -21,9 +21,10 @@ Inputs of one month folder (read only):
   per article. A plan row is matched to a datacube article by ``msgid``; a row without msgid by
   push date + title (titles compared after NFKC normalisation with all whitespace removed).
   Articles without a plan row are 未分类; plan rows naming no article are listed in the notes.
-* ``events*`` (optional, the event log of ``wxnb.io.eventlog``): the time of each push's
-  ``MASSSENDJOBFINISH`` gives its send hour, and the log's ``article_read`` rows with scene
-  公众号消息 give the followers who opened the push within 24 hours of it. A push is matched to
+* ``events*`` (optional, the event log of ``wxnb.io.eventlog``, read through the month's summary
+  ``wxnb.io.eventsummary``): the time of each push's ``MASSSENDJOBFINISH`` gives its send hour,
+  and the log's ``article_read`` rows with scene 公众号消息 give the followers who opened the push
+  (a read of any of its articles, ``key`` = msgid ``<push>_<index>``) within 24 hours of it. A push is matched to
   its send event by MsgID = msg_data_id when they agree, else by being the only push and the
   only send event of its day; other pushes are left out and counted.
 * ``orders.csv`` (optional, ``wxnb.io.eventlog.load_orders``): revenue is attributed **last touch**
@@ -122,7 +123,6 @@ MIN_GROUP = 5  # a title feature is compared only when both groups have at least
 MIN_HOUR_PUSHES = 2  # a send hour is compared only with at least this many pushes
 PUSH_WINDOW_H = 24  # opens counted within this many hours of the send event
 SEND_EVENT = "MASSSENDJOBFINISH"
-SESSION_SCENE = "公众号消息"
 TRACK_DAYS = 7  # getarticletotal follows an article for 7 days from its push
 ALPHA = 0.05
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -669,10 +669,12 @@ def _send_times(sends: pd.DataFrame, pushes: pd.DataFrame) -> tuple[dict[str, pd
 
 
 def push_hours(con: Any, articles: pd.DataFrame) -> PushHours | None:
-    """The month's pushes with their send hour and 24-hour open rate, from the log ``ev`` of
-    ``con`` and the article table (``content_type`` from the plan, when matched). None when the
-    log has no send events."""
-    sends = con.execute(f"SELECT key, time FROM ev WHERE event = '{SEND_EVENT}' "
+    """The month's pushes with their send hour and 24-hour open rate, from the month's event
+    summary in ``con`` (``act``: the send events; ``sess``: each follower's first read of a
+    push's articles from 公众号消息, per push and second; ``wxnb.io.eventsummary``) and the
+    article table (``content_type`` from the plan, when matched). None when the log has no send
+    events."""
+    sends = con.execute(f"SELECT key, time FROM act WHERE event = '{SEND_EVENT}' "
                         "ORDER BY time").df()
     if sends.empty or articles.empty:
         return None
@@ -690,17 +692,17 @@ def push_hours(con: Any, articles: pd.DataFrame) -> PushHours | None:
         return PushHours(pushes, pd.DataFrame(), unmatched, False, None)
     pushes["sent_at"] = pushes["push"].map(times)
     pushes["hour"] = pushes["sent_at"].dt.hour
-    keys = articles[articles["push"].isin(pushes["push"])][["msgid", "push"]].copy()
-    keys["until"] = keys["push"].map(times) + pd.Timedelta(hours=PUSH_WINDOW_H)
-    con.register("wx_push_keys", keys)
+    # A follower opens a push once: at the first read of any of its articles (sess counts
+    # followers by that first read), so a reader of two of its articles is one opener.
+    until = pd.DataFrame({"push": pushes["push"],
+                          "until": pushes["sent_at"] + pd.Timedelta(hours=PUSH_WINDOW_H)})
+    con.register("wx_push_until", until)
     try:
-        opened = dict(con.execute(f"""
-            SELECT k.push, count(DISTINCT e.follower_id) FROM ev e
-            JOIN wx_push_keys k ON e.key = k.msgid
-            WHERE e.event = 'article_read' AND e.value = '{SESSION_SCENE}' AND e.time < k.until
-            GROUP BY 1""").fetchall())
+        opened = dict(con.execute("""
+            SELECT u.push, sum(s.n) FROM sess s JOIN wx_push_until u ON s.push = u.push
+            WHERE s.t < u.until GROUP BY 1""").fetchall())
     finally:
-        con.unregister("wx_push_keys")
+        con.unregister("wx_push_until")
     pushes["openers"] = pushes["push"].map(opened).fillna(0).astype("int64")
     pushes["rate"] = pushes["openers"] / pushes["target_user"].where(pushes["target_user"] > 0)
     adjusted = bool((pushes["type"] != UNTYPED).any())
@@ -873,8 +875,9 @@ def compute(params: ReportParams, data: MonthData, plan: pd.DataFrame | None = N
             prev_plan: pd.DataFrame | None = None, prev_orders: pd.DataFrame | None = None,
             prev_note: str = "", notes: list[str] | tuple[str, ...] = (),
             log: Any = None) -> ContentSection:
-    """Compute the section from already loaded frames (no file is read here); ``log`` is an
-    open ``wxnb.io.eventlog.EventLog`` for the push-hour comparison (None: not shown)."""
+    """Compute the section from already loaded frames (no file is read here); ``log`` is the
+    month's open ``wxnb.io.eventsummary.EventSummary`` for the push-hour comparison (None: not
+    shown)."""
     n_days = len(month_days(params.month))
     art, matched, att, own_notes = _month_parts(data, plan, orders, params)
     matrix = type_matrix(art, orders, n_days) if plan is not None and len(art) else None
@@ -931,9 +934,9 @@ def prepare(params: ReportParams) -> ContentSection:
         except DataValidationError as exc:
             prev_note = (f"上月 {PLAN_FILE} / {ORDERS_FILE} 校验未通过（{len(exc.problems)} 个问题，"
                          f"如 {exc.problems[0]}），内容形式环比不可用")
-    from wxnb.io import eventlog as events
+    from wxnb.io import eventsummary
 
-    log = events.open_month(folder, params.month, **params.event_engine())
+    log = eventsummary.open_summary(folder, params.month, **params.event_engine())
     try:
         return compute(params, data, plan, orders, previous=prev.data, prev_plan=prev_plan,
                        prev_orders=prev_orders, prev_note=prev_note, notes=notes, log=log)

@@ -28,13 +28,12 @@ Definitions (the thresholds are parameters; they are business rules, not standar
   low one). Retained at day k = no ``unsubscribe`` from the follow up to the end of day k (the
   follow day is day 0); active at day k = ≥ 1 interaction on days k−6 … k.
 
-Scale (50M events in ≤ 20 s and ≤ 2 GiB on 2 cores): three grouped passes over ``ev`` kept inside
-DuckDB as TEMP tables (per follower: interactions, comments, shares and a 31-bit mask of active
-days; per sharer: share reach; the few subscribe/unsubscribe rows), keyed by the 64-bit
-``hash(follower_id)`` (fixed-width keys halve the time and memory of the per-follower pass; a
-collision of two ids has probability ≈ n²/2⁶⁵, about 10⁻⁷ for 2.5M followers). The longest
-streak is computed from the day mask with bit operations, without sorting. Only tier counts,
-histograms and the cohort table come back to Python.
+Scale (50M events, ~13M followers): the section never scans the raw log. It reads the month's
+summary (``wxnb.io.eventsummary``: the per-follower table ``fol`` with interactions, comments,
+shares and a 31-bit mask of active days; the per-sharer table ``reach``; the follow/unfollow
+rows of ``act``), made once per month when the build validates the log, keyed by the 64-bit
+``hash(follower_id)``. The longest streak is computed from the day mask with bit operations,
+without sorting. Only tier counts, histograms and the cohort table come back to Python.
 
 ``prepare`` loads and computes everything once; ``show`` and ``words`` show it.
 """
@@ -50,6 +49,7 @@ import pandas as pd
 
 from wxnb.exceptions import DataValidationError, Problem
 from wxnb.io import eventlog as events
+from wxnb.io import eventsummary
 from wxnb.io.datacube import load_month, month_days
 from wxnb.kit import compare, fmt
 from wxnb.params import ReportParams
@@ -92,7 +92,6 @@ _DIM_SHORT = {"activity": "活跃粉丝", "influence": "有影响力粉丝", "lo
 STRATEGIES = {"activity": "建立积分奖励体系", "influence": "启动KOL培育计划",
               "loyalty": "设计签到打卡机制"}
 _FLAG = {"activity": "active", "influence": "influential", "loyalty": "loyal"}
-_TEMP = ("s04_fol", "s04_reach", "s04_sub")
 
 
 # --------------------------------------------------------------------------- rules
@@ -130,16 +129,6 @@ class Rules:
 
 
 # --------------------------------------------------------------------------- aggregation
-
-
-def _sql_list(items: tuple[str, ...] | list[str]) -> str:
-    return "(" + ", ".join("'" + i.replace("'", "''") + "'" for i in items) + ")"
-
-
-# ``ev`` holds known event types only, so "not one of the non-interactions" is the same set as
-# INTERACTIONS and costs 5 string comparisons per row instead of 15.
-_NON_INTERACTIONS = tuple(e for e in events.EVENT_TYPES if e not in events.INTERACTIONS)
-_DAY_BIT = "CAST(1 AS UINTEGER) << CAST(dayofmonth(day) - 1 AS UINTEGER)"
 
 
 def _streak_columns(mask: str = "mask") -> tuple[str, str]:
@@ -260,32 +249,10 @@ def _fetch(con: Any, sql: str, params: dict[str, Any] | None = None) -> list[tup
     return con.execute(sql, params).fetchall() if params else con.execute(sql).fetchall()
 
 
-def _build_tables(con: Any) -> None:
-    """The three passes over ``ev`` (kept in DuckDB as TEMP tables)."""
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE s04_fol AS
-        SELECT hash(follower_id) AS k, count(*) AS n,
-               count(*) FILTER (WHERE event = '{UGC_EVENT}') AS c,
-               count(*) FILTER (WHERE event = '{SHARE_EVENT}') AS s,
-               bit_or({_DAY_BIT}) AS mask
-        FROM ev WHERE event NOT IN {_sql_list(_NON_INTERACTIONS)}
-        GROUP BY 1""")
-    # Two-stage distinct (DuckDB's count(DISTINCT) is its slow spot): first one row per
-    # (sharer, reached id), then per sharer.
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE s04_reach AS
-        SELECT v AS k, count(*) AS reach, count(*) FILTER (WHERE reads > 0) AS readers,
-               count(*) FILTER (WHERE followed) AS follows, sum(reads) AS reads,
-               sum(n) AS via_events
-        FROM (SELECT hash(via) AS v, hash(follower_id) AS f, count(*) AS n,
-                     count(*) FILTER (WHERE event = 'article_read') AS reads,
-                     bool_or(event = 'subscribe') AS followed
-              FROM ev WHERE via <> '' AND via <> follower_id GROUP BY 1, 2)
-        GROUP BY 1""")
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE s04_sub AS
-        SELECT hash(follower_id) AS k, time, event = 'subscribe' AS is_sub
-        FROM ev WHERE event IN ('subscribe', 'unsubscribe')""")
+# The month's summary (wxnb.io.eventsummary) holds the per-follower table ``fol`` (k, n, c, s,
+# mask) and the per-sharer table ``reach``; the follows and unfollows are rows of ``act``.
+_SUB = """(SELECT k, time, event = 'subscribe' AS is_sub FROM act
+          WHERE event IN ('subscribe', 'unsubscribe'))"""
 
 
 _GROUP_COLS = ["active", "influential", "loyal", "followers", "interactions", "comments",
@@ -297,13 +264,13 @@ def _per_follower(con: Any, rules: Rules,
     """One pass over the per-follower table with three grouping sets.
 
     Returns the (active, influential, loyal) groups, followers per interaction count, followers
-    per longest streak, and how many sharer ids of ``s04_reach`` are in the population. The
+    per longest streak, and how many sharer ids of ``reach`` are in the population. The
     flags are never materialised (at 50M events there are ~13M followers).
     """
     cols, streak = _streak_columns()
     rows = _fetch(con, f"""
         WITH m AS (SELECT f.n, f.c, f.s, coalesce(r.reach, 0) AS reach, {cols}
-                   FROM s04_fol f LEFT JOIN s04_reach r ON r.k = f.k),
+                   FROM fol f LEFT JOIN reach r ON r.k = f.k),
              x AS (SELECT n, c, s, reach, {streak} AS streak FROM m),
              f AS (SELECT *,
                           CAST(n AS DOUBLE) * 7 >= $active_weekly * $days AS active,
@@ -346,7 +313,7 @@ def _reach_summary(con: Any, rules: Rules, matched: int) -> ReachSummary:
                count(*) FILTER (WHERE reach >= $influence_reach),
                coalesce(sum(reach), 0), coalesce(sum(readers), 0), coalesce(sum(follows), 0),
                coalesce(sum(reads), 0)
-        FROM s04_reach""", {"influence_reach": int(rules.influence_reach)})[0]
+        FROM reach""", {"influence_reach": int(rules.influence_reach)})[0]
     values = [int(v) for v in row]
     return ReachSummary(*values, outside_population=values[1] - matched)
 
@@ -361,15 +328,15 @@ def _cohort_sql(days: int) -> str:
             f"count(*) FILTER (WHERE {ok} AND ((mask >> CAST(dom + {k - 7} AS UINTEGER)) "
             f"& CAST(127 AS UINTEGER)) <> 0) AS active_{k}")
     return f"""
-        WITH first AS (SELECT k, min(time) AS t0 FROM s04_sub WHERE is_sub GROUP BY k),
+        WITH first AS (SELECT k, min(time) AS t0 FROM {_SUB} WHERE is_sub GROUP BY k),
              gone AS (SELECT f.k, min(s.time) AS t1 FROM first f
-                      JOIN s04_sub s ON s.k = f.k AND NOT s.is_sub AND s.time > f.t0
+                      JOIN {_SUB} s ON s.k = f.k AND NOT s.is_sub AND s.time > f.t0
                       GROUP BY f.k),
              m AS (SELECT CAST(f.t0 AS DATE) AS d0, dayofmonth(f.t0) AS dom,
                           CAST(g.t1 AS DATE) AS d1,
                           coalesce(x.mask, CAST(0 AS UINTEGER)) AS mask
                    FROM first f LEFT JOIN gone g ON g.k = f.k
-                   LEFT JOIN s04_fol x ON x.k = f.k)
+                   LEFT JOIN fol x ON x.k = f.k)
         SELECT CAST(date_trunc('week', d0) AS DATE) AS week, min(d0) AS first_day,
                max(d0) AS last_day, count(*) AS members, count(d1) AS left_,
                {", ".join(parts)}
@@ -397,35 +364,30 @@ def _cohorts(con: Any, month: str, days: int) -> pd.DataFrame:
 
 
 def _lifecycle(con: Any) -> tuple[int, int, int]:
-    row = _fetch(con, """
-        WITH first AS (SELECT k, min(time) AS t0 FROM s04_sub WHERE is_sub GROUP BY k)
+    row = _fetch(con, f"""
+        WITH first AS (SELECT k, min(time) AS t0 FROM {_SUB} WHERE is_sub GROUP BY k)
         SELECT (SELECT count(*) FROM first),
-               (SELECT count(DISTINCT k) FROM s04_sub WHERE NOT is_sub),
+               (SELECT count(DISTINCT k) FROM {_SUB} WHERE NOT is_sub),
                (SELECT count(DISTINCT f.k) FROM first f
-                JOIN s04_sub s ON s.k = f.k AND NOT s.is_sub AND s.time > f.t0)""")[0]
+                JOIN {_SUB} s ON s.k = f.k AND NOT s.is_sub AND s.time > f.t0)""")[0]
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def aggregate(log: events.EventLog, params: ReportParams) -> FanAggregate:
-    """Compute the month's FAN-IDM figures from the log's view ``ev`` (inside DuckDB).
+def aggregate(log: eventsummary.EventSummary, params: ReportParams) -> FanAggregate:
+    """Compute the month's FAN-IDM figures from the month's summary (inside DuckDB).
 
-    Three grouped passes over ``ev`` build TEMP tables (per follower, per sharer, the
-    subscribe/unsubscribe rows); everything else is computed from them. The TEMP tables are
-    dropped before returning; only small tables come back.
+    One grouped pass over the per-follower table ``fol`` joined with ``reach`` gives the tiers
+    and histograms; the cohorts come from the follow/unfollow rows of ``act`` and the day
+    masks of ``fol``. Only small tables come back.
     """
     con, month = log.con, log.month
     days = len(month_days(month))
     rules = Rules.from_params(params)
-    try:
-        _build_tables(con)
-        groups, n_hist, s_hist, matched = _per_follower(con, rules, days)
-        r_hist = _hist(con, "SELECT reach, count(*) FROM s04_reach GROUP BY 1")
-        reach = _reach_summary(con, rules, matched)
-        cohorts = _cohorts(con, month, days)
-        new, left, new_left = _lifecycle(con)
-    finally:
-        for t in _TEMP:
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+    groups, n_hist, s_hist, matched = _per_follower(con, rules, days)
+    r_hist = _hist(con, "SELECT reach, count(*) FROM reach GROUP BY 1")
+    reach = _reach_summary(con, rules, matched)
+    cohorts = _cohorts(con, month, days)
+    new, left, new_left = _lifecycle(con)
     return FanAggregate(month, days, rules, groups, n_hist, s_hist, r_hist, reach, cohorts,
                         new, left, new_left)
 
@@ -529,7 +491,7 @@ class FanSection:
 
 def _open_and_aggregate(folder: Path, month: str,
                         params: ReportParams) -> tuple[FanAggregate, list[str]] | None:
-    log = events.open_month(folder, month, **params.event_engine())
+    log = eventsummary.open_summary(folder, month, **params.event_engine())
     if log is None:
         return None
     with log:
