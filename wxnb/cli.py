@@ -251,8 +251,10 @@ def check(account: str, month: str, data: Path | None, sets: tuple[str, ...]) ->
               show_default=True, help="输出根目录")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="并行进程数 1–64（默认不超过 CPU 核数）")
-@click.option("--engine", type=click.Choice(["warm", "fresh"]), default="warm",
-              show_default=True, help="warm：每个进程一个预热内核；fresh：每节新内核")
+@click.option("--engine", type=click.Choice(["inprocess", "warm", "fresh"]), default="inprocess",
+              show_default=True,
+              help="inprocess：各并行进程在自身的 IPython 中执行章节（不另起内核）；"
+                   "warm：每个进程一个预热的 Jupyter 内核；fresh：每节一个新内核（原生 papermill）")
 @click.option("--notebooks", "nb_dir", type=click.Path(path_type=Path, exists=True,
               file_okay=False), default=paths.NOTEBOOKS, help="章节笔记本目录（NN_*.ipynb）")
 @click.option("--force", is_flag=True,
@@ -337,7 +339,8 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                     "output_dir": str(stage),
                     "event_workers": max(1, min(pool.n, len(to_run)))}
                 outcomes += pool.run(to_run, {"account": params.account, "month": params.month,
-                                              "overrides": overrides}, stage, progress)
+                                              "overrides": overrides}, stage, progress,
+                                     expected=_last_seconds(out_dir))
                 pool.release()
             warm.join()
         order = {s.key: i for i, s in enumerate(sections)}
@@ -359,6 +362,16 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
         signal.signal(signal.SIGTERM, previous)
         if stage.exists():
             staging.discard(stage)  # any exit path that did not publish or keep it
+
+
+def _last_seconds(out_dir: Path) -> dict[str, float]:
+    """How long each section took in the last good build (longest sections start first)."""
+    try:
+        manifest = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
+        return {str(s["key"]): float(s["seconds"]) for s in manifest.get("sections", ())
+                if not s.get("reused")}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
 
 
 class _Checked:
@@ -451,10 +464,9 @@ def _runnable(sections: list[Any], data_dir: Path) -> tuple[list[Any], list[str]
 
 
 def _import_exporter() -> None:
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # see runner.py
-    import bs4  # noqa: F401
-    import nbconvert  # noqa: F401
-    import nbformat  # noqa: F401
+    from wxnb.build.report import warm_up
+
+    warm_up()
 
 
 def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_dir: Path,

@@ -23,6 +23,7 @@ the functions: ``import wxnb.build.report`` stays cheap.
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import logging
 import os
@@ -56,6 +57,7 @@ __all__ = [
     "SectionResult",
     "merge_notebooks",
     "render_html",
+    "warm_up",
     "write_report",
 ]
 
@@ -329,6 +331,48 @@ def _tag_safe(key: str) -> str:
 # --------------------------------------------------------------------------- render
 
 
+def _exporter_class() -> type[HTMLExporter]:
+    """nbconvert's HTMLExporter without its last step, which parses the whole page with
+    BeautifulSoup to add img alt texts and tabindex attributes and serialises it again (≈0.5 s
+    for a report's 13,000 tags). :func:`_finish_page` parses the page anyway and does both."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class OneParseHTMLExporter(HTMLExporter):
+        def from_notebook_node(self, nb: Any, resources: Any = None,
+                               **kw: Any) -> tuple[str, dict[str, Any]]:
+            # HTMLExporter.from_notebook_node (nbconvert 7.17), less the BeautifulSoup pass.
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return OneParseHTMLExporter
+
+
+def warm_up() -> None:
+    """Import nbconvert and BeautifulSoup and compile the report's templates, which the first
+    export in a process pays for (≈0.3 s): the build calls this while the sections run, so the
+    export after the last section does not. Best effort: a template problem is reported by
+    the real export."""
+    _lean_imports()
+    import bs4  # noqa: F401
+    import nbformat
+
+    try:
+        _exporter().from_notebook_node(nbformat.v4.new_notebook(),
+                                       resources={"metadata": {"name": "warm-up", "path": "."}})
+    except Exception:  # noqa: BLE001
+        logger.debug("warm-up export failed", exc_info=True)
+
+
+@functools.cache
 def _exporter() -> HTMLExporter:
     _lean_imports()
     from nbconvert import HTMLExporter
@@ -347,7 +391,7 @@ def _exporter() -> HTMLExporter:
     c.HTMLExporter.theme = "light"
     if "optimistic_validation" in HTMLExporter.class_trait_names():
         c.HTMLExporter.optimistic_validation = True
-    return HTMLExporter(
+    return _exporter_class()(
         config=c,
         extra_template_basedirs=[str(TEMPLATE_DIR)],
         template_name=TEMPLATE_NAME,
@@ -413,6 +457,8 @@ def _finish_page(body: str, infos: list[dict[str, Any]], meta: ReportMeta) -> st
     for img in main.find_all("img"):
         if img.get("alt") in (None, "No description has been provided for this image"):
             img["alt"] = "图表"
+    for output in main.select("div.jp-OutputArea-output"):  # focusable, as nbconvert sets it
+        output["tabindex"] = "0"
     _fill_cover(soup, meta, infos)
     _fill_toc(soup, toc)
     _fill_footer(soup, meta)

@@ -20,7 +20,7 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -352,11 +352,28 @@ def _init_worker(engine: str, cwd: str, events: Any, parent: int, stage: str) ->
     from papermill.engines import papermill_engines
 
     papermill_engines.register("wxnb-warm", _warm_engine())
-    if engine == "warm":
+    if engine == "inprocess":
+        _start_inprocess()
+    elif engine == "warm":
         _start_kernel()
         from multiprocessing import util
 
         util.Finalize(_Worker, _stop_kernel, exitpriority=10)
+
+
+def _start_inprocess() -> None:
+    """This worker runs its sections itself (wxnb.build.inprocess): the kernel's environment
+    and warm imports, in this process."""
+    os.environ.update({k: v for k, v in kernel_env().items()
+                       if k.endswith("_NUM_THREADS") or k.startswith("PYDEVD")})
+    from papermill.engines import papermill_engines
+
+    from wxnb.build import inprocess
+
+    inprocess.shell()
+    inprocess.InProcessEngine.cwd = _Worker.cwd
+    papermill_engines.register("wxnb-inprocess", inprocess.InProcessEngine)
+    exec(compile(warm_code(), "<wxnb warm imports>", "exec"), {})  # noqa: S102
 
 
 def _warm_engine() -> type:
@@ -383,6 +400,7 @@ def _warm_engine() -> type:
     return WarmEngine
 
 
+_ENGINES = {"inprocess": "wxnb-inprocess", "warm": "wxnb-warm", "fresh": None}
 _RETRYABLE = ("Kernel died", "Kernel didn't respond", "Address already in use", "DeadKernel")
 
 
@@ -397,10 +415,11 @@ def _execute(section: Section, output: str, parameters: dict[str, Any], engine: 
         try:
             pm.execute_notebook(
                 str(section.path), output, parameters=parameters, kernel_name=KERNEL_NAME,
-                engine_name="wxnb-warm" if engine == "warm" else None,
+                engine_name=_ENGINES.get(engine),
                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                 start_timeout=120, execution_timeout=600,
-                **({} if engine == "warm" else {"resources": {"metadata": {"path": _Worker.cwd}}}),
+                **({"resources": {"metadata": {"path": _Worker.cwd}}} if engine == "fresh"
+                   else {}),
             )
             return SectionOutcome(section.key, section.title, Path(output), True,
                                   time.perf_counter() - t0)
@@ -438,7 +457,7 @@ class KernelPool:
     """
 
     def __init__(self, n_sections: int, *, workers: int | None = None,
-                 engine: str = "warm", stage: Path | None = None) -> None:
+                 engine: str = "inprocess", stage: Path | None = None) -> None:
         self.n = max(1, min(workers or os.cpu_count() or 1, n_sections))
         self.engine = engine
         self.stage = stage  # removed by the workers if the build dies while they run
@@ -496,18 +515,23 @@ class KernelPool:
         parameters: dict[str, Any],
         out_dir: Path,
         on_event: Callable[[str, str, SectionOutcome | None], None] | None = None,
+        expected: Mapping[str, float] | None = None,
     ) -> list[SectionOutcome]:
         """Execute every section into ``out_dir/<key>.ipynb``; a failure never stops the others.
 
         Returns the outcomes in section order; ``on_event(key, "start"|"done", outcome)``
-        reports progress.
+        reports progress. ``expected`` (seconds per section, e.g. the last build's) starts the
+        longest sections of a phase first, so the workers finish together (longest processing
+        time first); sections without a figure keep their order, after those with one.
         """
         assert self._pool is not None, "use the pool as a context manager"
         out_dir.mkdir(parents=True, exist_ok=True)
         outcomes: dict[str, SectionOutcome] = {}
+        expected = expected or {}
         for phase in sorted({s.phase for s in sections}):
-            self._run_phase([s for s in sections if s.phase == phase], parameters, out_dir,
-                            on_event, outcomes)
+            batch = sorted((s for s in sections if s.phase == phase),
+                           key=lambda s: -expected.get(s.key, 0.0))
+            self._run_phase(batch, parameters, out_dir, on_event, outcomes)
         return [outcomes[s.key] for s in sections]
 
     def _run_phase(
@@ -546,7 +570,7 @@ def run_sections(
     out_dir: Path,
     *,
     workers: int | None = None,
-    engine: str = "warm",
+    engine: str = "inprocess",
     on_event: Callable[[str, str, SectionOutcome | None], None] | None = None,
 ) -> list[SectionOutcome]:
     """Start a pool, execute every section, stop the pool (see ``KernelPool.run``)."""
