@@ -118,7 +118,7 @@ def test_a_missing_month_of_an_own_account_says_where_the_data_go(tmp_path: Path
     before = _data_state()
     code, out = run("build", "--account", "acme", "--month", "2026-11", "--out", str(tmp_path))
     assert code == 2 and "data/acme/2026-11" in out and "docs/data-contract.md" in out
-    assert _data_state() == before and not any(tmp_path.iterdir())
+    assert _data_state() == before and not any(tmp_path.iterdir()), sorted(map(str, tmp_path.rglob("*")))
 
 
 def test_set_month_is_refused_not_ignored() -> None:
