@@ -173,7 +173,7 @@ def test_sources_are_shares_of_reads_never_summed(month: Path) -> None:
     assert np.isnan(a.loc["2247000001_2", "src_friends"])
     html = str(show.top_html(sec))
     [cells] = [r for r in table_rows(html) if r[1] == "品牌故事：一家工厂"]
-    # 阅读人数, 分享率, 公众号消息, 聊天会话, 朋友圈, 推荐, 搜一搜, 主页, 其他, 分享带来, 爆款
+    # 阅读人数, 读者分享率, 公众号消息, 聊天会话, 朋友圈, 推荐, 搜一搜, 主页, 其他, 分享带来, 爆款
     assert cells[4:] == ["1,000", "5.00%", "60.0%", "30.0%", "20.0%", "—", "—", "—", "10.0%",
                          "50.0%", "否"]
     assert "不相加作总数" in html
@@ -478,7 +478,7 @@ def test_narrative_and_findings(month: Path) -> None:
     assert text[0] == "本月群发图文 6 篇，内容计划标注了 2 种内容形式。"
     assert text[1] == ("按末次触点归因的订单收入计算，品牌故事类内容投入产出比最高，达 1:4.0（收入 "
                        "¥12,000，成本 ¥3,000，ROI 300%），远高于促销资讯类的 1:0.1（收入低于成本）。")
-    assert text[2] == "促销资讯分享率最低（1.67%，全部文章为 5.12%，阅读中位数 600）。"
+    assert text[2] == "促销资讯读者分享率最低（1.67%，全部文章为 5.12%，阅读中位数 600）。"
     assert "未归因 8.9%（无 msgid 1 笔 ¥1,000；指向 1 篇本月之外文章的 1 笔 ¥250）" in text[3]
     found = {f.metric: f for f in words.findings(sec)}
     assert found["content_roi_best"].value == pytest.approx(4.0)

@@ -6,7 +6,7 @@ Inputs of one month folder (read only):
 * ``getarticletotal_*`` (required, validated by ``wxnb.io.datacube``): one row per article and
   ``stat_date``. Its counters are **cumulative** from the push date (at most 7 days): every
   article is taken at its last ``stat_date`` (``metrics.article_final``); days are never summed.
-  阅读人数 = ``int_page_read_user``; 分享率 = ``share_user`` ÷ ``int_page_read_user``; 打开率 =
+  阅读人数 = ``int_page_read_user``; 读者分享率 = ``share_user`` ÷ ``int_page_read_user``; 打开率 =
   ``int_page_from_session_read_user`` (公众号消息阅读人数) ÷ ``target_user`` (送达人数).
   Reads by source are the ``int_page_from_<source>_read_user`` fields. A reader who arrived by
   several scenes counts in each, so the sources are **never summed** to make a total: each is
@@ -34,12 +34,12 @@ Inputs of one month folder (read only):
 
 Definitions per content type: 篇数 (articles pushed), 发布频次 (篇/月 and 篇/周 = 篇数 × 7 ÷ days
 of the month), 阅读均值/中位数 of the articles' final readers (reads are heavy-tailed, so both),
-分享率 = Σ share_user ÷ Σ int_page_read_user, 转化率 = distinct attributed buyers ÷ Σ readers,
+读者分享率 = Σ share_user ÷ Σ int_page_read_user, 转化率 = distinct attributed buyers ÷ Σ readers,
 成本投入 = Σ plan cost, 归因收入 = Σ attributed order amounts, ROI = (收入 − 成本) ÷ 成本 and the
 seed's 投入产出比 1:x with x = 收入 ÷ 成本.
 
 爆款 rule (wechat-analytics-methods.md §4.9, with this month's articles as the baseline):
-阅读人数 ≥ 中位数 × ``viral_read_multiple`` or > Q3 + 1.5·IQR, **and** 分享率 ≥ this month's
+阅读人数 ≥ 中位数 × ``viral_read_multiple`` or > Q3 + 1.5·IQR, **and** 读者分享率 ≥ this month's
 P75 of article share rates. Needs at least ``MIN_VIRAL`` articles.
 
 Best push hour (§4.9: read-time distributions say when people read, not when to send): per
@@ -479,8 +479,8 @@ class ViralRule:
         if not self.applicable:
             return (f"爆款判定需要本月至少 {MIN_VIRAL} 篇文章（本月 {self.n} 篇），未判定")
         return (f"爆款 = 阅读人数 ≥ 本月中位数 {self.median:,.0f} × {self.multiple:g}"
-                f"（{self.read_bar:,.0f}）或 > Q3 + 1.5·IQR（{self.fence:,.0f}），且分享率 ≥ "
-                f"本月文章分享率 P75（{fmt.fmt_pct(self.share_p75, 2)}）；基准为本月 {self.n} 篇"
+                f"（{self.read_bar:,.0f}）或 > Q3 + 1.5·IQR（{self.fence:,.0f}），且读者分享率 ≥ "
+                f"本月文章读者分享率 P75（{fmt.fmt_pct(self.share_p75, 2)}）；基准为本月 {self.n} 篇"
                 "文章，分位数按线性插值")
 
 

@@ -101,12 +101,12 @@ def matrix_html(sec: ContentSection) -> fmt.HtmlBlock:
             fmt.fmt_pct(r["conversion"], 2) if has_orders else "未提供",
             cost, _money(r["revenue"], has_orders), roi, ratio, med, share,
         ])
-    header = ["内容形式", "篇数", "发布频次", "平均阅读（均值）", "平均阅读（中位数）", "分享率",
-              "转化率", "成本投入", "归因收入", "ROI", "投入产出比", "阅读中位数环比", "分享率环比"]
+    header = ["内容形式", "篇数", "发布频次", "平均阅读（均值）", "平均阅读（中位数）", "读者分享率",
+              "转化率", "成本投入", "归因收入", "ROI", "投入产出比", "阅读中位数环比", "读者分享率环比"]
     how = ("收入按订单 msgid 末次触点归因" if has_orders else "未提供订单数据（orders.csv），"
            "转化率、收入与 ROI 未提供")
     return fmt.table(rows, header, numeric=tuple(range(1, 13)),
-                     caption=f"阅读 = 每篇文章最后一个 stat_date 的阅读人数；分享率 = Σ分享人数 ÷ "
+                     caption=f"阅读 = 每篇文章最后一个 stat_date 的阅读人数；读者分享率 = Σ分享人数 ÷ "
                              f"Σ阅读人数；转化率 = 归因下单人数 ÷ Σ阅读人数；ROI = (收入 − 成本) ÷ "
                              f"成本，投入产出比 = 成本 : 收入；{how}")
 
@@ -142,7 +142,7 @@ def top_html(sec: ContentSection, n: int = 10) -> fmt.HtmlBlock:
                      r["content_type"], fmt.fmt_int(r["reads"]), fmt.fmt_pct(r["share_rate"], 2),
                      *(fmt.fmt_pct(shares.at[i, s.key]) for s in SOURCES),
                      fmt.fmt_pct(shares.at[i, "share_driven"]), viral])
-    header = ["#", "标题", "推送", "内容形式", "阅读人数", "分享率", *(s.label for s in SOURCES),
+    header = ["#", "标题", "推送", "内容形式", "阅读人数", "读者分享率", *(s.label for s in SOURCES),
               "分享带来的阅读", "爆款"]
     return fmt.table(rows, header, numeric=tuple(range(4, 14)), wrap=(1,),
                      caption=f"各来源 = 该来源阅读人数 ÷ 文章阅读人数（同一读者可经多个来源进入，"

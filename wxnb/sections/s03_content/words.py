@@ -88,7 +88,7 @@ def _matrix_sentences(sec: ContentSection) -> list[str]:
     if len(share) > 1:
         low = share["share_rate"].idxmin()
         r = share.loc[low]
-        text = (f"{low}分享率最低（{fmt.fmt_pct(r['share_rate'], 2)}，全部文章为 "
+        text = (f"{low}读者分享率最低（{fmt.fmt_pct(r['share_rate'], 2)}，全部文章为 "
                 f"{fmt.fmt_pct(m.loc[TOTAL, 'share_rate'], 2)}，阅读中位数 "
                 f"{fmt.fmt_int(r['reads_median'])}）")
         per_article = (share["cost"] / share["cost_articles"].where(share["cost_articles"] > 0))
@@ -126,7 +126,7 @@ def _viral_sentence(sec: ContentSection) -> str:
         return rule.text() + "。"
     v = a[a["viral"]].sort_values("reads", ascending=False)
     if v.empty:
-        return (f"按爆款规则（阅读 ≥ 中位数 × {rule.multiple:g} 或超出 Q3 + 1.5·IQR，且分享率 ≥ "
+        return (f"按爆款规则（阅读 ≥ 中位数 × {rule.multiple:g} 或超出 Q3 + 1.5·IQR，且读者分享率 ≥ "
                 f"P75 {fmt.fmt_pct(rule.share_p75, 2)}），本月没有爆款文章。")
     items = [_viral_item(r, rule) for _, r in v.iterrows()]
     return f"本月 {len(v)} 篇文章达到爆款标准：" + "；".join(items) + "。"
@@ -135,7 +135,7 @@ def _viral_sentence(sec: ContentSection) -> str:
 def _viral_item(r: pd.Series, rule: ViralRule) -> str:
     times = f"，为中位数的 {r['reads'] / rule.median:.1f} 倍" if rule.median else ""
     kind = f"（{r['content_type']}）" if r["content_type"] != UNTYPED else ""
-    text = (f"《{r['title']}》{kind}阅读 {r['reads']:,} 人{times}，分享率 "
+    text = (f"《{r['title']}》{kind}阅读 {r['reads']:,} 人{times}，读者分享率 "
             f"{fmt.fmt_pct(r['share_rate'], 2)}")
     if not pd.isna(r["share_driven"]):
         text += f"，分享带来的阅读（聊天会话 + 朋友圈）占 {fmt.fmt_pct(r['share_driven'])}"
@@ -324,8 +324,8 @@ def _share_finding(sec: ContentSection) -> list[Finding]:
     low = str(typed["share_rate"].idxmin())
     r, overall = typed.loc[low], float(sec.matrix.loc[TOTAL, "share_rate"])  # type: ignore[union-attr]
     return [_finding(
-        metric="content_share_rate_lowest", name="分享率最低的内容形式", status="提示",
-        evidence=(f"{low}分享率 {fmt.fmt_pct(r['share_rate'], 2)}，全部文章 "
+        metric="content_share_rate_lowest", name="读者分享率最低的内容形式", status="提示",
+        evidence=(f"{low}读者分享率 {fmt.fmt_pct(r['share_rate'], 2)}，全部文章 "
                   f"{fmt.fmt_pct(overall, 2)}，为各内容形式中最低"),
         value=float(r["share_rate"]), value_text=f"{low} {fmt.fmt_pct(r['share_rate'], 2)}",
         benchmark=overall, gap=(overall - float(r["share_rate"])) / overall if overall else None,
