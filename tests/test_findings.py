@@ -157,8 +157,9 @@ def test_pdca_divides_by_the_days_with_data_not_the_calendar(tmp_path: Path) -> 
     folder = make_month(tmp_path / "acct" / "2026-10")
     _drop_days(folder, {f"2026-10-{d:02d}" for d in range(21, 32)})
     p = load_params(account="acct", overrides={"data_dir": str(folder)})
-    sec = section01.prepare(p)
+    sec = strategy.trend(p)
     assert sec.totals.follower_days == 20 and sec.totals.net_followers == 120
+    assert sec.totals == section01.prepare(p, conversion_rate=False).totals  # 01's definitions
     plan = strategy.pdca(sec, p).set_index("指标")
     assert plan.loc["粉丝净增长", "下月目标"] == pytest.approx(6 * 30)
     assert "有数据的 20 天" in plan.loc["粉丝净增长", "预测方法"]
@@ -176,7 +177,7 @@ def _drop_days(folder: Path, days: set[str]) -> None:
 
 def test_pdca_band_and_owner() -> None:
     p = load_params(overrides={"pdca_band": 0.2})
-    plan = strategy.pdca(section01.prepare(p), p)
+    plan = strategy.pdca(strategy.trend(p), p)
     row = plan.set_index("指标").loc["图文阅读量（次数）"]
     assert row["下限"] == pytest.approx(row["下月目标"] * 0.8)
     assert row["上限"] == pytest.approx(row["下月目标"] * 1.2)

@@ -55,8 +55,7 @@ def prepare(params: ReportParams, *, conversion_rate: bool = True) -> KpiSection
     """Load this month (and the previous one for 环比) and compute section 01.
 
     ``conversion_rate=False`` skips the event log (the conversion rate is then unknown): for
-    callers that need only the datacube figures, such as section 08's PDCA plan, since the log
-    pass costs seconds at tens of millions of events.
+    callers that need only the datacube figures.
     """
     data = load_month(params.resolved_data_dir(), params.month, endpoints=ENDPOINTS)
     previous = load_previous(params.resolved_prev_data_dir(), prev_month(params.month),

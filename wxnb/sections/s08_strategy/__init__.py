@@ -10,13 +10,12 @@ SPEC = Spec(
         ('params', ''),
         ('setup', """\
 from wxnb.kit import findings, fmt
-from wxnb.sections.s01_kpi import compute as section01
 from wxnb.sections.s08_strategy import compute, show, words
 from wxnb.params import from_namespace
 
 p = from_namespace(globals())
 recs = compute.recommendations(findings.collect(p), compute.load_rules(p.resolved_rules_file()), p)
-plan = compute.pdca(section01.prepare(p, conversion_rate=False), p)"""),
+plan = compute.pdca(compute.trend(p), p)"""),
         ('md', '## 行动建议'),
         ('code', 'show.recommendations_html(recs)'),
         ('md', '## 下月目标（PDCA）'),

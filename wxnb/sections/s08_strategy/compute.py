@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import string
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,16 +19,44 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from wxnb.exceptions import ParameterError
+from wxnb.io.datacube import load_month, load_previous
+from wxnb.kit import metrics
 from wxnb.kit.findings import Finding
 from wxnb.params import ReportParams
+from wxnb.paths import prev_month
 
 __all__ = [
     "Condition",
     "Rule",
+    "Trend",
     "load_rules",
     "pdca",
     "recommendations",
+    "trend",
 ]
+
+# What the plan projects from: followers, reads and the rates of the datacube (no event log).
+TREND_ENDPOINTS = ("getusersummary", "getusercumulate", "getarticletotal", "getuserread")
+
+
+@dataclass(frozen=True)
+class Trend:
+    """This month's and last month's totals (kit.metrics), and the days with data."""
+
+    totals: metrics.MonthTotals
+    prev_totals: metrics.MonthTotals | None
+    daily: pd.DataFrame  # metrics.follower_daily: one row per day with data
+
+
+def trend(params: ReportParams) -> Trend:
+    """The month totals the PDCA plan projects from, read from the month dataset with the same
+    definitions as section 01 (kit.metrics), for this month and the previous one."""
+    data = load_month(params.resolved_data_dir(), params.month, endpoints=TREND_ENDPOINTS)
+    previous = load_previous(params.resolved_prev_data_dir(), prev_month(params.month),
+                             endpoints=TREND_ENDPOINTS)
+    return Trend(totals=metrics.month_totals(data, previous.data),
+                 prev_totals=metrics.month_totals(previous.data) if previous.data else None,
+                 daily=metrics.follower_daily(data))
 
 _FIELDS = set(Finding.__dataclass_fields__) | {"severity"}
 
@@ -164,9 +193,9 @@ def _project(now: float | None, days: int, before: float | None, days_before: in
     return total, f"{basis} × (1 + 日均环比 {growth:+.1%} 的一半)"
 
 
-def pdca(sec: Any, params: ReportParams) -> pd.DataFrame:
+def pdca(sec: Trend, params: ReportParams) -> pd.DataFrame:
     """Next month's targets: counts from the daily trend, rates from the last two months,
-    each with the elastic band ±``pdca_band`` and an owner. ``sec`` is section 01's data."""
+    each with the elastic band ±``pdca_band`` and an owner (``sec`` from :func:`trend`)."""
     nxt, days = _next_month(params.month)
     t, prev = sec.totals, sec.prev_totals
     n_month = len(sec.daily)
