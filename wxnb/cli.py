@@ -420,14 +420,14 @@ def _reuse(kept: list[Any], out_dir: Path, stage: Path) -> list[Any]:
     """Copy the reused sections' executed notebooks and findings into the stage."""
     import shutil
 
-    from wxnb.build.runner import SectionOutcome
+    from wxnb.build.report import SectionResult
 
     outcomes = []
     for s in kept:
         for name in (f"{s.key}.ipynb", f"{s.key}.findings.json"):
             if (out_dir / name).is_file():
                 shutil.copy2(out_dir / name, stage / name)
-        outcomes.append(SectionOutcome(s.key, s.title, stage / f"{s.key}.ipynb", True, 0.0))
+        outcomes.append(SectionResult(s.key, s.title, stage / f"{s.key}.ipynb", True))
     return outcomes
 
 
@@ -487,10 +487,10 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
         kept = staging.fail(stage, out_dir, secrets=secrets)
         for o in failed:
             click.echo(_safe(f"章节失败：{o.title}\n  单元格：{o.cell or '—'}\n  错误：{o.error}"
-                             f"\n  已执行的笔记本（含错误）：{kept / o.output.name}"), err=True)
+                             f"\n  已执行的笔记本（含错误）：{kept / o.notebook.name}"), err=True)
         click.echo(f"上一份报告保持不变：{report}" if report.exists() else "未生成报告", err=True)
         sys.exit(1)
-    from wxnb.build.report import ReportMeta, SectionResult, write_report
+    from wxnb.build.report import ReportMeta, write_report
 
     meta = ReportMeta(
         account=params.account, account_name=params.display_name(), month=params.month,
@@ -498,10 +498,8 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
         coverage=month_data.coverage(), notes=list(month_data.warnings),
         wxnb_version=__version__,
     )
-    results = [SectionResult(o.key, o.title, o.output, o.ok, o.error, o.seconds)
-               for o in outcomes]
     try:
-        write_report(results, meta, stage / "report.html")
+        write_report(outcomes, meta, stage / "report.html")
     except WxnbError as exc:
         staging.fail(stage, out_dir, secrets=secrets)
         _fail(exc, 1)

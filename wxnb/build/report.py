@@ -104,7 +104,8 @@ _RESOURCE_TAGS = frozenset({"iframe", "embed", "object", "video", "audio", "sour
 
 @dataclass(frozen=True)
 class SectionResult:
-    """One executed section notebook, as the runner left it.
+    """One executed section notebook, as the runner left it (the runner's outcome and the
+    report's input: one type).
 
     Attributes
     ----------
@@ -120,6 +121,8 @@ class SectionResult:
         One-line error summary when not ok.
     seconds : float
         How long the section took to execute.
+    cell : str
+        Which cell failed (its number and first line) when not ok.
     """
 
     key: str
@@ -128,6 +131,7 @@ class SectionResult:
     ok: bool
     error: str = ""
     seconds: float = 0.0
+    cell: str = ""
 
 
 @dataclass(frozen=True)

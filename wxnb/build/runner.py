@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from wxnb import paths
+from wxnb.build.report import SectionResult
 
 __all__ = [
     "KERNEL_NAME",
@@ -34,7 +35,6 @@ __all__ = [
     "Section",
     "pid_alive",
     "remove_stale_sockets",
-    "SectionOutcome",
     "discover_sections",
     "run_sections",
 ]
@@ -97,19 +97,6 @@ class Section:
     def missing(self, data_dir: Path) -> list[str]:
         """The input patterns that match no file in ``data_dir`` (the section is skipped)."""
         return [p for p in self.inputs if not any(data_dir.glob(p))]
-
-
-@dataclass(frozen=True)
-class SectionOutcome:
-    """How one section's execution ended."""
-
-    key: str
-    title: str
-    output: Path
-    ok: bool
-    seconds: float
-    error: str = ""
-    cell: str = ""
 
 
 def discover_sections(folder: Path = paths.NOTEBOOKS) -> list[Section]:
@@ -404,7 +391,7 @@ _ENGINES = {"inprocess": "wxnb-inprocess", "warm": "wxnb-warm", "fresh": None}
 _RETRYABLE = ("Kernel died", "Kernel didn't respond", "Address already in use", "DeadKernel")
 
 
-def _execute(section: Section, output: str, parameters: dict[str, Any], engine: str) -> SectionOutcome:
+def _execute(section: Section, output: str, parameters: dict[str, Any], engine: str) -> SectionResult:
     """Run one section in this worker (retrying once on a kernel start race)."""
     import papermill as pm
 
@@ -421,13 +408,13 @@ def _execute(section: Section, output: str, parameters: dict[str, Any], engine: 
                 **({"resources": {"metadata": {"path": _Worker.cwd}}} if engine == "fresh"
                    else {}),
             )
-            return SectionOutcome(section.key, section.title, Path(output), True,
-                                  time.perf_counter() - t0)
+            return SectionResult(section.key, section.title, Path(output), True,
+                                 seconds=time.perf_counter() - t0)
         except pm.PapermillExecutionError as exc:
             first = (exc.source or "").strip().splitlines()
-            return SectionOutcome(
-                section.key, section.title, Path(output), False, time.perf_counter() - t0,
-                error=f"{exc.ename}: {exc.evalue}",
+            return SectionResult(
+                section.key, section.title, Path(output), False,
+                seconds=time.perf_counter() - t0, error=f"{exc.ename}: {exc.evalue}",
                 cell=f"第 {exc.cell_index} 个单元格（In [{exc.exec_count}]）："
                      f"{first[0] if first else ''}",
             )
@@ -439,8 +426,8 @@ def _execute(section: Section, output: str, parameters: dict[str, Any], engine: 
                     _stop_kernel()
                     _start_kernel()
                 continue
-            return SectionOutcome(section.key, section.title, Path(output), False,
-                                  time.perf_counter() - t0, error=text)
+            return SectionResult(section.key, section.title, Path(output), False,
+                                 seconds=time.perf_counter() - t0, error=text)
     raise AssertionError("unreachable")
 
 
@@ -514,9 +501,9 @@ class KernelPool:
         sections: Sequence[Section],
         parameters: dict[str, Any],
         out_dir: Path,
-        on_event: Callable[[str, str, SectionOutcome | None], None] | None = None,
+        on_event: Callable[[str, str, SectionResult | None], None] | None = None,
         expected: Mapping[str, float] | None = None,
-    ) -> list[SectionOutcome]:
+    ) -> list[SectionResult]:
         """Execute every section into ``out_dir/<key>.ipynb``; a failure never stops the others.
 
         Returns the outcomes in section order; ``on_event(key, "start"|"done", outcome)``
@@ -526,7 +513,7 @@ class KernelPool:
         """
         assert self._pool is not None, "use the pool as a context manager"
         out_dir.mkdir(parents=True, exist_ok=True)
-        outcomes: dict[str, SectionOutcome] = {}
+        outcomes: dict[str, SectionResult] = {}
         expected = expected or {}
         for phase in sorted({s.phase for s in sections}):
             batch = sorted((s for s in sections if s.phase == phase),
@@ -539,11 +526,11 @@ class KernelPool:
         sections: Sequence[Section],
         parameters: dict[str, Any],
         out_dir: Path,
-        on_event: Callable[[str, str, SectionOutcome | None], None] | None,
-        outcomes: dict[str, SectionOutcome],
+        on_event: Callable[[str, str, SectionResult | None], None] | None,
+        outcomes: dict[str, SectionResult],
     ) -> None:
         assert self._pool is not None
-        futures: dict[Future[SectionOutcome], Section] = {
+        futures: dict[Future[SectionResult], Section] = {
             self._pool.submit(_execute, s, str(out_dir / f"{s.key}.ipynb"), parameters,
                               self.engine): s
             for s in sections
@@ -557,8 +544,8 @@ class KernelPool:
                 try:
                     outcome = fut.result()
                 except Exception as exc:  # a worker died: the section failed, the rest go on
-                    outcome = SectionOutcome(sec.key, sec.title, out_dir / f"{sec.key}.ipynb",
-                                             False, 0.0, error=f"{type(exc).__name__}: {exc}")
+                    outcome = SectionResult(sec.key, sec.title, out_dir / f"{sec.key}.ipynb",
+                                            False, error=f"{type(exc).__name__}: {exc}")
                 outcomes[sec.key] = outcome
                 if on_event:
                     on_event(sec.key, "done", outcome)
@@ -571,8 +558,8 @@ def run_sections(
     *,
     workers: int | None = None,
     engine: str = "inprocess",
-    on_event: Callable[[str, str, SectionOutcome | None], None] | None = None,
-) -> list[SectionOutcome]:
+    on_event: Callable[[str, str, SectionResult | None], None] | None = None,
+) -> list[SectionResult]:
     """Start a pool, execute every section, stop the pool (see ``KernelPool.run``)."""
     with KernelPool(len(sections), workers=workers, engine=engine) as pool:
         return pool.run(sections, parameters, out_dir, on_event)
