@@ -25,6 +25,8 @@ from wxnb.build import inprocess, runner
 
 engine, src, out, cwd, timeout = sys.argv[1:6]
 params = json.loads(sys.argv[6])
+if len(sys.argv) > 7:  # as in a build's worker: pyplot imported before the shell exists
+    import matplotlib.pyplot
 if engine == "inprocess":
     inprocess.shell()
     inprocess.InProcessEngine.cwd = cwd
@@ -67,11 +69,13 @@ def _notebook(path: Path, cells: list) -> Path:
 
 
 def _run(engine: str, sources: list[Path], tmp_path: Path, params: dict | None = None,
-         timeout: float = 0) -> tuple[list[nbformat.NotebookNode], list[dict]]:
+         timeout: float = 0, pyplot_first: bool = False
+         ) -> tuple[list[nbformat.NotebookNode], list[dict]]:
     outs = [tmp_path / f"{engine}-{i}-{p.name}" for i, p in enumerate(sources)]
     proc = subprocess.run(
         [sys.executable, "-c", RUN, engine, ",".join(map(str, sources)),
-         ",".join(map(str, outs)), str(tmp_path), str(timeout), json.dumps(params or {})],
+         ",".join(map(str, outs)), str(tmp_path), str(timeout), json.dumps(params or {}),
+         *(["pyplot-first"] if pyplot_first else [])],
         capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
     errors = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -89,9 +93,10 @@ def _shape(nb: nbformat.NotebookNode) -> list[list[tuple]]:
     return shape
 
 
-def test_outputs_are_what_a_cell_shows_in_order(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pyplot_first", [False, True], ids=["pyplot-later", "pyplot-first"])
+def test_outputs_are_what_a_cell_shows_in_order(tmp_path: Path, pyplot_first: bool) -> None:
     src = _notebook(tmp_path / "nb.ipynb", CELLS)
-    (nb,), errors = _run("inprocess", [src], tmp_path, {"x": 5})
+    (nb,), errors = _run("inprocess", [src], tmp_path, {"x": 5}, pyplot_first=pyplot_first)
     assert errors == []
     code = [c for c in nb.cells if c.cell_type == "code"]
     params_cell, injected, printing, display, pyplot, figure, empty, last = code

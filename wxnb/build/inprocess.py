@@ -101,6 +101,11 @@ class _Shell(InteractiveShell):
             "error", ename=getattr(etype, "__name__", str(etype)), evalue=str(evalue),
             traceback=list(stb)))
 
+    def enable_gui(self, gui: str | None = None) -> None:
+        """The inline backend draws no window, so it needs no GUI event loop."""
+        if gui not in (None, "inline"):
+            raise NotImplementedError(f"构建中的章节不能使用 GUI 后端：{gui}")
+
     def init_history(self) -> None:  # no SQLite history file: cells are not a session to keep
         from IPython.core.history import HistoryManager
 

@@ -236,10 +236,10 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def _die_with(parent: int) -> None:
-    """Have the kernel send this worker SIGTERM when the build process dies, however it dies
-    (SIGKILL included): Linux's parent-death signal. Elsewhere the pool's own shutdown and
-    ipykernel's parent poller are all there is."""
+def _die_with(build: int) -> None:
+    """Have the kernel send this worker SIGTERM when its parent dies, however it dies (SIGKILL
+    included): Linux's parent-death signal. The parent is the build's fork server, which exits
+    as soon as the build process is gone. Elsewhere the pool's own shutdown is all there is."""
     try:
         import ctypes
 
@@ -247,7 +247,7 @@ def _die_with(parent: int) -> None:
         libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-    if os.getppid() != parent:  # the build died before the signal was armed
+    if os.getppid() == 1 or not pid_alive(build):  # died before the signal was armed
         _on_terminate(signal.SIGTERM, None)
 
 
@@ -326,13 +326,19 @@ def _run_code(code: str) -> None:
         raise RuntimeError(f"kernel: {content.get('ename')}: {content.get('evalue')}")
 
 
-def _init_worker(engine: str, cwd: str, events: Any, parent: int, stage: str) -> None:
+def _init_worker(engine: str, cwd: str, events: Any, parent: int, stage: str,
+                 env: dict[str, str]) -> None:
     # Ctrl-C reaches the whole terminal process group: only the build handles it (one line,
     # exit 130); it stops the workers with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_terminate)
     _Worker.stage = stage
     _die_with(parent)
+    # The build's environment now, not the fork server's (started by an earlier build of this
+    # process, perhaps); one BLAS thread per worker as the fork server set it.
+    threads = {k: v for k, v in os.environ.items() if k.endswith("_NUM_THREADS")}
+    os.environ.clear()
+    os.environ.update(env | threads)
     _quiet_imports()
     _Worker.cwd, _Worker.events = cwd, events
     import papermill  # noqa: F401  (import once per worker, before the first section)
@@ -431,6 +437,17 @@ def _execute(section: Section, output: str, parameters: dict[str, Any], engine: 
     raise AssertionError("unreachable")
 
 
+def _context() -> Any:
+    """Where workers come from. On Linux, multiprocessing's fork server with
+    ``wxnb.build.preload`` imported once: each worker is forked from it with pandas, matplotlib,
+    papermill and the sections' modules already imported (elsewhere, spawn)."""
+    if not sys.platform.startswith("linux"):
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["wxnb.build.preload"])
+    return ctx
+
+
 def _ready() -> int:
     return os.getpid()
 
@@ -448,21 +465,34 @@ class KernelPool:
         self.n = max(1, min(workers or os.cpu_count() or 1, n_sections))
         self.engine = engine
         self.stage = stage  # removed by the workers if the build dies while they run
-        self._ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        self._ctx = _context()
         self._events: Any = None
         self._pool: ProcessPoolExecutor | None = None
+        self._starter: Any = None
 
     def __enter__(self) -> KernelPool:
+        import threading
+
         ensure_kernelspec()
         remove_stale_sockets()
         self._events = self._ctx.Queue()
         self._pool = ProcessPoolExecutor(
             self.n, mp_context=self._ctx, initializer=_init_worker,
             initargs=(self.engine, str(paths.NOTEBOOKS), self._events, os.getpid(),
-                      str(self.stage or "")))
-        for _ in range(self.n):
-            self._pool.submit(_ready)
+                      str(self.stage or ""), dict(os.environ)))
+        # A worker's start waits for the fork server's imports: start them in the background,
+        # so the caller validates the data meanwhile.
+        self._starter = threading.Thread(target=self._start_workers, daemon=True)
+        self._starter.start()
         return self
+
+    def _start_workers(self) -> None:
+        assert self._pool is not None
+        try:
+            for _ in range(self.n):
+                self._pool.submit(_ready)
+        except RuntimeError:  # shut down meanwhile (the build stopped)
+            pass
 
     def __exit__(self, exc_type: Any, *exc: object) -> None:
         if self._pool is None:
@@ -470,6 +500,7 @@ class KernelPool:
         if exc_type is not None and not issubclass(exc_type, SystemExit):
             self.kill()  # interrupted (Ctrl-C, SIGTERM) or failed: no section may go on
         else:
+            self._starter.join()
             self._pool.shutdown(wait=True, cancel_futures=True)
 
     def kill(self) -> None:
