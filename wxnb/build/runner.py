@@ -236,10 +236,27 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def _release_fork_server() -> None:
+    """Close this worker's copy of the fork server's "alive" pipe. multiprocessing hands every
+    child the build's end of it (so a child could start processes of its own from the same
+    server); while a worker holds it, the server never sees the build die, never exits, and the
+    worker never gets its parent-death signal: a killed build would leave both running."""
+    try:
+        from multiprocessing import forkserver
+
+        server = forkserver._forkserver  # type: ignore[attr-defined]
+        if server._forkserver_alive_fd is not None:
+            os.close(server._forkserver_alive_fd)
+            server._forkserver_alive_fd = None
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
 def _die_with(build: int) -> None:
     """Have the kernel send this worker SIGTERM when its parent dies, however it dies (SIGKILL
     included): Linux's parent-death signal. The parent is the build's fork server, which exits
     as soon as the build process is gone. Elsewhere the pool's own shutdown is all there is."""
+    _release_fork_server()
     try:
         import ctypes
 
@@ -276,7 +293,14 @@ def _kill_kernel() -> None:
 
 def _on_terminate(signum: int, frame: Any) -> None:
     """SIGTERM in a worker (the build was stopped or died): kill the kernel, remove the build's
-    staging folder so nothing half-built remains, and exit without running more sections."""
+    staging folder so nothing half-built remains, and exit without running more sections.
+
+    The handler runs wherever the worker was interrupted, perhaps inside a lock that the
+    cleanup needs: a second SIGTERM is ignored, and SIGALRM's default action ends the process
+    after 5 s whatever the cleanup is waiting for."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(5)
     _kill_kernel()
     if _Worker.stage:
         shutil.rmtree(_Worker.stage, ignore_errors=True)
@@ -333,6 +357,8 @@ def _init_worker(engine: str, cwd: str, events: Any, parent: int, stage: str,
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_terminate)
     _Worker.stage = stage
+    import psutil  # noqa: F401  (imported before a SIGTERM can need it: no import in a handler)
+
     _die_with(parent)
     # The build's environment now, not the fork server's (started by an earlier build of this
     # process, perhaps); one BLAS thread per worker as the fork server set it.
