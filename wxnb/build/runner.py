@@ -469,6 +469,12 @@ def _context() -> Any:
     papermill and the sections' modules already imported (elsewhere, spawn)."""
     if not sys.platform.startswith("linux"):
         return mp.get_context("spawn")
+    # A build that stops (or leaves at once) hands the named semaphores of its queues to
+    # multiprocessing's resource tracker, which removes them as it should but warns about each
+    # on the terminal; the tracker takes its warning filters from these options.
+    quiet = "ignore:resource_tracker:UserWarning"
+    if quiet not in sys.warnoptions:
+        sys.warnoptions.append(quiet)
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["wxnb.build.preload"])
     return ctx
