@@ -1,14 +1,22 @@
 """Execute the section notebooks with papermill in parallel worker processes.
 
-Each worker process owns one **warm kernel**: started once (with its own working directory) and
-pre-imported with pandas, seaborn and wxnb. Before each section the kernel's namespace is reset,
-so sections stay isolated but do not pay a kernel start and ~1.2 s of imports each. papermill
-has no kernel reuse (nteract/papermill#326, #583, #616); the ``wxnb-warm`` engine below passes
-the worker's kernel manager to papermill's own notebook client, which only shuts down kernels it
-created. ``engine="fresh"`` runs plain papermill (a new kernel per section) instead.
+Workers are forked from multiprocessing's fork server once it has imported
+``wxnb.build.preload`` (pandas, seaborn, papermill, every section's modules): the imports are paid
+once per build, while the main process validates the data. Each worker then runs sections with
+one of three engines:
 
-papermill's ``cwd=`` is a process-wide ``os.chdir`` (nteract/papermill#473); kernels get their
-working directory at start instead (``cwd=`` of the kernel manager, or nbclient's resources path).
+- ``inprocess`` (default): the cells run in the worker's own IPython shell
+  (``wxnb.build.inprocess``, a papermill engine); no kernel process, no ZeroMQ.
+- ``warm``: the worker owns one Jupyter kernel, started once and reset before each section.
+  papermill has no kernel reuse (nteract/papermill#326, #583, #616); the ``wxnb-warm`` engine
+  passes the worker's kernel manager to papermill's own notebook client, which only shuts down
+  kernels it created.
+- ``fresh``: plain papermill, a new kernel per section.
+
+Either way each section starts from an empty namespace. papermill's ``cwd=`` is a process-wide
+``os.chdir`` (nteract/papermill#473); kernels get their working directory at start instead
+(``cwd=`` of the kernel manager, or nbclient's resources path), the in-process engine changes
+into it before each notebook.
 """
 
 from __future__ import annotations
