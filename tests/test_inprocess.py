@@ -139,13 +139,17 @@ def test_a_failing_cell_stops_the_notebook_like_papermill(tmp_path: Path) -> Non
 def test_notebooks_in_one_process_do_not_see_each_other(tmp_path: Path) -> None:
     first = _notebook(tmp_path / "a.ipynb", [new_code_cell("secret = 41\nsecret")])
     second = _notebook(tmp_path / "b.ipynb", [new_code_cell("'secret' in dir()"),
-                                               new_code_cell("len(In)")])
+                                               new_code_cell("len(In)"),
+                                               new_code_cell("[n for n in ('_1', '_', 'Out') "
+                                                             "if 41 in [globals().get(n)] + "
+                                                             "list(Out.values())]")])
     (a, b), errors = _run("inprocess", [first, second], tmp_path)
     assert errors == []
     assert a.cells[0].outputs[0].data["text/plain"] == "41"
     assert b.cells[0].outputs[0].data["text/plain"] == "False"
     assert b.cells[0].execution_count == 1  # a new session: counting starts again
     assert b.cells[1].outputs[0].data["text/plain"] == "3"  # '' and this notebook's two cells
+    assert b.cells[2].outputs[0].data["text/plain"] == "[]"  # the first one's results are gone
 
 
 def test_a_cell_over_the_time_limit_is_stopped(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ interrupted (SIGALRM) and reported as a ``TimeoutError`` in that cell.
 
 from __future__ import annotations
 
+import builtins
 import io
 import os
 import signal
@@ -87,6 +88,20 @@ class _Hook(DisplayHook):
 
     def finish_displayhook(self) -> None:
         self._is_active = False
+
+    def flush(self) -> None:
+        """Forget the output history (``_``, ``_1`` …, ``Out``) as IPython's flush does when the
+        namespace is reset, less its ``gc.collect()`` (≈0.1 s before every section): the last
+        section's cyclic garbage is left to the collector's own schedule."""
+        for n in range(1, self.prompt_count + 1):
+            self.shell.user_ns_hidden.pop(f"_{n}", None)
+            self.shell.user_ns.pop(f"_{n}", None)
+        out = self.shell.user_ns.get("_oh")
+        if out is not None:
+            out.clear()
+        self._, self.__, self.___ = "", "", ""
+        if "_" not in builtins.__dict__:  # gettext's _ stays untouched
+            self.shell.user_ns.update({"_": "", "__": "", "___": ""})
 
 
 class _Shell(InteractiveShell):
