@@ -192,19 +192,18 @@ class InProcessEngine(Engine):
         timeout = kwargs.get("execution_timeout")
         for index, cell in enumerate(nb_man.nb.cells):
             nb_man.cell_start(cell, index)
-            failed = False
+            error = None
             try:
                 if cell.cell_type == "code" and cell.source.strip():
                     count = sh.execution_count
                     cell.outputs = run_cell(sh, cell.source, timeout)
                     cell.execution_count = count
-                    failed = any(o.output_type == "error" for o in cell.outputs)
-                    if failed:
-                        error = next(o for o in cell.outputs if o.output_type == "error")
+                    error = next((o for o in cell.outputs if o.output_type == "error"), None)
+                    if error is not None:
                         nb_man.cell_exception(cell, cell_index=index,
                                               exception=RuntimeError(error.evalue))
             finally:
                 nb_man.cell_complete(cell, cell_index=index)
-            if failed:
+            if error is not None:
                 break
         return nb_man.nb

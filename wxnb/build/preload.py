@@ -12,22 +12,17 @@ from __future__ import annotations
 import os
 import sys
 
-# One BLAS/OpenMP thread per worker (two workers share two cores), set before numpy loads.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+from wxnb.build.runner import ONE_THREAD, warm_code  # stdlib only: numpy is not loaded yet
+
+os.environ.update(ONE_THREAD)
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # see runner.py
 
 
 def _preload() -> None:
-    import importlib
-
-    for name in ("papermill", "papermill.engines", "wxnb.build.inprocess", "wxnb.build.report"):
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a worker imports it again and reports the error
-            pass
-    from wxnb.build.runner import warm_code
-
+    try:
+        import wxnb.build.inprocess  # noqa: F401  (papermill's engines and IPython)
+    except Exception:  # noqa: BLE001 - a worker imports it again and reports the error
+        pass
     try:
         exec(compile(warm_code(), "<wxnb warm imports>", "exec"), {})  # noqa: S102
     except Exception:  # noqa: BLE001

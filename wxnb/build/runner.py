@@ -141,12 +141,16 @@ def discover_sections(folder: Path = paths.NOTEBOOKS) -> list[Section]:
 # --------------------------------------------------------------------------- kernels
 
 
+#: One BLAS/OpenMP thread per process that runs sections (two of them share two cores): set for
+#: kernels, for the in-process workers and, before numpy loads, for their fork server.
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def kernel_env() -> dict[str, str]:
     """The environment kernels inherit: no MPLBACKEND (it would drop every figure), one BLAS
-    thread per kernel (two kernels share two cores), our kernelspec preferred."""
+    thread per kernel, our kernelspec preferred."""
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               JUPYTER_PREFER_ENV_PATH="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env.update(ONE_THREAD, JUPYTER_PREFER_ENV_PATH="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
     return env
 
 
@@ -369,10 +373,9 @@ def _init_worker(engine: str, cwd: str, events: Any, parent: int, stage: str,
 
     _die_with(parent)
     # The build's environment now, not the fork server's (started by an earlier build of this
-    # process, perhaps); one BLAS thread per worker as the fork server set it.
-    threads = {k: v for k, v in os.environ.items() if k.endswith("_NUM_THREADS")}
+    # process, perhaps), with one BLAS thread as the fork server set it.
     os.environ.clear()
-    os.environ.update(env | threads)
+    os.environ.update(env | ONE_THREAD)
     _quiet_imports()
     _Worker.cwd, _Worker.events = cwd, events
     import papermill  # noqa: F401  (import once per worker, before the first section)
@@ -389,10 +392,8 @@ def _init_worker(engine: str, cwd: str, events: Any, parent: int, stage: str,
 
 
 def _start_inprocess() -> None:
-    """This worker runs its sections itself (wxnb.build.inprocess): the kernel's environment
-    and warm imports, in this process."""
-    os.environ.update({k: v for k, v in kernel_env().items()
-                       if k.endswith("_NUM_THREADS") or k.startswith("PYDEVD")})
+    """This worker runs its sections itself (wxnb.build.inprocess), with the warm imports a
+    kernel would have (already there when the fork server preloaded them)."""
     from papermill.engines import papermill_engines
 
     from wxnb.build import inprocess

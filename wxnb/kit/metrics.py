@@ -20,6 +20,7 @@ __all__ = [
     "KPI_SPECS",
     "KpiSpec",
     "MonthTotals",
+    "TOTALS_ENDPOINTS",
     "article_final",
     "consecutive_runs",
     "flag_anomalies",
@@ -190,6 +191,11 @@ def previous_month_end(data: MonthData, previous: MonthData | None = None) -> in
     if pd.isna(daily.loc[first, "cumulate_user"]):
         return None
     return int(daily.loc[first, "cumulate_user"]) - int(daily.loc[first, "net_user"])
+
+
+#: The datacube endpoints :func:`month_totals` and :func:`follower_daily` read (sections 01 and 08
+#: load exactly these).
+TOTALS_ENDPOINTS = ("getusersummary", "getusercumulate", "getarticletotal", "getuserread")
 
 
 def month_totals(data: MonthData, previous: MonthData | None = None) -> MonthTotals:

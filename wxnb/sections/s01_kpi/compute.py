@@ -48,7 +48,7 @@ class KpiSection:
     conversion: metrics.Conversion | None = None
 
 
-ENDPOINTS = ("getusersummary", "getusercumulate", "getarticletotal", "getuserread")
+ENDPOINTS = metrics.TOTALS_ENDPOINTS
 
 
 def prepare(params: ReportParams, *, conversion_rate: bool = True) -> KpiSection:

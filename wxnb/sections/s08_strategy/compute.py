@@ -35,10 +35,6 @@ __all__ = [
     "trend",
 ]
 
-# What the plan projects from: followers, reads and the rates of the datacube (no event log).
-TREND_ENDPOINTS = ("getusersummary", "getusercumulate", "getarticletotal", "getuserread")
-
-
 @dataclass(frozen=True)
 class Trend:
     """This month's and last month's totals (kit.metrics), and the days with data."""
@@ -51,9 +47,10 @@ class Trend:
 def trend(params: ReportParams) -> Trend:
     """The month totals the PDCA plan projects from, read from the month dataset with the same
     definitions as section 01 (kit.metrics), for this month and the previous one."""
-    data = load_month(params.resolved_data_dir(), params.month, endpoints=TREND_ENDPOINTS)
+    endpoints = metrics.TOTALS_ENDPOINTS  # the datacube only: no event log
+    data = load_month(params.resolved_data_dir(), params.month, endpoints=endpoints)
     previous = load_previous(params.resolved_prev_data_dir(), prev_month(params.month),
-                             endpoints=TREND_ENDPOINTS)
+                             endpoints=endpoints)
     return Trend(totals=metrics.month_totals(data, previous.data),
                  prev_totals=metrics.month_totals(previous.data) if previous.data else None,
                  daily=metrics.follower_daily(data))
