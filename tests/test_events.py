@@ -683,6 +683,33 @@ def test_orders_problems(tmp_path: Path) -> None:
     assert exc.value.problems[0].found == "'o1' 与 第 2 行 重复"
 
 
+def test_orders_times_and_repeats_checked_column_wise(tmp_path: Path) -> None:
+    _csv(tmp_path, "orders.csv",
+         "order_id,follower_id,time,amount\n"
+         "o1,u1,2026-10-01T08:00:00,1\n"             # a T between date and time is fine
+         "o2,u1,2026-10-01 23:59:60,1\n"             # line 3: a leap second is not a time
+         "o3,u1,2026-09-31 08:00:00,1\n"             # line 4: no such day
+         "o1,u2,2026-10-02 08:00:00,1\n"             # line 5: o1 again (first on line 2)
+         "o1,u3,2026-10-03 08:00:00,1,\n"            # line 6: and again
+         "o4,u1, 2026-10-03 08:00:00 ,1e3\n")        # cells are stripped; 1e3 is a number
+    with pytest.raises(DataValidationError) as exc:
+        events.load_orders(tmp_path, MONTH)
+    assert [(p.field, p.row, p.found) for p in exc.value.problems] == [
+        ("time", "第 3 行", "'2026-10-01 23:59:60'"), ("time", "第 4 行", "'2026-09-31 08:00:00'"),
+        ("order_id", "第 5 行", "'o1' 与 第 2 行 重复"), ("order_id", "第 6 行", "'o1' 与 第 2 行 重复")]
+    _csv(tmp_path, "orders.csv",
+         "order_id,follower_id,time,amount\n"
+         "o1,u1,2026-10-01T08:00:00,1\n"
+         "o4,u1, 2026-10-03 08:00:00 ,1e3\n"
+         "o5,u1,2026-11-03 08:00:00,2\n")
+    orders = events.load_orders(tmp_path, MONTH)
+    assert orders["time"].tolist() == [pd.Timestamp("2026-10-01 08:00:00"),
+                                       pd.Timestamp("2026-10-03 08:00:00")]
+    assert orders["amount"].tolist() == [1.0, 1000.0]
+    assert orders["_row"].tolist() == ["第 2 行", "第 3 行"]
+    assert orders.attrs["notes"] == ["orders.csv 中 1 行订单的时间不在 2026-10 内，未计入"]
+
+
 def test_orders_missing_column(tmp_path: Path) -> None:
     _csv(tmp_path, "orders.csv", "order_id,time,amount\no1,2026-10-01 08:00:00,1\n")
     with pytest.raises(DataValidationError) as exc:

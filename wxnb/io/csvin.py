@@ -275,17 +275,10 @@ def _cell(h: str) -> str:
     return h.strip().lstrip("\ufeff").strip()
 
 
-def read_table(path: Path, *, expected: str = "CSV，首行为字段名"
-               ) -> tuple[list[str] | None, list[dict[str, str]], list[Problem], str | None]:
-    """Read a CSV file as text: ``(header, rows, problems, encoding note)``.
-
-    The header's names are stripped of spaces (and of a stray BOM); every row is a dict with a
-    value (unstripped text) for every column. Empty lines and rows whose cells are all blank are
-    skipped. A row with fewer cells than the header is padded with ``""``; a row with more
-    non-blank cells than the header, a repeated column name, an undecodable file, a NUL
-    character and a field over the csv module's size limit are problems. ``header`` is None when
-    the file could not be read and ``[]`` when it is empty.
-    """
+def _records(path: Path, expected: str
+             ) -> tuple[list[str] | None, list[list[str]], list[Problem], str | None]:
+    """Read a CSV file as text: ``(header, rows, problems, encoding note)``, every row a list
+    of exactly one cell per column (see :func:`read_table`)."""
     text, problems = read_text(path, expected)
     if text is None:
         return None, [], problems, None
@@ -297,7 +290,7 @@ def read_table(path: Path, *, expected: str = "CSV，首行为字段名"
     note = encoding_note(name, text.encoding)
     if note:
         logger.info(note)
-    records = [r for r in records if any(c.strip() for c in r)] if records else []
+    records = [r for r in records if "".join(r).strip()] if records else []
     if not records:
         return [], [], [], note
     header = [_cell(h) for h in records[0]]
@@ -309,15 +302,34 @@ def read_table(path: Path, *, expected: str = "CSV，首行为字段名"
     if problems:
         return None, [], problems, note
     width = len(header)
-    rows = []
-    for i, rec in enumerate(records[1:]):
-        if len(rec) > width and any(c.strip() for c in rec[width:]):
-            problems.append(Problem(name, None, row_label(i), f"{width} 个字段（与表头一致）",
-                                    f"{len(rec)} 个字段"))
-            continue
-        cells = rec[:width] + [""] * (width - len(rec))
-        rows.append(dict(zip(header, cells, strict=True)))
+    rows = records[1:]
+    if any(len(rec) != width for rec in rows):
+        fitted = []
+        for i, rec in enumerate(rows):
+            if len(rec) > width and "".join(rec[width:]).strip():
+                problems.append(Problem(name, None, row_label(i), f"{width} 个字段（与表头一致）",
+                                        f"{len(rec)} 个字段"))
+                continue
+            fitted.append(rec[:width] + [""] * (width - len(rec)))
+        rows = fitted
     return (None if problems else header), rows, problems, note
+
+
+def read_table(path: Path, *, expected: str = "CSV，首行为字段名"
+               ) -> tuple[list[str] | None, list[dict[str, str]], list[Problem], str | None]:
+    """Read a CSV file as text: ``(header, rows, problems, encoding note)``.
+
+    The header's names are stripped of spaces (and of a stray BOM); every row is a dict with a
+    value (unstripped text) for every column. Empty lines and rows whose cells are all blank are
+    skipped. A row with fewer cells than the header is padded with ``""``; a row with more
+    non-blank cells than the header, a repeated column name, an undecodable file, a NUL
+    character and a field over the csv module's size limit are problems. ``header`` is None when
+    the file could not be read and ``[]`` when it is empty.
+    """
+    header, rows, problems, note = _records(path, expected)
+    if not header:
+        return header, [], problems, note
+    return header, [dict(zip(header, r, strict=True)) for r in rows], problems, note
 
 
 def read_csv(path: Path, required: Sequence[str], *, allow_empty: bool = False,
@@ -329,7 +341,7 @@ def read_csv(path: Path, required: Sequence[str], *, allow_empty: bool = False,
     encoding other than UTF-8, the note saying so is appended to ``notes`` (when given).
     """
     expected = "CSV，首行为字段名"
-    header, rows, problems, note = read_table(path, expected=expected)
+    header, rows, problems, note = _records(path, expected=expected)
     if note and notes is not None:
         notes.append(note)
     if header is None:
@@ -343,8 +355,11 @@ def read_csv(path: Path, required: Sequence[str], *, allow_empty: bool = False,
         return None, missing
     if not rows and not allow_empty:
         return None, [Problem(path.name, None, None, "至少一行数据", "没有数据行")]
-    cols = list(dict.fromkeys(header))
-    df = pd.DataFrame([[r[c].strip() for c in cols] for r in rows], columns=cols, dtype=object)
+    # Column by column; a name given twice (only blank names can be) keeps its last column.
+    last = {h: i for i, h in enumerate(header)}
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
+    df = pd.DataFrame({h: pd.Series([c.strip() for c in columns[i]], dtype=object)
+                       for h, i in last.items()}, columns=list(last))
     return df, []
 
 

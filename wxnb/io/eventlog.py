@@ -1070,13 +1070,12 @@ _MSGID = re.compile(r"[0-9]+_[0-9]+")
 _WALL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 
-def _wall_time(text: str) -> pd.Timestamp | None:
-    if not _WALL.fullmatch(text):
-        return None
-    try:
-        return pd.Timestamp(text.replace("T", " "))
-    except ValueError:
-        return None
+def _wall_times(texts: pd.Series) -> pd.Series:
+    """Each text as a naive Timestamp, NaT where it is not ``YYYY-MM-DD HH:MM:SS`` (or with a
+    ``T``) naming a real date and time (a leap second ``:60`` is not one)."""
+    ok = texts.str.fullmatch(_WALL.pattern).astype(bool) & texts.str[17:19].lt("60")
+    return pd.to_datetime(texts.where(ok).str.replace("T", " ", regex=False),
+                          format="%Y-%m-%d %H:%M:%S", errors="coerce")
 
 
 def _month_note(name: str, n: int, month: str, what: str) -> str:
@@ -1172,6 +1171,9 @@ def load_orders(folder: Path, month: str) -> pd.DataFrame | None:
     optional cells) plus ``_row``; orders outside the month are dropped and counted in
     ``attrs["notes"]``. None when the file is absent.
 
+    The checks run column by column (a month can hold hundreds of thousands of orders); the
+    problems are then listed row by row, in the order of the file.
+
     Raises
     ------
     DataValidationError
@@ -1192,42 +1194,53 @@ def load_orders(folder: Path, month: str) -> pd.DataFrame | None:
     for c in ("msgid", "channel"):
         if c not in df:
             df[c] = ""
-    out, seen, outside = [], {}, 0
-    for i, r in enumerate(df.to_dict("records")):
-        row = csvin.row_label(i)
-        bad = len(problems)
-        for c, what in (("order_id", "非空的订单号"), ("follower_id", "非空的粉丝 ID")):
-            if not r[c]:
+    times = _wall_times(df["time"])
+    amounts = pd.Series([csvin.number(v) for v in df["amount"]], index=df.index,
+                        dtype="float64")
+    oid = df["order_id"]
+    checks = {  # field -> rows breaking its rule, in the order a row's problems are listed
+        "order_id": oid.eq(""), "follower_id": df["follower_id"].eq(""), "time": times.isna(),
+        "amount": ~amounts.ge(0),
+        "msgid": df["msgid"].ne("") & ~df["msgid"].str.fullmatch(_MSGID.pattern).astype(bool),
+        "duplicate": oid.ne("") & oid.duplicated(),
+    }
+    bad = pd.concat(checks, axis=1).to_numpy()
+    first_row: dict[str, str] = {}  # the row where each repeated order id first appears
+    if bad[:, 5].any():
+        firsts = (~oid.duplicated()).to_numpy().nonzero()[0]
+        first_row = {oid.iat[i]: csvin.row_label(int(i)) for i in firsts}
+    for i in bad.any(axis=1).nonzero()[0]:
+        row, r = csvin.row_label(int(i)), df.iloc[int(i)]
+        broke = bad[i]
+        for j, (c, what) in enumerate((("order_id", "非空的订单号"),
+                                        ("follower_id", "非空的粉丝 ID"))):
+            if broke[j]:
                 problems.append(Problem(name, c, row, what, "空"))
-        t = _wall_time(r["time"])
-        if t is None:
+        if broke[2]:
             problems.append(Problem(name, "time", row, "北京时间 YYYY-MM-DD HH:MM:SS",
                                     csvin.brief(r["time"], 80) if r["time"] else "空"))
-        amount = csvin.number(r["amount"])
-        if amount is None or amount < 0:
+        if broke[3]:
             problems.append(Problem(name, "amount", row, "金额（元），≥ 0 的数字",
                                     csvin.brief(r["amount"], 80) if r["amount"] else "空"))
-        if r["msgid"] and not _MSGID.fullmatch(r["msgid"]):
+        if broke[4]:
             problems.append(Problem(name, "msgid", row, "空，或 <msg_data_id>_<idx>",
                                     csvin.brief(r["msgid"], 80)))
-        if r["order_id"] in seen:
+        if broke[5]:
             problems.append(Problem(name, "order_id", row, "订单号唯一",
-                                    f"{r['order_id']!r} 与 {seen[r['order_id']]} 重复"))
-        elif r["order_id"]:
-            seen[r["order_id"]] = row
-        if len(problems) > bad:
-            continue
-        if not (lo <= t < hi):
-            outside += 1
-            continue
-        out.append({"order_id": r["order_id"], "follower_id": r["follower_id"], "time": t,
-                    "amount": float(amount), "msgid": r["msgid"], "channel": r["channel"],
-                    "_row": row})
+                                    f"{r['order_id']!r} 与 {first_row[r['order_id']]} 重复"))
     if problems:
         raise DataValidationError(problems)
-    orders = pd.DataFrame(out, columns=["order_id", "follower_id", "time", "amount", "msgid",
-                                        "channel", "_row"])
-    orders["time"] = pd.to_datetime(orders["time"])
+    inside = times.ge(lo) & times.lt(hi)
+    keep = inside.to_numpy()
+    text = {c: df[c][keep].astype("str") for c in ("order_id", "follower_id", "msgid",
+                                                    "channel")}
+    orders = pd.DataFrame({
+        **text, "time": times[keep], "amount": amounts[keep],
+        "_row": pd.Series([csvin.row_label(int(i)) for i in keep.nonzero()[0]],
+                          index=text["order_id"].index, dtype="str")},
+        columns=["order_id", "follower_id", "time", "amount", "msgid", "channel", "_row"])
+    orders = orders.reset_index(drop=True)
+    outside = int(len(df) - len(orders))
     orders.attrs["notes"] = read_notes + ([_month_note(name, outside, month, "订单的时间")]
                                           if outside else [])
     if df.empty:
