@@ -244,10 +244,12 @@ def _menu_row_dict(level: int, level1: str, level2: str, event: str, key: str,
 
 
 def _menu(con: duckdb.DuckDBPyConnection, items: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
-    """Clicks and clickers per menu item, per 一级 menu and in all (one GROUPING SETS query).
+    """Clicks and clickers per menu item, per 一级 menu and in all.
 
     Rows in menu order: a 一级 row (distinct clickers of any of its sub-items) before its 二级
     rows, top-level buttons without a sub-menu as 一级 rows, then keys that match no item.
+    The clickers are counted from one row per (follower, item) and per (follower, 一级), never
+    with count(DISTINCT) over the clicks (half the time at 6M menu events).
     """
     con.register("_p02_menu_df", items)
     con.execute("CREATE OR REPLACE TEMP TABLE _p02_menu AS SELECT * FROM _p02_menu_df")
@@ -259,10 +261,15 @@ def _menu(con: duckdb.DuckDBPyConnection, items: pd.DataFrame) -> tuple[pd.DataF
         m AS (
             SELECT p.k, p.event, p.key, p.c, mi.ord,
                    coalesce(mi.level1, '{OTHER_MENU}') AS level1
-            FROM p LEFT JOIN _p02_menu mi ON p.event = mi.event AND p.key = mi.match)
-        SELECT GROUPING(level1, event, key, ord) AS g, level1, event, key, ord,
-               coalesce(sum(c), 0) AS clicks, count(DISTINCT k) AS users
-        FROM m GROUP BY GROUPING SETS ((level1, event, key, ord), (level1), ())""").fetchall()
+            FROM p LEFT JOIN _p02_menu mi ON p.event = mi.event AND p.key = mi.match),
+        l AS (SELECT level1, k, sum(c) AS c FROM m GROUP BY level1, k)
+        SELECT 0 AS g, level1, event, key, ord, sum(c) AS clicks, count(*) AS users
+        FROM m GROUP BY level1, event, key, ord
+        UNION ALL
+        SELECT 7, level1, NULL, NULL, NULL, sum(c), count(*) FROM l GROUP BY level1
+        UNION ALL
+        SELECT 15, NULL, NULL, NULL, NULL, coalesce(sum(c), 0), count(DISTINCT k)
+        FROM l""").fetchall()
     total = next(((c, u) for g, *_, c, u in raw if g == 15), (0, 0))
     leaves = {(e, k): (c, u) for g, _, e, k, _, c, u in raw if g == 0}
     tops = {l1: (c, u) for g, l1, _, _, _, c, u in raw if g == 7}
