@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from wxnb.cli import _runnable
+from wxnb.build import runner
 from wxnb.build.runner import discover_sections
 
 
@@ -38,3 +39,18 @@ def test_a_section_without_its_input_is_skipped_with_a_note(tmp_path: Path) -> N
     (data / "competitor_articles.csv").write_text("account\n", encoding="utf-8")
     run, notes = _runnable(discover_sections(nbs), data)
     assert [s.key for s in run] == ["01_kpi", "05_x"] and notes == []
+
+
+def test_start_order_longest_first_then_event_sections() -> None:
+    def sec(key: str, inputs: tuple[str, ...] = ()) -> runner.Section:
+        return runner.Section(key, key, Path(f"{key}.ipynb"), 1, inputs)
+
+    a, b, c, d = sec("01"), sec("02", ("events*",)), sec("03"), sec("04", ("events*",))
+    # A cold build (no timings): the sections that need the event log first, in their order.
+    assert [s.key for s in runner.start_order([a, b, c, d])] == ["02", "04", "01", "03"]
+    # The last build's timings decide; sections without one follow, event sections first.
+    assert [s.key for s in runner.start_order([a, b, c, d], {"03": 2.0, "01": 5.0})] == [
+        "01", "03", "02", "04"]
+    assert [s.key for s in runner.start_order([a, b, c, d], {"04": 9.0, "02": 10.0,
+                                                              "01": 4.0, "03": 4.5})] == [
+        "02", "04", "03", "01"]

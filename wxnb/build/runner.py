@@ -45,6 +45,7 @@ __all__ = [
     "remove_stale_sockets",
     "discover_sections",
     "run_sections",
+    "start_order",
 ]
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,20 @@ class Section:
     def missing(self, data_dir: Path) -> list[str]:
         """The input patterns that match no file in ``data_dir`` (the section is skipped)."""
         return [p for p in self.inputs if not any(data_dir.glob(p))]
+
+
+def _needs_events(section: Section) -> bool:
+    """Whether the section needs the month's event log (``events*`` among its inputs)."""
+    return any(p.startswith("events") for p in section.inputs)
+
+
+def start_order(sections: Sequence[Section],
+                expected: Mapping[str, float] | None = None) -> list[Section]:
+    """The order in which to start one phase's sections: longest expected time first (so the
+    workers finish together); then, without a figure, the sections that need the event log
+    (their time grows with it), then the others, each group in its given order."""
+    expected = expected or {}
+    return sorted(sections, key=lambda s: (-expected.get(s.key, 0.0), not _needs_events(s)))
 
 
 def discover_sections(folder: Path = paths.NOTEBOOKS) -> list[Section]:
@@ -581,15 +596,14 @@ class KernelPool:
         Returns the outcomes in section order; ``on_event(key, "start"|"done", outcome)``
         reports progress. ``expected`` (seconds per section, e.g. the last build's) starts the
         longest sections of a phase first, so the workers finish together (longest processing
-        time first); sections without a figure keep their order, after those with one.
+        time first); sections without a figure come after those with one, the ones that need
+        the event log (whose time grows with it) first, the others in their order.
         """
         assert self._pool is not None, "use the pool as a context manager"
         out_dir.mkdir(parents=True, exist_ok=True)
         outcomes: dict[str, SectionResult] = {}
-        expected = expected or {}
         for phase in sorted({s.phase for s in sections}):
-            batch = sorted((s for s in sections if s.phase == phase),
-                           key=lambda s: -expected.get(s.key, 0.0))
+            batch = start_order([s for s in sections if s.phase == phase], expected)
             self._run_phase(batch, parameters, out_dir, on_event, outcomes)
         return [outcomes[s.key] for s in sections]
 
