@@ -169,6 +169,48 @@ def test_two_processes_reduce_a_month_once(month: Path, cache: Path, reductions:
         s.close()
 
 
+def test_a_process_reduces_one_month_at_a_time(month: Path, cache: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two months asked for at once (the build's two threads) are reduced one after the
+    other, each with the whole budget; the second still gets its own summary. An uncacheable
+    summary (kept in memory) is made under the same rule."""
+    other = shutil.copytree(month, tmp_path / "other" / MONTH)
+    busy, overlaps, real = [0], [], eventlog.open_month
+    gate = threading.Barrier(2)
+
+    def open_month(*args, **kwargs):  # type: ignore[no-untyped-def]
+        busy[0] += 1  # a reduction: from opening the log to its tables written
+        overlaps.append(busy[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(eventlog, "open_month", open_month)
+    real_write = eventsummary._write
+
+    def slow_write(log, folder, target):  # type: ignore[no-untyped-def]
+        threading.Event().wait(0.2)  # long enough for the other thread to arrive
+        try:
+            return real_write(log, folder, target)
+        finally:
+            busy[0] -= 1
+
+    monkeypatch.setattr(eventsummary, "_write", slow_write)
+    out: dict[str, eventsummary.EventSummary] = {}
+
+    def run(folder: Path) -> None:
+        gate.wait()
+        out[folder.parent.name] = eventsummary.open_summary(folder, MONTH)
+
+    threads = [threading.Thread(target=run, args=(f,)) for f in (month, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps == [1, 1] and set(out) == {"acct", "other"}
+    for s in out.values():
+        assert s.con.execute("SELECT sum(n) FROM fol").fetchall() == [(8,)]
+        s.close()
+
+
 def test_the_spill_folders_are_removed(month: Path, cache: Path) -> None:
     s = eventsummary.open_summary(month, MONTH)
     spill = s._tempdir

@@ -172,8 +172,9 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
     except DataValidationError as exc:
         problems += exc.problems
     try:  # the sections' own inputs (event log, CSV files), so every problem is listed at once
-        # Both months' logs are reduced at once: each gets half the memory and the cores.
-        coverage, notes = sections.validate(folder, params.month, **params.event_engine(2))
+        # The two months' logs are reduced one after the other (wxnb.io.eventsummary), each
+        # with the whole memory budget and every core.
+        coverage, notes = sections.validate(folder, params.month, **params.event_engine(1))
     except DataValidationError as exc:
         problems += exc.problems
     if problems:
@@ -200,7 +201,7 @@ def _previous_month_notes(params: Any) -> list[str]:
         return [f"无上月数据（未找到 {folder.name} 目录），环比不可用"]
     problems: list[Problem] = []
     for check in (lambda: load_month(folder, month),
-                  lambda: sections.validate(folder, month, **params.event_engine(2))):
+                  lambda: sections.validate(folder, month, **params.event_engine(1))):
         try:
             check()
         except DataValidationError as exc:
