@@ -52,7 +52,7 @@ logger = logging.getLogger(__name__)
 
 KERNEL_NAME = "wxnb"
 WARM_IMPORTS = (
-    "import pandas, numpy, seaborn, matplotlib.pyplot, pandera.pandas\n"
+    "import pandas, numpy, seaborn, matplotlib.pyplot\n"
     "import wxnb.io.datacube, wxnb.kit.metrics, wxnb.kit.charts, wxnb.kit.fmt, wxnb.params\n"
     "import wxnb.kit.findings\n"
     "wxnb.kit.charts.font_path()\n"

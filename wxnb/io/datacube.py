@@ -15,14 +15,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
 
 from wxnb.io import csvin
 from wxnb.io.codes import ENDPOINT_LABELS, READ_TOTAL
 from wxnb.exceptions import DataValidationError, Problem
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 __all__ = [
     "ENDPOINTS",
@@ -318,6 +320,8 @@ def _in_month(month: str) -> Callable[[pd.Series], pd.Series]:
 
 
 def _schema(ep: Endpoint, month: str) -> pa.DataFrameSchema:
+    import pandera.pandas as pa  # only where a month is validated (≈0.25 s to import)
+
     count_checks = [pa.Check(_is_int, name="整数"), pa.Check(_non_negative, name="非负数"),
                     pa.Check(_within_limit, name=f"不超过 {csvin.COUNT_MAX:,}（计数的合理上限）")]
     cols: dict[str, pa.Column] = {
@@ -387,6 +391,8 @@ def _read_file(path: Path, ep: Endpoint
 
 def _validate_frame(df: pd.DataFrame, ep: Endpoint, month: str) -> list[Problem]:
     """Validate all of an endpoint's rows at once (pandera costs ~20 ms a call, not a row)."""
+    import pandera.pandas as pa
+
     try:
         _schema(ep, month).validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
