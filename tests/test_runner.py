@@ -54,3 +54,18 @@ def test_start_order_longest_first_then_event_sections() -> None:
     assert [s.key for s in runner.start_order([a, b, c, d], {"04": 9.0, "02": 10.0,
                                                               "01": 4.0, "03": 4.5})] == [
         "02", "04", "03", "01"]
+
+
+def test_start_fork_server_starts_it_in_the_background() -> None:
+    import sys
+    import threading
+    from multiprocessing import forkserver
+
+    if not sys.platform.startswith("linux"):
+        return
+    runner.start_fork_server()
+    for t in threading.enumerate():
+        if t.name == "wxnb-fork-server":
+            t.join(60)
+    pid = forkserver._forkserver._forkserver_pid
+    assert pid is not None and runner.pid_alive(pid)

@@ -277,7 +277,7 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
     """校验参数与数据，并行执行各章节笔记本，生成 HTML 月报（未变化的章节沿用上次结果）。"""
     t0 = time.perf_counter()
     from wxnb.build import cache, staging
-    from wxnb.build.runner import discover_sections
+    from wxnb.build.runner import discover_sections, start_fork_server
     from wxnb.params import load_params
 
     try:  # parameters are checked before any kernel starts
@@ -285,6 +285,8 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                              overrides=_layer_overrides(data, sets))
     except WxnbError as exc:
         _fail(exc)
+    if force:  # sure to run sections: the fork server's imports overlap the hashing below
+        start_fork_server()
     sections = discover_sections(nb_dir)
     out_dir = paths.output_dir(params.account, params.month, out_root).absolute()
     staging.recover(out_dir)  # a publish cut short is rolled back before it is read
@@ -354,12 +356,15 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                 outcomes += pool.run(to_run, {"account": params.account, "month": params.month,
                                               "overrides": overrides}, stage, progress,
                                      expected=_last_seconds(out_dir))
-                pool.release()
             warm.join()
-        order = {s.key: i for i, s in enumerate(sections)}
-        outcomes.sort(key=lambda o: order[o.key])
-        _finish(params, month_data, outcomes, stage, out_dir, t0,
-                record={"keys": keys, "checked": validated, "reused": {s.key for s in kept}})
+            order = {s.key: i for i, s in enumerate(sections)}
+            outcomes.sort(key=lambda o: order[o.key])
+            # Still inside the pool: its idle workers outlive the export and the publish, so
+            # were this process killed now, they would remove the staging folder (they do when
+            # their parent dies), as during the sections.
+            _finish(params, month_data, outcomes, stage, out_dir, t0,
+                    record={"keys": keys, "checked": validated,
+                            "reused": {s.key for s in kept}})
         digests.save()  # only a build that published remembers the digests (in <out>/.wxnb-cache)
     except (KeyboardInterrupt, _Stop) as exc:
         staging.discard(stage)

@@ -14,6 +14,15 @@ import sys
 
 from wxnb.build.runner import ONE_THREAD, warm_code  # stdlib only: numpy is not loaded yet
 
+_SERVER = sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules
+if _SERVER:
+    # Ctrl-C reaches the terminal's whole process group, the fork server included; the build
+    # handles it (one line, exit 130) and the server exits when the build is gone. The server
+    # ignores SIGINT once it serves, but not while it imports this module: without this, a
+    # Ctrl-C during these imports printed its KeyboardInterrupt traceback under the build's line.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 os.environ.update(ONE_THREAD)
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # see runner.py
 
@@ -39,7 +48,7 @@ def _exit_now() -> None:
     os._exit(0)
 
 
-if sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules:  # the server
+if _SERVER:
     import atexit
 
     atexit.register(_exit_now)
