@@ -19,7 +19,7 @@ from wxnb.exceptions import DataValidationError
 from wxnb.params import ReportParams
 from wxnb.samples import competitors as sample_competitors
 
-HEADER = list(comp_io._ART_COLUMNS)
+HEADER = list(comp_io.ART_COLUMNS)
 
 
 def write_articles(folder: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
@@ -36,7 +36,7 @@ def write_scores(folder: Path, rows: list[list[str]]) -> Path:
     path = folder / comp_io.SCORES_FILE
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(comp_io._SCORE_COLUMNS)
+        w.writerow(comp_io.SCORE_COLUMNS)
         w.writerows(rows)
     return path
 

@@ -118,6 +118,36 @@ def sample(root: Path, account: str, month: str, seed: int, hostile: bool,
 
 
 @cli.command()
+@click.option("--account", required=True, help="账号标识（字母、数字、-、_），用作目录名")
+@click.option("--month", default=None,
+              help="首个要复盘的月份 YYYY-MM（默认：北京时间的上个月）")
+@click.option("--name", default="", help="账号显示名称（报告封面），可稍后在参数文件中填写")
+@click.option("--data", "data_root", type=click.Path(path_type=Path), default=None,
+              help="数据根目录（默认 data/）")
+def init(account: str, month: str | None, name: str, data_root: Path | None) -> None:
+    """为新账号生成参数文件、当月数据目录与手工数据模板（已有文件一律保留，不覆盖）。"""
+    from wxnb.build.scaffold import init_account, last_month
+
+    month = month or last_month()
+    try:
+        done = init_account(account, month, parameters=paths.PARAMETERS,
+                            data=data_root or paths.DATA, name=name)
+    except WxnbError as exc:
+        _fail(exc)
+    for w in done:
+        mark = "已生成" if w.status == "created" else "已存在，保留未改"
+        click.echo(_safe(f"  {mark}：{_shown_path(w.path)}"))
+    folder = _shown_path((data_root or paths.DATA) / account / month)
+    where = f"--account {account} --month {month}" + (f" --data {folder}" if data_root else "")
+    click.echo(_safe(
+        f"下一步：\n"
+        f"  1. 在 {_shown_path(done[0].path)} 填写月度目标；行业均值只填有出处的数字并写明来源。\n"
+        f"  2. 把 {month} 的数据统计接口文件（或后台下载的表格）放入 {folder}/；"
+        f"需要的手工数据从 templates/ 复制过去填写（见其中的 README.md）。\n"
+        f"  3. wxnb check {where}，通过后 wxnb build {where}"))
+
+
+@cli.command()
 @click.option("--force", is_flag=True,
               help="也覆盖生成后被编辑过的笔记本（其改动会丢失）")
 def notebooks(force: bool) -> None:

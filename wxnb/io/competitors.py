@@ -56,9 +56,11 @@ from wxnb.io.datacube import load_month
 
 __all__ = [
     "ARTICLES_FILE",
+    "ART_COLUMNS",
     "OWN",
     "READ_CAP",
     "SCORES_FILE",
+    "SCORE_COLUMNS",
     "CompetitorInputs",
     "load",
     "own_articles",
@@ -68,9 +70,9 @@ ARTICLES_FILE = "competitor_articles.csv"
 SCORES_FILE = "competitor_scores.csv"
 OWN = "本账号"
 READ_CAP = 100_001  # GSDATA stores a public "10万+" as 100001
-_ART_COLUMNS = ("account", "publish_date", "title", "is_headline", "reads", "zaikan", "likes",
-                "shares")
-_SCORE_COLUMNS = ("account", "activity_innovation", "service_response_min")
+ART_COLUMNS = ("account", "publish_date", "title", "is_headline", "reads", "zaikan", "likes",
+               "shares")
+SCORE_COLUMNS = ("account", "activity_innovation", "service_response_min")
 
 
 @dataclass
@@ -172,7 +174,7 @@ def _duplicates(df: pd.DataFrame, name: str, keys: list[str]) -> list[Problem]:
 
 def _load_articles(path: Path, month: str, notes: list[str] | None = None
                    ) -> tuple[pd.DataFrame | None, list[Problem]]:
-    raw, problems = csvin.read_csv(path, _ART_COLUMNS, notes=notes)
+    raw, problems = csvin.read_csv(path, ART_COLUMNS, notes=notes)
     if raw is None:
         return None, problems
     df, problems = _parse_rows(raw, path.name, _article_parsers(month))
@@ -208,7 +210,7 @@ def _score(lo: float, hi: float | None) -> Callable[[str], Any]:
 
 def _load_scores(path: Path, notes: list[str] | None = None
                  ) -> tuple[pd.DataFrame | None, list[Problem]]:
-    raw, problems = csvin.read_csv(path, _SCORE_COLUMNS, notes=notes)
+    raw, problems = csvin.read_csv(path, SCORE_COLUMNS, notes=notes)
     if raw is None:
         return None, problems
     df, problems = _parse_rows(raw, path.name, {

@@ -72,6 +72,7 @@ from wxnb.io import csvin
 from wxnb.exceptions import DataValidationError, ParameterError, Problem
 
 __all__ = [
+    "CONTENT_PLAN_COLUMNS",
     "CONTENT_PLAN_FILE",
     "EVENT_GLOBS",
     "EVENT_TYPES",
@@ -80,6 +81,7 @@ __all__ = [
     "MENU_FILE",
     "MESSAGE_TYPES",
     "ORDERS_FILE",
+    "ORDER_COLUMNS",
     "READ_SCENES",
     "Connected",
     "EventLog",
@@ -934,6 +936,8 @@ def from_frame(df: pd.DataFrame, month: str, *, memory_limit: str = "1GB",
 MENU_FILE = "menu.json"
 CONTENT_PLAN_FILE = "content_plan.csv"
 ORDERS_FILE = "orders.csv"
+CONTENT_PLAN_COLUMNS = ("msgid", "date", "title", "content_type", "cost", "author")
+ORDER_COLUMNS = ("order_id", "follower_id", "time", "amount", "msgid", "channel")
 
 #: Menu item type -> the event WeChat pushes when a follower uses it (types without one: '').
 MENU_EVENTS = {"click": "CLICK", "view": "VIEW", "miniprogram": "view_miniprogram"}
@@ -1186,12 +1190,11 @@ def load_orders(folder: Path, month: str) -> pd.DataFrame | None:
     first, nxt = _month_bounds(month)
     lo, hi = pd.Timestamp(first), pd.Timestamp(nxt)
     read_notes: list[str] = []
-    df, problems = csvin.read_csv(path, ["order_id", "follower_id", "time", "amount"],
-                                  allow_empty=True, notes=read_notes)
+    df, problems = csvin.read_csv(path, ORDER_COLUMNS[:4], allow_empty=True, notes=read_notes)
     if problems or df is None:
         raise DataValidationError(problems)
     name = path.name
-    for c in ("msgid", "channel"):
+    for c in ORDER_COLUMNS[4:]:
         if c not in df:
             df[c] = ""
     times = _wall_times(df["time"])

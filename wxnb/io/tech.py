@@ -34,7 +34,9 @@ from wxnb.io.datacube import load_month
 __all__ = [
     "AUTOREPLY_FILE",
     "INTERFACE_FILES",
+    "PERF_COLUMNS",
     "PERF_FILE",
+    "REPLY_COLUMNS",
     "TechInputs",
     "load",
 ]
@@ -42,8 +44,8 @@ __all__ = [
 INTERFACE_FILES = "getinterfacesummary*"  # the section's required input (its SPEC.inputs)
 PERF_FILE = "miniprogram_performance.csv"
 AUTOREPLY_FILE = "autoreply_samples.csv"
-_PERF_COLS = ("date", "startup_ms", "samples")
-_REPLY_COLS = ("time", "user", "message", "rule", "correct")
+PERF_COLUMNS = ("date", "startup_ms", "samples")
+REPLY_COLUMNS = ("time", "user", "message", "rule", "correct")
 _TRUE, _FALSE = {"是", "1"}, {"否", "0"}
 
 
@@ -84,7 +86,7 @@ def _perf_problems(df: pd.DataFrame, name: str, month: str) -> list[Problem]:
 
 def _load_performance(path: Path, month: str, notes: list[str] | None = None
                       ) -> tuple[pd.DataFrame | None, list[Problem]]:
-    df, problems = csvin.read_csv(path, _PERF_COLS, notes=notes)
+    df, problems = csvin.read_csv(path, PERF_COLUMNS, notes=notes)
     if df is None:
         return None, problems
     problems = _perf_problems(df, path.name, month)
@@ -132,7 +134,7 @@ def _reply_problems(df: pd.DataFrame, name: str, month: str) -> list[Problem]:
 
 def _load_autoreply(path: Path, month: str, notes: list[str] | None = None
                     ) -> tuple[pd.DataFrame | None, list[Problem]]:
-    df, problems = csvin.read_csv(path, _REPLY_COLS, notes=notes)
+    df, problems = csvin.read_csv(path, REPLY_COLUMNS, notes=notes)
     if df is None:
         return None, problems
     problems = _reply_problems(df, path.name, month)

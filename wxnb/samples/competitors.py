@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from wxnb.io.competitors import (
-    _ART_COLUMNS,
-    _SCORE_COLUMNS,
+    ART_COLUMNS,
+    SCORE_COLUMNS,
     ARTICLES_FILE,
     OWN,
     SCORES_FILE,
@@ -178,6 +178,6 @@ def write_sample(folder: Path, month: str, *, seed: int = 2026,
     rng = _rng(seed, month)
     paths = _detail_files(folder, rng)
     rows = [r for rival in _RIVALS for r in _rival_rows(rng, rival, month, hostile)]
-    paths.append(_write_csv(folder / ARTICLES_FILE, _ART_COLUMNS, rows))
-    paths.append(_write_csv(folder / SCORES_FILE, _SCORE_COLUMNS, _score_rows(rng, hostile)))
+    paths.append(_write_csv(folder / ARTICLES_FILE, ART_COLUMNS, rows))
+    paths.append(_write_csv(folder / SCORES_FILE, SCORE_COLUMNS, _score_rows(rng, hostile)))
     return paths

@@ -11,8 +11,8 @@ import pandas as pd
 
 from wxnb.io.datacube import month_days
 from wxnb.io.tech import (
-    _PERF_COLS,
-    _REPLY_COLS,
+    PERF_COLUMNS,
+    REPLY_COLUMNS,
     AUTOREPLY_FILE,
     PERF_FILE,
 )
@@ -92,6 +92,6 @@ def write_sample(folder: Path, month: str, *, seed: int = 2026,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return [
-        _write_csv(folder / PERF_FILE, _PERF_COLS, _perf_rows(month, seed)),
-        _write_csv(folder / AUTOREPLY_FILE, _REPLY_COLS, _reply_rows(month, seed, hostile)),
+        _write_csv(folder / PERF_FILE, PERF_COLUMNS, _perf_rows(month, seed)),
+        _write_csv(folder / AUTOREPLY_FILE, REPLY_COLUMNS, _reply_rows(month, seed, hostile)),
     ]

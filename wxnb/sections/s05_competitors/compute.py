@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from wxnb.exceptions import DataValidationError
-from wxnb.io.competitors import _SCORE_COLUMNS, ARTICLES_FILE, OWN, load, own_articles
+from wxnb.io.competitors import SCORE_COLUMNS, ARTICLES_FILE, OWN, load, own_articles
 from wxnb.io.datacube import month_days
 from wxnb.kit import fmt
 from wxnb.params import ReportParams
@@ -190,7 +190,7 @@ def account_stats(articles: pd.DataFrame, scores: pd.DataFrame | None, month: st
     out = pd.DataFrame.from_dict(rows, orient="index")
     if not own_engagement_known:
         out.loc[OWN, "zaikan_rate"] = math.nan
-    sc = scores if scores is not None else pd.DataFrame(columns=list(_SCORE_COLUMNS[1:]))
+    sc = scores if scores is not None else pd.DataFrame(columns=list(SCORE_COLUMNS[1:]))
     out["activity"] = sc["activity_innovation"].reindex(out.index).astype(float)
     out["response_min"] = sc["service_response_min"].reindex(out.index).astype(float)
     out["rank"] = out["wci"].rank(ascending=False, method="min").astype(int)

@@ -1,0 +1,108 @@
+"""wxnb init: a new account's parameter layer, month folder and hand-made input templates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wxnb import cli, paths
+from wxnb.build import scaffold
+from wxnb.exceptions import ParameterError
+from wxnb.io import competitors, csvin, handmade, risk, tech
+from wxnb.io import eventlog as events
+from wxnb.params import ReportParams, load_params
+
+
+def test_last_month_is_beijing_time() -> None:
+    # 2026-12-01 01:00 in Beijing is still November in UTC: the month to review is November.
+    assert scaffold.last_month(datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc)) == "2026-11"
+    assert scaffold.last_month(datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)) == "2026-10"
+    assert scaffold.last_month(datetime(2027, 1, 5, 12, 0, tzinfo=timezone.utc)) == "2026-12"
+
+
+def test_the_layer_loads_and_sets_nothing_but_the_name(tmp_path: Path) -> None:
+    params = tmp_path / "parameters"
+    (params / "accounts").mkdir(parents=True)
+    (params / "defaults.yaml").write_bytes((paths.PARAMETERS / "defaults.yaml").read_bytes())
+    name = 'ACME "旗舰店" #1: a\\b'  # quotes, a hash, a colon and a backslash stay literal
+    done = scaffold.init_account("acme", "2026-11", parameters=params, data=tmp_path / "data",
+                                 name=name)
+    assert done[0] == scaffold.Written(params / "accounts" / "acme.yaml", "created")
+    p = load_params(account="acme", month="2026-11", root=params)
+    base = load_params(account="acme", month="2026-11", root=params,
+                       overrides={"account_name": ""})
+    assert p.account_name == name
+    assert p.model_dump() == base.model_dump() | {"account_name": name}
+    text = (params / "accounts" / "acme.yaml").read_text(encoding="utf-8")
+    for key in ReportParams.model_fields:  # every target and benchmark is there to fill in
+        if key.startswith(("target_", "benchmark_")):
+            assert f"\n{key}: " in text, key
+    assert "送达人数" in text  # what the open rate means, next to it
+
+
+def test_templates_match_the_loaders_and_nothing_is_overwritten(tmp_path: Path) -> None:
+    params, data = tmp_path / "parameters", tmp_path / "data"
+    done = scaffold.init_account("acme", "2026-11", parameters=params, data=data)
+    assert {w.status for w in done} == {"created"}
+    assert (data / "acme" / "2026-11").is_dir()
+    assert not any((data / "acme" / "2026-11").iterdir())  # templates never go into a month
+    templates = data / "acme" / "templates"
+    names = {f.name for f in handmade.HANDMADE}
+    assert names == {events.CONTENT_PLAN_FILE, events.ORDERS_FILE, competitors.ARTICLES_FILE,
+                     competitors.SCORES_FILE, tech.PERF_FILE, tech.AUTOREPLY_FILE,
+                     risk.INCIDENTS_FILE, risk.TEXTS_FILE}
+    for f in handmade.HANDMADE:
+        header, rows, problems, _ = csvin.read_table(templates / f.name)
+        assert problems == [] and rows == [] and tuple(header) == f.columns
+        assert (templates / f.name).read_bytes().startswith(b"\xef\xbb\xbf")  # Excel's UTF-8
+        assert len(f.example) == len(f.columns), f.name
+    readme = (templates / "README.md").read_text(encoding="utf-8")
+    assert all(f"## {f.name}" in readme for f in handmade.HANDMADE)
+    # A filled-in template and an edited layer survive a second run.
+    (templates / events.ORDERS_FILE).write_text("order_id\nA1\n", encoding="utf-8")
+    (params / "accounts" / "acme.yaml").write_text("target_open_rate: 0.05\n", encoding="utf-8")
+    again = scaffold.init_account("acme", "2026-11", parameters=params, data=data)
+    assert {w.status for w in again} == {"kept"}
+    assert (templates / events.ORDERS_FILE).read_text(encoding="utf-8") == "order_id\nA1\n"
+    assert (params / "accounts" / "acme.yaml").read_text(encoding="utf-8") == \
+        "target_open_rate: 0.05\n"
+
+
+def test_filled_templates_load(tmp_path: Path) -> None:
+    """Each template filled with its README example row is valid input for its loader."""
+    params, data = tmp_path / "parameters", tmp_path / "data"
+    scaffold.init_account("acme", "2026-11", parameters=params, data=data)
+    month = data / "acme" / "2026-11"
+    for f in handmade.HANDMADE:
+        text = (data / "acme" / "templates" / f.name).read_text(encoding="utf-8-sig")
+        row = ",".join(f.example)
+        (month / f.name).write_text(text + row + "\r\n", encoding="utf-8")
+    assert len(events.load_content_plan(month, "2026-11")) == 1
+    assert len(events.load_orders(month, "2026-11")) == 1
+    assert tech.load(month, "2026-11").performance is not None
+    assert len(competitors.load(month, "2026-11").articles) == 1
+    assert len(risk.load(month, "2026-11").incidents) == 1
+
+
+def test_bad_account_or_month_is_refused(tmp_path: Path) -> None:
+    for account, month in (("../x", "2026-11"), ("acme", "2026-13")):
+        with pytest.raises(ParameterError):
+            scaffold.init_account(account, month, parameters=tmp_path, data=tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(paths, "PARAMETERS", tmp_path / "parameters")
+    res = CliRunner().invoke(cli.cli, ["init", "--account", "acme", "--month", "2026-11",
+                                       "--data", str(tmp_path / "data")])
+    assert res.exit_code == 0, res.output
+    assert "已生成" in res.output and f"--data {tmp_path / 'data' / 'acme' / '2026-11'}" in res.output
+    res = CliRunner().invoke(cli.cli, ["init", "--account", "acme", "--month", "2026-11",
+                                       "--data", str(tmp_path / "data")])
+    assert res.exit_code == 0 and "已生成" not in res.output and "保留" in res.output
+    res = CliRunner().invoke(cli.cli, ["init", "--account", "a/b", "--month", "2026-11",
+                                       "--data", str(tmp_path / "data")])
+    assert res.exit_code == 2 and "账号标识" in res.output
