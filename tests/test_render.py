@@ -22,11 +22,30 @@ HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(1)>"><svg onload=al
 def test_number_formats() -> None:
     assert fmt.fmt_int(1234567) == "1,234,567"
     assert fmt.fmt_pct(0.0345) == "3.5%" and fmt.fmt_pct(0.0345, 2) == "3.45%"
-    assert fmt.fmt_signed_pct(-0.052) == "-5.2%"
-    assert fmt.fmt_pp(-0.42) == "−0.42 个百分点"
-    assert fmt.fmt_money(3000) == "¥3,000"
+    assert fmt.fmt_signed_pct(-0.052) == "−5.2%" and fmt.fmt_signed_pct(0.052) == "+5.2%"
+    assert fmt.fmt_pp(-0.42) == "−0.42 个百分点" and fmt.fmt_pp(0.42) == "+0.42 个百分点"
+    assert fmt.fmt_money(3000) == "¥3,000" and fmt.fmt_money(-3000.4) == "−¥3,000"
+    assert fmt.fmt_int(-1234567) == "−1,234,567" and fmt.fmt_int(12, "人") == "12人"
     assert fmt.fmt_int(None) == fmt.fmt_pct(float("nan")) == fmt.fmt_int(pd.NA) == "—"
     assert fmt.month_cn("2026-01") == "2026年1月"
+
+
+def test_number_formats_never_show_minus_zero_infinity_or_a_hyphen() -> None:
+    # Values that round to zero carry no sign; non-finite values are "—", like missing ones.
+    assert fmt.fmt_int(-0.4) == "0" and fmt.fmt_int(-0.0) == "0"
+    assert fmt.fmt_pct(-0.00001) == "0.0%" and fmt.fmt_pct(-0.0) == "0.0%"
+    assert fmt.fmt_signed_pct(-0.0004) == "0.0%" and fmt.fmt_signed_pct(0.0004) == "0.0%"
+    assert fmt.fmt_pp(-0.004) == "0.00 个百分点" and fmt.fmt_money(-0.2) == "¥0"
+    for bad in (float("inf"), float("-inf"), np.float64("inf")):
+        assert {fmt.fmt_int(bad), fmt.fmt_pct(bad), fmt.fmt_signed_pct(bad), fmt.fmt_pp(bad),
+                fmt.fmt_money(bad)} == {"—"}
+    for v in (-1, -0.6, -1234.5):
+        for text in (fmt.fmt_int(v), fmt.fmt_signed_int(v), fmt.fmt_pct(v),
+                     fmt.fmt_signed_pct(v), fmt.fmt_pp(v), fmt.fmt_money(v)):
+            assert "-" not in text and text.startswith(fmt.MINUS), text
+    for text in (fmt.fmt_pct(-0.0123), fmt.fmt_signed_pct(-0.0123), fmt.fmt_pp(-0.0123)):
+        assert "-" not in text and text.startswith(fmt.MINUS), text
+    assert fmt.fmt_signed_int(12) == "+12" and fmt.fmt_signed_int(-0.3) == "0"
 
 
 def test_tables_narratives_and_notes_escape_data() -> None:

@@ -256,7 +256,7 @@ def test_matrix_html_and_ratio_text(month: Path) -> None:
     html = str(show.matrix_html(section(month)))
     assert "3 篇/月（0.7 篇/周）" in html
     for text in ("1,700", "1,100", "6.33%", "¥3,000", "¥12,000", "300%", "1:4.0", "1:0.1",
-                 "-88%", "无上月计划"):
+                 "−88%", "无上月计划"):
         assert text in html, text
     assert words.ratio_text(36.2) == "1:36" and words.ratio_text(None) == "—"
 

@@ -557,7 +557,7 @@ def test_notebook_cells_shape() -> None:
 
 def test_tiny_change_is_not_shown_as_minus_zero() -> None:
     row = compute.TierRow("loyalty", "忠诚度", "", 10, 0.03849, prev_share=0.03852)
-    assert row.mom == pytest.approx(-0.003) and row.mom_text == "+0.00 个百分点"
+    assert row.mom == pytest.approx(-0.003) and row.mom_text == "0.00 个百分点"
     assert compute.TierRow("loyalty", "", "", 1, 0.05, 0.0642).mom_text == "−1.42 个百分点"
 
 

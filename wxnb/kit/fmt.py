@@ -14,12 +14,14 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "MINUS",
     "HtmlBlock",
     "esc",
     "fmt_int",
     "fmt_money",
     "fmt_pct",
     "fmt_pp",
+    "fmt_signed_int",
     "fmt_signed_pct",
     "month_cn",
     "narrative",
@@ -29,43 +31,66 @@ __all__ = [
 ]
 
 
+MINUS = "\u2212"  # the one minus sign of the report (U+2212), never the hyphen
+
+
 def _missing(v: Any) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
 
-def fmt_int(v: Any, unit: str = "") -> str:
-    """1234567 → '1,234,567' (千分位)."""
+def _number(v: Any, spec: str, *, signed: bool = False, scale: float = 1.0) -> str | None:
+    """``v × scale`` formatted with ``spec`` (a format spec without sign), or None when ``v`` is
+    missing or not finite (the caller shows "—"). A value that rounds to zero has no sign (never
+    "−0.0"); a negative one takes :data:`MINUS`; ``signed`` puts "+" before a positive one."""
     if _missing(v):
-        return "—"
-    return f"{round(float(v)):,}{unit}"
+        return None
+    x = float(v) * scale
+    if not math.isfinite(x):
+        return None
+    text = format(abs(x), spec)
+    if not any(c in "123456789" for c in text):  # rounds to zero: no sign at all
+        return text
+    if x < 0:
+        return MINUS + text
+    return "+" + text if signed else text
+
+
+def fmt_int(v: Any, unit: str = "") -> str:
+    """1234567 → '1,234,567' (千分位); −0.4 → '0'; missing or infinite → '—'."""
+    text = _number(v, ",.0f")
+    return "—" if text is None else text + unit
+
+
+def fmt_signed_int(v: Any, unit: str = "") -> str:
+    """A change in a count: 12 → '+12', −1234 → '−1,234', −0.3 → '0'."""
+    text = _number(v, ",.0f", signed=True)
+    return "—" if text is None else text + unit
 
 
 def fmt_pct(v: Any, digits: int = 1) -> str:
-    """0.0345 → '3.5%'. Rates are fractions."""
-    if _missing(v):
-        return "—"
-    return f"{float(v) * 100:.{digits}f}%"
+    """0.0345 → '3.5%'. Rates are fractions; −0.0001 → '0.0%', never '−0.0%'."""
+    text = _number(v, f".{digits}f", scale=100)
+    return "—" if text is None else text + "%"
 
 
 def fmt_signed_pct(v: Any, digits: int = 1) -> str:
-    """0.052 → '+5.2%'."""
-    if _missing(v):
-        return "—"
-    return f"{float(v) * 100:+.{digits}f}%"
+    """0.052 → '+5.2%', −0.052 → '−5.2%', a change that rounds to zero → '0.0%'."""
+    text = _number(v, f".{digits}f", signed=True, scale=100)
+    return "—" if text is None else text + "%"
 
 
 def fmt_pp(v: Any, digits: int = 2) -> str:
     """A difference of rates already in percentage points: -0.42 → '−0.42 个百分点'."""
-    if _missing(v):
-        return "—"
-    return f"{float(v):+.{digits}f} 个百分点".replace("-", "−")
+    text = _number(v, f".{digits}f", signed=True)
+    return "—" if text is None else text + " 个百分点"
 
 
 def fmt_money(v: Any) -> str:
-    """3000 → '¥3,000'."""
-    if _missing(v):
+    """3000 → '¥3,000'; −3000 → '−¥3,000'."""
+    text = _number(v, ",.0f")
+    if text is None:
         return "—"
-    return f"¥{float(v):,.0f}"
+    return MINUS + "¥" + text[1:] if text.startswith(MINUS) else "¥" + text
 
 
 def month_cn(month: str) -> str:

@@ -48,7 +48,7 @@ def _mom(row: pd.Series, note: str) -> str:
     if mode == "pp":
         return fmt.fmt_pp(v)
     if mode == "abs":
-        return f"{v:+,.0f}（基数小）"
+        return f"{fmt.fmt_signed_int(v)}（基数小）"
     return fmt.fmt_signed_pct(v)
 
 
@@ -198,7 +198,7 @@ def data_notes(sec: KpiSection) -> list[str]:
     if sec.totals.cumulate_followers is not None and sec.totals.cumulate_start is not None:
         diff = sec.totals.cumulate_followers - sec.totals.cumulate_start - sec.totals.net_followers
         if diff:
-            notes.append(f"月末累计粉丝 − 上月末累计粉丝 与 净增长 相差 {diff:+,} 人")
+            notes.append(f"月末累计粉丝 − 上月末累计粉丝 与 净增长 相差 {fmt.fmt_signed_int(diff)} 人")
     return notes
 
 

@@ -424,8 +424,8 @@ class TierRow:
 
 
 def _pp(value: float) -> str:
-    """Percentage points for the report; a change that rounds to zero shows as +0.00, not −0.00."""
-    return fmt.fmt_pp(round(value, 2) + 0.0)
+    """Percentage points for the report (a change that rounds to zero has no sign)."""
+    return fmt.fmt_pp(value)
 
 
 def _strategy(key: str, share: float | None, mom: float | None, weakest: bool,

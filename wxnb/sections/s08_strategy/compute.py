@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from wxnb.exceptions import ParameterError
 from wxnb.io.datacube import load_month, load_previous
-from wxnb.kit import metrics
+from wxnb.kit import fmt, metrics
 from wxnb.kit.findings import Finding
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
@@ -187,7 +187,7 @@ def _project(now: float | None, days: int, before: float | None, days_before: in
         return per_day * days_next, f"{basis}（无上月数据，不外推趋势）"
     growth = per_day / (before / days_before) - 1
     total = per_day * days_next * (1 + growth / 2)
-    return total, f"{basis} × (1 + 日均环比 {growth:+.1%} 的一半)"
+    return total, f"{basis} × (1 + 日均环比 {fmt.fmt_signed_pct(growth)} 的一半)"
 
 
 def pdca(sec: Trend, params: ReportParams) -> pd.DataFrame:
