@@ -21,6 +21,7 @@ unchanged 2 GB event log is not read again.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -64,6 +65,7 @@ class Digests:
         self.memo = memo
         self.known: dict[str, list[Any]] = {}  # file → [size, mtime_ns, inode, digest]
         self.imports: dict[str, list[str]] = {}  # a source file's digest → its wxnb imports
+        self.closures: dict[str, frozenset[str]] = {}  # this build: a module → all it imports
         self.changed = False
         if memo is not None and memo.is_file():
             try:
@@ -122,6 +124,7 @@ def versions() -> dict[str, str]:
 # --------------------------------------------------------------------------- code
 
 
+@functools.cache
 def _module_file(name: str) -> Path | None:
     """The source file of the ``wxnb`` module ``name``, or None when there is none."""
     parts = name.split(".")[1:]
@@ -155,6 +158,28 @@ def _imports(source: str) -> set[str]:
     return found
 
 
+def _closure(root: str, digests: Digests) -> frozenset[str]:
+    """``root`` and every ``wxnb`` module it imports, directly or not (remembered for the build:
+    the sections share most of their imports)."""
+    if root in digests.closures:
+        return digests.closures[root]
+    seen: set[str] = set()
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        if name in digests.closures:
+            seen |= digests.closures[name]
+            continue
+        seen.add(name)
+        path = _module_file(name)
+        if path is not None:
+            todo += digests.imports_of(path) - seen
+    digests.closures[root] = frozenset(seen)
+    return digests.closures[root]
+
+
 def code_files(sources: Iterable[str], packages: Iterable[str] = (),
                digests: Digests | None = None) -> list[Path]:
     """Every ``wxnb`` source file that ``sources`` (Python code, e.g. a notebook's cells) and
@@ -168,14 +193,8 @@ def code_files(sources: Iterable[str], packages: Iterable[str] = (),
         todo |= {".".join((pkg, p.stem)) if p.stem != "__init__" else pkg
                  for p in folder.glob("*.py")}
     seen: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        path = _module_file(name)
-        if path is not None:
-            todo |= digests.imports_of(path) - seen
+    for name in todo:
+        seen |= _closure(name, digests)
     files = {p for p in (_module_file(n) for n in seen) if p is not None}
     for path in list(files):  # data the code reads beside it (lexicon, dictionary, templates)
         files |= {d for d in path.parent.glob("*.yaml")}
