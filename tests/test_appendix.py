@@ -207,6 +207,25 @@ def test_parameters_html_shows_every_parameter_and_no_secret() -> None:
     assert "（默认）" in html  # an empty data_dir shows the folder actually used
 
 
+def test_parameters_and_versions_name_no_local_path_nor_the_machine(tmp_path: Path) -> None:
+    outside = tmp_path / "clients" / "acme" / "2026-10"
+    params = ReportParams(month="2026-10", account="acme", data_dir=str(outside),
+                          output_dir=str(tmp_path / ".wxnb-staging" / "acme-2026-10-123"))
+    html = str(show.parameters_html(params))
+    assert str(tmp_path) not in html and ".wxnb-staging" not in html
+    assert re.search(r"<td>data_dir</td><td[^>]*>…/acme/2026-10</td>", html)
+    assert re.search(r"<td>prev_data_dir</td><td[^>]*>（默认）…/acme/2026-09</td>", html)
+    assert "（本次构建的输出目录）" in html
+    inside = ReportParams(month="2026-10", account="acme")
+    assert re.search(r"<td>data_dir</td><td[^>]*>（默认）data/acme/2026-10</td>",
+                     str(show.parameters_html(inside)))
+    shown = dict(compute.versions())
+    assert "Python" in shown and "操作系统" not in shown
+    import platform
+
+    assert platform.platform() not in str(show.versions_html())
+
+
 # --------------------------------------------------------------------------- escaping
 
 

@@ -353,12 +353,12 @@ def provenance_summary(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def versions() -> list[tuple[str, str]]:
-    """Return (component, version) for Python, the platform and every package in ``PACKAGES``.
+    """Return (component, version) for Python and every package in ``PACKAGES``.
 
-    A package that is not installed has the version 未安装.
+    A package that is not installed has the version 未安装. The operating system and the
+    machine are not named: the report goes to people outside the team.
     """
-    out = [("Python", f"{platform.python_version()}（{platform.python_implementation()}）"),
-           ("操作系统", platform.platform(terse=True))]
+    out = [("Python", f"{platform.python_version()}（{platform.python_implementation()}）")]
     for name in PACKAGES:
         try:
             out.append((name, importlib.metadata.version(name)))

@@ -103,12 +103,20 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _folder_text(folder: Path) -> str:
+    """A folder as the report shows it: inside the project relative to it, elsewhere only its
+    last two names (the report never carries the machine's absolute paths)."""
+    folder = Path(folder)
+    try:
+        return str(folder.resolve().relative_to(paths.PROJECT_ROOT))
+    except ValueError:
+        tail = folder.parts[-2:]
+        return "…/" + "/".join(tail) if len(folder.parts) > 2 else str(folder)
+
+
 def _default_dir(params: ReportParams, name: str) -> str:
     folder = params.resolved_data_dir() if name == "data_dir" else params.resolved_prev_data_dir()
-    try:
-        return str(folder.relative_to(paths.PROJECT_ROOT))
-    except ValueError:
-        return str(folder)
+    return _folder_text(folder)
 
 
 def parameters_html(params: ReportParams) -> fmt.HtmlBlock:
@@ -121,8 +129,11 @@ def parameters_html(params: ReportParams) -> fmt.HtmlBlock:
     rows = []
     for name, value in values.items():
         shown = _shown(value)
-        if name in ("data_dir", "prev_data_dir") and not value:
-            shown = f"（默认）{mask_secrets({'d': _default_dir(params, name)})['d']}"
+        if name in ("data_dir", "prev_data_dir"):
+            shown = (f"（默认）{mask_secrets({'d': _default_dir(params, name)})['d']}"
+                     if not value else mask_secrets({"d": _folder_text(Path(value))})["d"])
+        elif name == "output_dir" and value:  # set by wxnb build: its staging folder
+            shown = "（本次构建的输出目录）"
         rows.append([name, shown, _describe(name)])
     return fmt.table(rows, ["参数", "取值", "说明"], wrap=(1, 2),
                      caption="本次生成所用的全部参数；疑似密钥的值已隐去（***）")
