@@ -338,6 +338,14 @@ def test_printed_page_fits_the_paper_width(desktop: Any, reports: dict[str, Repo
     page.emulate_media(media="print")
     page.set_viewport_size({"width": A4_TEXT_PX, "height": 1100})
     assert page.evaluate(checks.PRINT_FIT_JS) == []
+    # No number in a table breaks across lines on paper (a cell of one line of text).
+    broken = page.evaluate("""() => [...document.querySelectorAll('table.wx-table td.num')]
+        .filter(td => td.textContent.trim() && td.offsetParent !== null)
+        .filter(td => { const r = document.createRange(); r.selectNodeContents(td);
+                        const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+                        return tops.size > 1; })
+        .map(td => td.textContent.trim()).slice(0, 5)""")
+    assert broken == []
     if name == "hostile":  # the sample's PDF is checked in test_pdf_never_cuts_a_row_or_a_chart
         page.pdf(path=str(tmp_path / "hostile.pdf"), format="A4", prefer_css_page_size=True)
         edges = PdfText(tmp_path / "hostile.pdf").right_edges
