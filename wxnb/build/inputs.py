@@ -31,8 +31,9 @@ def validate(folder: Path, month: str, *, memory_limit: str = "1GB",
     validated in one DuckDB pass and reduced to the month's summary, which is cached for the
     sections (``wxnb.io.eventsummary``; a cached summary of unchanged files is not made
     again); nothing is kept in memory. Returns the
-    cover's coverage row for the event log (none without one) and its notes on rows left out
-    (unknown event types, times outside the month).
+    cover's coverage row for the event log (none without one) and its notes: rows left out
+    (unknown event types, times outside the month) and each file of the folder that wxnb does
+    not read, with the reason (``wxnb.io.folder.unrecognised``).
 
     Raises
     ------
@@ -70,6 +71,9 @@ def validate(folder: Path, month: str, *, memory_limit: str = "1GB",
             problems.extend(validate_pushes(opened, month))
 
     run(log)
+    from wxnb.io.folder import unrecognised
+
+    notes.extend(f"未读取 {name}：{why}" for name, why in unrecognised(folder))
     run(lambda: events.load_menu(folder))
     run(lambda: events.load_content_plan(folder, month))
     run(lambda: events.load_orders(folder, month))

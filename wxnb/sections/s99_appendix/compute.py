@@ -8,7 +8,6 @@ never an exception. The dictionary is ``metric_dictionary.yaml`` beside this mod
 from __future__ import annotations
 
 import csv
-import fnmatch
 import hashlib
 import importlib.metadata
 import io
@@ -26,6 +25,7 @@ from wxnb import paths
 from wxnb.io import csvin
 from wxnb.io.datacube import ENDPOINTS, discover
 from wxnb.io.digest import file_sha256
+from wxnb.io.folder import INPUTS, input_label
 
 __all__ = [
     "DICTIONARY_FIELDS",
@@ -104,21 +104,10 @@ class _Count:
     note: str
 
 
-# Section inputs beyond the datacube files (glob pattern → what the file is). Anything else in the
-# folder is listed too, as 其他文件（未使用）, so the appendix accounts for every file it saw.
-SECTION_INPUTS: tuple[tuple[str, str], ...] = (
-    ("events*.parquet", "事件日志（事件推送与自有埋点）"),
-    ("events*.csv", "事件日志（事件推送与自有埋点）"),
-    ("events*.jsonl", "事件日志（事件推送与自有埋点）"),
-    ("menu.json", "自定义菜单（get_current_selfmenu_info）"),
-    ("content_plan.csv", "内容计划（内容形式、成本）"),
-    ("orders.csv", "订单与转化"),
-    ("competitor_*.csv", "竞品数据"),
-    ("miniprogram_performance.csv", "小程序性能"),
-    ("autoreply_samples.csv", "自动回复标注抽样"),
-    ("incidents.csv", "风险事件台账"),
-    ("user_texts.csv", "评论与留言"),
-)
+# Section inputs beyond the datacube files (glob pattern → what the file is): the input layer's
+# one list (wxnb.io.folder). Anything else in the folder is listed too, as 其他文件（未使用）, so the
+# appendix accounts for every file it saw.
+SECTION_INPUTS: tuple[tuple[str, str], ...] = INPUTS
 OTHER_FILE = "其他文件（未使用）"
 _SMALL_FILE = 64 * 1024 * 1024  # read whole below this; stream (hash, count lines) above it
 
@@ -168,8 +157,7 @@ def provenance(data_dir: Path, month: str, *, prev_dir: Path | None = None) -> p
 
 
 def _input_label(name: str) -> str:
-    return next((label for pattern, label in SECTION_INPUTS if fnmatch.fnmatch(name, pattern)),
-                OTHER_FILE)
+    return input_label(name) or OTHER_FILE
 
 
 def _unreadable(month: str, path: Path, kind: str, exc: OSError) -> dict[str, Any]:

@@ -1,0 +1,59 @@
+"""What a month folder holds: each file recognised as an input, or said why it is not.
+
+The datacube files are named by their endpoint (``wxnb.io.datacube.discover``); the event log by
+``events*``; the menu is ``menu.json``; the hand-made CSV files are those of
+``wxnb.io.handmade``. :data:`INPUTS` names every input beyond the datacube for the appendix's
+list of files, and :func:`unrecognised` lists the files of a folder that are none of these,
+each with the reason, so an analyst who dropped a backend download or a misnamed file in the
+folder is told instead of finding it silently left out.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+
+from wxnb.io import eventlog as events
+from wxnb.io.datacube import ENDPOINTS, discover
+from wxnb.io.handmade import HANDMADE
+
+__all__ = ["INPUTS", "input_label", "unrecognised"]
+
+_EVENT_LOG = "事件日志（事件推送与自有埋点）"
+
+#: Glob pattern → what the file is, for every input beyond the datacube files.
+INPUTS: tuple[tuple[str, str], ...] = (
+    *((pattern, _EVENT_LOG) for pattern in events.EVENT_GLOBS),
+    (events.MENU_FILE, "自定义菜单（get_current_selfmenu_info）"),
+    *((f.name, f.label) for f in HANDMADE),
+)
+
+_SPREADSHEET = (".xls", ".xlsx", ".xlsm", ".et")
+
+
+def input_label(name: str) -> str | None:
+    """What the file named ``name`` is, when it is one of :data:`INPUTS`; else None."""
+    return next((label for pattern, label in INPUTS if fnmatch.fnmatch(name, pattern)), None)
+
+
+def _reason(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in _SPREADSHEET:
+        return ("Excel 表格（如公众号后台下载的用户分析、内容分析）暂不能直接读取：请放数据统计接口的 "
+                "JSON 文件，或按 docs/data-contract.md 的字段另存为对应的 CSV")
+    if suffix in (".json", ".csv"):
+        return ("文件名不是已知的数据统计接口（应以接口名开头，如 getusersummary_2026-10-01_"
+                f"2026-10-07.json；共 {len(ENDPOINTS)} 个接口），也不是事件日志或手工数据文件")
+    return "不是 wxnb 读取的文件（只读取 JSON、CSV、Parquet 与 JSON Lines）"
+
+
+def unrecognised(folder: Path) -> list[tuple[str, str]]:
+    """``(file name, reason)`` for each file of ``folder`` that wxnb does not read (hidden
+    files aside), in name order; [] for a folder that does not exist."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    known = {p for files in discover(folder).values() for p in files}
+    return [(p.name, _reason(p)) for p in sorted(folder.iterdir())
+            if p.is_file() and not p.name.startswith(".") and p not in known
+            and input_label(p.name) is None]
