@@ -184,6 +184,25 @@ def test_pdca_band_and_owner() -> None:
     assert set(plan["月份"]) == {"2026-11"}
 
 
+def test_a_target_below_this_months_actual_says_why() -> None:
+    p = load_params()  # the sample: October's daily net growth fell 3.9 % against September
+    sec = strategy.trend(p)
+    plan = strategy.pdca(sec, p).set_index("指标")
+    below = plan[plan["下月目标"] < plan["本月实际"]]
+    assert set(below.index) == {i for i in plan.index if plan.loc[i, "低于本月"]}
+    net = plan.loc["粉丝净增长"]
+    assert net["下月目标"] < net["本月实际"]
+    assert "下月只有 30 天（本月 31 天）" in net["低于本月"]
+    change = (sec.totals.net_followers / sec.totals.follower_days) / (
+        sec.prev_totals.net_followers / sec.prev_totals.follower_days) - 1
+    assert change < 0 and f"较上月−{abs(change) * 100:.1f}%" in net["低于本月"]
+    rate = plan.loc["打开率"]
+    assert rate["下月目标"] < rate["本月实际"] and "上月较低" in rate["低于本月"]
+    assert plan.loc["图文阅读量（次数）", "低于本月"] == ""  # above this month: nothing to say
+    html = str(strategy_show.pdca_html(plan.reset_index(), p, []))
+    assert html.count("注意：低于本月实际") == len(below)
+
+
 def test_collaboration_lists_each_owner_with_its_actions() -> None:
     p = load_params()
     rules = [r for r in RULES if r.id in ("open-rate-short", "unfollow-spike-feedback")]

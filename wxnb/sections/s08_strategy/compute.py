@@ -225,4 +225,43 @@ def pdca(sec: Trend, params: ReportParams) -> pd.DataFrame:
     out["下限"] = out["下月目标"] * (1 - band)
     out["上限"] = out["下月目标"] * (1 + band)
     out["月份"] = nxt
+    out["低于本月"] = [_below(r, sec, days, n_month) for r in out.to_dict("records")]
     return out
+
+
+def _daily_change(now: float | None, days: int, before: float | None,
+                  days_before: int) -> float | None:
+    if now is None or before is None or not before or days <= 0 or days_before <= 0:
+        return None
+    return (now / days) / (before / days_before) - 1
+
+
+def _below(row: dict[str, Any], sec: Trend, days_next: int, month_days: int) -> str:
+    """Why a proposed target is below this month's actual ('' when it is not): a target under
+    what was just achieved must say so, never pass as growth."""
+    target, actual = row["下月目标"], row["本月实际"]
+    if actual is None or pd.isna(actual) or not target < actual:
+        return ""
+    t, prev = sec.totals, sec.prev_totals
+    reasons = []
+    if row["kind"] == "rate":
+        before = getattr(prev, "open_rate" if row["指标"] == "打开率" else "share_rate") \
+            if prev else None
+        if before is not None:
+            reasons.append(f"上月较低（{fmt.fmt_pct(before, 2)}），目标取近两月加权平均")
+        return "；".join(reasons)
+    if row["指标"] == "累计粉丝（月末）":
+        return "预计下月粉丝净增长为负，月末累计随之减少"
+    now, days, before, days_before = (
+        (t.net_followers, t.follower_days, prev.net_followers if prev else None,
+         prev.follower_days if prev else 0) if row["指标"] == "粉丝净增长" else
+        (t.read_count, t.read_days, prev.read_count if prev else None,
+         prev.read_days if prev else 0))
+    if days_next < month_days:
+        reasons.append(f"下月只有 {days_next} 天（本月 {month_days} 天）")
+    change = _daily_change(now, days, before, days_before)
+    if change is not None and change < 0:
+        reasons.append(f"本月日均较上月{fmt.fmt_signed_pct(change)}，按一半延续")
+    if now is not None and now < 0:
+        reasons.append("本月为负值")
+    return "；".join(reasons) or "按日均外推的结果"

@@ -38,7 +38,8 @@ def pdca_html(plan: pd.DataFrame, params: ReportParams, recs: list[dict[str, Any
         related = [x["text"] for x in recs if str(r["指标"]).split("（")[0] in x["evidence"]]
         rows.append([
             r["指标"], show(r["kind"], r["本月实际"]), show(r["kind"], r["下月目标"]),
-            f"{show(r['kind'], r['下限'])} – {show(r['kind'], r['上限'])}", r["预测方法"],
+            f"{show(r['kind'], r['下限'])} – {show(r['kind'], r['上限'])}",
+            r["预测方法"] + (f"。注意：低于本月实际，因为{r['低于本月']}" if r["低于本月"] else ""),
             r["负责部门"], f"每周跟踪；{r['月份']}-15 中期复盘",
             related[0] if related else "保持现有做法",
         ])
