@@ -47,13 +47,15 @@ def build(tmp_path: Path):
     sections = [SimpleNamespace(key=k, path=notebook(nbs, k), phase=s.phase)
                 for k, s in specs.items()]
 
+    commentary = tmp_path / "2026-10.commentary.yaml"
+
     def keys(params: dict | None = None, memo: Path | None = None) -> cache.Keys:
         return cache.keys(sections, specs, params or PARAMS, data_dir=month, prev_dir=prev,
-                          param_paths={"rules_file": rules},
+                          param_paths={"rules_file": rules, "commentary_file": commentary},
                           digests=cache.Digests(memo))
 
     return SimpleNamespace(keys=keys, month=month, prev=prev, rules=rules, nbs=nbs,
-                           sections=sections)
+                           sections=sections, commentary=commentary)
 
 
 def changed(a: cache.Keys, b: cache.Keys) -> list[str]:
@@ -96,6 +98,14 @@ def test_a_parameter_file_keys_only_the_section_that_reads_it(build) -> None:
     before = build.keys()
     build.rules.write_text("rules: [{id: x}]\n", encoding="utf-8")
     assert changed(before, build.keys()) == ["08_strategy"]
+
+
+def test_the_analysts_commentary_re_renders_the_report_and_reruns_no_section(build) -> None:
+    before = build.keys()
+    build.commentary.write_text("01_kpi: 国庆假期推送减少\n", encoding="utf-8")
+    after = build.keys()
+    assert changed(before, after) == [] and before.report != after.report
+    assert before.validation != after.validation  # the new file is checked before the report
 
 
 def test_an_edited_notebook_reruns_that_section_and_its_readers(build) -> None:

@@ -318,6 +318,25 @@ def test_empty_notes_show_none_and_ids_follow_the_section_key(tmp_path: Path) ->
     assert [h["id"] for h in soup.select("main h1, main h2")] == ["s07-07-附加章节", "s07-小结"]
 
 
+def test_the_analysts_commentary_sits_under_its_section_marked_by_hand(tmp_path: Path) -> None:
+    sections = make_sections(tmp_path)
+    key = sections[0].key
+    text = f"国庆假期推送减少，净增低于目标。\n下月恢复每周三次。\n\n{HOSTILE_SCRIPT}"
+    page = render_html(sections, make_meta(commentary={key: text}))
+    soup = BeautifulSoup(page, "html.parser")
+    asides = soup.select("aside.wx-commentary")
+    assert len(asides) == 1
+    aside = asides[0]
+    assert aside.find_parent("section")["data-section"] == key
+    assert aside.select_one(".wx-manual").get_text() == "人工"
+    paras = [p.get_text() for p in aside.select(".wx-commentary-text")]
+    assert paras == ["国庆假期推送减少，净增低于目标。\n下月恢复每周三次。", HOSTILE_SCRIPT]
+    assert "<script" not in str(aside)  # the hostile paragraph is text, not markup
+    first = aside.find_parent("section").find(True)  # the section's first cell comes before it
+    assert first is not aside and first.find_next_sibling("aside") is aside
+    assert not aside.find(["h1", "h2", "h3", "h4"])  # never a TOC entry
+
+
 def test_untrusted_text_is_escaped(built: tuple[str, BeautifulSoup]) -> None:
     page, soup = built
     assert soup.find_all("script") == []  # the template itself emits no script at all

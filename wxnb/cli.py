@@ -216,7 +216,18 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
     from wxnb.sections.s08_strategy.compute import load_rules
 
     load_rules(params.resolved_rules_file())  # section 08's rules, checked before any kernel
+    _commentary(params)  # the analyst's commentary, checked with the data
     return params, month_data
+
+
+def _commentary(params: Any) -> dict[str, str]:
+    """The analyst's commentary of the month (``wxnb.io.commentary``), checked against the
+    report's sections; raises DataValidationError naming the file, the section and the fault."""
+    from wxnb.build.runner import discover_sections
+    from wxnb.io.commentary import load_commentary
+
+    return load_commentary(params.resolved_commentary_file(),
+                           [s.key for s in discover_sections(paths.NOTEBOOKS)])
 
 
 def _previous_month_notes(params: Any) -> list[str]:
@@ -442,7 +453,8 @@ def _keys(params: Any, sections: list[Any], digests: Any) -> Any:
     return cache.keys(sections, {s.key: s for s in registry()}, params.model_dump(),
                       data_dir=params.resolved_data_dir(),
                       prev_dir=params.resolved_prev_data_dir(),
-                      param_paths={"rules_file": params.resolved_rules_file()},
+                      param_paths={"rules_file": params.resolved_rules_file(),
+                                   "commentary_file": params.resolved_commentary_file()},
                       digests=digests)
 
 
@@ -544,7 +556,7 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
         account=params.account, account_name=params.display_name(), month=params.month,
         generated_at=datetime.now(CST).strftime("%Y-%m-%d %H:%M"),
         coverage=month_data.coverage(), notes=list(month_data.warnings),
-        wxnb_version=__version__,
+        wxnb_version=__version__, commentary=_commentary(params),
     )
     try:
         write_report(outcomes, meta, stage / "report.html")

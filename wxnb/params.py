@@ -99,6 +99,8 @@ class ReportParams(BaseModel):
     output_dir: str = Field("", description="章节结论 JSON 的目录，留空时为 outputs/<account>/<month>")
     # Next month's plan (section 08).
     rules_file: str = Field("", description="建议规则文件，留空时为 parameters/rules.yaml")
+    commentary_file: str = Field(
+        "", description="分析师点评文件，留空时为 parameters/months/<account>/<month>.commentary.yaml")
     pdca_band: float = Field(0.1, ge=0, le=0.5, description="下月目标的弹性区间（±比例）")
     owner_tech: str = "技术部"
     owner_marketing: str = "市场部"
@@ -148,6 +150,11 @@ class ReportParams(BaseModel):
     def resolved_rules_file(self) -> Path:
         """Return the recommendation rules file (absolute)."""
         return _resolve(self.rules_file) or (paths.PARAMETERS / "rules.yaml")
+
+    def resolved_commentary_file(self) -> Path:
+        """Return the analyst's commentary file of the month (absolute; it may not exist)."""
+        return _resolve(self.commentary_file) or (
+            paths.PARAMETERS / "months" / self.account / f"{self.month}.commentary.yaml")
 
     def event_engine(self, workers: int | None = None) -> dict[str, Any]:
         """``memory_limit`` and ``threads`` for ``wxnb.io.eventsummary.open_summary``: one

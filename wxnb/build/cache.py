@@ -285,8 +285,10 @@ def keys(sections: list[Any], specs: Mapping[str, Any], params: Mapping[str, Any
         if sec.phase == 1:
             phase1[sec.key] = out.sections[sec.key]
     report_code = code_digest(code_files(["import wxnb.build.report"], (), digests))
+    # The report also shows the files named by parameters (the analyst's commentary): a new
+    # comment re-renders the report and re-runs no section.
     out.report = _hash({"format": KEY_FORMAT, "sections": out.sections, "code": report_code,
-                        "versions": ver, "parameters": shown})
+                        "versions": ver, "parameters": shown, "files": named})
     check_code = code_digest(code_files(["import wxnb.cli"], ["wxnb.io", "wxnb.build"], digests))
     out.validation = _hash({"format": KEY_FORMAT, "inputs": inputs, "code": check_code,
                             "versions": ver, "parameters": shown, "files": named})

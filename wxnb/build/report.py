@@ -33,7 +33,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -154,6 +154,9 @@ class ReportMeta:
         Data notes and warnings (plain text).
     wxnb_version : str
         Shown in the footer; defaults to the installed ``wxnb.__version__``.
+    commentary : dict of str to str
+        The analyst's commentary (点评) per section key (``wxnb.io.commentary``), shown under
+        the section's introduction and marked 人工.
     """
 
     account: str
@@ -163,6 +166,7 @@ class ReportMeta:
     coverage: list[dict[str, Any]]
     notes: list[str]
     wxnb_version: str = ""
+    commentary: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- merge
@@ -456,6 +460,7 @@ def _finish_page(body: str, infos: list[dict[str, Any]], meta: ReportMeta) -> st
     if main is None:
         raise BuildError(f"模板 {TEMPLATE_NAME} 的输出缺少 <main id=\"wx-main\">")
     wrappers = _group_sections(soup, main, infos)
+    _add_commentary(soup, wrappers, infos, meta.commentary)
     toc = _rewrite_headings(soup, wrappers, infos)
     _style_tables(soup, main)
     for img in main.find_all("img"):
@@ -501,6 +506,30 @@ def _group_sections(soup: BeautifulSoup, main: Tag, infos: list[dict[str, Any]])
     for wrapper in wrappers:
         main.append(wrapper)
     return wrappers
+
+
+def _add_commentary(soup: BeautifulSoup, wrappers: list[Tag], infos: list[dict[str, Any]],
+                    commentary: dict[str, str]) -> None:
+    """Put the analyst's text for a section right under its introduction, in an aside marked
+    人工 (written by a person, not computed). Plain text only: it is escaped like data."""
+    from bs4 import Tag
+
+    for wrapper, info in zip(wrappers, infos, strict=True):
+        text = commentary.get(info["key"])
+        if not text:
+            continue
+        aside = soup.new_tag("aside", attrs={"class": "wx-commentary"})
+        title = _text_tag(soup, "p", "分析师点评 ", class_="wx-commentary-title")
+        title.append(_text_tag(soup, "span", "人工", class_="wx-manual"))
+        aside.append(title)
+        for para in (p.strip() for p in text.split("\n\n")):
+            if para:
+                aside.append(_text_tag(soup, "p", para, class_="wx-commentary-text"))
+        first = next((c for c in wrapper.children if isinstance(c, Tag)), None)
+        if first is None:
+            wrapper.append(aside)
+        else:
+            first.insert_after(aside)
 
 
 def _heading_text(h: Tag) -> str:

@@ -134,6 +134,8 @@ def parameters_html(params: ReportParams) -> fmt.HtmlBlock:
                      if not value else mask_secrets({"d": _folder_text(Path(value))})["d"])
         elif name == "output_dir" and value:  # set by wxnb build: its staging folder
             shown = "（本次构建的输出目录）"
+        elif name in ("rules_file", "commentary_file") and value:
+            shown = mask_secrets({"d": _folder_text(Path(value))})["d"]
         rows.append([name, shown, _describe(name)])
     return fmt.table(rows, ["参数", "取值", "说明"], wrap=(1, 2),
                      caption="本次生成所用的全部参数；疑似密钥的值已隐去（***）")
