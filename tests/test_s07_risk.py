@@ -328,3 +328,11 @@ def test_notebook_cells_follow_the_contract() -> None:
     for kind, src in cells:
         if kind == "code":
             assert src.startswith(("show.", "fmt.")) and "\n" not in src
+
+
+def test_count_changes_use_the_report_minus_sign() -> None:
+    from wxnb.sections.s07_risk import show as risk_show
+
+    assert risk_show._mom_count(2, 5) == "上月 5 次，环比 −3 次"
+    assert risk_show._mom_count(5, 2) == "上月 2 次，环比 +3 次"
+    assert risk_show._mom_count(5, 5) == "上月 5 次，环比持平"

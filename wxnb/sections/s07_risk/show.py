@@ -38,7 +38,7 @@ def _mom_count(now: int, before: int | None) -> str:
     if before is None:
         return "环比：无上月数据"
     d = now - before
-    return f"上月 {before} 次，环比" + (f" {d:+d} 次" if d else "持平")
+    return f"上月 {before} 次，环比" + (f" {fmt.fmt_signed_int(d)} 次" if d else "持平")
 
 
 def _actions(group: pd.DataFrame, limit: int = 3) -> str:

@@ -221,7 +221,8 @@ def _count_finding(sec: RiskSection) -> Finding:
                     evidence=f"本月登记风险事件 {now} 起，{_change(now, before)}",
                     value=float(now), value_text=f"{now} 起",
                     mom=None if mom is None else float(mom),
-                    mom_text="无上月数据" if mom is None else f"{mom:+d} 起", kind="kpi",
+                    mom_text="无上月数据" if mom is None else f"{fmt.fmt_signed_int(mom)} 起",
+                    kind="kpi",
                     gap=mom / before if mom and before else None)
 
 
