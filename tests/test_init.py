@@ -48,6 +48,11 @@ def test_templates_match_the_loaders_and_nothing_is_overwritten(tmp_path: Path) 
     done = scaffold.init_account("acme", "2026-11", parameters=params, data=data)
     assert {w.status for w in done} == {"created"}
     assert (data / "acme" / "2026-11").is_dir()
+    comment = params / "months" / "acme" / "2026-11.commentary.yaml"
+    assert comment.is_file() and "01_kpi" in comment.read_text(encoding="utf-8")
+    from wxnb.io.commentary import load_commentary
+
+    assert load_commentary(comment, ["01_kpi"]) == {}  # only comments until the analyst writes
     assert not any((data / "acme" / "2026-11").iterdir())  # templates never go into a month
     templates = data / "acme" / "templates"
     names = {f.name for f in handmade.HANDMADE}

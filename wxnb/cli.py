@@ -144,7 +144,8 @@ def init(account: str, month: str | None, name: str, data_root: Path | None) -> 
         f"  1. 在 {_shown_path(done[0].path)} 填写月度目标；行业均值只填有出处的数字并写明来源。\n"
         f"  2. 把 {month} 的数据统计接口文件（或后台下载的表格）放入 {folder}/；"
         f"需要的手工数据从 templates/ 复制过去填写（见其中的 README.md）。\n"
-        f"  3. wxnb check {where}，通过后 wxnb build {where}"))
+        f"  3. wxnb check {where}，通过后 wxnb build {where}\n"
+        f"  4. 需要时在 {_shown_path(done[1].path)} 写各章节的分析师点评（报告中标注“人工”）。"))
 
 
 @cli.command()

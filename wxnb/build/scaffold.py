@@ -1,7 +1,8 @@
 """``wxnb init``: what a new account starts from.
 
 It writes the account's parameter layer (``parameters/accounts/<account>.yaml``: its name, the
-monthly targets and the industry benchmarks with the field for their source, all unset), makes
+monthly targets and the industry benchmarks with the field for their source, all unset) and the
+month's commentary file (``wxnb.io.commentary``; comments only, naming the sections), makes
 the month's data folder (``data/<account>/<YYYY-MM>/``, by default last month in Beijing time)
 and a ``templates/`` folder beside the months with a header-only CSV of every hand-made input
 (``wxnb.io.handmade``) and a README. It never overwrites a file: one that exists is kept and
@@ -85,6 +86,18 @@ def account_layer(account: str, name: str = "", today: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
+def commentary_template(month: str) -> str:
+    """The month's commentary file with nothing in it yet: comments naming every section."""
+    from wxnb.sections import registry
+
+    lines = [f"# {month} 的分析师点评（人工撰写，报告中标注“人工”，显示在对应章节的开头）。",
+             "# 每个章节一段文字；去掉行首的 # 再写。章节可写键名（如 01_kpi）或编号（如 \"01\"）。",
+             "# 修改本文件后 wxnb build 只重新生成报告，不重跑章节。", "#"]
+    lines += [f"# {spec.key}: （{spec.title}）" for spec in registry()]
+    lines += ["#", "# 示例：", "# 01_kpi: |", "#   国庆假期推送减少，净增低于目标；十一月恢复每周三次推送。"]
+    return "\n".join(lines) + "\n"
+
+
 def _write_new(path: Path, text: str, *, encoding: str = "utf-8") -> Written:
     """Create ``path`` with ``text`` unless it exists (never overwritten)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,7 +123,9 @@ def init_account(account: str, month: str | None, *, parameters: Path, data: Pat
     check_identity(account, month)
     today = (now or datetime.now(CST)).astimezone(CST).strftime("%Y-%m-%d")
     done = [_write_new(parameters / "accounts" / f"{account}.yaml",
-                       account_layer(account, name, today))]
+                       account_layer(account, name, today)),
+            _write_new(parameters / "months" / account / f"{month}.commentary.yaml",
+                       commentary_template(month))]
     folder = data / account / month
     existed = folder.is_dir()
     folder.mkdir(parents=True, exist_ok=True)
