@@ -565,8 +565,23 @@ def _load_endpoints(folder: Path, month: str, files: dict[str, list[Path]], want
     notes: dict[str, list[str]] = {}
     frames: dict[str, pd.DataFrame] = {}
     empties: dict[str, list[str]] = {}  # endpoint → its files whose list is empty
+    backend = _backend_rows(folder, month, files, wanted, problems, notes)
     for name, ep in ENDPOINTS.items():
         if name not in wanted:
+            continue
+        if not files[name] and name in backend:  # the backend's download stands in for them
+            rows, source = backend[name]
+            if not rows:
+                problems.append(Problem(source, "时间", None, f"{month} 内的日期", "没有本月的行"))
+                continue
+            df = pd.DataFrame(rows, dtype=object)
+            df["_file"] = source
+            found = _validate_frame(df, ep, month)
+            if not found:
+                found = _duplicates(df, ep) + _cross_checks(df, ep)
+            problems.extend(found)
+            if not found:
+                frames[name] = _typed(df, ep)
             continue
         if not files[name]:
             if ep.required:
@@ -603,6 +618,29 @@ def _load_endpoints(folder: Path, month: str, files: dict[str, list[Path]], want
     if problems:
         raise DataValidationError(problems)
     return frames, notes, empties
+
+
+_FROM_BACKEND = ("getusersummary", "getusercumulate")  # what the 用户增长 download can replace
+
+
+def _backend_rows(folder: Path, month: str, files: dict[str, list[Path]], wanted: set[str],
+                  problems: list[Problem], notes: dict[str, list[str]]
+                  ) -> dict[str, tuple[list[dict[str, Any]], str]]:
+    """Rows from the backend's 用户增长 download for the follower endpoints that have no API
+    file in the folder (``wxnb.io.backend``); {} when there is none or nothing is missing."""
+    missing = [n for n in _FROM_BACKEND if n in wanted and not files[n]]
+    if not missing:
+        return {}
+    from wxnb.io.backend import find_user_growth
+
+    claimed = {p for paths in files.values() for p in paths}
+    growth, found = find_user_growth(folder, claimed, month)
+    problems.extend(found)
+    if growth is None:
+        return {}
+    notes.setdefault(missing[0], []).extend(growth.notes)
+    rows = {"getusersummary": growth.summary, "getusercumulate": growth.cumulate}
+    return {n: (rows[n], growth.file) for n in missing}
 
 
 def _empty_notes(empties: dict[str, list[str]], files: dict[str, list[Path]]) -> list[str]:

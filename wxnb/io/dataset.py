@@ -29,7 +29,7 @@ __all__ = ["FORMAT", "KEEP", "Stored", "cache_root", "prune", "read", "write"]
 
 FORMAT = 1
 KEEP = 24  # datasets kept (the most recently written); older ones are removed
-_CODE = ("datacube.py", "csvin.py", "codes.py", "dataset.py")
+_CODE = ("datacube.py", "csvin.py", "codes.py", "dataset.py", "backend.py")
 _LIBS = ("pandas", "pyarrow", "pandera", "numpy")
 
 

@@ -2,7 +2,7 @@
 
 The datacube files are named by their endpoint (``wxnb.io.datacube.discover``); the event log by
 ``events*``; the menu is ``menu.json``; the hand-made CSV files are those of
-``wxnb.io.handmade``. :data:`INPUTS` names every input beyond the datacube for the appendix's
+``wxnb.io.handmade``; the backend's 用户增长 download is ``wxnb.io.backend``'s. :data:`INPUTS` names every input beyond the datacube for the appendix's
 list of files, and :func:`unrecognised` lists the files of a folder that are none of these,
 each with the reason, so an analyst who dropped a backend download or a misnamed file in the
 folder is told instead of finding it silently left out.
@@ -14,6 +14,7 @@ import fnmatch
 from pathlib import Path
 
 from wxnb.io import eventlog as events
+from wxnb.io.backend import SUFFIXES, mentions_growth, read_user_growth
 from wxnb.io.datacube import ENDPOINTS, discover
 from wxnb.io.handmade import HANDMADE
 
@@ -26,6 +27,7 @@ INPUTS: tuple[tuple[str, str], ...] = (
     *((pattern, _EVENT_LOG) for pattern in events.EVENT_GLOBS),
     (events.MENU_FILE, "自定义菜单（get_current_selfmenu_info）"),
     *((f.name, f.label) for f in HANDMADE),
+    ("user_analysis*", "后台下载：用户增长（无接口文件时代替用户增减与累计用户）"),
 )
 
 _SPREADSHEET = (".xls", ".xlsx", ".xlsm", ".et")
@@ -39,8 +41,9 @@ def input_label(name: str) -> str | None:
 def _reason(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in _SPREADSHEET:
-        return ("Excel 表格（如公众号后台下载的用户分析、内容分析）暂不能直接读取：请放数据统计接口的 "
-                "JSON 文件，或按 docs/data-contract.md 的字段另存为对应的 CSV")
+        return ("Excel 表格（如公众号后台内容分析的下载）暂不能直接读取：请放数据统计接口的 JSON "
+                "文件，或按 docs/data-contract.md 的字段另存为对应的 CSV（用户增长的下载 "
+                "user_analysis.xls 可直接放入）")
     if suffix in (".json", ".csv"):
         return ("文件名不是已知的数据统计接口（应以接口名开头，如 getusersummary_2026-10-01_"
                 f"2026-10-07.json；共 {len(ENDPOINTS)} 个接口），也不是事件日志或手工数据文件")
@@ -56,4 +59,11 @@ def unrecognised(folder: Path) -> list[tuple[str, str]]:
     known = {p for files in discover(folder).values() for p in files}
     return [(p.name, _reason(p)) for p in sorted(folder.iterdir())
             if p.is_file() and not p.name.startswith(".") and p not in known
-            and input_label(p.name) is None]
+            and input_label(p.name) is None and not _user_growth(p)]
+
+
+def _user_growth(path: Path) -> bool:
+    """Whether the file is a 用户增长 download under another name (by its header row)."""
+    if path.suffix.lower() not in SUFFIXES or not mentions_growth(path):
+        return False
+    return read_user_growth(path, "0000-00")[0] is not None

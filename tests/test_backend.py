@@ -1,0 +1,96 @@
+"""The backend's 用户增长 download (user_analysis.xls, an HTML table) read as the datacube's
+follower endpoints when the API's files are not there."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from wxnb import paths
+from wxnb.exceptions import DataValidationError
+from wxnb.io import backend
+from wxnb.io import folder as month_folder
+from wxnb.io.datacube import load_month
+from wxnb.kit import metrics
+
+MONTH = "2026-10"
+# The shape of wechat-data-schemas.md §5.1 (a title row, then the header), values synthetic.
+HTML = ("<table><tr><th>用户增长</th></tr><tr><th>时间</th><th>新关注人数</th><th>取消关注人数</th>"
+        "<th>净增关注人数</th><th>累积关注人数</th></tr>"
+        "<tr><td>2026-09-30</td><td>10</td><td>2</td><td>8</td><td>100</td></tr>"
+        "<tr><td>2026-10-01</td><td>1,210</td><td>20</td><td>1190</td><td>1,290</td></tr>"
+        "<tr><td>2026-10-02</td><td>5</td><td>9</td><td>-4</td><td>1286</td></tr></table>")
+
+
+def test_the_html_table_and_a_gbk_csv_with_the_other_spelling(tmp_path: Path) -> None:
+    (tmp_path / "user_analysis.xls").write_text(HTML, encoding="utf-8")
+    growth, problems = backend.read_user_growth(tmp_path / "user_analysis.xls", MONTH)
+    assert problems == []
+    assert [(r["ref_date"], r["user_source"], r["new_user"], r["cancel_user"])
+            for r in growth.summary] == [("2026-10-01", 0, 1210, 20), ("2026-10-02", 0, 5, 9)]
+    assert [r["cumulate_user"] for r in growth.cumulate] == [1290, 1286]
+    assert growth.summary[0]["_row"] == "第 4 行"  # the title row and the header count
+    assert any("1 天不在 2026-10 内" in n for n in growth.notes)
+    csv_text = "时间,新关注人数,取消关注人数,净增关注人数,累计关注人数\n20261003,7,1,6,99\n"
+    (tmp_path / "增长.csv").write_bytes(csv_text.encode("gbk"))
+    growth, problems = backend.read_user_growth(tmp_path / "增长.csv", MONTH)
+    assert problems == [] and growth.summary[0]["ref_date"] == "2026-10-03"
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert backend.read_user_growth(tmp_path / "other.csv", MONTH) == (None, [])
+
+
+def test_bad_cells_name_the_file_the_column_and_the_row(tmp_path: Path) -> None:
+    bad = HTML.replace("<td>5</td>", "<td>五</td>").replace("<td>1190</td>", "<td>1000</td>")
+    (tmp_path / "user_analysis.xls").write_text(bad, encoding="utf-8")
+    _, problems = backend.read_user_growth(tmp_path / "user_analysis.xls", MONTH)
+    assert [(p.file, p.field, p.row) for p in problems] == [
+        ("user_analysis.xls", "净增关注人数", "第 4 行"),
+        ("user_analysis.xls", "新关注人数", "第 5 行")]
+    (tmp_path / "user_analysis.xls").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 64)
+    _, problems = backend.read_user_growth(tmp_path / "user_analysis.xls", MONTH)
+    assert "另存为 CSV" in problems[0].found
+
+
+@pytest.fixture
+def month(tmp_path: Path) -> Path:
+    folder = tmp_path / MONTH
+    shutil.copytree(paths.default_data_dir(paths.SAMPLE_ACCOUNT, MONTH), folder)
+    return folder
+
+
+def _as_download(folder: Path) -> pd.DataFrame:
+    """Replace the month's follower endpoint files by the same days as a 用户增长 download."""
+    daily = metrics.follower_daily(load_month(folder, MONTH))
+    rows = "".join(f"<tr><td>{d:%Y-%m-%d}</td><td>{r.new_user:,}</td><td>{r.cancel_user}</td>"
+                   f"<td>{r.net_user}</td><td>{r.cumulate_user:,}</td></tr>"
+                   for d, r in daily.iterrows())
+    html = HTML.split("<tr><td>")[0] + rows + "</table>"
+    for p in [*folder.glob("getusersummary*"), *folder.glob("getusercumulate*")]:
+        p.unlink()
+    (folder / "user_analysis.xls").write_text(html, encoding="utf-8")
+    return daily
+
+
+def test_a_month_with_the_download_instead_of_the_api_files(month: Path) -> None:
+    daily = _as_download(month)
+    data = load_month(month, MONTH)
+    pd.testing.assert_frame_equal(metrics.follower_daily(data), daily)
+    assert any("后台下载的 user_analysis.xls" in w for w in data.warnings)
+    assert month_folder.unrecognised(month) == []
+    assert month_folder.input_label("user_analysis.xls").startswith("后台下载")
+
+
+def test_the_api_files_win_and_a_broken_download_is_an_error(month: Path) -> None:
+    (month / "user_analysis.xls").write_text(HTML.replace("<td>10</td>", "<td>x</td>"),
+                                             encoding="utf-8")
+    before = load_month(month, MONTH)  # the API files are there: the download is not read
+    assert not any("后台下载" in w for w in before.warnings)
+    for p in [*month.glob("getusersummary*"), *month.glob("getusercumulate*")]:
+        p.unlink()
+    with pytest.raises(DataValidationError) as exc:
+        load_month(month, MONTH)
+    assert ("user_analysis.xls", "新关注人数", "第 3 行") in [
+        (p.file, p.field, p.row) for p in exc.value.problems]
