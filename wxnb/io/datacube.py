@@ -576,12 +576,7 @@ def _load_endpoints(folder: Path, month: str, files: dict[str, list[Path]], want
                 continue
             df = pd.DataFrame(rows, dtype=object)
             df["_file"] = source
-            found = _validate_frame(df, ep, month)
-            if not found:
-                found = _duplicates(df, ep) + _cross_checks(df, ep)
-            problems.extend(found)
-            if not found:
-                frames[name] = _typed(df, ep)
+            _checked(df, name, ep, month, frames, problems)
             continue
         if not files[name]:
             if ep.required:
@@ -609,15 +604,22 @@ def _load_endpoints(folder: Path, month: str, files: dict[str, list[Path]], want
             continue
         whole = pd.concat(parts, ignore_index=True)
         whole = whole.where(whole.notna(), None)  # columns absent from some files → None
-        found = _validate_frame(whole, ep, month)
-        if not found:
-            found = _duplicates(whole, ep) + _cross_checks(whole, ep)
-        problems.extend(found)
-        if not found:
-            frames[name] = _typed(whole, ep)
+        _checked(whole, name, ep, month, frames, problems)
     if problems:
         raise DataValidationError(problems)
     return frames, notes, empties
+
+
+def _checked(df: pd.DataFrame, name: str, ep: Endpoint, month: str,
+             frames: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+    """Validate one endpoint's rows (schema, duplicates, cross-checks); keep the typed frame
+    in ``frames`` when they pass, else add the problems."""
+    found = _validate_frame(df, ep, month)
+    if not found:
+        found = _duplicates(df, ep) + _cross_checks(df, ep)
+    problems.extend(found)
+    if not found:
+        frames[name] = _typed(df, ep)
 
 
 _FROM_BACKEND = ("getusersummary", "getusercumulate")  # what the 用户增长 download can replace
