@@ -94,3 +94,13 @@ def test_the_api_files_win_and_a_broken_download_is_an_error(month: Path) -> Non
         load_month(month, MONTH)
     assert ("user_analysis.xls", "新关注人数", "第 3 行") in [
         (p.file, p.field, p.row) for p in exc.value.problems]
+
+
+def test_the_appendix_counts_the_downloads_days(month: Path) -> None:
+    from wxnb.sections.s99_appendix import compute
+
+    _as_download(month)
+    frame = compute.provenance(month, MONTH).set_index("文件")
+    row = frame.loc["user_analysis.xls"]
+    assert row["接口"].startswith("后台下载：用户增长")
+    assert row["行数"] == 31 and row["日期范围"] == "2026-10-01 至 2026-10-31"
