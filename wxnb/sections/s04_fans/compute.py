@@ -416,16 +416,11 @@ class TierRow:
 
     @property
     def mom_text(self) -> str:
-        return _pp(self.mom) if self.mom is not None else "无上月数据"
+        return fmt.fmt_pp(self.mom) if self.mom is not None else "无上月数据"
 
     @property
     def share_text(self) -> str:
         return fmt.fmt_pct(self.share) if self.share is not None else "不可计算"
-
-
-def _pp(value: float) -> str:
-    """Percentage points for the report (a change that rounds to zero has no sign)."""
-    return fmt.fmt_pp(value)
 
 
 def _strategy(key: str, share: float | None, mom: float | None, weakest: bool,

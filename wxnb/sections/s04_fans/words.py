@@ -21,7 +21,6 @@ from wxnb.sections.s04_fans.compute import (
     UGC_EVENT,
     FanSection,
     TierRow,
-    _pp,
 )
 
 __all__ = [
@@ -245,10 +244,10 @@ def _retention_finding(sec: FanSection) -> Finding | None:
     mom = compare.change("rate", value, prev_value).value  # points; None without a base
     evidence = f"新关注粉丝 7 日留存（未取关）{fmt.fmt_pct(value)}（{n:,} 人满 7 天）"
     if mom is not None:
-        evidence += f"，环比 {_pp(mom)}"
+        evidence += f"，环比 {fmt.fmt_pp(mom)}"
     status = "提示" if mom is not None and mom <= -DECLINE_PP else "未设目标"
     return _finding("retention_d7", "新粉 7 日留存", status, evidence, value,
-                    fmt.fmt_pct(value), mom, _pp(mom) if mom is not None else "",
+                    fmt.fmt_pct(value), mom, fmt.fmt_pp(mom) if mom is not None else "",
                     {"eligible": n, "cohorts": len(sec.agg.cohorts), "mom_mode": "pp"})
 
 
@@ -264,7 +263,7 @@ def findings(sec: FanSection) -> list[Finding]:
             "core_fan_ugc_share", "核心粉丝的 UGC 份额", "未设目标",
             f"核心粉丝（{core.share_text}）贡献了 {fmt.fmt_pct(ugc)} 的留言（"
             f"{sec.agg.core_comments:,} / {sec.agg.comments:,} 条）", ugc, fmt.fmt_pct(ugc),
-            mom, _pp(mom) if mom is not None else "",
+            mom, fmt.fmt_pp(mom) if mom is not None else "",
             {"core_share": core.share, "comments": sec.agg.comments, "mom_mode": "pp"}))
     ret = _retention_finding(sec)
     if ret is not None:

@@ -168,6 +168,17 @@ def _next_month(month: str) -> tuple[str, int]:
     return f"{y:04d}-{m:02d}", calendar.monthrange(y, m)[1]
 
 
+_Series = tuple[float | None, int, float | None, int]  # (now, its days, before, its days)
+
+
+def _daily_change(now: float | None, days: int, before: float | None,
+                  days_before: int) -> float | None:
+    """The change in the daily mean since last month (None without both months)."""
+    if now is None or before is None or not before or days <= 0 or days_before <= 0:
+        return None
+    return (now / days) / (before / days_before) - 1
+
+
 def _project(now: float | None, days: int, before: float | None, days_before: int,
              days_next: int, month_days: int) -> tuple[float | None, str]:
     """Next month's total: this month's daily mean × next month's days, moved by half the
@@ -183,34 +194,59 @@ def _project(now: float | None, days: int, before: float | None, days_before: in
     per_day = now / days
     basis = f"本月日均 × {days_next} 天" if days == month_days else \
         f"本月有数据的 {days} 天的日均 × {days_next} 天（缺 {month_days - days} 天不按 0 计）"
-    if before is None or not before or days_before <= 0:
+    growth = _daily_change(now, days, before, days_before)
+    if growth is None:
         return per_day * days_next, f"{basis}（无上月数据，不外推趋势）"
-    growth = per_day / (before / days_before) - 1
     total = per_day * days_next * (1 + growth / 2)
     return total, f"{basis} × (1 + 日均环比 {fmt.fmt_signed_pct(growth)} 的一半)"
 
 
+def _count_below(series: _Series, total: float, days_next: int, month_days: int) -> str:
+    """Why a projected count is below this month's ('' when it is not): a target under what
+    was just achieved must say so, never pass as growth."""
+    now = series[0]
+    if now is None or not total < now:
+        return ""
+    reasons = []
+    if days_next < month_days:
+        reasons.append(f"下月只有 {days_next} 天（本月 {month_days} 天）")
+    change = _daily_change(*series)
+    if change is not None and change < 0:
+        reasons.append(f"本月日均较上月{fmt.fmt_signed_pct(change)}，按一半延续")
+    if now < 0:
+        reasons.append("本月为负值")
+    return "；".join(reasons) or "按日均外推的结果"
+
+
 def pdca(sec: Trend, params: ReportParams) -> pd.DataFrame:
     """Next month's targets: counts from the daily trend, rates from the last two months,
-    each with the elastic band ±``pdca_band`` and an owner (``sec`` from :func:`trend`)."""
+    each with the elastic band ±``pdca_band`` and an owner (``sec`` from :func:`trend`).
+    ``低于本月`` says why a target is below this month's actual ('' when it is not)."""
     nxt, days = _next_month(params.month)
     t, prev = sec.totals, sec.prev_totals
     n_month = len(sec.daily)
-    net_total, net_how = _project(t.net_followers, t.follower_days,
-                                  prev.net_followers if prev else None,
-                                  prev.follower_days if prev else 0, days, n_month)
-    read_total, read_how = _project(t.read_count, t.read_days, prev.read_count if prev else None,
-                                    prev.read_days if prev else 0, days, n_month)
+
+    def series(value: str, days_with_data: str) -> _Series:
+        if prev is None:
+            return getattr(t, value), getattr(t, days_with_data), None, 0
+        return (getattr(t, value), getattr(t, days_with_data), getattr(prev, value),
+                getattr(prev, days_with_data))
+
+    net, read = series("net_followers", "follower_days"), series("read_count", "read_days")
+    net_total, net_how = _project(*net, days, n_month)
+    read_total, read_how = _project(*read, days, n_month)
+    owner = params.owner_marketing
     rows: list[tuple[Any, ...]] = []
     if net_total is not None:
-        rows.append(("粉丝净增长", t.net_followers, net_total, net_how, "count",
-                     params.owner_marketing))
+        rows.append(("粉丝净增长", t.net_followers, net_total, net_how, "count", owner,
+                     _count_below(net, net_total, days, n_month)))
         if t.cumulate_followers is not None:
             rows.append(("累计粉丝（月末）", t.cumulate_followers, t.cumulate_followers + net_total,
-                         "月末累计 + 预计净增长", "count", params.owner_marketing))
+                         "月末累计 + 预计净增长", "count", owner,
+                         "预计下月粉丝净增长为负，月末累计随之减少" if net_total < 0 else ""))
     if read_total is not None:
-        rows.append(("图文阅读量（次数）", t.read_count, read_total, read_how, "count",
-                     params.owner_marketing))
+        rows.append(("图文阅读量（次数）", t.read_count, read_total, read_how, "count", owner,
+                     _count_below(read, read_total, days, n_month)))
     for name, key in (("打开率", "open_rate"), ("分享率", "share_rate")):
         now = getattr(t, key)
         before = getattr(prev, key) if prev else None
@@ -218,50 +254,13 @@ def pdca(sec: Trend, params: ReportParams) -> pd.DataFrame:
             continue
         proj = now if before is None else (2 * now + before) / 3
         how = "本月值（无上月数据）" if before is None else "近两月加权平均（本月权重 2/3）"
-        rows.append((name, now, proj, how, "rate", params.owner_marketing))
+        below = f"上月较低（{fmt.fmt_pct(before, 2)}），目标取近两月加权平均" \
+            if before is not None and proj < now else ""
+        rows.append((name, now, proj, how, "rate", owner, below))
     band = params.pdca_band
     out = pd.DataFrame(rows, columns=["指标", "本月实际", "下月目标", "预测方法", "kind",
-                                      "负责部门"])
+                                      "负责部门", "低于本月"])
     out["下限"] = out["下月目标"] * (1 - band)
     out["上限"] = out["下月目标"] * (1 + band)
     out["月份"] = nxt
-    out["低于本月"] = [_below(r, sec, days, n_month) for r in out.to_dict("records")]
     return out
-
-
-def _daily_change(now: float | None, days: int, before: float | None,
-                  days_before: int) -> float | None:
-    if now is None or before is None or not before or days <= 0 or days_before <= 0:
-        return None
-    return (now / days) / (before / days_before) - 1
-
-
-def _below(row: dict[str, Any], sec: Trend, days_next: int, month_days: int) -> str:
-    """Why a proposed target is below this month's actual ('' when it is not): a target under
-    what was just achieved must say so, never pass as growth."""
-    target, actual = row["下月目标"], row["本月实际"]
-    if actual is None or pd.isna(actual) or not target < actual:
-        return ""
-    t, prev = sec.totals, sec.prev_totals
-    reasons = []
-    if row["kind"] == "rate":
-        before = getattr(prev, "open_rate" if row["指标"] == "打开率" else "share_rate") \
-            if prev else None
-        if before is not None:
-            reasons.append(f"上月较低（{fmt.fmt_pct(before, 2)}），目标取近两月加权平均")
-        return "；".join(reasons)
-    if row["指标"] == "累计粉丝（月末）":
-        return "预计下月粉丝净增长为负，月末累计随之减少"
-    now, days, before, days_before = (
-        (t.net_followers, t.follower_days, prev.net_followers if prev else None,
-         prev.follower_days if prev else 0) if row["指标"] == "粉丝净增长" else
-        (t.read_count, t.read_days, prev.read_count if prev else None,
-         prev.read_days if prev else 0))
-    if days_next < month_days:
-        reasons.append(f"下月只有 {days_next} 天（本月 {month_days} 天）")
-    change = _daily_change(now, days, before, days_before)
-    if change is not None and change < 0:
-        reasons.append(f"本月日均较上月{fmt.fmt_signed_pct(change)}，按一半延续")
-    if now is not None and now < 0:
-        reasons.append("本月为负值")
-    return "；".join(reasons) or "按日均外推的结果"
