@@ -50,7 +50,8 @@ class UserGrowth:
 def _rows(path: Path) -> tuple[list[list[str]] | None, list[Problem]]:
     """The file's table as rows of cell texts (HTML table or CSV), or its problems."""
     try:
-        head = path.open("rb").read(8)
+        with path.open("rb") as fh:
+            head = fh.read(8)
     except OSError as exc:
         return None, [Problem(path.name, None, None, _EXPECTED,
                               f"无法读取文件（{exc.strerror or exc}）")]
@@ -90,8 +91,10 @@ def _day(text: str) -> str | None:
     return day if csvin.is_day(day) else None
 
 
-def read_user_growth(path: Path, month: str) -> tuple[UserGrowth | None, list[Problem]]:
-    """The file's 用户增长 rows within ``month``; (None, []) when the file is not such a table.
+def read_user_growth(path: Path, month: str | None = None
+                     ) -> tuple[UserGrowth | None, list[Problem]]:
+    """The file's 用户增长 rows within ``month`` (every day when None); (None, []) when the
+    file is not such a table.
 
     Problems name the file, the column, the row (第 n 行 of the table, header included) and
     what was expected: a date, a count, 净增 = 新关注 − 取消关注.
@@ -132,7 +135,7 @@ def read_user_growth(path: Path, month: str) -> tuple[UserGrowth | None, list[Pr
                                     f"新关注人数 − 取消关注人数 = {values['new'] - values['cancel']}",
                                     net))
             continue
-        if not day.startswith(month):
+        if month is not None and not day.startswith(month):
             outside += 1
             continue
         out.summary.append({"ref_date": day, "user_source": 0, "new_user": values["new"],
@@ -166,6 +169,6 @@ def find_user_growth(folder: Path, claimed: set[Path], month: str
         if not path.name.lower().startswith("user_analysis") and not mentions_growth(path):
             continue  # a large CSV of another kind (orders) is never parsed here
         growth, problems = read_user_growth(path, month)
-        if growth is not None or problems and path.name.lower().startswith("user_analysis"):
+        if growth is not None or (problems and path.name.lower().startswith("user_analysis")):
             return growth, problems
     return None, []

@@ -1207,41 +1207,38 @@ def load_orders(folder: Path, month: str) -> pd.DataFrame | None:
         "msgid": df["msgid"].ne("") & ~df["msgid"].str.fullmatch(_MSGID.pattern).astype(bool),
         "duplicate": oid.ne("") & oid.duplicated(),
     }
-    bad = pd.concat(checks, axis=1).to_numpy()
+    bad = pd.DataFrame(checks)
     first_row: dict[str, str] = {}  # the row where each repeated order id first appears
-    if bad[:, 5].any():
+    if bad["duplicate"].any():
         firsts = (~oid.duplicated()).to_numpy().nonzero()[0]
         first_row = {oid.iat[i]: csvin.row_label(int(i)) for i in firsts}
-    for i in bad.any(axis=1).nonzero()[0]:
-        row, r = csvin.row_label(int(i)), df.iloc[int(i)]
-        broke = bad[i]
-        for j, (c, what) in enumerate((("order_id", "非空的订单号"),
-                                        ("follower_id", "非空的粉丝 ID"))):
-            if broke[j]:
+    for i in bad.any(axis=1).to_numpy().nonzero()[0]:
+        row, r, broke = csvin.row_label(int(i)), df.iloc[int(i)], bad.iloc[int(i)]
+        for c, what in (("order_id", "非空的订单号"), ("follower_id", "非空的粉丝 ID")):
+            if broke[c]:
                 problems.append(Problem(name, c, row, what, "空"))
-        if broke[2]:
+        if broke["time"]:
             problems.append(Problem(name, "time", row, "北京时间 YYYY-MM-DD HH:MM:SS",
                                     csvin.brief(r["time"], 80) if r["time"] else "空"))
-        if broke[3]:
+        if broke["amount"]:
             problems.append(Problem(name, "amount", row, "金额（元），≥ 0 的数字",
                                     csvin.brief(r["amount"], 80) if r["amount"] else "空"))
-        if broke[4]:
+        if broke["msgid"]:
             problems.append(Problem(name, "msgid", row, "空，或 <msg_data_id>_<idx>",
                                     csvin.brief(r["msgid"], 80)))
-        if broke[5]:
+        if broke["duplicate"]:
             problems.append(Problem(name, "order_id", row, "订单号唯一",
                                     f"{r['order_id']!r} 与 {first_row[r['order_id']]} 重复"))
     if problems:
         raise DataValidationError(problems)
     inside = times.ge(lo) & times.lt(hi)
     keep = inside.to_numpy()
-    text = {c: df[c][keep].astype("str") for c in ("order_id", "follower_id", "msgid",
-                                                    "channel")}
+    text = {c: df[c][keep].astype("str") for c in ORDER_COLUMNS if c not in ("time", "amount")}
     orders = pd.DataFrame({
         **text, "time": times[keep], "amount": amounts[keep],
         "_row": pd.Series([csvin.row_label(int(i)) for i in keep.nonzero()[0]],
                           index=text["order_id"].index, dtype="str")},
-        columns=["order_id", "follower_id", "time", "amount", "msgid", "channel", "_row"])
+        columns=[*ORDER_COLUMNS, "_row"])
     orders = orders.reset_index(drop=True)
     outside = int(len(df) - len(orders))
     orders.attrs["notes"] = read_notes + ([_month_note(name, outside, month, "订单的时间")]

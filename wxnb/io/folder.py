@@ -2,8 +2,9 @@
 
 The datacube files are named by their endpoint (``wxnb.io.datacube.discover``); the event log by
 ``events*``; the menu is ``menu.json``; the hand-made CSV files are those of
-``wxnb.io.handmade``; the backend's 用户增长 download is ``wxnb.io.backend``'s. :data:`INPUTS` names every input beyond the datacube for the appendix's
-list of files, and :func:`unrecognised` lists the files of a folder that are none of these,
+``wxnb.io.handmade``; the backend's 用户增长 download is ``wxnb.io.backend``'s. :data:`INPUTS`
+names every input beyond the datacube for the appendix's list of files, and
+:func:`unrecognised` lists the files of a folder that are none of these,
 each with the reason, so an analyst who dropped a backend download or a misnamed file in the
 folder is told instead of finding it silently left out.
 """
@@ -66,4 +67,4 @@ def _user_growth(path: Path) -> bool:
     """Whether the file is a 用户增长 download under another name (by its header row)."""
     if path.suffix.lower() not in SUFFIXES or not mentions_growth(path):
         return False
-    return read_user_growth(path, "0000-00")[0] is not None
+    return read_user_growth(path)[0] is not None

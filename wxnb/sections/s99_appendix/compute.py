@@ -204,7 +204,7 @@ def _other_row(month: str, path: Path) -> dict[str, Any]:
 
 def _count_growth(path: Path) -> _Count:
     """The days of a backend 用户增长 download (all of them, whatever the month)."""
-    growth, problems = read_user_growth(path, "")
+    growth, problems = read_user_growth(path)
     if growth is None or problems:
         return _Count(None, (), f"无法读取：{problems[0]}" if problems else "")
     return _Count(len(growth.summary), tuple(r["ref_date"] for r in growth.summary), "")
