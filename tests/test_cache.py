@@ -133,6 +133,27 @@ def test_the_code_a_notebook_imports_is_followed_through_the_package() -> None:
 def test_versions_name_every_package_that_computes() -> None:
     v = cache.versions()
     assert v["python"] and v["pandas"] and v["duckdb"]
+    # read from the .dist-info folder names: the versions importlib.metadata reports
+    from importlib import metadata
+
+    for dist in cache.VERSIONED:
+        try:
+            expected = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            expected = ""
+        assert v[dist] == expected, dist
+
+
+def test_input_patterns_match_like_fnmatch() -> None:
+    from fnmatch import fnmatch
+
+    names = ["events.csv", "events_2026-10.parquet", "orders.csv", "getusersummary_1.json",
+             "content_plan.csv", "notes.txt", "Events.CSV"]
+    for patterns in [("events*.csv", "events*.parquet"), ("*",), ("orders.csv",), (),
+                     ("get*.json", "[cn]o*.csv"), ("?otes.txt",)]:
+        for name in names:
+            expected = any(fnmatch(name, p) for p in patterns)
+            assert (cache._pattern(patterns).match(name) is not None) == expected, (name, patterns)
 
 
 def test_a_package_upgrade_changes_every_key(build, monkeypatch) -> None:

@@ -26,9 +26,11 @@ import hashlib
 import json
 import os
 import platform
+import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
+import fnmatch
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -79,7 +81,7 @@ class Digests:
         """The SHA-256 of the file's bytes."""
         st = path.stat()
         stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
-        name = str(path.resolve())
+        name = os.path.abspath(path)  # no realpath: the stamp's inode tells files apart
         hit = self.known.get(name)
         if hit and hit[:3] == stamp:
             return str(hit[3])
@@ -111,14 +113,41 @@ class Digests:
 
 
 def versions() -> dict[str, str]:
-    """Python's version and those of :data:`VERSIONED` (read from metadata, nothing imported)."""
+    """Python's version and those of :data:`VERSIONED`, nothing imported: from the names of
+    the ``.dist-info`` folders on ``sys.path`` (``pandas-3.1.0.dist-info``; the first on the
+    path wins, as for ``importlib.metadata``), else from the distribution's metadata."""
     out = {"python": platform.python_version()}
+    found = _installed()
     for dist in VERSIONED:
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = ""
+        version = found.get(_canonical(dist))
+        if version is None:
+            try:
+                version = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                version = ""
+        out[dist] = version
     return out
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _installed() -> dict[str, str]:
+    """Distribution name (canonical) → version, read from the ``.dist-info`` folder names
+    (one listing per ``sys.path`` entry instead of a metadata search per distribution)."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                dist, sep, version = name[: -len(".dist-info")].partition("-")
+                if sep and version:
+                    found.setdefault(_canonical(dist), version)
+    return found
 
 
 # --------------------------------------------------------------------------- code
@@ -196,11 +225,18 @@ def code_files(sources: Iterable[str], packages: Iterable[str] = (),
     for name in todo:
         seen |= _closure(name, digests)
     files = {p for p in (_module_file(n) for n in seen) if p is not None}
-    for path in list(files):  # data the code reads beside it (lexicon, dictionary, templates)
-        files |= {d for d in path.parent.glob("*.yaml")}
-        if (path.parent / "templates").is_dir():
-            files |= {d for d in (path.parent / "templates").rglob("*") if d.is_file()}
+    for folder in {path.parent for path in files}:
+        files |= _package_data(folder)
     return sorted(files)
+
+
+@functools.cache
+def _package_data(folder: Path) -> frozenset[Path]:
+    """The data the code in ``folder`` reads beside it (lexicon, dictionary, templates)."""
+    found = set(folder.glob("*.yaml"))
+    if (folder / "templates").is_dir():
+        found |= {d for d in (folder / "templates").rglob("*") if d.is_file()}
+    return frozenset(found)
 
 
 def _notebook_code(path: Path) -> tuple[str, list[str]]:
@@ -261,7 +297,8 @@ def keys(sections: list[Any], specs: Mapping[str, Any], params: Mapping[str, Any
         return _hash({str(p.relative_to(PACKAGE)): src[p] for p in paths})
 
     def matches(name: str, patterns: Iterable[str]) -> bool:
-        return any(fnmatch(name.split("/", 1)[1], pat) for pat in patterns)
+        found = _pattern(tuple(patterns)).match(os.path.normcase(name.split("/", 1)[1]))
+        return found is not None
 
     phase1: dict[str, str] = {}
     for sec in sorted(sections, key=lambda s: (s.phase, s.key)):
@@ -293,6 +330,16 @@ def keys(sections: list[Any], specs: Mapping[str, Any], params: Mapping[str, Any
     out.validation = _hash({"format": KEY_FORMAT, "inputs": inputs, "code": check_code,
                             "versions": ver, "parameters": shown, "files": named})
     return out
+
+
+@functools.cache
+def _pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regular expression for "matches any of these glob patterns" (``fnmatch``'s rules:
+    case-folded as the platform folds file names)."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{fnmatch.translate(os.path.normcase(p))})"
+                               for p in patterns))
 
 
 def last_build(out_dir: Path) -> dict[str, Any]:
