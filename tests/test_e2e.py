@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -158,7 +159,8 @@ def test_failing_section_names_cell_keeps_others_and_the_report(tmp_path: Path) 
     report = out / "sample" / "2026-10" / "report.html"
     report.parent.mkdir(parents=True)
     report.write_text("last good report", encoding="utf-8")
-    res = wxnb("build", "--notebooks", str(nbs), "--out", str(out))
+    # A relative --notebooks (from the current folder) is found by the workers too.
+    res = wxnb("build", "--notebooks", os.path.relpath(nbs, PROJECT_ROOT), "--out", str(out))
     assert res.returncode == 1
     assert "02 会失败的章节" in res.stderr and "ValueError: 示例错误" in res.stderr
     assert "raise ValueError" in res.stderr  # the failing cell is named

@@ -487,3 +487,82 @@ def test_import_is_cheap() -> None:
                          check=True, env={**os.environ, "PYTHONPATH": str(Path(report.__file__)
                                                                           .parent.parent)})
     assert out.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- section by section
+
+
+def sections_pages(sections: list[SectionResult], meta: ReportMeta,
+                   keys: Sequence[str] | None = None) -> dict[str, report.SectionPage]:
+    keys = [s.key for s in sections] if keys is None else keys
+    return {s.key: report.render_section(s, keys, meta.commentary) for s in sections}
+
+
+def test_the_page_from_its_sections_is_the_page_of_one_pass(tmp_path: Path) -> None:
+    sections = make_sections(tmp_path)  # a failed section, external content, twin headings
+    meta = make_meta(commentary={"02_content": f"点评 {HOSTILE_SCRIPT}\n\n第二段"})
+    pages = sections_pages(sections, meta)
+    assert report._assemble(sections, meta, pages) is not None  # put together, not re-rendered
+    whole = render_html(sections, meta)
+    assert render_html(sections, meta, pages) == whole
+    assert "wx-commentary" in whole and HOSTILE_SCRIPT not in whole
+
+
+def test_pages_made_for_another_report_are_rendered_again(tmp_path: Path) -> None:
+    sections = make_sections(tmp_path)
+    meta = make_meta(commentary={"01_kpi": "本月点评"})
+    stale = sections_pages(sections[:2], make_meta(), keys=[s.key for s in sections[:2]])
+    stale["03_fail"] = report.render_section(  # rendered from another outcome of the section
+        SectionResult("03_fail", "03 失败章节", sections[2].notebook, True),
+        [s.key for s in sections])
+    assert render_html(sections, meta, stale) == render_html(sections, meta)
+
+
+def test_a_link_to_an_earlier_sections_heading_renders_the_page_in_one_pass(
+        tmp_path: Path) -> None:
+    sections = make_sections(tmp_path)
+    first = nbformat.read(sections[0].notebook, as_version=4)
+    first.cells.append(v4.new_markdown_cell("## 唯一的标题\n\n正文。"))
+    nbformat.write(first, sections[0].notebook)
+    second = nbformat.read(sections[1].notebook, as_version=4)
+    second.cells.append(v4.new_markdown_cell("回看 [第一节](#唯一的标题)。"))
+    nbformat.write(second, sections[1].notebook)
+    meta = make_meta()
+    pages = sections_pages(sections, meta)
+    assert report._assemble(sections, meta, pages) is None  # only the whole page knows
+    page = render_html(sections, meta, pages)
+    assert page == render_html(sections, meta)
+    link = BeautifulSoup(page, "html.parser").find("a", string="第一节")
+    assert link["href"] == "#s01-唯一的标题"
+
+
+def test_an_id_two_sections_share_renders_the_page_in_one_pass(tmp_path: Path) -> None:
+    sections = make_sections(tmp_path)
+    for sec in sections[:2]:
+        nb = nbformat.read(sec.notebook, as_version=4)
+        nb.cells.append(v4.new_code_cell("x", execution_count=7, outputs=[v4.new_output(
+            "display_data", data={"text/html": '<div id="twin">同一个 id</div>',
+                                  "text/plain": "x"})]))
+        nbformat.write(nb, sec.notebook)
+    meta = make_meta()
+    pages = sections_pages(sections, meta)
+    assert report._assemble(sections, meta, pages) is None
+    page = render_html(sections, meta, pages)
+    assert page == render_html(sections, meta)
+    ids = [t["id"] for t in BeautifulSoup(page, "html.parser").find_all(id=True)]
+    assert "twin" in ids and "twin-1" in ids and len(ids) == len(set(ids))
+
+
+def test_section_pages_render_in_the_background(tmp_path: Path) -> None:
+    sections = make_sections(tmp_path)
+    meta = make_meta(commentary={"03_fail": "失败了也有点评"})
+    pages = report.SectionPages([s.key for s in sections], meta.commentary)
+    for sec in sections:
+        pages.add(sec)
+    pages.add(SectionResult("99_other", "不在报告中", sections[0].notebook, True))
+    done = pages.done()
+    assert sorted(done) == [s.key for s in sections]
+    assert render_html(sections, meta, done) == render_html(sections, meta)
+    cancelled = report.SectionPages([s.key for s in sections], {})
+    cancelled.add(sections[0])
+    cancelled.cancel()  # a build with a failed section writes no report

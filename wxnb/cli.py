@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import sys
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -318,18 +317,20 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
           workers: int | None, engine: str, nb_dir: Path, force: bool) -> None:
     """校验参数与数据，并行执行各章节笔记本，生成 HTML 月报（未变化的章节沿用上次结果）。"""
     t0 = time.perf_counter()
-    from wxnb.build import cache, staging
     from wxnb.build.runner import discover_sections, start_fork_server
+
+    if force:  # sure to run sections: the fork server's imports overlap everything below
+        start_fork_server()
+    from wxnb.build import cache, staging
     from wxnb.params import load_params
 
-    try:  # parameters are checked before any kernel starts
+    try:  # parameters are checked before any section runs
         params = load_params(account=account, month=month,
                              overrides=_layer_overrides(data, sets))
     except WxnbError as exc:
         _fail(exc)
-    if force:  # sure to run sections: the fork server's imports overlap the hashing below
-        start_fork_server()
-    sections = discover_sections(nb_dir)
+    # Absolute: the workers run each notebook from its own folder.
+    sections = discover_sections(nb_dir.absolute())
     out_dir = paths.output_dir(params.account, params.month, out_root).absolute()
     staging.recover(out_dir)  # a publish cut short is rolled back before it is read
     digests = cache.Digests(out_root / cache.CACHE_FOLDER / "digests.json")
@@ -371,6 +372,15 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
             for s in kept:
                 click.echo(f"  ↺ {s.title}（未变化，沿用上次结果）")
             outcomes = _reuse(kept, out_dir, stage)
+            # This process only waits while the sections run: it renders each one's part of
+            # the report as soon as it is done (the reused ones first), so the report after
+            # the last section is only put together.
+            from wxnb.build.report import SectionPages
+
+            commentary = _commentary(params)
+            pages = SectionPages([s.key for s in sections], commentary)
+            for outcome in outcomes:
+                pages.add(outcome)
             click.echo(_safe(f"{params.display_name()} {params.month}：执行 {len(to_run)} 个章节"
                              + (f"，沿用 {len(kept)} 个" if kept else "")
                              + (f"（{pool.n} 个并行进程）…" if to_run else "…")))
@@ -384,10 +394,9 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                 else:
                     click.echo(_safe(f"  ✗ {title} 失败：{outcome.cell} {outcome.error}"),
                                err=True)
+                if what == "done":
+                    pages.add(outcome)
 
-            # This process only waits while the kernels work: import the exporter meanwhile.
-            warm = threading.Thread(target=_import_exporter, daemon=True)
-            warm.start()
             if to_run:
                 # The notebooks resolve the same layers from account, month and these
                 # overrides (wxnb.params.from_namespace); sections that run at once share the
@@ -398,7 +407,6 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                 outcomes += pool.run(to_run, {"account": params.account, "month": params.month,
                                               "overrides": overrides}, stage, progress,
                                      expected=_last_seconds(out_dir))
-            warm.join()
             order = {s.key: i for i, s in enumerate(sections)}
             outcomes.sort(key=lambda o: order[o.key])
             # Still inside the pool: its idle workers outlive the export and the publish, so
@@ -406,7 +414,8 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
             # their parent dies), as during the sections.
             _finish(params, month_data, outcomes, stage, out_dir, t0,
                     record={"keys": keys, "checked": validated,
-                            "reused": {s.key for s in kept}})
+                            "reused": {s.key for s in kept}},
+                    commentary=commentary, pages=pages)
         digests.save()  # only a build that published remembers the digests (in <out>/.wxnb-cache)
     except (KeyboardInterrupt, _Stop) as exc:
         staging.discard(stage)
@@ -524,17 +533,12 @@ def _runnable(sections: list[Any], data_dir: Path) -> tuple[list[Any], list[str]
     return run, notes
 
 
-def _import_exporter() -> None:
-    from wxnb.build.report import warm_up
-
-    warm_up()
-
-
 def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_dir: Path,
-            t0: float, record: dict[str, Any] | None = None) -> None:
+            t0: float, record: dict[str, Any] | None = None,
+            commentary: dict[str, str] | None = None, pages: Any = None) -> None:
     """Write the manifest and the report into the staging folder and publish it if every
     section succeeded; else keep the failed notebooks in ``<month>.failed`` and the last good
-    build as it is."""
+    build as it is. ``pages`` (a ``SectionPages``) holds the sections rendered meanwhile."""
     from wxnb.build import staging
     from wxnb.secrets import known_secrets
 
@@ -545,6 +549,8 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
     secrets = known_secrets(params.model_dump())
     failed = [o for o in outcomes if not o.ok]
     if failed:
+        if pages is not None:
+            pages.cancel()  # no report is written
         kept = staging.fail(stage, out_dir, secrets=secrets)
         for o in failed:
             click.echo(_safe(f"章节失败：{o.title}\n  单元格：{o.cell or '—'}\n  错误：{o.error}"
@@ -557,10 +563,12 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
         account=params.account, account_name=params.display_name(), month=params.month,
         generated_at=datetime.now(CST).strftime("%Y-%m-%d %H:%M"),
         coverage=month_data.coverage(), notes=list(month_data.warnings),
-        wxnb_version=__version__, commentary=_commentary(params),
+        wxnb_version=__version__,
+        commentary=_commentary(params) if commentary is None else commentary,
     )
     try:
-        write_report(outcomes, meta, stage / "report.html")
+        write_report(outcomes, meta, stage / "report.html",
+                     pages.done() if pages is not None else None)
     except WxnbError as exc:
         staging.fail(stage, out_dir, secrets=secrets)
         _fail(exc, 1)
