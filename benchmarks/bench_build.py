@@ -98,6 +98,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--copies", type=int, default=1)
     args = ap.parse_args()
+    # The package's bytecode, as a user's machine has it after its first build (Python writes
+    # it on import; where PYTHONDONTWRITEBYTECODE forbids that, every process would compile
+    # wxnb from source). The build and the floor import the same modules.
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "wxnb"), quiet=1)
     from wxnb.paths import NOTEBOOKS
     from wxnb.build.runner import discover_sections
 

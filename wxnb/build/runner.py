@@ -408,7 +408,7 @@ def _init_worker(engine: str, cwd: str, events: Any, parent: int, stage: str,
 
 
 def _start_inprocess() -> None:
-    """This worker runs its sections itself (wxnb.build.inprocess), with the warm imports a
+    """This worker runs its sections itself (wxnb.build.inprocess), with the libraries a warm
     kernel would have (already there when the fork server preloaded them)."""
     from papermill.engines import papermill_engines
 
@@ -417,7 +417,9 @@ def _start_inprocess() -> None:
     inprocess.shell()
     inprocess.InProcessEngine.cwd = _Worker.cwd
     papermill_engines.register("wxnb-inprocess", inprocess.InProcessEngine)
-    exec(compile(warm_code(), "<wxnb warm imports>", "exec"), {})  # noqa: S102
+    # The libraries (already there from the fork server); a section's own modules are
+    # imported by its first cell, in the worker that runs it.
+    exec(compile(WARM_IMPORTS, "<wxnb warm imports>", "exec"), {})  # noqa: S102
 
 
 def _warm_engine() -> type:
