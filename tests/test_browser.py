@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -238,19 +239,34 @@ def test_chinese_renders_with_real_glyphs(desktop: Any, reports: dict[str, Repor
     page.close()
 
 
-def test_tofu_check_fails_without_a_cjk_font(playwright: Any, reports: dict[str, Report],
-                                             tmp_path: Path) -> None:
-    """The glyph check is able to fail: the same page in a browser with no CJK font is tofu."""
+@pytest.mark.parametrize("name", ["sample", "hostile"])
+def test_the_embedded_font_draws_the_chinese_without_a_system_cjk_font(
+        playwright: Any, reports: dict[str, Report], name: str, tmp_path: Path) -> None:
+    """On a machine with no Chinese font the page draws every hanzi with the glyphs it carries
+    (wxnb.build.webfont); the same page without them is tofu: the glyph check can fail."""
+    report = reports[name].path
+    html = report.read_text(encoding="utf-8")
+    assert html.count('<style id="wx-fonts">') == 1
+    bare_page = tmp_path / "without-its-fonts.html"
+    bare_page.write_text(re.sub(r'<style id="wx-fonts">.*?</style>', "", html, flags=re.S),
+                         encoding="utf-8")
     bare = launch(playwright, tmp_path / "fontconfig", cjk=False)
     try:
         page = bare.new_page(viewport=DESKTOP)
-        page.goto(reports["sample"].url)
-        result = checks.tofu(page, "main h1, main h2, th")
-        used = [f["familyName"] for f in checks.platform_fonts(page, "main h1")]
+        page.goto(report.as_uri())
+        page.evaluate("async () => { await document.fonts.ready; }")
+        carried = checks.tofu(page)
+        used = checks.platform_fonts(page, "main h1")
+        page.goto(bare_page.as_uri())
+        without = checks.tofu(page, "main h1, main h2, th")
+        used_without = [f["familyName"] for f in checks.platform_fonts(page, "main h1")]
     finally:
         bare.close()
-    assert result["failed"] > 0 and result["failed"] >= result["checked"] // 2, result
-    assert all("Noto Sans SC" not in f for f in used), used
+    assert carried["failed"] == 0, carried["failures"]
+    assert carried["checked"] >= 200
+    assert any(f["isCustomFont"] for f in used), used  # the page's own font, no system one
+    assert without["failed"] > 0 and without["failed"] >= without["checked"] // 2, without
+    assert all("Noto Sans SC" not in f for f in used_without), used_without
 
 
 # --------------------------------------------------------------------------- widths

@@ -566,3 +566,34 @@ def test_section_pages_render_in_the_background(tmp_path: Path) -> None:
     cancelled = report.SectionPages([s.key for s in sections], {})
     cancelled.add(sections[0])
     cancelled.cancel()  # a build with a failed section writes no report
+
+
+def test_the_page_carries_a_glyph_for_every_chinese_character_it_shows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from wxnb.build import webfont
+
+    monkeypatch.setenv("WXNB_CACHE_DIR", str(tmp_path / "cache"))
+    sections = make_sections(tmp_path)
+    nb = nbformat.read(sections[0].notebook, as_version=4)
+    nb.cells.append(v4.new_markdown_cell("数据里的生僻字：龘靐齉"))  # not in any wxnb text
+    nbformat.write(nb, sections[0].notebook)
+    page = render_html(sections, make_meta(account_name="鱻淼品牌"))
+    soup = BeautifulSoup(page, "html.parser")
+    style = soup.find("style", id="wx-fonts")
+    assert style is not None and style.parent.name == "head"
+    fonts = re.findall(r'font-family:"([^"]+)";src:url\(data:font/woff;base64,([^)]+)\)',
+                       style.string)
+    assert [f for f, _ in fonts] == ["wxnb CJK", "wxnb CJK+"]
+    glyphs: set[int] = set()
+    for _, data in fonts:
+        glyphs |= set(TTFont(io.BytesIO(base64.b64decode(data))).getBestCmap())
+    shown = webfont.cjk_chars(soup.get_text())
+    assert webfont.cjk_chars("龘靐齉鱻淼") <= shown
+    assert shown <= glyphs
+    # named first in the page's font stack (a web font listed after the system ones is skipped)
+    css = (report.TEMPLATE_DIR / "wxreport" / "static" / "wxreport.css").read_text("utf-8")
+    assert re.search(r'--wx-font:\s*"wxnb CJK", "wxnb CJK\+",', css)

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from wxnb.build import webfont
 from wxnb.exceptions import BuildError
 
 if TYPE_CHECKING:
@@ -573,6 +574,8 @@ class SectionPage:
         The in-page link targets its own headings did not resolve.
     ids : tuple of str
         Every id in ``html``.
+    chars : frozenset of int
+        The CJK characters of its text (the embedded font must have them).
     alone : bool
         False when part of it would not be inside its ``<section>`` on the whole page.
     """
@@ -588,6 +591,7 @@ class SectionPage:
     other_ids: frozenset[str]
     links: frozenset[str]
     ids: tuple[str, ...]
+    chars: frozenset[int]
     alone: bool
 
 
@@ -657,7 +661,8 @@ def render_section(sec: SectionResult, keys: Sequence[str],
     return SectionPage(
         result=sec, keys=keys, commentary=text, info=info, html=str(wrapper), toc=toc,
         origins=origins, heading_ids=heading_ids, other_ids=other, links=frozenset(links),
-        ids=tuple(t["id"] for t in _with_id(soup)), alone=alone)
+        ids=tuple(t["id"] for t in _with_id(soup)),
+        chars=frozenset(webfont.cjk_chars(wrapper.get_text())), alone=alone)
 
 
 @functools.cache
@@ -717,6 +722,7 @@ def _assemble(sections: Sequence[SectionResult], meta: ReportMeta,
     _fill_footer(soup, meta)
     _make_offline(soup)
     _dedupe_ids(soup)
+    _embed_fonts(soup, webfont.cjk_chars(soup.get_text()).union(*(p.chars for p in done)))
     page = str(soup)
     if page.count(marker) != 1:
         return None
@@ -759,6 +765,7 @@ class SectionPages:
                                         initializer=_background)
         self._futures: dict[str, tuple[SectionResult, Future[SectionPage]]] = {}
         self._pool.submit(warm_up)
+        self._pool.submit(webfont.warm)  # made once per machine and version, then read
 
     def add(self, sec: SectionResult) -> None:
         """Render ``sec`` in the background (a section not in ``keys`` is ignored)."""
@@ -803,6 +810,7 @@ def _finish_page(body: str, infos: list[dict[str, Any]], meta: ReportMeta) -> st
     _fill_footer(soup, meta)
     _make_offline(soup)
     _dedupe_ids(soup)
+    _embed_fonts(soup, webfont.cjk_chars(soup.get_text()))
     return str(soup)
 
 
@@ -1157,6 +1165,16 @@ def _fill_footer(soup: BeautifulSoup, meta: ReportMeta) -> None:
     running.append(_text_tag(soup, "bdi", account))
     running.append(f" · {month} {REPORT_TITLE}")
     footer.append(running)
+
+
+def _embed_fonts(soup: BeautifulSoup, chars: set[int]) -> None:
+    """The Chinese glyphs the page shows, as web fonts in its head (wxnb.build.webfont; the
+    page's font stack names them first). Only wxnb's own CSS goes in: no text from data."""
+    css = webfont.font_css(chars)
+    if css and soup.head is not None:
+        style = soup.new_tag("style", attrs={"id": "wx-fonts"})
+        style.string = css
+        soup.head.append(style)
 
 
 def _offline_css(css: str) -> str:
