@@ -1,6 +1,7 @@
 # wxnb tasks. The two quick-start commands are `make report` and `make test`; both install what
-# they need into .venv first (idempotent: reinstalls only when pyproject.toml changes). `make test`
-# also installs Debian's Chromium for the browser tests when it is missing (apt, as root).
+# they need into .venv first (idempotent: reinstalls only when pyproject.toml changes), and
+# Debian's Chromium when it is missing (apt, as root): `make report` prints the PDF with it,
+# `make test` runs the browser tests in it.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -23,11 +24,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install wxnb with its dependencies
 
-browser-deps:  ## install Debian's Chromium for the browser tests if missing (apt; needs root)
+browser-deps:  ## install Debian's Chromium (PDF, browser tests) if missing (apt; needs root)
 	@bash tools/install-browser.sh
 
-report: $(STAMP)  ## build the monthly review (default: the bundled sample month)
-	$(BIN)/wxnb build --account $(ACCOUNT) --month $(MONTH)
+report: $(STAMP) browser-deps  ## build the monthly review and its PDF (default: the bundled sample month)
+	@if [ -x "$${WXNB_CHROMIUM:-/usr/bin/chromium}" ] || command -v chromium >/dev/null 2>&1; \
+	then pdf=--pdf; else pdf=; echo "make report: no Chromium, so no report.pdf (make browser-deps)"; fi; \
+	echo "$(BIN)/wxnb build --account $(ACCOUNT) --month $(MONTH) $$pdf"; \
+	$(BIN)/wxnb build --account $(ACCOUNT) --month $(MONTH) $$pdf
 
 sample: $(STAMP)  ## regenerate the bundled sample data
 	$(BIN)/wxnb sample

@@ -105,7 +105,7 @@ def reports(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
 
     ensure_kernelspec()
     builds = {
-        "sample": _wxnb("build", "--out", root / "sample"),
+        "sample": _wxnb("build", "--out", root / "sample", "--pdf"),
         "hostile": _wxnb("build", "--data", root / "data" / "sample" / "2026-10",
                          "--set", f"account_name={HOSTILE_NAME}", "--out", root / "hostile"),
     }
@@ -389,6 +389,29 @@ def test_pdf_cover_is_its_own_page_and_sections_start_pages(
         assert pages, heading  # each section starts a page after the TOC
         starts.append(pages[0])
     assert starts[0] == first and starts == sorted(starts)
+
+
+def test_build_pdf_is_the_reports_own_print(printed: tuple[PdfText, dict[str, Any]],
+                                            reports: dict[str, Report],
+                                            artifacts: Path) -> None:
+    """`wxnb build --pdf` writes report.pdf beside the HTML: A4, the page's print layout (as
+    many pages as the browser's own print of the same page, the running footer on each), its
+    Chinese text in the file."""
+    import pypdfium2
+
+    path = reports["sample"].path.with_name("report.pdf")
+    assert path.is_file() and path.read_bytes()[:5] == b"%PDF-"
+    ours = PdfText(path)
+    browser_print, dom = printed
+    assert len(ours) == len(browser_print) > 1
+    assert {tuple(round(x) for x in size) for size in ours.sizes} == {(595, 842)}  # A4, pt
+    assert 0 in ours.page_of("营销月度复盘") and 0 in ours.page_of("品牌服务号")
+    assert ours.footer_problems(dom["running"]) == []
+    doc = pypdfium2.PdfDocument(str(path))
+    try:
+        doc[0].render(scale=1.25).to_pil().save(artifacts / "build-pdf-page-1.png")
+    finally:
+        doc.close()
 
 
 def test_pdf_never_cuts_a_row_or_a_chart(printed: tuple[PdfText, dict[str, Any]]) -> None:

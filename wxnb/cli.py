@@ -313,8 +313,10 @@ def check(account: str, month: str, data: Path | None, sets: tuple[str, ...]) ->
               file_okay=False), default=paths.NOTEBOOKS, help="章节笔记本目录（NN_*.ipynb）")
 @click.option("--force", is_flag=True,
               help="全部重新执行（默认只执行输入、代码、参数或软件版本有变化的章节，其余沿用上次结果）")
+@click.option("--pdf", is_flag=True,
+              help="同时用 Chromium 打印 report.pdf（A4，与浏览器打印相同；微信聊天中可直接预览）")
 def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], out_root: Path,
-          workers: int | None, engine: str, nb_dir: Path, force: bool) -> None:
+          workers: int | None, engine: str, nb_dir: Path, force: bool, pdf: bool) -> None:
     """校验参数与数据，并行执行各章节笔记本，生成 HTML 月报（未变化的章节沿用上次结果）。"""
     t0 = time.perf_counter()
     from wxnb.build.runner import discover_sections, start_fork_server
@@ -329,6 +331,14 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                              overrides=_layer_overrides(data, sets))
     except WxnbError as exc:
         _fail(exc)
+    printer = None
+    if pdf:  # no section runs for a PDF that cannot be printed
+        from wxnb.build.pdf import chromium
+
+        try:
+            printer = chromium()
+        except WxnbError as exc:
+            _fail(exc)
     # Absolute: the workers run each notebook from its own folder.
     sections = discover_sections(nb_dir.absolute())
     out_dir = paths.output_dir(params.account, params.month, out_root).absolute()
@@ -337,13 +347,16 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
     keys = _keys(params, sections, digests)
     last = {} if force else cache.last_build(out_dir)
     reused = _reusable(sections, keys, last, out_dir)
-    if _unchanged(sections, keys, last, reused, out_dir):
+    if _unchanged(sections, keys, last, reused, out_dir) \
+            and (printer is None or (out_dir / "report.pdf").is_file()):
         for s in sections:
             if s.key in reused:
                 click.echo(f"  ↺ {s.title}（未变化，沿用）")
         digests.save()
         click.echo(f"无变化：输入、代码、参数与软件版本均与上次相同，沿用上次报告"
                    f"（{time.perf_counter() - t0:.1f} 秒；--force 全部重新执行）：{out_dir / 'report.html'}")
+        if printer is not None:
+            click.echo(f"PDF：{out_dir / 'report.pdf'}")
         return
     # Everything is built in a staging folder and published whole at the end: a stopped,
     # killed or failed build never changes the last good build (wxnb.build.staging).
@@ -415,7 +428,7 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
             _finish(params, month_data, outcomes, stage, out_dir, t0,
                     record={"keys": keys, "checked": validated,
                             "reused": {s.key for s in kept}},
-                    commentary=commentary, pages=pages)
+                    commentary=commentary, pages=pages, printer=printer)
         digests.save()  # only a build that published remembers the digests (in <out>/.wxnb-cache)
     except (KeyboardInterrupt, _Stop) as exc:
         staging.discard(stage)
@@ -535,10 +548,13 @@ def _runnable(sections: list[Any], data_dir: Path) -> tuple[list[Any], list[str]
 
 def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_dir: Path,
             t0: float, record: dict[str, Any] | None = None,
-            commentary: dict[str, str] | None = None, pages: Any = None) -> None:
+            commentary: dict[str, str] | None = None, pages: Any = None,
+            printer: str | None = None) -> None:
     """Write the manifest and the report into the staging folder and publish it if every
     section succeeded; else keep the failed notebooks in ``<month>.failed`` and the last good
-    build as it is. ``pages`` (a ``SectionPages``) holds the sections rendered meanwhile."""
+    build as it is. ``pages`` (a ``SectionPages``) holds the sections rendered meanwhile;
+    with ``printer`` (a Chromium) the report is printed to ``report.pdf`` too, from the page with
+    the secrets masked."""
     from wxnb.build import staging
     from wxnb.secrets import known_secrets
 
@@ -569,6 +585,12 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
     try:
         write_report(outcomes, meta, stage / "report.html",
                      pages.done() if pages is not None else None)
+        if printer is not None:
+            from wxnb.build.pdf import write_pdf
+            from wxnb.secrets import scrub_folder
+
+            scrub_folder(stage, list(secrets))  # the PDF is printed from the masked page
+            write_pdf(stage / "report.html", stage / "report.pdf", browser=printer)
     except WxnbError as exc:
         staging.fail(stage, out_dir, secrets=secrets)
         _fail(exc, 1)
@@ -583,6 +605,8 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
     click.echo(f"报告已生成（{time.perf_counter() - t0:.1f} 秒）：{report}")
+    if printer is not None:
+        click.echo(f"PDF：{out_dir / 'report.pdf'}")
     global _published
     _published = True
 
