@@ -1,14 +1,16 @@
-"""The Chinese font the report carries: subsets of Noto Sans SC embedded as web fonts.
+"""The font the report carries: subsets of Noto Sans SC embedded as web fonts.
 
 A reader's phone, Windows or macOS has a Chinese font; a Linux viewer, a CI screenshot or a
 print server may not, and without one every hanzi of the page is an empty box
 (shared/reference/cjk-fonts.md). The report therefore embeds the glyphs it shows, subset with
 fontTools from the Noto Sans SC the package already ships for its charts (OFL-1.1), as WOFF in
-``data:`` URLs, first in the page's font stack for the CJK code points only (Latin letters and
-digits keep the reader's own font):
+``data:`` URLs, first in the page's font stack. They cover the CJK code points and the Latin
+letters, digits and punctuation (so numbers look and measure the same on every machine and a
+printed report breaks into the same pages); emoji and other scripts come from the reader's
+fonts:
 
 * **"wxnb CJK"**: every CJK character in the package's own text (section prose, labels,
-  templates: ≈ 1,100 characters, ≈ 170 KB). It depends on the wxnb version only, so it is made
+  templates: ≈ 1,200 characters, ≈ 220 KB). It depends on the wxnb version only, so it is made
   once per machine and version and kept in the cache folder (``WXNB_CACHE_DIR/fonts``, else
   ``outputs/.wxnb-cache/fonts``); a build makes it in the background if it is missing.
 * **"wxnb CJK+"**: the characters of this month's data (article titles, the account name,
@@ -28,6 +30,7 @@ import io
 import logging
 import os
 import threading
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,20 +42,28 @@ logger = logging.getLogger(__name__)
 
 #: The embedded faces' family names, in the order of the page's font stack (wxreport.css).
 FAMILIES = ("wxnb CJK", "wxnb CJK+")
-#: CJK radicals, symbols and punctuation, kana, ideographs, compatibility ideographs, vertical
-#: and fullwidth forms: what the embedded faces are used for.
-_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF))
+#: What the embedded faces are used for: Latin letters, digits and punctuation (so a number
+#: has the same width on every machine and the printed pages break in the same places), general
+#: punctuation, arrows, maths, circled numbers and shapes, and the CJK blocks (radicals, symbols
+#: and punctuation, kana, ideographs, compatibility ideographs, vertical and fullwidth forms).
+_RANGES = ((0x0020, 0x007E), (0x00A0, 0x00FF), (0x2000, 0x206F), (0x2190, 0x22FF),
+           (0x2460, 0x24FF), (0x25A0, 0x25FF), (0x2E80, 0x9FFF), (0xF900, 0xFAFF),
+           (0xFE30, 0xFE4F), (0xFF00, 0xFFEF))
 UNICODE_RANGE = ", ".join(f"U+{lo:04X}-{hi:04X}" for lo, hi in _RANGES)
-#: Always in the first face: the pair tests/browser/checks.py draws to tell glyphs from tofu.
-_ALWAYS = "二三"
+#: Always in the first face: every printable ASCII character, and the pair of hanzi that
+#: tests/browser/checks.py draws to tell glyphs from tofu.
+_ALWAYS = "".join(map(chr, range(0x20, 0x7F))) + "二三"
 _FORMAT = 1  # bump when the subsetting options change
 _SOURCES = ("*.py", "*.yaml", "*.j2", "*.css")
 _MAKING = threading.Lock()
 
 
 def cjk_chars(text: str) -> set[int]:
-    """The code points of ``text`` in the embedded faces' ranges."""
-    return {cp for cp in map(ord, text) if any(lo <= cp <= hi for lo, hi in _RANGES)}
+    """The code points of ``text`` in the embedded faces' ranges (CJK, and the Latin letters,
+    digits and punctuation around it)."""
+    return {cp for cp in map(ord, set(text))
+            if any(lo <= cp <= hi for lo, hi in _RANGES)
+            and unicodedata.category(chr(cp))[0] != "C"}  # no bidi or other format controls
 
 
 @functools.cache
