@@ -43,6 +43,13 @@ def rows(endpoint: str) -> list[dict]:
     return out
 
 
+def wan(n: int) -> str:
+    """A count as the KPI table writes it (exact below 10,000, else 万 with one decimal)."""
+    if abs(n) < 10_000:
+        return f"{n:,}"
+    return f"{n / 10_000:.1f}".removesuffix(".0") + "万"
+
+
 def independent_kpis() -> dict[str, str]:
     """Section 01's KPIs straight from the sample files with plain Python (no wxnb code)."""
     summary = rows("getusersummary")
@@ -56,8 +63,8 @@ def independent_kpis() -> dict[str, str]:
         session += last["int_page_from_session_read_user"]
         delivered += last["target_user"]
     cumulate = max(rows("getusercumulate"), key=lambda r: r["ref_date"])["cumulate_user"]
-    return {"粉丝净增长": f"{net:,}", "累计粉丝（月末）": f"{cumulate:,}",
-            "图文阅读量（次数）": f"{reads:,}", "打开率": f"{session / delivered * 100:.2f}%",
+    return {"粉丝净增长": wan(net), "累计粉丝（月末）": wan(cumulate),
+            "图文阅读量（次数）": wan(reads), "打开率": f"{session / delivered * 100:.2f}%",
             "分享率": f"{shares / reads * 100:.2f}%", "转化率": independent_conversion()}
 
 
@@ -126,6 +133,7 @@ def test_narrative_carries_the_computed_figures(built: tuple[Path, str]) -> None
     assert narrative.startswith("数据显示")
     assert f"粉丝净增长 {kpis['粉丝净增长']} 人" in narrative
     assert kpis["打开率"] in narrative
+    assert f"图文阅读 {kpis['图文阅读量（次数）']}次" in narrative and "万次" in narrative
     assert "10-15 至 10-16 取消关注" in narrative  # the sample's unfollow spike after a push
 
 

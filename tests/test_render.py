@@ -30,6 +30,17 @@ def test_number_formats() -> None:
     assert fmt.month_cn("2026-01") == "2026年1月"
 
 
+def test_counts_in_prose_go_to_wan_and_yi_from_ten_thousand() -> None:
+    assert [fmt.fmt_count(v) for v in (0, 999, 9999, 9999.4)] == ["0", "999", "9,999", "9,999"]
+    assert [fmt.fmt_count(v) for v in (9999.6, 10000, 12345, 127099, 1234567)] == [
+        "1万", "1万", "1.2万", "12.7万", "123.5万"]
+    assert [fmt.fmt_count(v) for v in (99_999_999, 123_456_789, 2_000_000_000)] == [
+        "1亿", "1.23亿", "20亿"]
+    assert fmt.fmt_count(-127099) == "−12.7万" and fmt.fmt_count(-0.4) == "0"
+    assert fmt.fmt_count(127099, "次") == "12.7万次" and fmt.fmt_count(12, "人") == "12人"
+    assert {fmt.fmt_count(v) for v in (None, float("nan"), float("inf"), pd.NA)} == {"—"}
+
+
 def test_number_formats_never_show_minus_zero_infinity_or_a_hyphen() -> None:
     # Values that round to zero carry no sign; non-finite values are "—", like missing ones.
     assert fmt.fmt_int(-0.4) == "0" and fmt.fmt_int(-0.0) == "0"
@@ -40,7 +51,7 @@ def test_number_formats_never_show_minus_zero_infinity_or_a_hyphen() -> None:
         assert {fmt.fmt_int(bad), fmt.fmt_pct(bad), fmt.fmt_signed_pct(bad), fmt.fmt_pp(bad),
                 fmt.fmt_money(bad)} == {"—"}
     for v in (-1, -0.6, -1234.5):
-        for text in (fmt.fmt_int(v), fmt.fmt_signed_int(v), fmt.fmt_pct(v),
+        for text in (fmt.fmt_int(v), fmt.fmt_count(v), fmt.fmt_signed_int(v), fmt.fmt_pct(v),
                      fmt.fmt_signed_pct(v), fmt.fmt_pp(v), fmt.fmt_money(v)):
             assert "-" not in text and text.startswith(fmt.MINUS), text
     for text in (fmt.fmt_pct(-0.0123), fmt.fmt_signed_pct(-0.0123), fmt.fmt_pp(-0.0123)):

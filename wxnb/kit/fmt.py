@@ -17,6 +17,7 @@ __all__ = [
     "MINUS",
     "HtmlBlock",
     "esc",
+    "fmt_count",
     "fmt_int",
     "fmt_money",
     "fmt_pct",
@@ -59,6 +60,25 @@ def fmt_int(v: Any, unit: str = "") -> str:
     """1234567 → '1,234,567' (千分位); −0.4 → '0'; missing or infinite → '—'."""
     text = _number(v, ",.0f")
     return "—" if text is None else text + unit
+
+
+def fmt_count(v: Any, unit: str = "") -> str:
+    """A count as a 公众号 report writes it in prose and on KPI cards: exact below ten thousand
+    (9,999), then in 万 or 亿 (127099 → '12.7万', 1234567 → '123.5万', 123456789 → '1.23亿';
+    CLDR's zh_CN compact forms, through babel, which also carries 99,999,999 over to '1亿').
+    Tables keep the exact figure (:func:`fmt_int`). One minus sign; missing or infinite → '—'."""
+    text = _number(v, ",.0f")
+    if text is None:
+        return "—"
+    x = float(round(float(v)))  # counts are whole: 9,999.6 is 1万
+    if abs(x) < 10_000:
+        return text + unit
+    from babel.numbers import format_compact_decimal
+
+    compact = format_compact_decimal(abs(x), locale="zh_CN", fraction_digits=1)
+    if compact.endswith("亿"):  # 1.2亿 hides 10 million: two decimals
+        compact = format_compact_decimal(abs(x), locale="zh_CN", fraction_digits=2)
+    return (MINUS if x < 0 else "") + compact + unit
 
 
 def fmt_signed_int(v: Any, unit: str = "") -> str:

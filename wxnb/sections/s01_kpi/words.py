@@ -28,7 +28,9 @@ __all__ = [
 
 
 def _value(kind: str, v: Any) -> str:
-    return fmt.fmt_pct(v, 2) if kind == "rate" else fmt.fmt_int(v)
+    """A KPI's value as the summary's cards and the evidence say it (counts in 万 from 10,000;
+    the section's table keeps the exact figure)."""
+    return fmt.fmt_pct(v, 2) if kind == "rate" else fmt.fmt_count(v)
 
 
 def _attainment(row: pd.Series) -> str:
@@ -143,8 +145,8 @@ def narrative(sec: KpiSection) -> list[str]:
     if t.read_count is None:
         read_text = "本月没有图文阅读数据（图文阅读概况接口无“全部”来源的行）"
     else:
-        read_text = (f"图文阅读 {fmt.fmt_int(t.read_count)} 次（阅读人数按日累计 "
-                     f"{fmt.fmt_int(t.read_user)}），{_attain_phrase(reads)}{_mom_phrase(reads)}")
+        read_text = (f"图文阅读 {fmt.fmt_count(t.read_count)}次（阅读人数按日累计 "
+                     f"{fmt.fmt_count(t.read_user)}），{_attain_phrase(reads)}{_mom_phrase(reads)}")
     out.append(f"{read_text}；{pushed}。")
     if reads["状态"] in ("预警", "未达标") and head["mom_mode"] == "pp" and head["环比"] < 0:
         out.append(f"阅读量缺口与头条打开率下降 {abs(head['环比']):.2f} 个百分点同时出现，"

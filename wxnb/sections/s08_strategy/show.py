@@ -28,7 +28,7 @@ def pdca_html(plan: pd.DataFrame, params: ReportParams, recs: list[dict[str, Any
         fmt.HtmlBlock:
     """The PDCA table: P 目标与弹性区间, D 负责部门, C 检查节点, A 据本月建议的改进."""
     def show(kind: str, v: Any) -> str:
-        return fmt.fmt_pct(v, 2) if kind == "rate" else fmt.fmt_int(v)
+        return fmt.fmt_pct(v, 2) if kind == "rate" else fmt.fmt_count(v)  # as the KPI table
 
     if plan.empty:
         return fmt.notes(["本月没有粉丝、阅读或打开率数据，无法按趋势预测下月目标；请在参数中"
