@@ -1,8 +1,9 @@
-"""The backend's 用户增长 download (user_analysis.xls, an HTML table) read as the datacube's
-follower endpoints when the API's files are not there."""
+"""The backend's 用户增长 download (user_analysis.xls: an HTML table, or an Excel workbook or CSV
+once saved again) read as the datacube's follower endpoints when the API's files are not there."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -51,7 +52,80 @@ def test_bad_cells_name_the_file_the_column_and_the_row(tmp_path: Path) -> None:
         ("user_analysis.xls", "新关注人数", "第 5 行")]
     (tmp_path / "user_analysis.xls").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 64)
     _, problems = backend.read_user_growth(tmp_path / "user_analysis.xls", MONTH)
-    assert "另存为 CSV" in problems[0].found
+    assert [(p.file, p.field, p.row) for p in problems] == [("user_analysis.xls", None, None)]
+    assert "无法读取 Excel 工作簿" in problems[0].found and "另存为 CSV" in problems[0].found
+
+
+# The same table as Excel saves it: a title row, the header, real dates (or text), numbers.
+ROWS = [["用户增长"], ["时间", "新关注人数", "取消关注人数", "净增关注人数", "累积关注人数"],
+        [dt.date(2026, 9, 30), 10, 2, 8, 100], [dt.date(2026, 10, 1), 1210, 20, 1190, 1290],
+        ["2026-10-02", 5, 9, -4, 1286]]
+
+
+def write_xlsx(path: Path, rows: list[list[object]], *, first_sheet: bool = True) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    if not first_sheet:  # the table on the second sheet, a note on the first
+        book.active.append(["说明：数据来自公众号后台"])
+        book.active.title = "说明"
+        book.create_sheet("用户增长")
+        sheet = book["用户增长"]
+    else:
+        sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def write_xls(path: Path, rows: list[list[object]]) -> Path:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    day = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if isinstance(value, dt.date):
+                sheet.write(i, j, value, day)
+            else:
+                sheet.write(i, j, value)
+    book.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("make", [
+    lambda folder: write_xlsx(folder / "user_analysis.xlsx", ROWS),
+    lambda folder: write_xlsx(folder / "用户增长.xlsx", ROWS, first_sheet=False),
+    lambda folder: write_xls(folder / "user_analysis.xls", ROWS),
+], ids=["xlsx", "xlsx-second-sheet", "biff-xls"])
+def test_an_excel_workbook_reads_like_the_html_table(tmp_path: Path, make) -> None:
+    path = make(tmp_path)
+    growth, problems = backend.read_user_growth(path, MONTH)
+    assert problems == []
+    assert [(r["ref_date"], r["new_user"], r["cancel_user"], r["_row"])
+            for r in growth.summary] == [("2026-10-01", 1210, 20, "第 4 行"),
+                                         ("2026-10-02", 5, 9, "第 5 行")]
+    assert [r["cumulate_user"] for r in growth.cumulate] == [1290, 1286]
+    assert backend.mentions_growth(path)
+    found, _ = backend.find_user_growth(tmp_path, set(), MONTH)
+    assert found is not None and found.file == path.name
+
+
+def test_a_workbook_names_its_bad_cells_and_another_workbook_is_not_it(tmp_path: Path) -> None:
+    bad = [*ROWS[:3], [dt.date(2026, 10, 1), "一千", 20, 1190, 1290], ["10月2日", 5, 9, -4, 1286]]
+    _, problems = backend.read_user_growth(write_xlsx(tmp_path / "user_analysis.xlsx", bad),
+                                           MONTH)
+    assert [(p.file, p.field, p.row, p.found) for p in problems] == [
+        ("user_analysis.xlsx", "新关注人数", "第 4 行", "'一千'"),
+        ("user_analysis.xlsx", "时间", "第 5 行", "'10月2日'")]
+    other = write_xlsx(tmp_path / "内容分析.xlsx", [["日期", "阅读次数", "渠道"],
+                                                   [20261001, 3, "公众号消息"]])
+    assert backend.read_user_growth(other, MONTH) == (None, [])
+    assert month_folder.unrecognised(tmp_path) == [
+        ("内容分析.xlsx", month_folder._reason(other))]
+    assert "不是 wxnb 读取的后台下载" in month_folder._reason(other)
 
 
 @pytest.fixture
@@ -81,6 +155,19 @@ def test_a_month_with_the_download_instead_of_the_api_files(month: Path) -> None
     assert any("后台下载的 user_analysis.xls" in w for w in data.warnings)
     assert month_folder.unrecognised(month) == []
     assert month_folder.input_label("user_analysis.xls").startswith("后台下载")
+
+
+def test_a_month_with_the_download_saved_by_excel(month: Path) -> None:
+    daily = metrics.follower_daily(load_month(month, MONTH))
+    rows = [[d.date(), r.new_user, r.cancel_user, r.net_user, r.cumulate_user]
+            for d, r in daily.iterrows()]
+    for p in [*month.glob("getusersummary*"), *month.glob("getusercumulate*")]:
+        p.unlink()
+    write_xlsx(month / "用户增长 2026年10月.xlsx", [*ROWS[:2], *rows])
+    data = load_month(month, MONTH)
+    pd.testing.assert_frame_equal(metrics.follower_daily(data), daily)
+    assert any("后台下载的 用户增长 2026年10月.xlsx" in w for w in data.warnings)
+    assert month_folder.unrecognised(month) == []
 
 
 def test_the_api_files_win_and_a_broken_download_is_an_error(month: Path) -> None:

@@ -1,22 +1,24 @@
 """Downloads from the 公众号 backend (mp.weixin.qq.com → 数据分析), read into the datacube shapes.
 
 So far one: 用户分析 → 用户增长 → 下载表格, the file ``user_analysis.xls``. Despite its name it
-is an HTML ``<table>`` saved with a .xls extension (``wechat-data-schemas.md`` §5.1); saved again
-from Excel it may be a CSV. It is recognised by its header row, wherever that row is (a title
-row 用户增长 may come first), never by its name::
+is usually an HTML ``<table>`` saved with a .xls extension (``wechat-data-schemas.md`` §5.1);
+opened and saved again in Excel or WPS it is a real workbook (BIFF ``.xls`` or ``.xlsx``, read
+with python-calamine: the first sheet that has the header row, dates as Excel dates or text) or
+a CSV. It is recognised by its header row, wherever that row is (a title row 用户增长 may come
+first), never by its name::
 
     时间 | 新关注人数 | 取消关注人数 | 净增关注人数 | 累积关注人数 (or 累计关注人数)
 
 One row per day becomes a getusersummary row (``user_source`` 0: the download has no split by
 source, so section 01's table of sources shows the total only) and a getusercumulate row. The
 datacube loader uses them for a month folder that has no getusersummary / getusercumulate files
-(``wxnb.io.datacube``); the API's files win when both are there. A real Excel workbook (BIFF
-.xls or .xlsx) is not read: the problem says to save it as CSV.
+(``wxnb.io.datacube``); the API's files win when both are there.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
@@ -28,12 +30,12 @@ from wxnb.exceptions import Problem
 
 __all__ = ["SUFFIXES", "UserGrowth", "find_user_growth", "mentions_growth", "read_user_growth"]
 
-SUFFIXES = (".xls", ".html", ".htm", ".csv")
+SUFFIXES = (".xls", ".xlsx", ".html", ".htm", ".csv")
 _HEADER = {"时间": "date", "新关注人数": "new", "取消关注人数": "cancel", "净增关注人数": "net",
            "累积关注人数": "cumulate", "累计关注人数": "cumulate"}
 _NEEDED = ("date", "new", "cancel", "cumulate")
 _BIFF = bytes.fromhex("d0cf11e0a1b11ae1")
-_EXPECTED = "公众号后台“用户增长”下载的表格（HTML 表格或 CSV）"
+_EXPECTED = "公众号后台“用户增长”下载的表格（HTML 表格、Excel 工作簿或 CSV）"
 _YMD = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})")
 
 
@@ -55,9 +57,8 @@ def _rows(path: Path) -> tuple[list[list[str]] | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(path.name, None, None, _EXPECTED,
                               f"无法读取文件（{exc.strerror or exc}）")]
-    if head.startswith(_BIFF) or head.startswith(b"PK\x03\x04"):
-        return None, [Problem(path.name, None, None, _EXPECTED,
-                              "Excel 工作簿（.xls/.xlsx）暂不能读取：请在 Excel 中另存为 CSV（UTF-8）")]
+    if is_workbook(head):
+        return _workbook_rows(path)
     text, problems = csvin.read_text(path, _EXPECTED)
     if text is None:
         return None, problems
@@ -72,6 +73,42 @@ def _rows(path: Path) -> tuple[list[list[str]] | None, list[Problem]]:
         return [[c.strip() for c in r] for r in csv.reader(io.StringIO(body, newline=""))], []
     except csv.Error as exc:
         return None, [Problem(path.name, None, None, _EXPECTED, f"CSV 解析失败：{exc}")]
+
+
+def is_workbook(head: bytes) -> bool:
+    """Whether a file starting with ``head`` (its first bytes) is an Excel workbook: BIFF
+    (.xls, an OLE2 compound file) or Office Open XML (.xlsx, a zip)."""
+    return head.startswith(_BIFF) or head.startswith(b"PK\x03\x04")
+
+
+def _workbook_rows(path: Path) -> tuple[list[list[str]] | None, list[Problem]]:
+    """The rows of the workbook's first sheet that has the header row (else its first sheet),
+    as cell texts: an Excel date as YYYY-MM-DD, a whole number without ".0"."""
+    try:
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_path(str(path))
+        sheets = [[[_cell_text(c) for c in row]
+                   for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+                  for name in book.sheet_names]
+    except Exception as exc:  # noqa: BLE001 - a damaged or protected workbook
+        return None, [Problem(path.name, None, None, _EXPECTED,
+                              f"无法读取 Excel 工作簿（{type(exc).__name__}: "
+                              f"{csvin.brief(str(exc), 120)}）；可在 Excel 中另存为 CSV（UTF-8）")]
+    return next((rows for rows in sheets if _header(rows) is not None),
+                sheets[0] if sheets else []), []
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
 
 
 def _header(rows: list[list[str]]) -> tuple[int, dict[str, int]] | None:
@@ -148,11 +185,19 @@ def read_user_growth(path: Path, month: str | None = None
     return out, problems
 
 
+#: A workbook larger than this is not opened to look for the header (a download is a few KB).
+_WORKBOOK_LIMIT = 20 << 20
+
+
 def mentions_growth(path: Path) -> bool:
-    """Whether the file's first 64 KB name the column 新关注人数 (in UTF-8, GB18030 or UTF-16)."""
+    """Whether the file may be a 用户增长 download: its first 64 KB name the column 新关注人数
+    (in UTF-8, GB18030 or UTF-16), or it is a workbook of at most 20 MB (whose compressed or
+    binary cells only reading it tells)."""
     try:
         with path.open("rb") as fh:
             head = fh.read(65536)
+        if is_workbook(head):
+            return path.stat().st_size <= _WORKBOOK_LIMIT
     except OSError:
         return False
     return any("新关注人数" in head.decode(enc, errors="ignore")

@@ -42,9 +42,9 @@ def input_label(name: str) -> str | None:
 def _reason(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in _SPREADSHEET:
-        return ("Excel 表格（如公众号后台内容分析的下载）暂不能直接读取：请放数据统计接口的 JSON "
-                "文件，或按 docs/data-contract.md 的字段另存为对应的 CSV（用户增长的下载 "
-                "user_analysis.xls 可直接放入）")
+        return ("Excel 表格，但不是 wxnb 读取的后台下载：目前读取“用户增长”的下载（表头含 时间、"
+                "新关注人数、取消关注人数、累积关注人数，HTML、Excel 或 CSV 均可）；内容分析、消息分析"
+                "等下载请改放数据统计接口的 JSON 文件，或按 docs/data-contract.md 的字段另存为对应的 CSV")
     if suffix in (".json", ".csv"):
         return ("文件名不是已知的数据统计接口（应以接口名开头，如 getusersummary_2026-10-01_"
                 f"2026-10-07.json；共 {len(ENDPOINTS)} 个接口），也不是事件日志或手工数据文件")
