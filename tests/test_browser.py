@@ -294,6 +294,38 @@ def test_layout_fits_the_width(request: pytest.FixtureRequest, reports: dict[str
     page.close()
 
 
+@pytest.mark.parametrize("name", ["sample", "hostile"])
+def test_every_status_column_stays_in_sight_on_a_phone(phone: Any, reports: dict[str, Report],
+                                                       name: str) -> None:
+    """A table wider than the phone scrolls in its box, but its 状态 column (the verdict) is
+    on screen before and after scrolling: it sticks to the box's right edge."""
+    page, _ = checks.open_page(phone, reports[name].url)
+    found = page.evaluate("""() => {
+      const out = [], width = innerWidth;
+      for (const box of document.querySelectorAll('.wx-scroll')) {
+        const cells = [...box.querySelectorAll('.wx-status')];
+        if (!cells.length) continue;
+        const wide = box.scrollWidth > box.clientWidth + 1;
+        for (const at of [0, box.scrollWidth]) {
+          box.scrollLeft = at;
+          for (const c of cells) {
+            const r = c.getBoundingClientRect();
+            if (r.left < -0.5 || r.right > width + 0.5) {
+              out.push(`${c.textContent.trim()} at ${Math.round(r.left)}–${Math.round(r.right)}`);
+            }
+          }
+        }
+        out.push(wide ? 'wide' : 'narrow');
+      }
+      return out;
+    }""")
+    page.close()
+    assert [f for f in found if f not in ("wide", "narrow")] == []
+    assert found.count("wide") >= 2  # the KPI table and the cover's data coverage scroll
+    if name == "sample":
+        assert len(found) >= 5  # 01's KPIs, 06's and 07's checks, the cover
+
+
 def test_toc_is_usable_on_a_phone(phone: Any, reports: dict[str, Report],
                                   artifacts: Path) -> None:
     page, _ = checks.open_page(phone, reports["sample"].url)

@@ -597,3 +597,21 @@ def test_the_page_carries_a_glyph_for_every_chinese_character_it_shows(
     # named first in the page's font stack (a web font listed after the system ones is skipped)
     css = (report.TEMPLATE_DIR / "wxreport" / "static" / "wxreport.css").read_text("utf-8")
     assert re.search(r'--wx-font:\s*"wxnb CJK", "wxnb CJK\+",', css)
+
+
+def test_the_verdict_column_is_marked_to_stay_in_sight(tmp_path: Path) -> None:
+    table = ("<table><thead><tr><th>指标</th><th>状态</th><th>实际</th><th>风险等级</th></tr>"
+             "</thead><tbody><tr><td>打开率</td><td>达标</td><td>1.7%</td><td>低</td></tr>"
+             "<tr><td>分享率</td><td>预警</td><td>3.9%</td><td>中</td></tr></tbody></table>")
+    merged = ("<table><tr><th colspan='2'>状态</th></tr><tr><td>a</td><td>b</td></tr></table>")
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# 08 测试"), v4.new_code_cell(
+        "t", execution_count=1, outputs=[v4.new_output("display_data", data={
+            "text/html": table + merged, "text/plain": "t"})])])
+    path = write_nb(tmp_path, "08_status", nb)
+    soup = BeautifulSoup(render_html([SectionResult("08_status", "08 测试", path, True)],
+                                     make_meta()), "html.parser")
+    first, second = soup.select("#wx-s08 table")
+    assert [c.get_text() for c in first.select(".wx-status")] == ["风险等级", "低", "中"]
+    assert second.select(".wx-status") == []  # merged cells: left as they are
+    cover = soup.select_one("#wx-cover table")  # the data coverage's 状态 column too
+    assert [c.get_text() for c in cover.select(".wx-status")] == ["状态", "完整", "缺 3 天"]

@@ -969,6 +969,7 @@ def _style_tables(soup: BeautifulSoup, root: Tag) -> None:
             table["class"] = [*classes, "wx-table"]
             _mark_numeric(table)
         _mark_long(table)
+        _mark_status(table)
         if _parent(table, "table") is None and table.find_parent(class_="wx-scroll") is None:
             table.wrap(soup.new_tag("div", attrs={"class": "wx-scroll"}))
 
@@ -999,6 +1000,27 @@ def _mark_long(table: Tag) -> None:
         for i, c in enumerate(row):
             if i in long_cols and c.name == "td":
                 _add_class(c, "wx-long")
+
+
+#: Header texts of a verdict column, kept in sight on a phone (CSS: sticky on the right).
+STATUS_HEADERS = frozenset({"状态", "风险等级", "达标状态"})
+
+
+def _mark_status(table: Tag) -> None:
+    """Mark the cells of the table's last verdict column (header in :data:`STATUS_HEADERS`)
+    with ``wx-status``; a table with merged cells is left as it is."""
+    rows = [r for r in _tags_in(table, ("tr",)) if _parent(r, "table") is table]
+    cells = [_cells(r) for r in rows]
+    if any(c.get("colspan") or c.get("rowspan") for row in cells for c in row):
+        return
+    head = next((row for row in cells if any(c.name == "th" for c in row)
+                 and any(c.get_text(strip=True) in STATUS_HEADERS for c in row)), None)
+    if head is None:
+        return
+    col = max(i for i, c in enumerate(head) if c.get_text(strip=True) in STATUS_HEADERS)
+    for row in cells:
+        if col < len(row) and len(row) == len(head):
+            _add_class(row[col], "wx-status")
 
 
 def _add_class(tag: Tag, name: str) -> None:
@@ -1085,7 +1107,8 @@ def _fill_cover(soup: BeautifulSoup, meta: ReportMeta, infos: list[dict[str, Any
         tr = soup.new_tag("tr")
         for col in columns:
             tr.append(_text_tag(soup, "th", col, **(
-                {"class_": "num"} if col in _NUMERIC_COVERAGE else {})))
+                {"class_": "num"} if col in _NUMERIC_COVERAGE else
+                {"class_": "wx-status"} if col == "状态" else {})))
         thead = soup.new_tag("thead")
         thead.append(tr)
         tbody = soup.new_tag("tbody")
@@ -1097,9 +1120,11 @@ def _fill_cover(soup: BeautifulSoup, meta: ReportMeta, infos: list[dict[str, Any
                 if col in _NUMERIC_COVERAGE:
                     attrs["class_"] = "num"
                 elif col == "状态" and value == "完整":
-                    attrs["class_"] = "ok"
+                    attrs["class_"] = "ok wx-status"
                 elif col == "状态" and str(value or "").startswith(("缺", "无数据")):
-                    attrs["class_"] = "warn"
+                    attrs["class_"] = "warn wx-status"
+                elif col == "状态":
+                    attrs["class_"] = "wx-status"
                 tr.append(_text_tag(soup, "td", _cell_text(value), **attrs))
             tbody.append(tr)
         table.append(thead)
