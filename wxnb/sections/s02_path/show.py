@@ -161,22 +161,25 @@ def summary_html(sec: PathSection) -> fmt.HtmlBlock:
 
 
 def funnel_chart(sec: PathSection) -> Figure | fmt.HtmlBlock:
-    """Users per step (log scale, labelled) and step rates with their Wilson 95 % intervals."""
+    """Users per step on a linear scale (the drop is what a funnel shows; each bar labelled
+    with its count and step rate), above the step rates with their Wilson 95 % intervals: one
+    column, so the chart keeps its size on a phone."""
     steps = sec.steps
     if not steps or steps[0].users == 0 or all(s.rate is None for s in steps):
         return fmt.notes(["本月没有可用于漏斗的事件"], title="转化漏斗")
-    fig = Figure(figsize=(10.0, 3.8), layout="constrained")
-    left, right = fig.subplots(1, 2, width_ratios=[1.25, 1])
+    fig = Figure(figsize=(6.8, 6.6), layout="constrained")
+    left, right = fig.subplots(2, 1, height_ratios=[1, 1])
     y = np.arange(len(steps))[::-1]
-    users = [max(s.users, 0.8) for s in steps]
-    left.barh(y, users, color=charts.PALETTE["new"], height=0.6, log=True)
+    users = [max(s.users, 0) for s in steps]
+    left.barh(y, users, color=charts.PALETTE["new"], height=0.6)
     for yy, s in zip(y, steps, strict=True):
         tail = "" if s.rate is None else f"（{_pct(s.rate)}）"
-        left.text(max(s.users, 0.8), yy, f" {s.users:,}{tail}", va="center", fontsize=9,
-                  color=charts.PALETTE["text"])
+        left.text(max(s.users, 0), yy, f" {fmt.fmt_count(s.users)}{tail}", va="center",
+                  fontsize=10, color=charts.PALETTE["text"])
     left.set_yticks(y, [s.name for s in steps])
-    left.set_xlim(0.8, max(users) * 12)
-    left.set_xlabel("人数（对数刻度）")
+    left.set_xlim(0, max(users) * 1.5)
+    left.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: fmt.fmt_count(v)))
+    left.set_xlabel("人数")
     left.set_title("转化漏斗（人数，括号内为环节转化率）")
     left.grid(axis="y", visible=False)
     rated = [s for s in steps if s.rate is not None]
