@@ -191,3 +191,73 @@ def test_the_appendix_counts_the_downloads_days(month: Path) -> None:
     row = frame.loc["user_analysis.xls"]
     assert row["接口"].startswith("后台下载：用户增长")
     assert row["行数"] == 31 and row["日期范围"] == "2026-10-01 至 2026-10-31"
+
+
+# --------------------------------------------------------------------------- 内容分析 · 数据趋势
+
+TREND_HEADER = ["日期", "阅读次数", "阅读人数", "分享次数", "分享人数", "阅读原文次数",
+                "阅读原文人数", "收藏次数", "收藏人数", "群发篇数", "渠道"]
+
+
+def trend_csv(rows: list[list[object]]) -> str:
+    return "\n".join(",".join(map(str, r)) for r in [TREND_HEADER, *rows]) + "\n"
+
+
+def test_the_content_trend_reads_as_getuserread_rows(tmp_path: Path) -> None:
+    # The shape of wechat-data-schemas.md §5.2 (a): yyyymmdd dates, one row per channel.
+    rows = [[20260930, 9, 9, 0, 0, 0, 0, 0, 0, 0, "全部"],
+            [20261001, 40, 30, 5, 4, 2, 2, 1, 1, 1, "全部"],
+            [20261001, 25, 20, 3, 3, 0, 0, 0, 0, 1, "公众号消息"],
+            [20261001, 10, 6, 1, 1, 0, 0, 0, 0, 1, "聊天会话"],
+            [20261001, 5, 4, 1, 0, 0, 0, 0, 0, 1, "推荐"]]
+    (tmp_path / "数据趋势.csv").write_bytes(trend_csv(rows).encode("gbk"))
+    trend, problems = backend.read_content_trend(tmp_path / "数据趋势.csv", MONTH)
+    assert problems == []
+    assert [(r["ref_date"], r["user_source"], r["int_page_read_count"], r["share_count"])
+            for r in trend.read] == [("2026-10-01", 99999999, 40, 5), ("2026-10-01", 0, 25, 3),
+                                     ("2026-10-01", 1, 10, 1), ("2026-10-01", 6, 5, 1)]
+    assert trend.read[0]["add_to_fav_user"] == 1 and trend.read[0]["_row"] == "第 3 行"
+    assert any("1 行不在 2026-10 内" in n for n in trend.notes)
+    assert backend.read_user_growth(tmp_path / "数据趋势.csv", MONTH) == (None, [])
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert backend.read_content_trend(tmp_path / "other.csv", MONTH) == (None, [])
+    book = write_xlsx(tmp_path / "数据趋势.xlsx", [["数据趋势"], TREND_HEADER, *rows])
+    again, problems = backend.read_content_trend(book, MONTH)
+    assert problems == [] and [r | {"_row": ""} for r in again.read] == [
+        r | {"_row": ""} for r in trend.read]
+
+
+def test_the_content_trends_bad_rows_are_named(tmp_path: Path) -> None:
+    rows = [[20261001, 40, 30, 5, 4, 2, 2, 1, 1, 1, "全部"],
+            [20261001, 40, 30, 5, 4, 2, 2, 1, 1, 1, "全部"],
+            [20261002, "四十", 30, 5, 4, 2, 2, 1, 1, 1, "全部"],
+            [20261002, 4, 3, 0, 0, 0, 0, 0, 0, 1, "视频号"],
+            ["10/03", 4, 3, 0, 0, 0, 0, 0, 0, 1, "全部"]]
+    (tmp_path / "trend.csv").write_text(trend_csv(rows), encoding="utf-8")
+    _, problems = backend.read_content_trend(tmp_path / "trend.csv", MONTH)
+    assert [(p.field, p.row) for p in problems] == [
+        ("渠道", "第 3 行"), ("阅读次数", "第 4 行"), ("渠道", "第 5 行"), ("日期", "第 6 行")]
+    assert "每天每个渠道一行" in problems[0].expected and "公众号消息" in problems[2].expected
+
+
+def test_a_month_with_the_content_trend_instead_of_getuserread(month: Path) -> None:
+    before = load_month(month, MONTH)
+    names = {code: name for name, code in backend.CHANNELS.items()}
+    read = before.frames["getuserread"]
+    rows = [[f"{r.ref_date:%Y%m%d}", r.int_page_read_count, r.int_page_read_user,
+             r.share_count, r.share_user, r.ori_page_read_count, r.ori_page_read_user,
+             r.add_to_fav_count, r.add_to_fav_user, 0, names[r.user_source]]
+            for r in read.itertuples() if r.user_source in names]
+    for p in month.glob("getuserread_*"):
+        p.unlink()
+    (month / "内容分析-数据趋势.csv").write_text(trend_csv(rows), encoding="utf-8")
+    after = load_month(month, MONTH)
+    t0, t1 = metrics.month_totals(before), metrics.month_totals(after)
+    assert (t1.read_count, t1.read_user, t1.share_rate) == (t0.read_count, t0.read_user,
+                                                            t0.share_rate)
+    assert any("后台下载的 内容分析-数据趋势.csv" in w for w in after.warnings)
+    assert month_folder.unrecognised(month) == []
+    from wxnb.sections.s99_appendix import compute
+
+    row = compute.provenance(month, MONTH).set_index("文件").loc["内容分析-数据趋势.csv"]
+    assert row["接口"].startswith("后台下载：内容分析") and row["行数"] == 31

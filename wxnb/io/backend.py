@@ -1,6 +1,13 @@
 """Downloads from the 公众号 backend (mp.weixin.qq.com → 数据分析), read into the datacube shapes.
 
-So far one: 用户分析 → 用户增长 → 下载表格, the file ``user_analysis.xls``. Despite its name it
+Two so far, each recognised by its header row, never by its name, and read from an HTML table,
+an Excel workbook or a CSV alike; each stands in for API files the month folder lacks:
+
+* 内容分析 → 数据趋势 → 下载数据明细 (§5.2 a): ``日期 | 阅读次数 | 阅读人数 | 分享次数 | 分享人数 |
+  阅读原文次数 | 阅读原文人数 | 收藏次数 | 收藏人数 | 群发篇数 | 渠道``, one row per day and channel
+  (全部 and each channel), becomes getuserread rows (:data:`CHANNELS` maps the channels to its
+  user_source codes).
+* 用户分析 → 用户增长 → 下载表格, the file ``user_analysis.xls``. Despite its name it
 is usually an HTML ``<table>`` saved with a .xls extension (``wechat-data-schemas.md`` §5.1);
 opened and saved again in Excel or WPS it is a real workbook (BIFF ``.xls`` or ``.xlsx``, read
 with python-calamine: the first sheet that has the header row, dates as Excel dates or text) or
@@ -26,9 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from wxnb.io import csvin
+from wxnb.io.codes import READ_TOTAL
 from wxnb.exceptions import Problem
 
-__all__ = ["SUFFIXES", "UserGrowth", "find_user_growth", "mentions_growth", "read_user_growth"]
+__all__ = ["CHANNELS", "SUFFIXES", "ContentTrend", "UserGrowth", "find_content_trend",
+           "find_user_growth", "mentions_backend", "mentions_growth", "read_content_trend",
+           "read_user_growth", "recognise"]
 
 SUFFIXES = (".xls", ".xlsx", ".html", ".htm", ".csv")
 _HEADER = {"时间": "date", "新关注人数": "new", "取消关注人数": "cancel", "净增关注人数": "net",
@@ -95,7 +105,8 @@ def _workbook_rows(path: Path) -> tuple[list[list[str]] | None, list[Problem]]:
         return None, [Problem(path.name, None, None, _EXPECTED,
                               f"无法读取 Excel 工作簿（{type(exc).__name__}: "
                               f"{csvin.brief(str(exc), 120)}）；可在 Excel 中另存为 CSV（UTF-8）")]
-    return next((rows for rows in sheets if _header(rows) is not None),
+    return next((rows for rows in sheets if _header(rows) is not None
+                 or _header(rows, _TREND_HEADER, _TREND_NEEDED) is not None),
                 sheets[0] if sheets else []), []
 
 
@@ -111,11 +122,14 @@ def _cell_text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _header(rows: list[list[str]]) -> tuple[int, dict[str, int]] | None:
-    """The header row's index and each needed column's position, or None (not this table)."""
+def _header(rows: list[list[str]], names: dict[str, str] | None = None,
+            needed: tuple[str, ...] = _NEEDED) -> tuple[int, dict[str, int]] | None:
+    """The header row's index and each column's position, or None (not this table): the first
+    of the first 20 rows that names every ``needed`` column (default: the 用户增长 table's)."""
+    names = _HEADER if names is None else names
     for i, row in enumerate(rows[:20]):
-        cols = {_HEADER[c]: j for j, c in enumerate(row) if c in _HEADER}
-        if all(k in cols for k in _NEEDED):
+        cols = {names[c]: j for j, c in enumerate(row) if c in names}
+        if all(k in cols for k in needed):
             return i, cols
     return None
 
@@ -189,10 +203,121 @@ def read_user_growth(path: Path, month: str | None = None
 _WORKBOOK_LIMIT = 20 << 20
 
 
-def mentions_growth(path: Path) -> bool:
-    """Whether the file may be a 用户增长 download: its first 64 KB name the column 新关注人数
-    (in UTF-8, GB18030 or UTF-16), or it is a workbook of at most 20 MB (whose compressed or
-    binary cells only reading it tells)."""
+# --------------------------------------------------------------------------- 内容分析 · 数据趋势
+
+#: 内容分析 → 数据趋势 → 下载数据明细 (wechat-data-schemas.md §5.2 a): one row per day and channel.
+_TREND_HEADER = {"日期": "date", "渠道": "channel", "阅读次数": "int_page_read_count",
+                 "阅读人数": "int_page_read_user", "分享次数": "share_count",
+                 "分享人数": "share_user", "阅读原文次数": "ori_page_read_count",
+                 "阅读原文人数": "ori_page_read_user", "收藏次数": "add_to_fav_count",
+                 "收藏人数": "add_to_fav_user"}
+_TREND_NEEDED = tuple(_TREND_HEADER.values())
+#: The download's channels as getuserread's user_source codes (wxnb.io.codes.READ_SOURCE): the
+#: new backend's names for the API's 公众号会话, 好友转发, 历史消息页 and 看一看. The API documents
+#: both lists but not this correspondence; it follows the order and meaning of the two lists.
+CHANNELS = {"全部": READ_TOTAL, "公众号消息": 0, "聊天会话": 1, "朋友圈": 2, "公众号主页": 4,
+            "其他": 5, "推荐": 6, "搜一搜": 7}
+_TREND_LABEL = "公众号后台“内容分析 → 数据趋势”下载的数据明细"
+
+
+@dataclass
+class ContentTrend:
+    """One 数据趋势 download: rows in the shape of getuserread, one per day and channel."""
+
+    file: str
+    read: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def read_content_trend(path: Path, month: str | None = None
+                       ) -> tuple[ContentTrend | None, list[Problem]]:
+    """The file's 数据趋势 rows within ``month`` (every day when None) as getuserread rows;
+    (None, []) when the file is not such a table. Problems name the file, the column, the row
+    and what was expected: a date, a known channel, a count, one row per day and channel."""
+    rows, problems = _rows(path)
+    if rows is None:
+        return None, problems
+    found = _header(rows, _TREND_HEADER, _TREND_NEEDED)
+    if found is None:
+        return None, []
+    start, cols = found
+    names = {v: k for k, v in _TREND_HEADER.items()}
+    out, outside, seen = ContentTrend(path.name), 0, {}
+    for i in range(start + 1, len(rows)):
+        row, where = rows[i], f"第 {i + 1} 行"
+        if not any(c.strip() for c in row):
+            continue
+        cell = {k: (row[j] if j < len(row) else "").strip() for k, j in cols.items()}
+        day = _day(cell["date"])
+        if day is None:
+            problems.append(Problem(path.name, "日期", where, "日期 YYYYMMDD 或 YYYY-MM-DD",
+                                    csvin.brief(cell["date"], 40)))
+            continue
+        code = CHANNELS.get(cell["channel"])
+        if code is None:
+            problems.append(Problem(path.name, "渠道", where, "、".join(CHANNELS),
+                                    csvin.brief(cell["channel"], 40)))
+            continue
+        values: dict[str, int] = {}
+        for key in _TREND_NEEDED[2:]:
+            v = csvin.count(cell[key])
+            if v is None:
+                problems.append(Problem(path.name, names[key], where, "非负整数",
+                                        csvin.brief(cell[key], 40)))
+            else:
+                values[key] = v
+        if len(values) < len(_TREND_NEEDED) - 2:
+            continue
+        if (day, code) in seen:
+            problems.append(Problem(path.name, "渠道", where, f"每天每个渠道一行（{day} "
+                                    f"{cell['channel']} 已在{seen[day, code]}）", cell["channel"]))
+            continue
+        seen[day, code] = where
+        if month is not None and not day.startswith(month):
+            outside += 1
+            continue
+        out.read.append({"ref_date": day, "user_source": code, **values, "_row": where})
+    out.notes.append(f"图文阅读概况取自后台下载的 {path.name}（内容分析 · 数据趋势；渠道按"
+                     "公众号消息→会话、聊天会话→好友转发、公众号主页→历史消息页、推荐→看一看对应）")
+    if outside:
+        out.notes.append(f"{path.name} 中 {outside} 行不在 {month} 内，未计入")
+    return out, problems
+
+
+def find_content_trend(folder: Path, claimed: set[Path], month: str
+                       ) -> tuple[ContentTrend | None, list[Problem]]:
+    """The month folder's 数据趋势 download (the first among files the datacube did not claim),
+    or None; with the problems of the one found."""
+    for path in sorted(Path(folder).iterdir()):
+        if not path.is_file() or path in claimed or path.suffix.lower() not in SUFFIXES:
+            continue
+        if not mentions_backend(path, "阅读次数"):
+            continue
+        trend, problems = read_content_trend(path, month)
+        if trend is not None:
+            return trend, problems
+    return None, []
+
+
+def recognise(path: Path) -> tuple[str, list[str]] | None:
+    """Which backend download the file is, as (what it stands for, its days), or None."""
+    if path.suffix.lower() not in SUFFIXES or not mentions_backend(path):
+        return None
+    growth, _ = read_user_growth(path)
+    if growth is not None:
+        return "后台下载：用户增长（无接口文件时代替用户增减与累计用户）", [
+            r["ref_date"] for r in growth.summary]
+    trend, _ = read_content_trend(path)
+    if trend is not None:
+        return "后台下载：内容分析 · 数据趋势（无接口文件时代替图文阅读概况）", [
+            r["ref_date"] for r in trend.read if r["user_source"] == READ_TOTAL]
+    return None
+
+
+def mentions_backend(path: Path, *words: str) -> bool:
+    """Whether the file may be a backend download: a workbook of at most 20 MB, or its first
+    64 KB name one of ``words`` (default: 新关注人数 or 阅读次数) in UTF-8, GB18030 or UTF-16."""
+    words = words or ("新关注人数", "阅读次数")
     try:
         with path.open("rb") as fh:
             head = fh.read(65536)
@@ -200,8 +325,13 @@ def mentions_growth(path: Path) -> bool:
             return path.stat().st_size <= _WORKBOOK_LIMIT
     except OSError:
         return False
-    return any("新关注人数" in head.decode(enc, errors="ignore")
-               for enc in ("utf-8", "gb18030", "utf-16"))
+    return any(w in head.decode(enc, errors="ignore")
+               for enc in ("utf-8", "gb18030", "utf-16") for w in words)
+
+
+def mentions_growth(path: Path) -> bool:
+    """Whether the file may be a 用户增长 download (it names 新关注人数, or is a workbook)."""
+    return mentions_backend(path, "新关注人数")
 
 
 def find_user_growth(folder: Path, claimed: set[Path], month: str

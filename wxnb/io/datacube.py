@@ -622,27 +622,38 @@ def _checked(df: pd.DataFrame, name: str, ep: Endpoint, month: str,
         frames[name] = _typed(df, ep)
 
 
-_FROM_BACKEND = ("getusersummary", "getusercumulate")  # what the 用户增长 download can replace
+# What the backend's downloads can replace: 用户增长 the follower endpoints, 数据趋势 getuserread.
+_FROM_BACKEND = ("getusersummary", "getusercumulate", "getuserread")
 
 
 def _backend_rows(folder: Path, month: str, files: dict[str, list[Path]], wanted: set[str],
                   problems: list[Problem], notes: dict[str, list[str]]
                   ) -> dict[str, tuple[list[dict[str, Any]], str]]:
-    """Rows from the backend's 用户增长 download for the follower endpoints that have no API
-    file in the folder (``wxnb.io.backend``); {} when there is none or nothing is missing."""
+    """Rows from the backend's downloads (``wxnb.io.backend``) for the endpoints that have no API
+    file in the folder: 用户增长 for the follower endpoints, 数据趋势 for getuserread; {} when
+    there is none or nothing is missing."""
     missing = [n for n in _FROM_BACKEND if n in wanted and not files[n]]
     if not missing:
         return {}
-    from wxnb.io.backend import find_user_growth
+    from wxnb.io.backend import find_content_trend, find_user_growth
 
     claimed = {p for paths in files.values() for p in paths}
-    growth, found = find_user_growth(folder, claimed, month)
-    problems.extend(found)
-    if growth is None:
-        return {}
-    notes.setdefault(missing[0], []).extend(growth.notes)
-    rows = {"getusersummary": growth.summary, "getusercumulate": growth.cumulate}
-    return {n: (rows[n], growth.file) for n in missing}
+    out: dict[str, tuple[list[dict[str, Any]], str]] = {}
+    follower = [n for n in missing if n != "getuserread"]
+    if follower:
+        growth, found = find_user_growth(folder, claimed, month)
+        problems.extend(found)
+        if growth is not None:
+            notes.setdefault(follower[0], []).extend(growth.notes)
+            rows = {"getusersummary": growth.summary, "getusercumulate": growth.cumulate}
+            out |= {n: (rows[n], growth.file) for n in follower}
+    if "getuserread" in missing:
+        trend, found = find_content_trend(folder, claimed, month)
+        problems.extend(found)
+        if trend is not None:
+            notes.setdefault("getuserread", []).extend(trend.notes)
+            out["getuserread"] = (trend.read, trend.file)
+    return out
 
 
 def _empty_notes(empties: dict[str, list[str]], files: dict[str, list[Path]]) -> list[str]:

@@ -15,7 +15,7 @@ import fnmatch
 from pathlib import Path
 
 from wxnb.io import eventlog as events
-from wxnb.io.backend import SUFFIXES, mentions_growth, read_user_growth
+from wxnb.io.backend import recognise
 from wxnb.io.datacube import ENDPOINTS, discover
 from wxnb.io.handmade import HANDMADE
 
@@ -42,9 +42,11 @@ def input_label(name: str) -> str | None:
 def _reason(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in _SPREADSHEET:
-        return ("Excel 表格，但不是 wxnb 读取的后台下载：目前读取“用户增长”的下载（表头含 时间、"
-                "新关注人数、取消关注人数、累积关注人数，HTML、Excel 或 CSV 均可）；内容分析、消息分析"
-                "等下载请改放数据统计接口的 JSON 文件，或按 docs/data-contract.md 的字段另存为对应的 CSV")
+        return ("Excel 表格，但不是 wxnb 读取的后台下载：目前读取“用户增长”（表头含 时间、新关注人数、"
+                "取消关注人数、累积关注人数）与“内容分析 → 数据趋势”的数据明细（表头含 日期、渠道、"
+                "阅读次数、阅读人数、分享次数、分享人数、阅读原文次数、阅读原文人数、收藏次数、收藏人数），"
+                "HTML、Excel 或 CSV 均可；其他下载请改放数据统计接口的 JSON 文件，或按 "
+                "docs/data-contract.md 的字段另存为对应的 CSV")
     if suffix in (".json", ".csv"):
         return ("文件名不是已知的数据统计接口（应以接口名开头，如 getusersummary_2026-10-01_"
                 f"2026-10-07.json；共 {len(ENDPOINTS)} 个接口），也不是事件日志或手工数据文件")
@@ -60,11 +62,4 @@ def unrecognised(folder: Path) -> list[tuple[str, str]]:
     known = {p for files in discover(folder).values() for p in files}
     return [(p.name, _reason(p)) for p in sorted(folder.iterdir())
             if p.is_file() and not p.name.startswith(".") and p not in known
-            and input_label(p.name) is None and not _user_growth(p)]
-
-
-def _user_growth(path: Path) -> bool:
-    """Whether the file is a 用户增长 download under another name (by its header row)."""
-    if path.suffix.lower() not in SUFFIXES or not mentions_growth(path):
-        return False
-    return read_user_growth(path)[0] is not None
+            and input_label(p.name) is None and recognise(p) is None]

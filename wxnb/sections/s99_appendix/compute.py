@@ -24,7 +24,7 @@ import yaml
 from wxnb import paths
 from wxnb.io import csvin
 from wxnb.io.datacube import ENDPOINTS, discover
-from wxnb.io.backend import SUFFIXES, mentions_growth, read_user_growth
+from wxnb.io.backend import recognise
 from wxnb.io.digest import file_sha256
 from wxnb.io.folder import INPUTS, input_label
 
@@ -193,6 +193,10 @@ def _other_row(month: str, path: Path) -> dict[str, Any]:
             with path.open("rb") as fh:
                 raw = fh.read()
             digest, count = hashlib.sha256(raw).hexdigest(), _count_other(path, raw)
+            download = recognise(path)  # a backend download, by its header row
+            if download is not None:
+                kind, days = download
+                count = _Count(len(days), tuple(days), "")
         else:
             digest, count = file_sha256(path), _count_large(path)
     except OSError as exc:
@@ -202,18 +206,8 @@ def _other_row(month: str, path: Path) -> dict[str, Any]:
             "说明": count.note}
 
 
-def _count_growth(path: Path) -> _Count:
-    """The days of a backend 用户增长 download (all of them, whatever the month)."""
-    growth, problems = read_user_growth(path)
-    if growth is None or problems:
-        return _Count(None, (), f"无法读取：{problems[0]}" if problems else "")
-    return _Count(len(growth.summary), tuple(r["ref_date"] for r in growth.summary), "")
-
-
 def _count_other(path: Path, raw: bytes) -> _Count:
     suffix = path.suffix.lower()
-    if suffix in SUFFIXES and mentions_growth(path):
-        return _count_growth(path)
     if suffix == ".csv":
         return _count_csv(raw)
     if suffix == ".parquet":
