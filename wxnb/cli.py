@@ -59,6 +59,7 @@ def main() -> None:
     # SIGTERM stops any command the way Ctrl-C does, from its first moment (a build then
     # cleans up what it started; see build).
     signal.signal(signal.SIGTERM, _stopped)
+    signal.signal(signal.SIGINT, _stopped)  # not KeyboardInterrupt: click would say "Aborted!"
     try:
         cli()
     except SystemExit as exc:
@@ -72,7 +73,7 @@ def main() -> None:
         raise
     except (KeyboardInterrupt, _Stop) as exc:  # outside a build's own handling: one line
         click.echo("\n已中断", err=True)
-        sys.exit(143 if isinstance(exc, _Stop) else 130)
+        sys.exit(_exit_code(exc))
     except WxnbError as exc:
         _fail(exc)
     except Exception as exc:
@@ -361,7 +362,7 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
     # Everything is built in a staging folder and published whole at the end: a stopped,
     # killed or failed build never changes the last good build (wxnb.build.staging).
     stage = staging.new_stage(out_dir)
-    previous = signal.signal(signal.SIGTERM, _stopped)
+    previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         to_run = [s for s in sections if s.key not in reused]
         with _pool(to_run, workers, engine, stage) as pool:
@@ -374,7 +375,9 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                 month_data = _Checked(**checked) if checked else _prepare(
                     account, month, data, sets)[1]
             except WxnbError as exc:
+                _check_stop()
                 _fail(exc)
+            _check_stop()  # a Ctrl-C that DuckDB swallowed during validation still stops
             validated = {"coverage": month_data.coverage(), "warnings": list(month_data.warnings)}
             sections, skipped = _runnable(sections, params.resolved_data_dir())
             month_data.warnings.extend(skipped)
@@ -430,7 +433,11 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                             "reused": {s.key for s in kept}},
                     commentary=commentary, pages=pages, printer=printer)
         digests.save()  # only a build that published remembers the digests (in <out>/.wxnb-cache)
-    except (KeyboardInterrupt, _Stop) as exc:
+    except BaseException as exc:
+        if not isinstance(exc, (KeyboardInterrupt, _Stop)) and _STOP_SIGNAL is None:
+            raise
+        # A stop, or what a library made of one: DuckDB turns the exception a signal raises
+        # inside its query into RuntimeError("Query interrupted").
         staging.discard(stage)
         kept_note = f"上一份报告保持不变：{out_dir / 'report.html'}" \
             if (out_dir / "report.html").exists() else "未生成报告"
@@ -439,9 +446,10 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
         sys.stderr.flush()
         # Everything is stopped and cleaned up: exit now, with the shell's code for the signal,
         # not through the interpreter's teardown of the broken pool.
-        os._exit(143 if isinstance(exc, _Stop) else 130)
+        os._exit(_exit_code(exc))
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if stage.exists():
             staging.discard(stage)  # any exit path that did not publish or keep it
 
@@ -527,11 +535,37 @@ def _pool(to_run: list[Any], workers: int | None, engine: str, stage: Path) -> A
 
 
 class _Stop(BaseException):
-    """SIGTERM: stop the build like Ctrl-C (a BaseException, so no handler swallows it)."""
+    """SIGTERM or SIGINT (Ctrl-C): stop the build (a BaseException, so no ``except Exception``
+    swallows it; not a KeyboardInterrupt, which click would turn into "Aborted!")."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: The stop signal received, if any: a library may swallow the exception the handler raises
+#: (DuckDB drops it when its query ends first), so the build also checks this (_check_stop).
+_STOP_SIGNAL: int | None = None
 
 
 def _stopped(signum: int, frame: Any) -> None:
-    raise _Stop()
+    global _STOP_SIGNAL
+    _STOP_SIGNAL = signum
+    raise _Stop(signum)
+
+
+def _check_stop() -> None:
+    """Stop now if a stop signal came, even if its exception was swallowed on the way."""
+    if _STOP_SIGNAL is not None:
+        raise _Stop(_STOP_SIGNAL)
+
+
+def _exit_code(exc: BaseException) -> int:
+    """The shell's exit code for the signal that stopped the command: 130 Ctrl-C, 143 TERM."""
+    signum = exc.signum if isinstance(exc, _Stop) else _STOP_SIGNAL
+    if signum is None:
+        signum = signal.SIGINT  # a KeyboardInterrupt
+    return 128 + int(signum)
 
 
 def _runnable(sections: list[Any], data_dir: Path) -> tuple[list[Any], list[str]]:
@@ -592,8 +626,10 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
             scrub_folder(stage, list(secrets))  # the PDF is printed from the masked page
             write_pdf(stage / "report.html", stage / "report.pdf", browser=printer)
     except WxnbError as exc:
+        _check_stop()  # Chromium stopped by the same Ctrl-C: a stop, not a failure
         staging.fail(stage, out_dir, secrets=secrets)
         _fail(exc, 1)
+    _check_stop()
     # No stop between the two renames of the publish; once published the build is done, so a
     # stop that came meanwhile is dropped (ignoring a blocked, pending signal discards it).
     stops = {signal.SIGINT, signal.SIGTERM}
