@@ -57,3 +57,15 @@ def test_check_reports_a_bad_commentary_file(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli.cli, ["check", "--set", f"commentary_file={path}"])
     assert res.exit_code == 2
     assert "2026-10.commentary.yaml" in res.output and "42_nothing" in res.output
+
+
+def test_a_build_checks_the_commentary_against_its_own_sections(tmp_path: Path) -> None:
+    """`wxnb build --notebooks DIR` may have a section notebooks/ lacks: its commentary is
+    checked against the build's sections, not the default ones."""
+    from wxnb.params import load_params
+
+    path = write(tmp_path, "09_extra: 新增章节的点评\n")
+    params = load_params(overrides={"commentary_file": str(path)})
+    assert cli._commentary(params, ["01_kpi", "09_extra"]) == {"09_extra": "新增章节的点评"}
+    with pytest.raises(DataValidationError):
+        cli._commentary(params)  # notebooks/ has no 09_extra

@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ from wxnb.exceptions import DataValidationError, Problem, WxnbError
 
 __all__ = ["main"]
 
-CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def _fail(exc: WxnbError, code: int = 2) -> None:
@@ -174,7 +173,8 @@ def _layer_overrides(data: Path | None, sets: tuple[str, ...]) -> dict[str, Any]
     return overrides
 
 
-def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...]) -> Any:
+def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...],
+             keys: list[str] | None = None) -> Any:
     """Validate parameters and data before any kernel starts; return (params, month data).
 
     Reads only: a missing month folder is an error saying how to get one, never generated here
@@ -217,18 +217,20 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...])
     from wxnb.sections.s08_strategy.compute import load_rules
 
     load_rules(params.resolved_rules_file())  # section 08's rules, checked before any kernel
-    _commentary(params)  # the analyst's commentary, checked with the data
+    _commentary(params, keys)  # the analyst's commentary, checked with the data
     return params, month_data
 
 
-def _commentary(params: Any) -> dict[str, str]:
+def _commentary(params: Any, keys: list[str] | None = None) -> dict[str, str]:
     """The analyst's commentary of the month (``wxnb.io.commentary``), checked against the
-    report's sections; raises DataValidationError naming the file, the section and the fault."""
+    report's sections (``keys``; by default those of ``notebooks/``); raises
+    DataValidationError naming the file, the section and the fault."""
     from wxnb.build.runner import discover_sections
     from wxnb.io.commentary import load_commentary
 
-    return load_commentary(params.resolved_commentary_file(),
-                           [s.key for s in discover_sections(paths.NOTEBOOKS)])
+    if keys is None:
+        keys = [s.key for s in discover_sections(paths.NOTEBOOKS)]
+    return load_commentary(params.resolved_commentary_file(), keys)
 
 
 def _previous_month_notes(params: Any) -> list[str]:
@@ -373,7 +375,7 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                 "validation") == keys.validation else None
             try:
                 month_data = _Checked(**checked) if checked else _prepare(
-                    account, month, data, sets)[1]
+                    account, month, data, sets, [s.key for s in sections])[1]
             except WxnbError as exc:
                 _check_stop()
                 _fail(exc)
@@ -393,7 +395,7 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
             # the last section is only put together.
             from wxnb.build.report import SectionPages
 
-            commentary = _commentary(params)
+            commentary = _commentary(params, [s.key for s in sections])
             pages = SectionPages([s.key for s in sections], commentary)
             for outcome in outcomes:
                 pages.add(outcome)
@@ -608,6 +610,7 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
         click.echo(f"上一份报告保持不变：{report}" if report.exists() else "未生成报告", err=True)
         sys.exit(1)
     from wxnb.build.report import ReportMeta, write_report
+    from wxnb.build.scaffold import CST
 
     meta = ReportMeta(
         account=params.account, account_name=params.display_name(), month=params.month,
