@@ -28,6 +28,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,9 +37,9 @@ from wxnb.io import csvin
 from wxnb.io.codes import READ_TOTAL
 from wxnb.exceptions import Problem
 
-__all__ = ["CHANNELS", "SUFFIXES", "ContentTrend", "UserGrowth", "find_content_trend",
-           "find_user_growth", "mentions_backend", "mentions_growth", "read_content_trend",
-           "read_user_growth", "recognise"]
+__all__ = ["CHANNELS", "GROWTH_LABEL", "SUFFIXES", "TREND_LABEL", "ContentTrend", "UserGrowth",
+           "find_content_trend", "find_user_growth", "mentions_backend", "mentions_growth",
+           "read_content_trend", "read_user_growth", "recognise"]
 
 SUFFIXES = (".xls", ".xlsx", ".html", ".htm", ".csv")
 _HEADER = {"时间": "date", "新关注人数": "new", "取消关注人数": "cancel", "净增关注人数": "net",
@@ -46,6 +47,9 @@ _HEADER = {"时间": "date", "新关注人数": "new", "取消关注人数": "ca
 _NEEDED = ("date", "new", "cancel", "cumulate")
 _BIFF = bytes.fromhex("d0cf11e0a1b11ae1")
 _EXPECTED = "公众号后台“用户增长”下载的表格（HTML 表格、Excel 工作簿或 CSV）"
+#: What each download stands for (the appendix's and ``wxnb check``'s name for the file).
+GROWTH_LABEL = "后台下载：用户增长（无接口文件时代替用户增减与累计用户）"
+TREND_LABEL = "后台下载：内容分析 · 数据趋势（无接口文件时代替图文阅读概况）"
 _YMD = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})")
 
 
@@ -59,17 +63,18 @@ class UserGrowth:
     notes: list[str] = field(default_factory=list)
 
 
-def _rows(path: Path) -> tuple[list[list[str]] | None, list[Problem]]:
-    """The file's table as rows of cell texts (HTML table or CSV), or its problems."""
+def _rows(path: Path, expected: str = _EXPECTED) -> tuple[list[list[str]] | None, list[Problem]]:
+    """The file's table as rows of cell texts (HTML table, workbook or CSV), or its problems
+    (``expected`` says what the file should have been)."""
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        return None, [Problem(path.name, None, None, _EXPECTED,
+        return None, [Problem(path.name, None, None, expected,
                               f"无法读取文件（{exc.strerror or exc}）")]
     if is_workbook(head):
-        return _workbook_rows(path)
-    text, problems = csvin.read_text(path, _EXPECTED)
+        return _workbook_rows(path, expected)
+    text, problems = csvin.read_text(path, expected)
     if text is None:
         return None, problems
     body = text.text.lstrip("\ufeff").lstrip()
@@ -82,7 +87,7 @@ def _rows(path: Path) -> tuple[list[list[str]] | None, list[Problem]]:
     try:
         return [[c.strip() for c in r] for r in csv.reader(io.StringIO(body, newline=""))], []
     except csv.Error as exc:
-        return None, [Problem(path.name, None, None, _EXPECTED, f"CSV 解析失败：{exc}")]
+        return None, [Problem(path.name, None, None, expected, f"CSV 解析失败：{exc}")]
 
 
 def is_workbook(head: bytes) -> bool:
@@ -91,7 +96,7 @@ def is_workbook(head: bytes) -> bool:
     return head.startswith(_BIFF) or head.startswith(b"PK\x03\x04")
 
 
-def _workbook_rows(path: Path) -> tuple[list[list[str]] | None, list[Problem]]:
+def _workbook_rows(path: Path, expected: str) -> tuple[list[list[str]] | None, list[Problem]]:
     """The rows of the workbook's first sheet that has the header row (else its first sheet),
     as cell texts: an Excel date as YYYY-MM-DD, a whole number without ".0"."""
     try:
@@ -102,7 +107,7 @@ def _workbook_rows(path: Path) -> tuple[list[list[str]] | None, list[Problem]]:
                    for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
                   for name in book.sheet_names]
     except Exception as exc:  # noqa: BLE001 - a damaged or protected workbook
-        return None, [Problem(path.name, None, None, _EXPECTED,
+        return None, [Problem(path.name, None, None, expected,
                               f"无法读取 Excel 工作簿（{type(exc).__name__}: "
                               f"{csvin.brief(str(exc), 120)}）；可在 Excel 中另存为 CSV（UTF-8）")]
     return next((rows for rows in sheets if _header(rows) is not None
@@ -134,6 +139,20 @@ def _header(rows: list[list[str]], names: dict[str, str] | None = None,
     return None
 
 
+def _counts(cell: dict[str, str], keys: tuple[str, ...], labels: dict[str, str], file: str,
+            where: str, problems: list[Problem]) -> dict[str, int] | None:
+    """The row's counts of ``keys`` (None when one is not a whole number ≥ 0: each named)."""
+    values: dict[str, int] = {}
+    for key in keys:
+        v = csvin.count(cell[key].strip())
+        if v is None:
+            problems.append(Problem(file, labels[key], where, "非负整数",
+                                    csvin.brief(cell[key], 40)))
+        else:
+            values[key] = v
+    return values if len(values) == len(keys) else None
+
+
 def _day(text: str) -> str | None:
     m = _YMD.fullmatch(text.strip())
     if m is None:
@@ -153,11 +172,17 @@ def read_user_growth(path: Path, month: str | None = None
     rows, problems = _rows(path)
     if rows is None:
         return None, problems
+    growth, found = _growth_from(rows, path.name, month)
+    return growth, problems + found
+
+
+def _growth_from(rows: list[list[str]], file: str, month: str | None
+                 ) -> tuple[UserGrowth | None, list[Problem]]:
     found = _header(rows)
     if found is None:
         return None, []
     start, cols = found
-    out = UserGrowth(path.name)
+    out, problems = UserGrowth(file), []
     outside = 0
     names = {v: k for k, v in _HEADER.items() if k != "累计关注人数"}
     for i in range(start + 1, len(rows)):
@@ -167,22 +192,15 @@ def read_user_growth(path: Path, month: str | None = None
         cell = {k: (row[j] if j < len(row) else "") for k, j in cols.items()}
         day = _day(cell["date"])
         if day is None:
-            problems.append(Problem(path.name, "时间", where, "日期 YYYY-MM-DD",
+            problems.append(Problem(file, "时间", where, "日期 YYYY-MM-DD",
                                     csvin.brief(cell["date"], 40)))
             continue
-        values: dict[str, int] = {}
-        for key in ("new", "cancel", "cumulate"):
-            v = csvin.count(cell[key].strip())
-            if v is None:
-                problems.append(Problem(path.name, names[key], where, "非负整数",
-                                        csvin.brief(cell[key], 40)))
-            else:
-                values[key] = v
-        if len(values) < 3:
+        values = _counts(cell, ("new", "cancel", "cumulate"), names, file, where, problems)
+        if values is None:
             continue
         net = cell.get("net", "").strip().replace(",", "")
         if net and re.fullmatch(r"-?[0-9]+", net) and int(net) != values["new"] - values["cancel"]:
-            problems.append(Problem(path.name, "净增关注人数", where,
+            problems.append(Problem(file, "净增关注人数", where,
                                     f"新关注人数 − 取消关注人数 = {values['new'] - values['cancel']}",
                                     net))
             continue
@@ -193,9 +211,9 @@ def read_user_growth(path: Path, month: str | None = None
                             "cancel_user": values["cancel"], "_row": where})
         out.cumulate.append({"ref_date": day, "cumulate_user": values["cumulate"],
                              "_row": where})
-    out.notes.append(f"用户增减与累计用户取自后台下载的 {path.name}（不含来源拆分，新增来源只有合计）")
+    out.notes.append(f"用户增减与累计用户取自后台下载的 {file}（不含来源拆分，新增来源只有合计）")
     if outside:
-        out.notes.append(f"{path.name} 中 {outside} 天不在 {month} 内，未计入")
+        out.notes.append(f"{file} 中 {outside} 天不在 {month} 内，未计入")
     return out, problems
 
 
@@ -217,7 +235,7 @@ _TREND_NEEDED = tuple(_TREND_HEADER.values())
 #: both lists but not this correspondence; it follows the order and meaning of the two lists.
 CHANNELS = {"全部": READ_TOTAL, "公众号消息": 0, "聊天会话": 1, "朋友圈": 2, "公众号主页": 4,
             "其他": 5, "推荐": 6, "搜一搜": 7}
-_TREND_LABEL = "公众号后台“内容分析 → 数据趋势”下载的数据明细"
+_TREND_EXPECTED = "公众号后台“内容分析 → 数据趋势”下载的数据明细（HTML 表格、Excel 工作簿或 CSV）"
 
 
 @dataclass
@@ -234,15 +252,22 @@ def read_content_trend(path: Path, month: str | None = None
     """The file's 数据趋势 rows within ``month`` (every day when None) as getuserread rows;
     (None, []) when the file is not such a table. Problems name the file, the column, the row
     and what was expected: a date, a known channel, a count, one row per day and channel."""
-    rows, problems = _rows(path)
+    rows, problems = _rows(path, _TREND_EXPECTED)
     if rows is None:
         return None, problems
+    trend, found = _trend_from(rows, path.name, month)
+    return trend, problems + found
+
+
+def _trend_from(rows: list[list[str]], file: str, month: str | None
+                ) -> tuple[ContentTrend | None, list[Problem]]:
     found = _header(rows, _TREND_HEADER, _TREND_NEEDED)
     if found is None:
         return None, []
     start, cols = found
     names = {v: k for k, v in _TREND_HEADER.items()}
-    out, outside, seen = ContentTrend(path.name), 0, {}
+    out, problems, outside = ContentTrend(file), [], 0
+    seen: dict[tuple[str, int], str] = {}
     for i in range(start + 1, len(rows)):
         row, where = rows[i], f"第 {i + 1} 行"
         if not any(c.strip() for c in row):
@@ -250,26 +275,19 @@ def read_content_trend(path: Path, month: str | None = None
         cell = {k: (row[j] if j < len(row) else "").strip() for k, j in cols.items()}
         day = _day(cell["date"])
         if day is None:
-            problems.append(Problem(path.name, "日期", where, "日期 YYYYMMDD 或 YYYY-MM-DD",
+            problems.append(Problem(file, "日期", where, "日期 YYYYMMDD 或 YYYY-MM-DD",
                                     csvin.brief(cell["date"], 40)))
             continue
         code = CHANNELS.get(cell["channel"])
         if code is None:
-            problems.append(Problem(path.name, "渠道", where, "、".join(CHANNELS),
+            problems.append(Problem(file, "渠道", where, "、".join(CHANNELS),
                                     csvin.brief(cell["channel"], 40)))
             continue
-        values: dict[str, int] = {}
-        for key in _TREND_NEEDED[2:]:
-            v = csvin.count(cell[key])
-            if v is None:
-                problems.append(Problem(path.name, names[key], where, "非负整数",
-                                        csvin.brief(cell[key], 40)))
-            else:
-                values[key] = v
-        if len(values) < len(_TREND_NEEDED) - 2:
+        values = _counts(cell, _TREND_NEEDED[2:], names, file, where, problems)
+        if values is None:
             continue
         if (day, code) in seen:
-            problems.append(Problem(path.name, "渠道", where, f"每天每个渠道一行（{day} "
+            problems.append(Problem(file, "渠道", where, f"每天每个渠道一行（{day} "
                                     f"{cell['channel']} 已在{seen[day, code]}）", cell["channel"]))
             continue
         seen[day, code] = where
@@ -277,10 +295,10 @@ def read_content_trend(path: Path, month: str | None = None
             outside += 1
             continue
         out.read.append({"ref_date": day, "user_source": code, **values, "_row": where})
-    out.notes.append(f"图文阅读概况取自后台下载的 {path.name}（内容分析 · 数据趋势；渠道按"
+    out.notes.append(f"图文阅读概况取自后台下载的 {file}（内容分析 · 数据趋势；渠道按"
                      "公众号消息→会话、聊天会话→好友转发、公众号主页→历史消息页、推荐→看一看对应）")
     if outside:
-        out.notes.append(f"{path.name} 中 {outside} 行不在 {month} 内，未计入")
+        out.notes.append(f"{file} 中 {outside} 行不在 {month} 内，未计入")
     return out, problems
 
 
@@ -288,14 +306,23 @@ def find_content_trend(folder: Path, claimed: set[Path], month: str
                        ) -> tuple[ContentTrend | None, list[Problem]]:
     """The month folder's 数据趋势 download (the first among files the datacube did not claim),
     or None; with the problems of the one found."""
+    return _find(folder, claimed, month, read_content_trend, "阅读次数")
+
+
+def _find(folder: Path, claimed: set[Path], month: str, read: Callable[..., Any], word: str,
+          name: str = "") -> tuple[Any, list[Problem]]:
+    """The first file of ``folder`` not ``claimed`` that ``read`` recognises (looked at only
+    when it may be a download naming ``word``, or is named ``name*``); with its problems, also
+    those of a file named ``name*`` that could not be read as one."""
     for path in sorted(Path(folder).iterdir()):
         if not path.is_file() or path in claimed or path.suffix.lower() not in SUFFIXES:
             continue
-        if not mentions_backend(path, "阅读次数"):
-            continue
-        trend, problems = read_content_trend(path, month)
-        if trend is not None:
-            return trend, problems
+        named = bool(name) and path.name.lower().startswith(name)
+        if not named and not mentions_backend(path, word):
+            continue  # a large CSV of another kind (orders) is never parsed here
+        found, problems = read(path, month)
+        if found is not None or (problems and named):
+            return found, problems
     return None, []
 
 
@@ -303,14 +330,15 @@ def recognise(path: Path) -> tuple[str, list[str]] | None:
     """Which backend download the file is, as (what it stands for, its days), or None."""
     if path.suffix.lower() not in SUFFIXES or not mentions_backend(path):
         return None
-    growth, _ = read_user_growth(path)
+    rows, _ = _rows(path)
+    if rows is None:
+        return None
+    growth, _ = _growth_from(rows, path.name, None)
     if growth is not None:
-        return "后台下载：用户增长（无接口文件时代替用户增减与累计用户）", [
-            r["ref_date"] for r in growth.summary]
-    trend, _ = read_content_trend(path)
+        return GROWTH_LABEL, [r["ref_date"] for r in growth.summary]
+    trend, _ = _trend_from(rows, path.name, None)
     if trend is not None:
-        return "后台下载：内容分析 · 数据趋势（无接口文件时代替图文阅读概况）", [
-            r["ref_date"] for r in trend.read if r["user_source"] == READ_TOTAL]
+        return TREND_LABEL, [r["ref_date"] for r in trend.read if r["user_source"] == READ_TOTAL]
     return None
 
 
@@ -338,12 +366,4 @@ def find_user_growth(folder: Path, claimed: set[Path], month: str
                      ) -> tuple[UserGrowth | None, list[Problem]]:
     """The month folder's 用户增长 download (the first such table among files the datacube did
     not claim), or None; with the problems of the one found."""
-    for path in sorted(Path(folder).iterdir()):
-        if not path.is_file() or path in claimed or path.suffix.lower() not in SUFFIXES:
-            continue
-        if not path.name.lower().startswith("user_analysis") and not mentions_growth(path):
-            continue  # a large CSV of another kind (orders) is never parsed here
-        growth, problems = read_user_growth(path, month)
-        if growth is not None or (problems and path.name.lower().startswith("user_analysis")):
-            return growth, problems
-    return None, []
+    return _find(folder, claimed, month, read_user_growth, "新关注人数", "user_analysis")

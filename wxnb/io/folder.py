@@ -2,7 +2,7 @@
 
 The datacube files are named by their endpoint (``wxnb.io.datacube.discover``); the event log by
 ``events*``; the menu is ``menu.json``; the hand-made CSV files are those of
-``wxnb.io.handmade``; the backend's 用户增长 download is ``wxnb.io.backend``'s. :data:`INPUTS`
+``wxnb.io.handmade``; the backend's downloads are ``wxnb.io.backend``'s (by header row). :data:`INPUTS`
 names every input beyond the datacube for the appendix's list of files, and
 :func:`unrecognised` lists the files of a folder that are none of these,
 each with the reason, so an analyst who dropped a backend download or a misnamed file in the
@@ -15,7 +15,7 @@ import fnmatch
 from pathlib import Path
 
 from wxnb.io import eventlog as events
-from wxnb.io.backend import recognise
+from wxnb.io.backend import GROWTH_LABEL, recognise
 from wxnb.io.datacube import ENDPOINTS, discover
 from wxnb.io.handmade import HANDMADE
 
@@ -28,7 +28,7 @@ INPUTS: tuple[tuple[str, str], ...] = (
     *((pattern, _EVENT_LOG) for pattern in events.EVENT_GLOBS),
     (events.MENU_FILE, "自定义菜单（get_current_selfmenu_info）"),
     *((f.name, f.label) for f in HANDMADE),
-    ("user_analysis*", "后台下载：用户增长（无接口文件时代替用户增减与累计用户）"),
+    ("user_analysis*", GROWTH_LABEL),
 )
 
 _SPREADSHEET = (".xls", ".xlsx", ".xlsm", ".et")

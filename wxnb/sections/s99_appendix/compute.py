@@ -192,11 +192,13 @@ def _other_row(month: str, path: Path) -> dict[str, Any]:
         if size <= _SMALL_FILE:
             with path.open("rb") as fh:
                 raw = fh.read()
-            digest, count = hashlib.sha256(raw).hexdigest(), _count_other(path, raw)
             download = recognise(path)  # a backend download, by its header row
             if download is not None:
                 kind, days = download
                 count = _Count(len(days), tuple(days), "")
+            else:
+                count = _count_other(path, raw)
+            digest = hashlib.sha256(raw).hexdigest()
         else:
             digest, count = file_sha256(path), _count_large(path)
     except OSError as exc:
