@@ -583,9 +583,8 @@ def _runnable(sections: list[Any], data_dir: Path) -> tuple[list[Any], list[str]
 
 
 def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_dir: Path,
-            t0: float, record: dict[str, Any] | None = None,
-            commentary: dict[str, str] | None = None, pages: Any = None,
-            printer: str | None = None) -> None:
+            t0: float, record: dict[str, Any], commentary: dict[str, str], pages: Any,
+            printer: str | None) -> None:
     """Write the manifest and the report into the staging folder and publish it if every
     section succeeded; else keep the failed notebooks in ``<month>.failed`` and the last good
     build as it is. ``pages`` (a ``SectionPages``) holds the sections rendered meanwhile;
@@ -595,14 +594,13 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
     from wxnb.secrets import known_secrets
 
     report = out_dir / "report.html"
-    _write_manifest(stage, out_dir, params, month_data, outcomes, record or {})
+    _write_manifest(stage, out_dir, params, month_data, outcomes, record)
     # Whatever put a secret into an executed notebook (its injected parameters, an output),
     # staging masks it in every file of the build before anything is published or kept.
     secrets = known_secrets(params.model_dump())
     failed = [o for o in outcomes if not o.ok]
     if failed:
-        if pages is not None:
-            pages.cancel()  # no report is written
+        pages.cancel()  # no report is written
         kept = staging.fail(stage, out_dir, secrets=secrets)
         for o in failed:
             click.echo(_safe(f"章节失败：{o.title}\n  单元格：{o.cell or '—'}\n  错误：{o.error}"
@@ -617,11 +615,10 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
         generated_at=datetime.now(CST).strftime("%Y-%m-%d %H:%M"),
         coverage=month_data.coverage(), notes=list(month_data.warnings),
         wxnb_version=__version__,
-        commentary=_commentary(params) if commentary is None else commentary,
+        commentary=commentary,
     )
     try:
-        write_report(outcomes, meta, stage / "report.html",
-                     pages.done() if pages is not None else None)
+        write_report(outcomes, meta, stage / "report.html", pages.done())
         if printer is not None:
             from wxnb.build.pdf import write_pdf
             from wxnb.secrets import scrub_folder

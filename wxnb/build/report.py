@@ -545,6 +545,7 @@ def _cells(row: Tag) -> list[Tag]:
 
 #: The template's ``<main>`` as nbconvert writes it (index.html.j2, block body_header).
 _MAIN_OPEN = '<main id="wx-main" class="wx-main">'
+_NO_MAIN = f"模板 {TEMPLATE_NAME} 的输出缺少 <main id=\"wx-main\">"
 
 
 @dataclass(frozen=True)
@@ -632,7 +633,7 @@ def render_section(sec: SectionResult, keys: Sequence[str],
     body = _export(nb, _base_path([sec]))
     start, end = body.find(_MAIN_OPEN), body.rfind("</main>")
     if start < 0 or end < start:
-        raise BuildError(f"模板 {TEMPLATE_NAME} 的输出缺少 <main id=\"wx-main\">")
+        raise BuildError(_NO_MAIN)
     soup = BeautifulSoup(body[start + len(_MAIN_OPEN):end], "html.parser")
     prefixes = _section_prefixes(list(keys))
     wrapper = soup.new_tag("section", attrs={
@@ -699,7 +700,7 @@ def _assemble(sections: Sequence[SectionResult], meta: ReportMeta,
     soup = BeautifulSoup(_export(nb, _base_path(sections)), "html.parser")
     main = soup.find("main", id="wx-main")
     if main is None:
-        raise BuildError(f"模板 {TEMPLATE_NAME} 的输出缺少 <main id=\"wx-main\">")
+        raise BuildError(_NO_MAIN)
     shell = [t["id"] for t in _with_id(soup)]
     # What the one pass would do differently: name a link after an earlier section's heading,
     # or rename an id that two parts of the page share.
@@ -716,13 +717,8 @@ def _assemble(sections: Sequence[SectionResult], meta: ReportMeta,
     main.clear()
     marker = f"wxnb-sections-{uuid.uuid4().hex}"
     main.string = marker
-    infos = [p.info for p in done]
-    _fill_cover(soup, meta, infos)
-    _fill_toc(soup, [p.toc for p in done])
-    _fill_footer(soup, meta)
-    _make_offline(soup)
-    _dedupe_ids(soup)
-    _embed_fonts(soup, webfont.cjk_chars(soup.get_text()).union(*(p.chars for p in done)))
+    _finish_shell(soup, meta, [p.info for p in done], [p.toc for p in done],
+                  set().union(*(p.chars for p in done)))
     page = str(soup)
     if page.count(marker) != 1:
         return None
@@ -799,19 +795,26 @@ def _finish_page(body: str, infos: list[dict[str, Any]], meta: ReportMeta) -> st
     soup = BeautifulSoup(body, "html.parser")
     main = soup.find("main", id="wx-main")
     if main is None:
-        raise BuildError(f"模板 {TEMPLATE_NAME} 的输出缺少 <main id=\"wx-main\">")
+        raise BuildError(_NO_MAIN)
     wrappers = _group_sections(soup, main, infos)
     _add_commentary(soup, wrappers, infos, meta.commentary)
     toc = _rewrite_headings(soup, wrappers, infos)
     _style_tables(soup, main)
     _finish_outputs(main)
+    _finish_shell(soup, meta, infos, toc)
+    return str(soup)
+
+
+def _finish_shell(soup: BeautifulSoup, meta: ReportMeta, infos: list[dict[str, Any]],
+                  toc: list[dict[str, Any]], chars: set[int] | None = None) -> None:
+    """Cover, table of contents and footer; nothing external; unique ids; the fonts for the
+    page's text (and ``chars``, those of sections not in ``soup`` yet)."""
     _fill_cover(soup, meta, infos)
     _fill_toc(soup, toc)
     _fill_footer(soup, meta)
     _make_offline(soup)
     _dedupe_ids(soup)
-    _embed_fonts(soup, webfont.cjk_chars(soup.get_text()))
-    return str(soup)
+    _embed_fonts(soup, webfont.cjk_chars(soup.get_text()) | (chars or set()))
 
 
 def _group_sections(soup: BeautifulSoup, main: Tag, infos: list[dict[str, Any]]) -> list[Tag]:

@@ -27,20 +27,6 @@ __all__ = ["Written", "account_layer", "init_account", "last_month"]
 CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 TEMPLATES = "templates"
 
-#: What each target / benchmark measures, as the report names it (the YAML comment beside it).
-_LABELS = {
-    "net_followers": "净增粉丝数（人）",
-    "cumulate_followers": "月末累计粉丝数（人）",
-    "read_count": "阅读次数",
-    "read_user": "阅读人数",
-    "open_rate": "打开率：推送带来的阅读人数 ÷ 送达人数（小数，0.03 = 3%）",
-    "headline_open_rate": "头条打开率（小数）",
-    "share_rate": "分享率：分享次数 ÷ 阅读次数（小数）",
-    "conversion_rate": "转化率：下单的读者 ÷ 读者（小数）",
-    "net_growth_rate": "净增长率：净增粉丝 ÷ 月初粉丝（小数）",
-}
-
-
 @dataclass(frozen=True)
 class Written:
     """One path ``init`` dealt with: ``created`` or ``kept`` (it existed; left as it was)."""
@@ -53,6 +39,17 @@ def last_month(now: datetime | None = None) -> str:
     """The month before the current one in Asia/Shanghai (``YYYY-MM``): the month to review."""
     now = (now or datetime.now(CST)).astimezone(CST)
     return prev_month(f"{now.year:04d}-{now.month:02d}")
+
+
+def _label(kpi: str) -> str:
+    """What a target or benchmark measures, as section 01's KPI table names and defines it
+    (``wxnb.kit.metrics.KPI_SPECS``): the YAML comment beside it."""
+    from wxnb.kit.metrics import KPI_SPECS
+
+    spec = next((s for s in KPI_SPECS if s.key == kpi), None)
+    if spec is None:
+        return kpi
+    return f"{spec.name}：{spec.definition}" + ("（小数，0.03 = 3%）" if spec.kind == "rate" else "")
 
 
 def _yaml_text(value: str) -> str:
@@ -75,7 +72,7 @@ def account_layer(account: str, name: str = "", today: str = "") -> str:
         "# 月度目标",
     ]
     for key in (k for k in fields if k.startswith("target_")):
-        lines.append(f"{key}: null   # {_LABELS.get(key[len('target_'):], key)}")
+        lines.append(f"{key}: null   # {_label(key[len('target_'):])}")
     lines += [
         "",
         "# 行业均值：只填有出处的数字，并在 benchmark_source 写明出处与时间（报告中与数字并列显示），",
@@ -83,7 +80,7 @@ def account_layer(account: str, name: str = "", today: str = "") -> str:
         'benchmark_source: ""',
     ]
     for key in (k for k in fields if k.startswith("benchmark_") and k != "benchmark_source"):
-        lines.append(f"{key}: null   # {_LABELS.get(key[len('benchmark_'):], key)}")
+        lines.append(f"{key}: null   # {_label(key[len('benchmark_'):])}")
     return "\n".join(lines) + "\n"
 
 

@@ -66,7 +66,8 @@ def fmt_count(v: Any, unit: str = "") -> str:
     """A count as a 公众号 report writes it in prose and on KPI cards: exact below ten thousand
     (9,999), then in 万 or 亿 (127099 → '12.7万', 1234567 → '123.5万', 123456789 → '1.23亿';
     CLDR's zh_CN compact forms, through babel, which also carries 99,999,999 over to '1亿').
-    Tables keep the exact figure (:func:`fmt_int`). One minus sign; missing or infinite → '—'."""
+    Detail tables keep the exact figure (:func:`fmt_int`). One minus sign; missing or
+    infinite → '—'."""
     text = _number(v, ",.0f")
     if text is None:
         return "—"
