@@ -169,11 +169,17 @@ def read_user_growth(path: Path, month: str | None = None
     Problems name the file, the column, the row (第 n 行 of the table, header included) and
     what was expected: a date, a count, 净增 = 新关注 − 取消关注.
     """
-    rows, problems = _rows(path)
+    return _read(path, _EXPECTED, _growth_from, month)
+
+
+def _read(path: Path, expected: str, parse: Callable[..., tuple[Any, list[Problem]]],
+          month: str | None) -> tuple[Any, list[Problem]]:
+    """``parse`` over the file's rows: what it found and every problem (the file's, its own)."""
+    rows, problems = _rows(path, expected)
     if rows is None:
         return None, problems
-    growth, found = _growth_from(rows, path.name, month)
-    return growth, problems + found
+    found, more = parse(rows, path.name, month)
+    return found, problems + more
 
 
 def _growth_from(rows: list[list[str]], file: str, month: str | None
@@ -252,11 +258,7 @@ def read_content_trend(path: Path, month: str | None = None
     """The file's 数据趋势 rows within ``month`` (every day when None) as getuserread rows;
     (None, []) when the file is not such a table. Problems name the file, the column, the row
     and what was expected: a date, a known channel, a count, one row per day and channel."""
-    rows, problems = _rows(path, _TREND_EXPECTED)
-    if rows is None:
-        return None, problems
-    trend, found = _trend_from(rows, path.name, month)
-    return trend, problems + found
+    return _read(path, _TREND_EXPECTED, _trend_from, month)
 
 
 def _trend_from(rows: list[list[str]], file: str, month: str | None
