@@ -148,7 +148,8 @@ def printed(desktop: Any, reports: dict[str, Report], artifacts: Path) -> tuple[
     page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
     page.emulate_media(media="print")
     dom = page.evaluate("""() => ({
-        cover: document.querySelector('#wx-cover').textContent,
+        // what prints: a closed <details> shows its summary only, as on screen
+        cover: document.querySelector('#wx-cover').innerText,
         running: document.querySelector('.wx-running').textContent,
         toc: document.querySelector('#toc').textContent,
         sections: [...document.querySelectorAll('main > .wx-section')].map(s => {
@@ -161,7 +162,8 @@ def printed(desktop: Any, reports: dict[str, Report], artifacts: Path) -> tuple[
         rows: [...document.querySelectorAll('tr')]
           .filter(tr => !tr.closest('details:not([open])'))
           .map(tr => [...tr.cells].map(c => c.textContent).join('')),
-        images: [...document.images].map(i => [i.naturalWidth, i.naturalHeight]),
+        images: [...document.images].filter(i => !i.closest('details:not([open])'))
+          .map(i => [i.naturalWidth, i.naturalHeight]),
     })""")
     page.close()
     import pypdfium2
@@ -279,11 +281,14 @@ def test_layout_fits_the_width(request: pytest.FixtureRequest, reports: dict[str
     context = request.getfixturevalue(width)
     page, log = checks.open_page(context, reports[name].url)
     checks.image_problems(page)
-    result = checks.layout(page)
+    result = checks.layout(page)  # as it opens: the analyst blocks closed
     assert result["problems"] == []
+    page.evaluate(checks.OPEN_ALL_JS)  # and every block open: the analyst's tables fit too
+    opened = checks.layout(page)
+    assert opened["problems"] == []
     sizes = page.evaluate(checks.FONT_SIZES_JS)
     if width == "phone":
-        assert result["wideTables"] >= 1  # the scroll-inside-the-box path is exercised
+        assert opened["wideTables"] >= 1  # the scroll-inside-the-box path is exercised
         assert sizes["body"] >= 14 and min(sizes["paragraphs"]) >= 14, sizes
         assert min(sizes["cells"]) >= 14 and min(sizes["toc"]) >= 14, sizes
         _shot(page, artifacts, f"section-390{'-hostile' if name == 'hostile' else ''}.png",
@@ -300,6 +305,7 @@ def test_every_status_column_stays_in_sight_on_a_phone(phone: Any, reports: dict
     """A table wider than the phone scrolls in its box, but its 状态 column (the verdict) is
     on screen before and after scrolling: it sticks to the box's right edge."""
     page, _ = checks.open_page(phone, reports[name].url)
+    page.evaluate(checks.OPEN_ALL_JS)
     found = page.evaluate("""() => {
       const out = [], width = innerWidth;
       for (const box of document.querySelectorAll('.wx-scroll')) {
@@ -366,8 +372,11 @@ def test_print_stylesheet_breaks_pages_and_keeps_things_whole(desktop: Any,
         == "none"  # the running footer is for paper only
     page.emulate_media(media="print")
     css = page.evaluate(checks.PRINT_CSS_JS)
-    assert css["coverBreakAfter"] == "page" and css["tocBreakAfter"] == "page"
-    assert set(css["sectionBreakBefore"]) <= {"page"}
+    # cover and contents share page 1; each section starts a page, but the appendix (a title
+    # and a closed block) follows the last section
+    assert css["coverBreakAfter"] == "auto" and css["tocBreakAfter"] == "page"
+    assert set(css["sectionBreakBefore"][:-1]) <= {"page"}
+    assert css["sectionBreakBefore"][-1] == "auto"
     assert css["rowsBreakInside"] == ["avoid"] and css["imagesBreakInside"] == ["avoid"]
     assert css["imagesMaxHeight"] != ["none"]  # a chart taller than a page would be cut
     assert css["scrollOverflow"] == ["visible"]  # printed tables are not clipped by a scroller
@@ -401,7 +410,7 @@ def test_printed_page_fits_the_paper_width(desktop: Any, reports: dict[str, Repo
     page.close()
 
 
-def test_pdf_cover_is_its_own_page_and_sections_start_pages(
+def test_pdf_cover_and_contents_are_page_one_and_sections_start_pages(
         printed: tuple[PdfText, dict[str, Any]]) -> None:
     pdf, dom = printed
     assert len(pdf) >= 3
@@ -409,18 +418,17 @@ def test_pdf_cover_is_its_own_page_and_sections_start_pages(
     running = norm(dom["running"])
     assert all(t.endswith(running) for t in pdf.texts)
     body = [t.removesuffix(running) for t in pdf.texts]
-    assert body[0] == norm(dom["cover"])  # page 1 is the cover and nothing else
-    # the table of contents fills the pages between the cover and the first section (it may
-    # take more than one page, and a TOC page may start with a section's title)
-    toc = norm(dom["toc"])
-    first = next((i for i in range(2, len(body)) if "".join(body[1:i]) == toc), None)
-    assert first is not None, "the TOC is not alone on the pages after the cover"
+    # page 1: the cover (its data block closed: only its title line) and the contents
+    assert body[0] == norm(dom["cover"]) + norm(dom["toc"])
     starts = []
-    for heading in dom["sections"]:
-        pages = [i for i in range(first, len(body)) if body[i].startswith(norm(heading))]
-        assert pages, heading  # each section starts a page after the TOC
+    for heading in dom["sections"][:-1]:
+        pages = [i for i in range(1, len(body)) if body[i].startswith(norm(heading))]
+        assert pages, heading  # each section starts a page
         starts.append(pages[0])
-    assert starts[0] == first and starts == sorted(starts)
+    assert starts[0] == 1 and starts == sorted(starts)
+    # the appendix (a title and a closed block) follows the last section on its page
+    assert norm(dom["sections"][-1]) in body[-1] and not body[-1].startswith(
+        norm(dom["sections"][-1]))
 
 
 def test_build_pdf_is_the_reports_own_print(printed: tuple[PdfText, dict[str, Any]],
@@ -584,3 +592,73 @@ def test_pdf_checks_catch_a_cut_row_and_a_cut_chart(desktop: Any, tmp_path: Path
     pdf = PdfText(tmp_path / "cut.pdf")
     assert [r for r in row_texts if not pdf.page_of(r)] != []  # a row is split
     assert sum(len(p) for p in pdf.images) > 1  # the image is drawn on more than one page
+
+
+# --------------------------------------------------------------------------- the two layers
+
+
+def api_names() -> set[str]:
+    """What a manager must not read: the WeChat API's endpoint and field names (from the
+    loaders' own declarations, so a new endpoint is covered) and the push event's fields."""
+    from wxnb.io import datacube, eventlog
+
+    names = set(datacube.ENDPOINTS)
+    for ep in datacube.ENDPOINTS.values():
+        for attr in ("keys", "counts", "codes", "texts", "optional_counts"):
+            names |= {f for f in getattr(ep, attr, ()) or () if "_" in f}
+    names |= {e for e in eventlog.EVENT_TYPES if len(e) > 3 and e.isupper()}
+    names |= {"SentCount", "TotalCount", "FilterCount", "ErrorCount", "MsgID", "msgid"}
+    return names
+
+
+#: The statistics of the analyst layer: p-values, intervals, robust z, sample sizes, tests.
+TEST_WORDS = re.compile(r"\bp\s*[<=>]|置信区间|稳健\s*z|\bz\s*=|\bn\s*=|检验|Wilson|卡方")
+
+
+def management_text(page: Any) -> str:
+    """The text a reader sees with every analyst block closed (what the page opens with)."""
+    assert page.evaluate("document.querySelectorAll('details[open]').length") == 0
+    return str(page.evaluate("document.body.innerText"))
+
+
+@pytest.mark.parametrize("name", ["sample", "hostile"])
+def test_the_management_layer_fits_fifteen_phone_screens(phone: Any, reports: dict[str, Report],
+                                                         artifacts: Path, name: str) -> None:
+    page, _ = checks.open_page(phone, reports[name].url)
+    management_text(page)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    screens = height / PHONE["height"]
+    assert screens <= 15, f"{screens:.1f} phone screens"
+    # every section but the summary has its analyst block, closed, opening with a tap
+    folds = page.locator("main details.wx-fold")
+    assert folds.count() == page.evaluate(
+        "document.querySelectorAll('main > .wx-section:not([data-section^=\"00\"])').length")
+    first = folds.first
+    first.locator("summary").tap()
+    assert first.evaluate("d => d.open") and page.evaluate(
+        "document.documentElement.scrollHeight") > height + PHONE["height"]
+    page.close()
+
+
+@pytest.mark.parametrize("name", ["sample", "hostile"])
+def test_no_api_field_or_test_name_in_the_management_layer(desktop: Any,
+                                                            reports: dict[str, Report],
+                                                            name: str) -> None:
+    page, _ = checks.open_page(desktop, reports[name].url)
+    text = management_text(page)
+    page.evaluate(checks.OPEN_ALL_JS)
+    analyst = str(page.evaluate("document.body.innerText"))
+    page.close()
+    fields = sorted(n for n in api_names()
+                    if re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", text))
+    assert fields == []
+    assert [m.group(0) for m in TEST_WORDS.finditer(text)] == []
+    # the check can fail: the analyst layer holds both
+    assert any(n in analyst for n in api_names()) and TEST_WORDS.search(analyst)
+
+
+def test_the_printed_management_layer_fits_twelve_pages(
+        printed: tuple[PdfText, dict[str, Any]], reports: dict[str, Report]) -> None:
+    pdf, _ = printed
+    assert len(pdf) <= 12
+    assert len(PdfText(reports["sample"].path.with_name("report.pdf"))) == len(pdf)

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -206,10 +207,18 @@ def test_summary_and_strategy_follow_the_findings(built: tuple[Path, str]) -> No
     assert sections[0] == "wx-s00" and sections[-1] in ("wx-s08", "wx-s99")
     summary = soup.select_one("#wx-s00").get_text()
     assert "粉丝净增长" in summary and "未达标" in summary
+    # the cover's verdict is section 00's, from the findings this build recorded
+    from wxnb.kit.findings import read_folder
+    from wxnb.sections.s00_summary.words import verdict
+
+    items = read_folder(report.parent)
+    assert items and soup.select_one("#wx-cover .wx-verdict").get_text() == verdict(items)
     for a in soup.select('#wx-s00 a[href^="#"]'):
         assert soup.find(id=a["href"][1:]) is not None
     strategy = soup.select_one("#wx-s08").get_text()
-    assert "打开率 1.70% 低于目标 2.00%" in strategy  # rule open-rate-short fired on the data
+    # rule open-rate-short fired on the data: its action in the plan, citing the finding once
+    plan = soup.select_one("#wx-s08 ol.wx-plan").get_text()
+    assert "按阅读分时数据调整推送时段" in plan and "依据：打开率 1.70%，目标 2.00%" in plan
     assert "下月目标" in strategy and "2026-11-15" in strategy
 
 
@@ -259,12 +268,21 @@ def test_sections_02_to_04_show_the_event_log_numbers(built: tuple[Path, str]) -
     cost = sum(float(p["cost"]) for p in plan.values() if p["content_type"] == "品牌故事")
     revenue = sum(float(o["amount"]) for o in orders
                   if o["msgid"] in plan and plan[o["msgid"]]["content_type"] == "品牌故事")
-    matrix = next(t for t in soup.select("#wx-s03 table")
-                  if [th.get_text() for th in t.find_all("th")][:2] == ["内容形式", "篇数"])
-    row = next(tr for tr in matrix.tbody.find_all("tr") if tr.td.get_text() == "品牌故事")
-    cells = [td.get_text() for td in row.find_all("td")]
+
+    tables = [t for t in soup.select("#wx-s03 table")
+              if [th.get_text() for th in t.find_all("th")][:2] == ["内容形式", "篇数"]]
+    brief, full = tables[0], tables[1]  # the manager's matrix, then the analyst's in the fold
+    assert brief.find_parent("details") is None and full.find_parent("details") is not None
+
+    def cells_of(table: Any) -> list[str]:
+        tr = next(tr for tr in table.tbody.find_all("tr") if tr.td.get_text() == "品牌故事")
+        return [td.get_text() for td in tr.find_all("td")]
+
+    cells = cells_of(full)
     assert f"¥{cost:,.0f}" in cells and f"¥{revenue:,.0f}" in cells
     assert f"{(revenue - cost) / cost:.0%}" in cells
+    ratio = f"1:{revenue / cost:.0f}"
+    assert ratio in cells and cells_of(brief)[-1] == ratio  # one figure, both tables
     s03 = soup.select_one("#wx-s03").get_text()
     assert "年度好物清单：青禾编辑部的私藏" in s03 and "未匹配到文章" in s03  # unplanned row noted
     s04 = soup.select_one("#wx-s04").get_text()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_month
-from wxnb.kit import findings
+from wxnb.kit import findings, rules
 from wxnb.sections.s01_kpi import compute as section01
 from wxnb.sections.s01_kpi import words as section01_words
 from wxnb.sections.s08_strategy import compute as strategy
@@ -68,13 +68,20 @@ def test_changing_a_target_changes_light_ranking_and_recommendations(
     assert html_before != html_after and "● 达标" in html_after
     recs_before = strategy.recommendations(sample_findings, RULES, easy)
     recs_after = strategy.recommendations(after_items, RULES, easy)
-    assert any("打开率 1.70% 低于目标" in r["text"] for r in recs_before)
-    assert not any(r["text"].startswith("打开率") for r in recs_after)
+    assert any(r["source"] == "规则 open-rate-short" and r["evidence"].startswith("打开率 1.70%")
+               for r in recs_before)
+    assert not any(r["source"] == "规则 open-rate-short" for r in recs_after)
 
 
 def test_summary_with_the_sample(sample_findings: list[Finding]) -> None:
     text = " ".join(summary_words.paragraph(sample_findings))
-    assert "设有目标的 7 项指标中，2 项达标、2 项预警、3 项未达标" in text
+    assert "设有目标的 7 项指标中 3 项未达标、2 项预警、2 项达标" in text
+    # which ones, by name, value and target; then how many incidents the list below holds
+    assert "未达标的是粉丝净增长 3,537（目标 5,000）、打开率 1.70%（目标 2.00%）" in text
+    assert "达标的是图文阅读量（次数）13.3万（目标 10万）" in text
+    events = [f for f in sample_findings if f.kind != "kpi" and f.severity > 0]
+    assert f"另有 {len(events)} 项异常或风险事件需要处理" in text
+    assert "p<" not in text and "p=" not in text and "置信区间" not in text
     top = summary_show.top_html(sample_findings).markup
     assert top.count("<li") == 5 and 'href="#wx-s01"' in top
     assert "取消关注" in top  # the unfollow spike ranks among the five
@@ -87,7 +94,8 @@ def test_summary_of_a_month_missing_sections() -> None:
                            metric="incident", name="负面舆情", status="预警",
                            evidence="负面舆情 5 条", kind="event", gap=0.5)]
     text = " ".join(summary_words.paragraph(only_events))
-    assert "1 个分析章节" in text and "07 合规风险与舆情管控" in text and "负面舆情 5 条" in text
+    assert text == "另有 1 项异常或风险事件需要处理，见下方重点发现。"
+    assert "负面舆情 5 条" in summary_show.top_html(only_events).markup
     assert 'href="#wx-s07"' in summary_show.top_html(only_events).markup
 
 
@@ -122,7 +130,10 @@ def test_owners_and_manual_items() -> None:
     recs = strategy.recommendations([_firing(rule)], [rule], p)
     assert recs[0]["owner"] == "品牌部"
     assert recs[-1] == {"priority": "高", "owner": "电商部", "text": "双十一预热",
-                        "evidence": "—", "source": "人工", "severity": 0, "section": "—"}
+                        "evidence": "—", "cite": "—", "source": "人工", "severity": 0,
+                        "section": "—", "section_key": ""}
+    # a section's own actions never include the manual items (they are section 08's)
+    assert recs[:-1] == rules.recommendations([_firing(rule)], [rule], p, manual=False)
     assert "人工" in strategy_show.recommendations_html(recs).markup
 
 

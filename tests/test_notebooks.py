@@ -11,7 +11,7 @@ import pytest
 from wxnb.params import NOTEBOOK_PARAMETERS, from_namespace, load_params
 from wxnb.paths import NOTEBOOKS
 
-ALLOWED_TAGS = {"parameters", "remove_cell", "remove_input", "remove_output"}
+ALLOWED_TAGS = {"parameters", "remove_cell", "remove_input", "remove_output", "wx-fold"}
 NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 

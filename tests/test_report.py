@@ -51,6 +51,8 @@ TABLE_HTML = (
     "</thead><tbody><tr><th>0</th><td>公众号消息</td><td>1,234</td><td>45.6%</td></tr>"
     "<tr><th>1</th><td>朋友圈</td><td>567</td><td>—</td></tr></tbody></table>"
 )
+FOLD_TITLE = "分析明细与方法口径（**测试**）"
+FOLDED_TEXT = "FOLDED_TEXT_5e1d 只在展开后可见"
 FAIL_ERROR = "ValueError: 缺少 getarticletotal 数据 <b>bold?</b>"
 # Output HTML that would load things from the network; the page must neutralise all of it.
 EXTERNAL_HTML = (
@@ -136,8 +138,15 @@ def make_sections(folder: Path) -> list[SectionResult]:
         ],
     )
     raised.metadata["tags"] = ["raises-exception"]
-    s1 = write_nb(folder, "01_kpi", section_notebook(1, "01 测试章节", extra=extra_1))
-    s2 = write_nb(folder, "02_content", section_notebook(2, "02 测试章节", extra=[raised]))
+    # section 02's analyst layer: everything after its fold heading
+    fold = v4.new_markdown_cell(f"## {FOLD_TITLE}", metadata={"tags": ["wx-fold"]})
+    after = v4.new_markdown_cell(f"### 方法\n\n{FOLDED_TEXT}")
+    # a fold heading with nothing after it folds nothing (section 01)
+    empty_fold = v4.new_markdown_cell("## 空的明细", metadata={"tags": ["wx-fold"]})
+    s1 = write_nb(folder, "01_kpi", section_notebook(1, "01 测试章节",
+                                                     extra=[*extra_1, empty_fold]))
+    s2 = write_nb(folder, "02_content", section_notebook(2, "02 测试章节",
+                                                         extra=[raised, fold, after]))
     s3 = write_nb(folder, "03_fail", section_notebook(3, "03 失败章节", failed=True))
     return [
         SectionResult("01_kpi", "01 测试章节", s1, True, seconds=1.2),
@@ -222,14 +231,48 @@ def test_one_chinese_html_document(built: tuple[str, BeautifulSoup]) -> None:
     assert soup.title.string == f"示例品牌服务号{HOSTILE_SCRIPT} 2026-10 微信营销月度复盘"
 
 
+def test_the_analyst_layer_is_folded_under_its_heading(built: tuple[str, BeautifulSoup]) -> None:
+    _, soup = built
+    s1, s2 = soup.find(id="wx-s01"), soup.find(id="wx-s02")
+    folds = s2.find_all("details", class_="wx-fold")
+    assert len(folds) == 1 and not folds[0].has_attr("open")  # closed
+    summary = folds[0].find("summary")
+    assert summary.get_text() == "分析明细与方法口径（ 测试 ）"  # the heading's text, plain
+    assert summary.find("strong") is None
+    assert FOLDED_TEXT in folds[0].get_text()
+    # the fold is the section's last child: what came before it stays in sight
+    assert [c for c in s2.children if getattr(c, "name", None)][-1] is folds[0]
+    assert "小结" in s2.get_text() and "小结" not in folds[0].get_text()
+    # the fold heading itself is no heading any more (not in the contents, no id)
+    assert not [h for h in s2.find_all(re.compile("^h[1-6]$")) if "测试）" in h.get_text()]
+    # a fold with nothing after it leaves nothing behind
+    assert s1.find("details") is None and "空的明细" not in s1.get_text()
+    # the cover's data is folded too, its summary says whether it is complete
+    cover = soup.find(id="wx-cover")
+    data = cover.find("details", class_="wx-cover-data")
+    assert data is not None and not data.has_attr("open")
+    assert data.find("summary").get_text() == "数据覆盖与说明（2 项数据，1 项不完整，2 条说明）"
+    assert data.find("table") is not None
+
+
+def test_the_cover_states_the_verdict(tmp_path: Path) -> None:
+    page = render_html(make_sections(tmp_path), make_meta(verdict=f"本月结论{HOSTILE_SCRIPT}"))
+    soup = BeautifulSoup(page, "html.parser")
+    verdict = soup.find(id="wx-cover").find(class_="wx-verdict")
+    assert verdict.get_text() == f"本月结论{HOSTILE_SCRIPT}" and verdict.find("script") is None
+    # no verdict, no empty box
+    other = BeautifulSoup(render_html(make_sections(tmp_path / "b"), make_meta()), "html.parser")
+    assert other.find(class_="wx-verdict") is None
+
+
 def test_toc_links_resolve_and_ids_are_unique(built: tuple[str, BeautifulSoup]) -> None:
     _, soup = built
     ids = [t["id"] for t in soup.find_all(id=True)]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     toc = soup.find("nav", id="toc")
     links = [a["href"] for a in toc.find_all("a")]
-    # three sections, each good one with its two sub-headings (h2 小结 twice, de-duplicated)
-    assert len(links) == 5
+    # one line a section (the sub-headings are not listed: a manager's map of the report)
+    assert len(links) == 3
     for href in links:
         assert href.startswith("#")
         assert soup.find(id=href[1:]) is not None, href

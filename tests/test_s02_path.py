@@ -502,7 +502,7 @@ def test_notebook_cells_shape() -> None:
     assert compute.SECTION == ("02_path", "02 用户行为路径深度解析")
     assert compute.INPUTS == ("events*",)
     calls = {c.split("(")[0].split(".")[-1] for k, c in cells if k == "code"}
-    assert calls <= set(show.__all__) | {"narrative", "notes"}
+    assert calls <= set(show.__all__) | {"narrative", "notes", "brief_html"}
 
 
 def test_a_log_without_paths_still_renders(tmp_path: Path) -> None:

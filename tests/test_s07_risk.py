@@ -327,7 +327,7 @@ def test_notebook_cells_follow_the_contract() -> None:
     assert compute.INPUTS == ("incidents.csv",)
     for kind, src in cells:
         if kind == "code":
-            assert src.startswith(("show.", "fmt.")) and "\n" not in src
+            assert src.startswith(("show.", "fmt.", "brief.")) and "\n" not in src
 
 
 def test_count_changes_use_the_report_minus_sign() -> None:

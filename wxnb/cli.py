@@ -609,13 +609,17 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
         sys.exit(1)
     from wxnb.build.report import ReportMeta, write_report
     from wxnb.build.scaffold import CST
+    from wxnb.kit.findings import read_folder
+    from wxnb.sections.s00_summary.words import verdict
 
+    items = read_folder(stage)
     meta = ReportMeta(
         account=params.account, account_name=params.display_name(), month=params.month,
         generated_at=datetime.now(CST).strftime("%Y-%m-%d %H:%M"),
         coverage=month_data.coverage(), notes=list(month_data.warnings),
         wxnb_version=__version__,
         commentary=commentary,
+        verdict=verdict(items) if items else "",
     )
     try:
         write_report(outcomes, meta, stage / "report.html", pages.done())

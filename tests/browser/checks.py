@@ -331,6 +331,10 @@ PRINT_FIT_JS = """
 """
 
 
+#: Open every <details> (the cover's data, the sections' analyst blocks).
+OPEN_ALL_JS = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
+
+
 #: What the print stylesheet says, with print media emulated.
 PRINT_CSS_JS = """
 () => {

@@ -16,7 +16,7 @@ from typing import Any
 
 from wxnb import paths
 from wxnb.sections import registry
-from wxnb.sections.spec import Spec
+from wxnb.sections.spec import FOLD_TAG, Spec
 
 __all__ = ["content_hash", "declared", "edited", "notebook", "parameters_source", "write_all"]
 
@@ -55,6 +55,8 @@ def notebook(spec: Spec) -> Any:
             cell = new_markdown_cell(src)
         elif kind == "params":
             cell = new_code_cell(parameters_source(), metadata={"tags": ["parameters"]})
+        elif kind == "fold":
+            cell = new_markdown_cell(f"## {src}", metadata={"tags": [FOLD_TAG]})
         elif kind in ("setup", "hidden"):
             cell = new_code_cell(src, metadata={"tags": ["remove_cell"]})
         else:

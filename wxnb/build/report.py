@@ -47,6 +47,7 @@ from urllib.parse import unquote
 
 from wxnb.build import webfont
 from wxnb.exceptions import BuildError
+from wxnb.sections.spec import FOLD_TAG
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -89,6 +90,8 @@ REMOVE_INPUT_TAGS = frozenset({"remove_input"})
 REMOVE_OUTPUT_TAGS = frozenset({"remove_output"})
 
 SECTION_TAG_PREFIX = "wx-section-"
+#: The title of a section's analyst layer when its fold cell has no heading text.
+FOLD_TITLE = "分析明细与方法口径"
 _MAX_ERROR_CHARS = 2000
 _COVERAGE_COLUMNS = ("数据", "文件数", "行数", "覆盖天数", "状态")
 _NUMERIC_COVERAGE = frozenset({"文件数", "行数"})
@@ -170,6 +173,8 @@ class ReportMeta:
     commentary : dict of str to str
         The analyst's commentary (点评) per section key (``wxnb.io.commentary``), shown under
         the section's introduction and marked 人工.
+    verdict : str
+        The month in one sentence (section 00's ``words.verdict``), under the cover's title.
     """
 
     account: str
@@ -180,6 +185,7 @@ class ReportMeta:
     notes: list[str]
     wxnb_version: str = ""
     commentary: dict[str, str] = field(default_factory=dict)
+    verdict: str = ""
 
 
 # --------------------------------------------------------------------------- merge
@@ -648,6 +654,7 @@ def render_section(sec: SectionResult, keys: Sequence[str],
             wrapper.append(child)
     soup.append(wrapper)
     _add_commentary(soup, [wrapper], [info], {sec.key: text} if text else {})
+    _fold(soup, wrapper)
     headings = {id(h) for h in _tags_in(wrapper, _HEADINGS)}
     other = frozenset(t["id"] for t in _with_id(soup) if id(t) not in headings)
     used = set(other) | {f"wx-{p}" for p in prefixes} | set(_shell_ids())
@@ -798,6 +805,8 @@ def _finish_page(body: str, infos: list[dict[str, Any]], meta: ReportMeta) -> st
         raise BuildError(_NO_MAIN)
     wrappers = _group_sections(soup, main, infos)
     _add_commentary(soup, wrappers, infos, meta.commentary)
+    for wrapper in wrappers:
+        _fold(soup, wrapper)
     toc = _rewrite_headings(soup, wrappers, infos)
     _style_tables(soup, main)
     _finish_outputs(main)
@@ -871,6 +880,35 @@ def _add_commentary(soup: BeautifulSoup, wrappers: list[Tag], infos: list[dict[s
             wrapper.append(aside)
         else:
             first.insert_after(aside)
+
+
+_FOLD_CLASS = "celltag_" + FOLD_TAG
+
+
+def _fold(soup: BeautifulSoup, wrapper: Tag) -> None:
+    """The analyst layer of a section: everything after its fold heading (a markdown cell
+    tagged ``wx-fold``) goes into ``<details class="wx-fold">``, closed, titled with that
+    heading. What comes before it is the management layer a reader sees without opening."""
+    from bs4 import Tag
+
+    children = [c for c in wrapper.children if isinstance(c, Tag)]
+    for i, child in enumerate(children):
+        # nbconvert's lab template puts a markdown cell's tags on its rendered markdown
+        if "jp-MarkdownCell" not in (child.get("class") or ()) or \
+                child.find("div", class_=_FOLD_CLASS) is None:
+            continue
+        heading = next(iter(_tags_in(child, _HEADINGS)), None)
+        title = (_heading_text(heading) if heading is not None else "") or FOLD_TITLE
+        rest = children[i + 1:]
+        if not rest:
+            child.decompose()
+            return
+        details = soup.new_tag("details", attrs={"class": "wx-fold"})
+        details.append(_text_tag(soup, "summary", title, class_="wx-fold-title"))
+        child.replace_with(details)
+        for later in rest:
+            details.append(later.extract())
+        return
 
 
 def _heading_text(h: Tag) -> str:
@@ -1100,8 +1138,26 @@ def _fill_cover(soup: BeautifulSoup, meta: ReportMeta, infos: list[dict[str, Any
             soup, "p", f"注意：{len(failed)} 个章节生成失败（{'、'.join(failed)}），"
             "详见对应章节中的错误说明。", class_="wx-cover-alert", role="alert"))
 
-    cover.append(_text_tag(soup, "h2", "数据覆盖"))
+    if meta.verdict:
+        cover.append(_text_tag(soup, "p", meta.verdict, class_="wx-verdict"))
+    # The data behind the report is the analyst's: closed, its summary says whether it is whole.
     rows = [r for r in meta.coverage if isinstance(r, dict)]
+    notes = [str(n) for n in meta.notes if str(n).strip()]
+    short = sum(1 for r in rows if r.get("状态") not in (None, "完整"))
+    state = f"{len(rows)} 项数据" + (f"，{short} 项不完整" if short else "，全部完整" if rows else "")
+    if notes:
+        state += f"，{len(notes)} 条说明"
+    details = soup.new_tag("details", attrs={"class": "wx-fold wx-cover-data"})
+    details.append(_text_tag(soup, "summary", f"数据覆盖与说明（{state}）",
+                             class_="wx-fold-title"))
+    cover.append(details)
+    _cover_data(soup, details, rows, notes)
+
+
+def _cover_data(soup: BeautifulSoup, box: Tag, rows: list[dict[str, Any]],
+                notes: list[str]) -> None:
+    """The cover's data coverage table and data notes, into ``box``."""
+    box.append(_text_tag(soup, "h2", "数据覆盖"))
     if rows:
         columns = list(_COVERAGE_COLUMNS)
         for row in rows:
@@ -1134,22 +1190,23 @@ def _fill_cover(soup: BeautifulSoup, meta: ReportMeta, infos: list[dict[str, Any
         table.append(tbody)
         scroll = soup.new_tag("div", attrs={"class": "wx-scroll"})
         scroll.append(table)
-        cover.append(scroll)
+        box.append(scroll)
     else:
-        cover.append(_text_tag(soup, "p", "无覆盖信息"))
+        box.append(_text_tag(soup, "p", "无覆盖信息"))
 
-    cover.append(_text_tag(soup, "h2", "数据说明"))
-    notes = [str(n) for n in meta.notes if str(n).strip()]
+    box.append(_text_tag(soup, "h2", "数据说明"))
     if notes:
         ul = soup.new_tag("ul", attrs={"class": "wx-cover-notes"})
         for note in notes:
             ul.append(_text_tag(soup, "li", note))
-        cover.append(ul)
+        box.append(ul)
     else:
-        cover.append(_text_tag(soup, "p", "无", class_="wx-cover-notes-empty"))
+        box.append(_text_tag(soup, "p", "无", class_="wx-cover-notes-empty"))
 
 
 def _fill_toc(soup: BeautifulSoup, toc: list[dict[str, Any]]) -> None:
+    """The contents: one line per section (a manager's map of the report; the subheadings of
+    a section are a scroll away and its analyst layer is folded)."""
     nav = soup.find("nav", id="toc")
     if nav is None:
         raise BuildError(f"模板 {TEMPLATE_NAME} 的输出缺少目录占位 <nav id=\"toc\">")
@@ -1160,13 +1217,6 @@ def _fill_toc(soup: BeautifulSoup, toc: list[dict[str, Any]]) -> None:
         li.append(_text_tag(soup, "a", entry["text"], href=f"#{entry['id']}"))
         if not entry["ok"]:
             li.append(_text_tag(soup, "span", "（生成失败）", class_="wx-toc-failed"))
-        if entry["children"]:
-            sub = soup.new_tag("ol")
-            for child in entry["children"]:
-                item = soup.new_tag("li")
-                item.append(_text_tag(soup, "a", child["text"], href=f"#{child['id']}"))
-                sub.append(item)
-            li.append(sub)
         ol.append(li)
     nav.append(ol)
 

@@ -16,7 +16,8 @@ from wxnb import paths
 from wxnb.params import ReportParams
 
 __all__ = [
-    "SEVERITY", "Finding", "clear", "collect", "findings_dir", "rank", "record", "scratch_dir",
+    "SEVERITY", "Finding", "clear", "collect", "findings_dir", "rank", "read_folder", "record",
+    "scratch_dir",
 ]
 
 # How bad a status is, for ranking (higher first).
@@ -95,6 +96,15 @@ def collect(params: ReportParams) -> list[Finding]:
             old = files.get(path.name)
             if old is None or path.stat().st_mtime >= old.stat().st_mtime:
                 files[path.name] = path
+    return _read(files)
+
+
+def read_folder(folder: Path) -> list[Finding]:
+    """Every section's findings in one folder (a build's), in section order."""
+    return _read({p.name: p for p in folder.glob("*.findings.json")})
+
+
+def _read(files: dict[str, Path]) -> list[Finding]:
     out: list[Finding] = []
     for name in sorted(files):
         out.extend(Finding(**item) for item in json.loads(files[name].read_text(encoding="utf-8")))

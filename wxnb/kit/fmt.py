@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ import pandas as pd
 __all__ = [
     "MINUS",
     "HtmlBlock",
+    "cite",
     "esc",
     "fmt_count",
     "fmt_int",
@@ -27,6 +29,7 @@ __all__ = [
     "month_cn",
     "narrative",
     "notes",
+    "plain",
     "table",
     "visible",
 ]
@@ -124,6 +127,60 @@ def month_cn(month: str) -> str:
 # title (e.g. U+202E RIGHT-TO-LEFT OVERRIDE) would reverse the rest of the paragraph it is
 # interpolated into (a "Trojan Source" trick). They are shown as a visible code instead.
 _BIDI_CONTROLS = {c: f"[U+{c:04X}]" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+# What a manager does not read: a test's p-value, an interval, a robust z, a sample size. A
+# parenthesis holding one of them is dropped whole (it is the analyst's evidence for the claim
+# before it); the same words outside parentheses are left alone.
+_STATS = re.compile(r"\bp\s*[<=>≤]|置信区间|稳健\s*z|\bz\s*[=≈]|\bn\s*=|差异不显著|检验")
+
+
+def plain(text: Any) -> str:
+    """A finding's sentence for the management layer, without the analyst's statistics: every
+    parenthesis whose own text holds a p-value, a confidence interval, a robust z, an n or a
+    test is removed whole (innermost first, so an outer parenthesis that only held such a
+    parenthesis stays, without it)."""
+    stack: list[list[str]] = [[]]
+    for ch in visible(text):
+        if ch in "（(":
+            stack.append([ch])
+        elif ch in "）)" and len(stack) > 1:
+            inner = "".join(stack.pop()) + ch
+            if not _STATS.search(inner):
+                stack[-1].append(inner)
+        else:
+            stack[-1].append(ch)
+    while len(stack) > 1:  # an unclosed parenthesis: keep its text as it was
+        rest = "".join(stack.pop())
+        stack[-1].append(rest)
+    out = "".join(stack[0])
+    return re.sub(r"\s+([，。；：、])", r"\1", re.sub(r"[ \t]{2,}", " ", out)).strip()
+
+
+def cite(text: Any) -> str:
+    """A finding's sentence cited as evidence beside an action: :func:`plain`, without any
+    parenthesis (outside 《》 titles) and only up to the first 「；」."""
+    out, depth, title, dropped = [], 0, 0, False
+    for ch in plain(text):
+        if ch == "《":
+            title += 1
+        elif ch == "》" and title:
+            title -= 1
+        if not title and ch in "（(":
+            depth += 1
+            continue
+        if not title and depth and ch in "）)":
+            depth -= 1
+            dropped = depth == 0
+            continue
+        if not depth:
+            if dropped and out and out[-1].isascii() and out[-1].isalnum() and ch.isascii() \
+                    and ch.isalnum():
+                out.append(" ")  # "竞品B（950.57）20.1%" → "竞品B 20.1%", not "竞品B20.1%"
+            dropped = False
+            out.append(ch)
+    head = "".join(out).split("；", 1)[0]
+    return re.sub(r"\s+([，。；：、])", r"\1", head).strip().rstrip("，、。 ")
 
 
 def visible(text: Any) -> str:

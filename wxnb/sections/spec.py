@@ -14,12 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["CELL_KINDS", "Cell", "Spec", "standard_setup"]
+__all__ = ["CELL_KINDS", "FOLD_TAG", "Cell", "Spec", "standard_setup"]
 
-CellKind = Literal["md", "params", "setup", "code", "hidden"]
+CellKind = Literal["md", "params", "setup", "code", "hidden", "fold"]
 # md: markdown; params: the parameters cell (generated); setup / hidden: code cells removed
-# from the report (tag remove_cell); code: a cell whose output is the report.
-CELL_KINDS: tuple[str, ...] = ("md", "params", "setup", "code", "hidden")
+# from the report (tag remove_cell); code: a cell whose output is the report; fold: a heading
+# (markdown, tag wx-fold) after which the rest of the section is the analyst layer, collapsed
+# in the report under that title (the management layer is what comes before it).
+CELL_KINDS: tuple[str, ...] = ("md", "params", "setup", "code", "hidden", "fold")
+FOLD_TAG = "wx-fold"
 
 Cell = tuple[CellKind, str]
 
@@ -39,7 +42,9 @@ class Spec:
         The markdown under the heading: what the section shows and from which data.
     cells
         The notebook after the heading, in order: ``("params", "")`` once, then setup, markdown
-        and code cells (see :data:`CELL_KINDS`).
+        and code cells (see :data:`CELL_KINDS`). What comes before the ``fold`` cell is the
+        management layer (the key table or chart, 本月要点 and 行动); what follows it, the
+        analyst layer, collapsed in the report.
     inputs
         Glob patterns of the files the section needs beyond the datacube: when one matches
         nothing in the month folder, the build skips the section and says why.
@@ -89,6 +94,8 @@ class Spec:
             raise ValueError(f"{self.key}: unknown cell kinds {bad}")
         if not self.title.startswith(self.key[:2] + " "):
             raise ValueError(f"{self.key}: the title must start with {self.key[:2]!r}")
+        if kinds.count("fold") > 1:
+            raise ValueError(f"{self.key}: at most one fold (the analyst layer starts once)")
         if self.phase not in (1, 2):
             raise ValueError(f"{self.key}: phase is 1 or 2")
 
@@ -107,10 +114,10 @@ class Spec:
 
 def standard_setup(folder: str) -> Cell:
     """The setup cell of a section with compute / show / words (``folder`` is ``s06_tech``):
-    the kit, the section's modules, the chart theme, and ``sec`` computed from the parameters
+    the kit (with ``brief``, its 本月要点 and 行动), the section's modules, the chart theme, and ``sec`` computed from the parameters
     resolved exactly as ``wxnb build`` resolves them."""
     return ("setup", f"""\
-from wxnb.kit import charts, findings, fmt
+from wxnb.kit import brief, charts, findings, fmt
 from wxnb.sections.{folder} import compute, show, words
 from wxnb.params import from_namespace
 

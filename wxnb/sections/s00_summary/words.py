@@ -1,14 +1,16 @@
-"""Section 00 执行摘要, the words: the thirty-second paragraph and what an all-clear means.
+"""Section 00 执行摘要, the words: the month's verdict, the paragraph about the business and
+what an all-clear means.
 
 Every figure is taken from the findings (``wxnb.sections.s00_summary.compute``).
 """
 
 from __future__ import annotations
 
+from wxnb.kit import fmt
 from wxnb.kit.findings import Finding, rank
-from wxnb.sections.s00_summary.compute import SEVERITY_MET, best, sections_of, target_counts
+from wxnb.sections.s00_summary.compute import SEVERITY_MET, target_counts
 
-__all__ = ["all_clear", "paragraph"]
+__all__ = ["all_clear", "paragraph", "verdict"]
 
 
 def _arrow(f: Finding) -> str:
@@ -45,20 +47,61 @@ def all_clear(items: list[Finding]) -> str:
     return "；".join(parts) + "。"
 
 
+def _kpi_phrase(f: Finding) -> str:
+    gap = "" if f.name.endswith("）") else " "  # "图文阅读量（次数）13.3万", "打开率 1.70%"
+    return f"{f.name}{gap}{fmt.plain(f.value_text)}（目标 {fmt.plain(f.target_text)}）"
+
+
+_STATUSES = ("达标", "预警", "未达标")
+
+
+def _counts_text(items: list[Finding]) -> str:
+    counts = target_counts(items)
+    total = sum(counts.values())
+    return (f"设有目标的 {total} 项指标中 {counts.get('未达标', 0)} 项未达标、"
+            f"{counts.get('预警', 0)} 项预警、{counts.get('达标', 0)} 项达标")
+
+
+def verdict(items: list[Finding]) -> str:
+    """The month in one sentence, for the cover: the targets met and missed, and the (at most
+    three) things that need action first, by name and value."""
+    if not items:
+        return "本月没有章节记录结论，无法给出判断；请检查各章节是否执行成功。"
+    counts = target_counts(items)
+    top = rank(items, 3)
+    if not top:
+        return all_clear(items)
+    if sum(counts.values()) == 0:
+        head = "本月未设目标"
+    elif counts.get("未达标", 0) == 0 and counts.get("预警", 0) == 0:
+        head = f"本月设有目标的 {sum(counts.values())} 项指标全部达标"
+    else:
+        head = f"本月{_counts_text(items)}"
+    names = "、".join(f"{f.name}（{fmt.cite(f.value_text)}）" for f in top)
+    return f"{head}；最需要处理：{names}。"
+
+
 def paragraph(items: list[Finding]) -> list[str]:
-    """The thirty-second paragraph, every figure taken from the findings."""
+    """The business in a few lines: how many targets were met, which were met and which were
+    not (by name, value and target: every metric with a target, not only the cards'), and how
+    many anomalies or incidents need action (listed next as 重点发现). Every figure is a
+    finding's; no test statistic."""
     if not items:
         return ["本月没有章节记录结论，无法生成摘要；请检查各章节是否执行成功。"]
-    counts = target_counts(items)
-    sections = sections_of(items)
-    text = (f"本月有 {len(sections)} 个分析章节记录了结论（{'、'.join(sections.values())}）。"
-            f"设有目标的 {sum(counts.values())} 项指标中，{counts.get('达标', 0)} 项达标、"
-            f"{counts.get('预警', 0)} 项预警、{counts.get('未达标', 0)} 项未达标。")
-    out = [text]
-    top = rank(items, 3)
-    if top:
-        out.append("最需要关注的是：" + "；".join(f.evidence for f in top) + "。")
-    winner = best(items)
-    if winner is not None:
-        out.append(f"表现最好的是{winner.evidence}。")
-    return out
+    targeted = [f for f in items if f.kind == "kpi" and f.target is not None]
+    by = {s: [f for f in targeted if f.status == s] for s in _STATUSES}
+    out = []
+    if targeted:
+        out.append(f"本月{_counts_text(items)}。")
+    for status, lead, n in (("达标", "达标的是", 2), ("未达标", "未达标的是", 3),
+                            ("预警", "接近目标（预警）的是", 2)):
+        got = by[status]
+        if got:
+            more = f"等 {len(got)} 项" if len(got) > n else ""
+            out.append(f"{lead}{'、'.join(_kpi_phrase(f) for f in got[:n])}{more}。")
+    events = [f for f in items if f.kind != "kpi" and f.severity > 0]
+    if events:
+        out.append(f"另有 {len(events)} 项异常或风险事件需要处理，见下方重点发现。")
+    elif not rank(items, 1):
+        out.append(all_clear(items))
+    return ["".join(out)]

@@ -16,6 +16,7 @@ from wxnb.sections.s02_path.words import _ci, _material_text, _mom_text, _pct, s
 __all__ = [
     "forms_html",
     "funnel_chart",
+    "rates_chart",
     "funnel_html",
     "menu_chart",
     "menu_html",
@@ -161,49 +162,59 @@ def summary_html(sec: PathSection) -> fmt.HtmlBlock:
 
 
 def funnel_chart(sec: PathSection) -> Figure | fmt.HtmlBlock:
-    """Users per step on a linear scale (the drop is what a funnel shows; each bar labelled
-    with its count and step rate), above the step rates with their Wilson 95 % intervals: one
-    column, so the chart keeps its size on a phone."""
+    """Users per step on a linear scale (the drop is what a funnel shows), each bar labelled
+    with its count and step rate. The step rates with their intervals are
+    :func:`rates_chart`."""
     steps = sec.steps
     if not steps or steps[0].users == 0 or all(s.rate is None for s in steps):
         return fmt.notes(["本月没有可用于漏斗的事件"], title="转化漏斗")
-    fig = Figure(figsize=(6.8, 6.6), layout="constrained")
-    left, right = fig.subplots(2, 1, height_ratios=[1, 1])
+    fig = Figure(figsize=(6.8, 3.3), layout="constrained")
+    ax = fig.subplots()
     y = np.arange(len(steps))[::-1]
     users = [max(s.users, 0) for s in steps]
-    left.barh(y, users, color=charts.PALETTE["new"], height=0.6)
+    ax.barh(y, users, color=charts.PALETTE["new"], height=0.6)
     for yy, s in zip(y, steps, strict=True):
         tail = "" if s.rate is None else f"（{_pct(s.rate)}）"
-        left.text(max(s.users, 0), yy, f" {fmt.fmt_count(s.users)}{tail}", va="center",
-                  fontsize=10, color=charts.PALETTE["text"])
-    left.set_yticks(y, [s.name for s in steps])
-    left.set_xlim(0, max(users) * 1.5)
-    left.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: fmt.fmt_count(v)))
-    left.set_xlabel("人数")
-    left.set_title("转化漏斗（人数，括号内为环节转化率）")
-    left.grid(axis="y", visible=False)
-    rated = [s for s in steps if s.rate is not None]
+        ax.text(max(s.users, 0), yy, f" {fmt.fmt_count(s.users)}{tail}", va="center",
+                fontsize=10, color=charts.PALETTE["text"])
+    ax.set_yticks(y, [s.name for s in steps])
+    ax.set_xlim(0, max(users) * 1.5)
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: fmt.fmt_count(v)))
+    ax.set_xlabel("人数")
+    ax.set_title("转化漏斗（人数，括号内为环节转化率）")
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def rates_chart(sec: PathSection) -> Figure | fmt.HtmlBlock:
+    """Each step's rate this month with its Wilson 95 % interval, beside last month's; the
+    significant changes marked."""
+    rated = [s for s in sec.steps if s.rate is not None]
+    if not rated:
+        return fmt.notes(["本月没有可用于漏斗的事件"], title="环节转化率")
+    fig = Figure(figsize=(6.8, 3.3), layout="constrained")
+    ax = fig.subplots()
     x = np.arange(len(rated))
     rates = np.array([s.rate for s in rated]) * 100
     lo = np.array([s.ci[0] for s in rated]) * 100
     hi = np.array([s.ci[1] for s in rated]) * 100
-    right.bar(x - 0.18, rates, width=0.36, color=charts.PALETTE["new"], label="本月",
-              yerr=[rates - lo, hi - rates], capsize=3, ecolor=charts.PALETTE["text"])
+    ax.bar(x - 0.18, rates, width=0.36, color=charts.PALETTE["new"], label="本月",
+           yerr=[rates - lo, hi - rates], capsize=3, ecolor=charts.PALETTE["text"])
     before = [s.prev_rate * 100 if s.prev_rate is not None else np.nan for s in rated]
     if any(not math.isnan(b) for b in before):
-        right.bar(x + 0.18, before, width=0.36, color=charts.PALETTE["muted"], label="上月")
+        ax.bar(x + 0.18, before, width=0.36, color=charts.PALETTE["muted"], label="上月")
     for xi, s in zip(x, rated, strict=True):
         if s.notable:
-            right.text(xi, (s.ci[1] or 0) * 100, "显著", ha="center", va="bottom", fontsize=9,
-                       color=charts.PALETTE["cancel"])
-    right.set_xticks(x, [s.label for s in rated])
-    right.set_ylabel("环节转化率（%）")
-    right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.0f}%"))
-    right.set_title("环节转化率与 95% 置信区间")
+            ax.text(xi, (s.ci[1] or 0) * 100, "显著", ha="center", va="bottom", fontsize=9,
+                    color=charts.PALETTE["cancel"])
+    ax.set_xticks(x, [s.label for s in rated])
+    ax.set_ylabel("环节转化率（%）")
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.0f}%"))
+    ax.set_title("环节转化率与 95% 置信区间")
     # Without a previous month every "before" bar is NaN: the axis follows this month alone.
-    right.set_ylim(0, max([float(np.nanmax(hi)), *[b for b in before if not math.isnan(b)]])
-                   * 1.3 + 1)
-    right.legend(loc="upper center", ncols=2)
+    ax.set_ylim(0, max([float(np.nanmax(hi)), *[b for b in before if not math.isnan(b)]])
+                * 1.3 + 1)
+    ax.legend(loc="upper center", ncols=2)
     return fig
 
 

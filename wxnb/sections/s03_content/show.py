@@ -34,6 +34,7 @@ __all__ = [
     "engagement_html",
     "heatmap_chart",
     "hours_html",
+    "matrix_brief_html",
     "matrix_html",
     "open_rate_chart",
     "pushes_html",
@@ -109,6 +110,22 @@ def matrix_html(sec: ContentSection) -> fmt.HtmlBlock:
                      caption=f"阅读 = 每篇文章最后一个 stat_date 的阅读人数；读者分享率 = Σ分享人数 ÷ "
                              f"Σ阅读人数；转化率 = 归因下单人数 ÷ Σ阅读人数；ROI = (收入 − 成本) ÷ "
                              f"成本，投入产出比 = 成本 : 收入；{how}")
+
+
+def matrix_brief_html(sec: ContentSection) -> fmt.HtmlBlock:
+    """The matrix for a manager: per content form its articles, median readers, readers' share
+    rate and what it returned (投入产出比); the full matrix with its definitions is
+    :func:`matrix_html`."""
+    if sec.matrix is None:
+        return matrix_html(sec)  # the note saying why there is no matrix
+    has_orders = sec.orders is not None
+    rows = []
+    for name, r in sec.matrix.iterrows():
+        ratio = _roi_cells(r, has_orders)[1]
+        rows.append([name, fmt.fmt_int(r["articles"]), fmt.fmt_int(r["reads_median"]),
+                     fmt.fmt_pct(r["share_rate"], 2), ratio])
+    return fmt.table(rows, ["内容形式", "篇数", "阅读中位数", "读者分享率", "投入产出比"],
+                     numeric=(1, 2, 3, 4))
 
 
 def engagement_html(sec: ContentSection) -> fmt.HtmlBlock:

@@ -358,7 +358,7 @@ def _open_finding(sec: ContentSection) -> list[Finding]:
     if mom is not None:
         evidence += f"，头条环比 {fmt.fmt_pp(mom)}"
     return [_finding(
-        metric="content_headline_open_rate", name="头条与次条打开率", status="未设目标",
+        metric="content_headline_open_rate", name="头条打开率", status="未设目标",
         evidence=evidence, value=o.head, value_text=fmt.fmt_pct(o.head, 2), mom=mom,
         mom_text=fmt.fmt_pp(mom) if mom is not None else "无上月数据",
         extra={"secondary": None if pd.isna(o.secondary) else o.secondary,

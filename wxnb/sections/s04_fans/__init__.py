@@ -5,13 +5,16 @@ from wxnb.sections.spec import Spec, standard_setup
 SPEC = Spec(
     key='04_fans',
     title='04 粉丝质量多维评估',
-    intro='FAN-IDM 粉丝价值模型：从自有事件日志按粉丝计算活跃度（周均互动）、影响力（分享带来的阅读与关注）和忠诚度（最长连续活跃天数），识别核心粉丝及其 UGC 贡献，并按关注周跟踪新粉留存。阈值为可调的业务规则。',
+    intro='粉丝有多活跃、多愿意分享、多忠诚，核心粉丝有多少，新粉丝留下了多少。',
     cells=(
         ('params', ''),
         standard_setup('s04_fans'),
         ('md', '## FAN-IDM 粉丝价值模型'),
         ('code', 'show.tier_html(sec)'),
-        ('md', '## 结论'),
+        ('code', 'brief.brief_html(words.findings(sec), sec.params)'),
+        ('fold', '分析明细与方法口径'),
+        ('md', '## 本节方法\n\nFAN-IDM 粉丝价值模型：从自有事件日志按粉丝计算活跃度（周均互动）、影响力（分享带来的阅读与关注）和忠诚度（最长连续活跃天数），识别核心粉丝及其 UGC 贡献，并按关注周跟踪新粉留存。阈值为可调的业务规则。'),
+        ('md', '## 详细结论'),
         ('code', 'fmt.narrative(words.narrative(sec))'),
         ('code', 'show.tier_chart(sec)'),
         ('md', '### 维度组合与核心粉丝'),
@@ -29,5 +32,6 @@ SPEC = Spec(
         ('code', 'fmt.notes(words.data_notes(sec))'),
         ('hidden', 'findings.record(words.findings(sec), sec.params, "04_fans")'),
     ),
+    param_files=('rules_file',),  # 行动 come from the rules file
     inputs=('events*',),
 )

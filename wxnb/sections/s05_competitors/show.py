@@ -22,6 +22,7 @@ from wxnb.sections.s05_competitors.compute import (
 __all__ = [
     "comparison_html",
     "radar_chart",
+    "ranking_brief_html",
     "ranking_html",
 ]
 
@@ -73,6 +74,15 @@ def _mom_cells(sec: CompetitorSection, account: str) -> list[str]:
         return ["无上月数据", "无上月数据"]
     before, now = float(sec.prev_stats.at[account, "wci"]), float(sec.stats.at[account, "wci"])
     return [f"{before:.2f}", fmt.fmt_signed_pct(now / before - 1) if before else "—"]
+
+
+def ranking_brief_html(sec: CompetitorSection) -> fmt.HtmlBlock:
+    """The WCI ranking for a manager: rank, account, WCI and its 环比; the sub-indices and the
+    formula are in :func:`ranking_html`."""
+    rows = []
+    for name, r in sec.stats.sort_values(["rank", "wci"], ascending=[True, False]).iterrows():
+        rows.append([f"{int(r['rank'])}", name, f"{r['wci']:.2f}", _mom_cells(sec, str(name))[1]])
+    return fmt.table(rows, ["排名", "账号", "WCI 传播指数", "环比"], numeric=(0, 2, 3))
 
 
 def ranking_html(sec: CompetitorSection) -> fmt.HtmlBlock:

@@ -41,10 +41,11 @@ _STATUS_CSS = {"达标": "ok", "预警": "warn", "未达标": "bad"}
 
 
 def modules_html(sec: TechSection) -> fmt.HtmlBlock:
-    """The seed's table: 技术模块, 运行指标, 行业标准, 差距, 状态 (and 环比)."""
+    """The seed's table: 技术模块, 运行指标, 行业标准, 差距, 状态 (and 环比); the values in plain
+    words (an interval stays in the tables of the analyst layer)."""
     rows, css = [], []
     for r in sec.modules:
-        value = r.value_text if r.value is not None else f"未提供（需 {r.source}）"
+        value = fmt.plain(r.value_text) if r.value is not None else f"未提供（需 {r.source}）"
         rows.append([r.module, value, r.standard_text, r.gap_text, r.status, r.mom_text])
         css.append(["", "", "", "", _STATUS_CSS.get(r.status, ""), ""])
     return fmt.table(rows, ["技术模块", "运行指标", "行业标准", "差距", "状态", "环比"],
