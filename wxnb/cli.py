@@ -1,6 +1,8 @@
-"""The ``wxnb`` command: ``build`` the monthly review, ``sample`` data, ``check`` inputs.
+"""The ``wxnb`` command: ``build`` the monthly review, ``sample`` data, ``check`` inputs,
+``fetch`` a month from WeChat's 数据统计接口, ``init`` an account.
 
-Exit codes: 0 done; 1 a section failed (the last good report is kept); 2 bad parameters or data
+Exit codes: 0 done; 1 a section failed (the last good report is kept) or a fetch could not
+finish (what it fetched is kept; a rerun resumes); 2 bad parameters or data
 (no notebook was run); 3 an internal error (a bug; WXNB_DEBUG=1 shows the traceback).
 """
 
@@ -114,6 +116,64 @@ def sample(root: Path, account: str, month: str, seed: int, hostile: bool,
         if path.name == "events.parquet":
             rows = pq.ParquetFile(path).metadata.num_rows
             click.echo(f"  {path.parent.name} 事件日志：{rows:,} 个事件（{path}）")
+
+
+@cli.command()
+@click.option("--account", required=True, help="账号标识（字母、数字、-、_）")
+@click.option("--month", default=None, help="月份 YYYY-MM（默认：北京时间的上个月）")
+@click.option("--data", "folder", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="写入的月份目录（默认 data/<account>/<month>）")
+@click.option("--api-base", default=None, metavar="URL",
+              help="接口地址（默认 https://api.weixin.qq.com，或环境变量 WXNB_API_BASE）")
+def fetch(account: str, month: str | None, folder: Path | None, api_base: str | None) -> None:
+    """从微信数据统计接口获取一个月的数据，原样存档为该月的输入文件（可中断后续传）。
+
+    凭据只从环境变量读取：WXNB_APPID 与 WXNB_APPSECRET，或 WXNB_ACCESS_TOKEN。
+    """
+    from wxnb.build.scaffold import last_month
+    from wxnb.io import fetch as api
+    from wxnb.params import check_identity
+
+    month = month or last_month()
+    check_identity(account, month)
+    folder = folder or paths.DATA / account / month
+    base = api_base or os.environ.get("WXNB_API_BASE") or api.DEFAULT_API
+    client = api.Client(base, api.Credentials.from_env())
+    windows = api.plan(month)
+    click.echo(_safe(f"{account} {month}：{len(windows)} 次调用（{len(api.endpoints_for(month))} "
+                     f"个接口，按各接口允许的日期跨度切分）→ {_shown_path(folder)}"))
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(windows), unit="次", desc=month, file=sys.stderr, disable=None,
+               dynamic_ncols=True, leave=False)
+
+    def progress(w: Any, state: str) -> None:
+        bar.set_postfix_str(f"{w.endpoint} {w.begin:%m-%d} {state}", refresh=False)
+        bar.update(1)
+
+    try:
+        out = api.fetch_month(client, month, folder, windows=windows, progress=progress)
+    except (KeyboardInterrupt, _Stop):
+        bar.close()
+        click.echo(_safe(f"\n已中断：已保存的文件保留在 {_shown_path(folder)}，重新运行同一命令会"
+                         "从中断处继续"), err=True)
+        raise
+    except WxnbError as exc:
+        bar.close()
+        _fail(exc, 1)
+    bar.close()
+    click.echo(_safe(f"已获取 {len(out.written)} 个文件，已有 {len(out.kept)} 个（此前获取），"
+                     f"保存在 {_shown_path(folder)}"))
+    for endpoint in out.retired:
+        click.echo(_safe(f"  接口已下线（errcode 47009）：{endpoint}，该月跳过其余 "
+                         "时段；文章数据请改用 2025 发表内容接口或后台下载"), err=True)
+    if out.delayed:
+        click.echo(_safe(f"  {len(out.delayed)} 个文件微信仍标记为数据未最终确定（is_delay），"
+                         "报告的数据说明会注明；稍后重新运行本命令会再次获取它们"), err=True)
+    where = f"--account {account} --month {month}"
+    if folder != paths.DATA / account / month:
+        where += f" --data {_shown_path(folder)}"
+    click.echo(_safe(f"下一步：wxnb check {where}，通过后 wxnb build {where}"))
 
 
 @cli.command()

@@ -71,9 +71,9 @@ def validate(folder: Path, month: str, *, memory_limit: str = "1GB",
             problems.extend(validate_pushes(opened, month))
 
     run(log)
-    from wxnb.io.folder import unrecognised
+    from wxnb.io.folder import unread_notes
 
-    notes.extend(f"未读取 {name}：{why}" for name, why in unrecognised(folder))
+    notes.extend(unread_notes(folder))
     run(lambda: events.load_menu(folder))
     run(lambda: events.load_content_plan(folder, month))
     run(lambda: events.load_orders(folder, month))

@@ -189,6 +189,9 @@ def _json_rows(path: Path, ep: Endpoint) -> tuple[list[dict[str, Any]], list[Pro
                      f"errmsg={csvin.brief(env.get('errmsg', ''), 80)}")
             problems.append(Problem(name, "errcode", pre or None, '数据响应 {"list": [...]}', found))
             continue
+        if env.get("is_delay") is True:
+            notes.append(f"{name}：微信标记为数据尚未最终确定（is_delay），稍后重新运行 wxnb fetch "
+                         "可得最终数据")
         items = env.get("list")
         if not isinstance(items, list):
             found = "缺少 list 字段" if items is None else f"list 为{_kind(items)}"
