@@ -662,3 +662,15 @@ def test_the_printed_management_layer_fits_twelve_pages(
     pdf, _ = printed
     assert len(pdf) <= 12
     assert len(PdfText(reports["sample"].path.with_name("report.pdf"))) == len(pdf)
+
+
+def test_the_management_layers_charts_are_legible_on_a_phone(phone: Any,
+                                                             reports: dict[str, Report]) -> None:
+    """A chart is a PNG scaled to the column: its smallest text (10–11 pt at 110 dpi, ≈ 15–17
+    px as drawn) stays at 10 px or more when it is shown at ≥ 0.65 of its drawn width."""
+    page, _ = checks.open_page(phone, reports["sample"].url)
+    shown = page.evaluate("""[...document.images].filter(i => !i.closest('details:not([open])'))
+        .map(i => [i.closest('section').id, i.naturalWidth, i.getBoundingClientRect().width])""")
+    page.close()
+    assert shown  # the funnel at least
+    assert [(s, w, round(d)) for s, w, d in shown if d / w < 0.65] == []
