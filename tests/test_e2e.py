@@ -293,3 +293,25 @@ def test_sections_02_to_04_show_the_event_log_numbers(built: tuple[Path, str]) -
                  if "粉丝事件日志" in tr.get_text())
     assert [td.get_text() for td in cover.find_all("td")][1:] == [
         "1", f"{facts['rows']:,}", "31/31", "完整"]
+
+
+#: What a number must never look like in the report: a hyphen for a minus (the report's minus
+#: is U+2212, wxnb.kit.fmt.MINUS), a minus zero, nan or inf.
+BAD_NUMBERS = {
+    "hyphen minus": re.compile(r"(?<![\w\-–~/#.:])-\d"),
+    "minus zero": re.compile(r"−0(?:\.0+)?(?![\d.])"),
+    "nan or inf": re.compile(r"(?<![A-Za-z])(?:nan|NaN|inf|Infinity)(?![A-Za-z])"),
+}
+
+
+def test_every_number_in_the_report_is_written_one_way(built: tuple[Path, str]) -> None:
+    """Both layers, every section: one minus sign, never −0, nan or inf."""
+    report, _ = built
+    soup = BeautifulSoup(report.read_text(encoding="utf-8"), "html.parser")
+    for tag in soup(["style", "script"]):
+        tag.decompose()
+    text = soup.get_text(" ")
+    found = {name: [text[max(0, m.start() - 25):m.end() + 5] for m in rx.finditer(text)][:5]
+             for name, rx in BAD_NUMBERS.items()}
+    assert {k: v for k, v in found.items() if v} == {}
+    assert "−" in text  # the report does print negative numbers, with the one minus sign
