@@ -13,7 +13,7 @@ takes the next one. ``busy`` (-1), ``quota`` (45011), ``daily`` (45009), ``expir
 token expires, 42001), ``timeout`` (answers after ``slow`` seconds), ``delay`` (the data with
 ``is_delay: true``), ``retired`` (47009, and for every later call too), ``hang`` (waits until
 ``release()``; ``hung`` is set once a call waits), ``echo`` (an error whose message repeats the
-token, as a careless proxy might).
+token), ``denied`` (an HTML page quoting the request's URL, token included, as a proxy might).
 """
 
 from __future__ import annotations
@@ -90,7 +90,8 @@ class FakeWeChat:
             self.tokens.add(token)
         return {"access_token": token, "expires_in": 7200}
 
-    def _datacube(self, endpoint: str, token: str, body: dict[str, Any]) -> tuple[bytes, str]:
+    def _datacube(self, endpoint: str, token: str, body: dict[str, Any],
+                  path: str = "") -> tuple[bytes, str]:
         begin, end = str(body.get("begin_date")), str(body.get("end_date"))
 
         def answer(obj: dict[str, Any], outcome: str) -> tuple[bytes, str]:
@@ -111,6 +112,10 @@ class FakeWeChat:
             return answer({"errcode": 45011, "errmsg": "api minute-quota reach limit"}, fault)
         if fault == "daily":
             return answer({"errcode": 45009, "errmsg": "reach max api daily quota limit"}, fault)
+        if fault == "denied":  # a proxy's HTML page quoting the request, token and all
+            with self._lock:
+                self.calls.append((endpoint, begin, end, fault))
+            return f"<html><body>Denied {'x' * 60} {path}</body></html>".encode(), fault
         if fault == "echo":
             return answer({"errcode": 40003, "errmsg": f"invalid openid, token {token}"}, fault)
         if fault == "expire":
@@ -176,7 +181,7 @@ class FakeWeChat:
                     self.send_error(404)
                     return
                 token = parse_qs(url.query).get("access_token", [""])[0]
-                raw, _ = fake._datacube(url.path.rsplit("/", 1)[1], token, body)
+                raw, _ = fake._datacube(url.path.rsplit("/", 1)[1], token, body, self.path)
                 self._send(raw)
 
         return Handler

@@ -44,6 +44,9 @@ def finding(metric: str, status: str, evidence: str, *, gap: float | None = None
     ("半角 (n=12) 也去掉", "半角 也去掉"),
     ("未闭合（p=1", "未闭合（p=1"),  # never loses text it cannot parse
     ("《标题（第2期）》阅读 10 人", "《标题（第2期）》阅读 10 人"),
+    ("《如何（p=0.01）做》阅读 10", "《如何（p=0.01）做》阅读 10"),  # a title is data: kept whole
+    ("样本 200（双侧p<0.05）", "样本 200"),  # a statistic glued to a hanzi
+    ("准确率 76%（CI 70%–80%）", "准确率 76%"),
 ])
 def test_plain_drops_only_the_statistics(text: str, expected: str) -> None:
     assert fmt.plain(text) == expected
@@ -57,7 +60,9 @@ def test_cite_keeps_the_first_clause_without_parentheses_but_titles_whole() -> N
         "成功率 99.48%，标准 ≥ 99.5%"
     assert fmt.cite("本账号 WCI 759.10，落后竞品B（950.57）20.1%") == \
         "本账号 WCI 759.10，落后竞品B 20.1%"
-    assert fmt.cite("\u202e反转") == "[U+202E]反转"  # bidi controls made visible, as everywhere
+    assert fmt.cite("\u202e反转") == "[U+202E]反转"
+    assert fmt.cite("打开率（p=0.03 下降") == "打开率（p=0.03 下降"  # unclosed: kept
+    assert fmt.cite("A (x) B") == "A B"  # bidi controls made visible, as everywhere
 
 
 # --------------------------------------------------------------------------- kit.brief
@@ -106,6 +111,18 @@ def test_brief_caps_the_actions_and_says_where_the_rest_are() -> None:
 def test_brief_without_findings_or_actions_says_so() -> None:
     soup = BeautifulSoup(brief.brief_html([], load_params()).markup, "html.parser")
     assert "没有记录结论" in soup.get_text() and "未触发行动规则" in soup.get_text()
+    # a warning no rule answers is never followed by "keep going as you are"
+    warned = [finding("no_rule_metric", "预警", "推送到达率 95.0%，较上月下降 5.0 个百分点", gap=0.1)]
+    text = BeautifulSoup(brief.brief_html(warned, load_params()).markup, "html.parser").get_text()
+    assert "保持现有做法" not in text and "请分析师评估" in text
+
+
+def test_a_point_is_never_cut_to_nothing() -> None:
+    items = [finding("a", "未达标", "（见《A）后文很长", gap=0.5),
+             finding("b", "未达标", "打开率（p=0.03 下降", gap=0.4)]
+    points = [li.get_text() for li in BeautifulSoup(
+        brief.brief_html(items, load_params()).markup, "html.parser").select("ol.wx-points li")]
+    assert points == ["未达标（见《A）后文很长。", "未达标打开率（p=0.03 下降。"]
 
 
 # --------------------------------------------------------------------------- kit.rules
@@ -147,6 +164,10 @@ def test_verdict_counts_the_targets_and_names_what_needs_action() -> None:
     fine = [items[1]]
     assert summary_words.verdict(fine) == summary_words.all_clear(fine)
     assert "无法给出判断" in summary_words.verdict([])
+    # no targeted metric measured (section 01 failed), an event without a value
+    events = [finding("x", "预警", "丁", gap=0.1, kind="event", name="接口失败集中", value_text="")]
+    assert summary_words.verdict(events) == \
+        "本月没有已测得且设有目标的指标；最需要处理：接口失败集中。"
 
 
 # --------------------------------------------------------------------------- section 08
@@ -198,3 +219,43 @@ def test_a_section_has_at_most_one_fold_and_the_notebook_tags_it(tmp_path: Path)
     assert len(fold) == 1 and fold[0].cell_type == "markdown" and fold[0].source == "## 明细"
     with pytest.raises(ValueError, match="at most one fold"):
         Spec(key="42_x", title="42 测试", intro="", cells=(*cells, ("fold", "再来")))
+
+
+def test_a_table_of_cards_labels_each_cell_with_its_column_escaped() -> None:
+    html = fmt.table([["<b>甲</b>", 1]], ['列"<i>', "数"], numeric=(1,), cards=True).markup
+    soup = BeautifulSoup(html, "html.parser")
+    table = soup.find("table")
+    assert table["class"] == ["wx-table", "wx-cardable"]
+    assert [td["data-label"] for td in soup.find_all("td")] == ['列"<i>', "数"]
+    assert soup.find("b") is None and soup.find("i") is None  # text, never markup
+    plain_table = BeautifulSoup(fmt.table([["甲"]], ["列"]).markup, "html.parser")
+    assert plain_table.find("td").get("data-label") is None
+    assert plain_table.find("table")["class"] == ["wx-table"]
+
+
+def test_a_manual_high_item_ranks_with_the_high_items() -> None:
+    p = load_params(overrides={"manual_recommendations": [
+        {"text": "双十一预热", "owner": "电商部", "priority": "高"}]})
+    fired = [finding(r.when.metric, r.when.status[0], f"{r.id} 的证据", value_text="0",
+                     target=1.0, target_text="1")
+             for r in RULES if not r.when.metric.endswith("*") and r.when.status]
+    recs = rules.recommendations(fired, RULES, p)
+    order = [r["priority"] for r in recs]
+    assert order == sorted(order, key="高中低".index)
+    manual = next(i for i, r in enumerate(recs) if r["source"] == "人工")
+    assert recs[manual]["priority"] == "高" and manual < order.count("高")
+    assert manual < strategy_show.planned(recs) or strategy_show.planned(recs) == \
+        strategy_show.PLAN_MAX
+
+
+def test_pdca_refers_to_the_recommendations_of_its_own_metric() -> None:
+    p = load_params()
+    plan = pd.DataFrame([{"指标": "打开率", "本月实际": 0.017, "下月目标": 0.018, "kind": "rate",
+                          "低于本月": "", "下限": 0.0162, "上限": 0.0198, "预测方法": "x",
+                          "负责部门": "市场部", "月份": "2026-11"}])
+    recs = [{"priority": "中", "owner": "市场部", "text": "头条标题 A/B", "name": "头条打开率",
+             "evidence": "头条打开率 2.69%", "cite": "", "source": "规则 h", "severity": 2},
+            {"priority": "高", "owner": "市场部", "text": "调推送时段", "name": "打开率",
+             "evidence": "打开率 1.70%", "cite": "", "source": "规则 o", "severity": 3}]
+    html = strategy_show.pdca_html(plan, p, recs).markup
+    assert "见建议第 2 项" in html and "第 1、2 项" not in html

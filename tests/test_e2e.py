@@ -212,7 +212,10 @@ def test_summary_and_strategy_follow_the_findings(built: tuple[Path, str]) -> No
     from wxnb.sections.s00_summary.words import verdict
 
     items = read_folder(report.parent)
-    assert items and soup.select_one("#wx-cover .wx-verdict").get_text() == verdict(items)
+    said = soup.select_one("#wx-cover .wx-verdict").get_text()
+    assert items and said == verdict(items)
+    # it names the sample's worst problem: 2 incidents still open, one of them severe
+    assert said.startswith("本月设有目标的") and "最需要处理：未关闭风险事件（2 项）" in said
     for a in soup.select('#wx-s00 a[href^="#"]'):
         assert soup.find(id=a["href"][1:]) is not None
     strategy = soup.select_one("#wx-s08").get_text()

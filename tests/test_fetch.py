@@ -264,3 +264,30 @@ def test_fetch_without_credentials_says_which_variables(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and "WXNB_APPID 与 WXNB_APPSECRET" in res.stderr
     assert "Traceback" not in res.stderr and not (tmp_path / "m").exists()
+
+
+def test_a_page_quoting_the_url_never_shows_a_piece_of_the_token(tmp_path: Path) -> None:
+    with FakeWeChat([SAMPLE]) as server:
+        server.fail("getusersummary", "denied")
+        with pytest.raises(api.FetchError, match="响应不是 JSON") as err:
+            api.fetch_month(client(server), "2026-10", tmp_path)
+        token = next(iter(server.tokens))
+    message = str(err.value)
+    assert "access_token" not in message or "access_token=***" in message
+    assert not any(token[i:i + 8] in message for i in range(len(token) - 8))
+
+
+def test_days_not_over_yet_are_left_for_a_later_run(tmp_path: Path) -> None:
+    windows = api.plan("2026-10", ("getusersummary",))
+    with FakeWeChat([SAMPLE]) as server:
+        early = api.fetch_month(client(server), "2026-10", tmp_path, windows=windows,
+                                until=date(2026, 10, 20))
+        assert len(early.written) == 2 and early.pending == 3  # 1–7, 8–14 done
+        later = api.fetch_month(client(server), "2026-10", tmp_path, windows=windows,
+                                until=date(2026, 11, 30))
+    assert len(later.kept) == 2 and len(later.written) == 3 and later.pending == 0
+    from datetime import datetime
+
+    from wxnb.paths import CST
+    assert api.available_until(datetime(2026, 12, 7, 7, 59, tzinfo=CST)) == date(2026, 12, 5)
+    assert api.available_until(datetime(2026, 12, 7, 8, 0, tzinfo=CST)) == date(2026, 12, 6)

@@ -80,7 +80,7 @@ def test_summary_with_the_sample(sample_findings: list[Finding]) -> None:
     assert "未达标的是粉丝净增长 3,537（目标 5,000）、打开率 1.70%（目标 2.00%）" in text
     assert "达标的是图文阅读量（次数）13.3万（目标 10万）" in text
     events = [f for f in sample_findings if f.kind != "kpi" and f.severity > 0]
-    assert f"另有 {len(events)} 项异常或风险事件需要处理" in text
+    assert f"另有 {len(events)} 项异常、风险或需要关注的变化" in text
     assert "p<" not in text and "p=" not in text and "置信区间" not in text
     top = summary_show.top_html(sample_findings).markup
     assert top.count("<li") == 5 and 'href="#wx-s01"' in top
@@ -94,7 +94,13 @@ def test_summary_of_a_month_missing_sections() -> None:
                            metric="incident", name="负面舆情", status="预警",
                            evidence="负面舆情 5 条", kind="event", gap=0.5)]
     text = " ".join(summary_words.paragraph(only_events))
-    assert text == "另有 1 项异常或风险事件需要处理，见下方重点发现。"
+    assert text == "另有 1 项异常、风险或需要关注的变化，见下方重点发现。"
+    # a warning on a metric without a target is counted too: the paragraph is never empty
+    untargeted = [Finding(section="02_path", section_title="02 用户行为路径深度解析",
+                          metric="funnel_deep", name="打开后深度互动率", status="预警",
+                          evidence="打开后深度互动率 18.2%，较上月下降 2.2 个百分点")]
+    assert summary_words.paragraph(untargeted) == [
+        "另有 1 项异常、风险或需要关注的变化，见下方重点发现。"]
     assert "负面舆情 5 条" in summary_show.top_html(only_events).markup
     assert 'href="#wx-s07"' in summary_show.top_html(only_events).markup
 
@@ -131,7 +137,7 @@ def test_owners_and_manual_items() -> None:
     assert recs[0]["owner"] == "品牌部"
     assert recs[-1] == {"priority": "高", "owner": "电商部", "text": "双十一预热",
                         "evidence": "—", "cite": "—", "source": "人工", "severity": 0,
-                        "section": "—", "section_key": ""}
+                        "section": "—", "section_key": "", "name": ""}
     # a section's own actions never include the manual items (they are section 08's)
     assert recs[:-1] == rules.recommendations([_firing(rule)], [rule], p, manual=False)
     assert "人工" in strategy_show.recommendations_html(recs).markup

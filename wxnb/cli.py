@@ -153,11 +153,11 @@ def fetch(account: str, month: str | None, folder: Path | None, api_base: str | 
 
     try:
         out = api.fetch_month(client, month, folder, windows=windows, progress=progress)
-    except (KeyboardInterrupt, _Stop):
+    except (KeyboardInterrupt, _Stop) as exc:
         bar.close()
         click.echo(_safe(f"\n已中断：已保存的文件保留在 {_shown_path(folder)}，重新运行同一命令会"
                          "从中断处继续"), err=True)
-        raise
+        sys.exit(_exit_code(exc))
     except WxnbError as exc:
         bar.close()
         _fail(exc, 1)
@@ -167,6 +167,9 @@ def fetch(account: str, month: str | None, folder: Path | None, api_base: str | 
     for endpoint in out.retired:
         click.echo(_safe(f"  接口已下线（errcode 47009）：{endpoint}，该月跳过其余 "
                          "时段；文章数据请改用 2025 发表内容接口或后台下载"), err=True)
+    if out.pending:
+        click.echo(_safe(f"  {out.pending} 个时段尚未结束或数据未就绪（微信每天 8 点后提供前一天的数据），"
+                         "未获取；之后重新运行本命令会补上"), err=True)
     if out.delayed:
         click.echo(_safe(f"  {len(out.delayed)} 个文件微信仍标记为数据未最终确定（is_delay），"
                          "报告的数据说明会注明；稍后重新运行本命令会再次获取它们"), err=True)
@@ -668,7 +671,7 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
         click.echo(f"上一份报告保持不变：{report}" if report.exists() else "未生成报告", err=True)
         sys.exit(1)
     from wxnb.build.report import ReportMeta, write_report
-    from wxnb.build.scaffold import CST
+    from wxnb.paths import CST
     from wxnb.kit.findings import read_folder
     from wxnb.sections.s00_summary.words import verdict
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
 from pathlib import Path
 
 __all__ = [
+    "CST",
     "NOTEBOOKS",
     "OUTPUTS",
     "PARAMETERS",
@@ -15,6 +17,10 @@ __all__ = [
     "output_dir",
     "prev_month",
 ]
+
+#: The reports' clock: Beijing time (a fixed +08:00, as Asia/Shanghai has been since 1991; no
+#: time zone database needed).
+CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PROJECT_ROOT / "notebooks"

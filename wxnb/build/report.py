@@ -1143,7 +1143,8 @@ def _fill_cover(soup: BeautifulSoup, meta: ReportMeta, infos: list[dict[str, Any
     # The data behind the report is the analyst's: closed, its summary says whether it is whole.
     rows = [r for r in meta.coverage if isinstance(r, dict)]
     notes = [str(n) for n in meta.notes if str(n).strip()]
-    short = sum(1 for r in rows if r.get("状态") not in (None, "完整"))
+    # 缺 N 天 / 无数据 are gaps; 未提供 is an optional input the month does not have
+    short = sum(1 for r in rows if str(r.get("状态") or "").startswith(("缺", "无数据")))
     state = f"{len(rows)} 项数据" + (f"，{short} 项不完整" if short else "，全部完整" if rows else "")
     if notes:
         state += f"，{len(notes)} 条说明"

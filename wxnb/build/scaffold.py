@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 from wxnb.io.handmade import HANDMADE, readme
 from wxnb.params import ReportParams, check_identity
-from wxnb.paths import prev_month
+from wxnb.paths import CST, prev_month
 
 __all__ = ["Written", "account_layer", "init_account", "last_month"]
 
-#: The reports' clock: Beijing time (a fixed +08:00, as Asia/Shanghai has been since 1991; no
-#: time zone database needed).
-CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 TEMPLATES = "templates"
 
 @dataclass(frozen=True)

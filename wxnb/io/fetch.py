@@ -30,15 +30,17 @@ from __future__ import annotations
 import calendar
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from wxnb.exceptions import WxnbError
 from wxnb.io.datacube import ENDPOINTS
+from wxnb.paths import CST
 from wxnb.secrets import scrub_text
 
 __all__ = [
@@ -67,6 +69,7 @@ LEGACY_ARTICLE = ("getarticletotal", "getarticlesummary", "getuserread", "getuse
 #: Endpoints of every month (not part of the 图文分析 change).
 ALWAYS = ("getusersummary", "getusercumulate", "getupstreammsg", "getinterfacesummary")
 
+_QUERY_SECRET = re.compile(r"(access_token|secret)=[^&\s'\"]+", re.IGNORECASE)
 _TOKEN_ERRORS = (40001, 40014, 42001)
 _RETRY_ERRORS = (-1, 45009, 45011)
 _RETIRED = 47009
@@ -201,11 +204,16 @@ class Client:
 
     # ------------------------------------------------------------------ helpers
 
-    def _safe(self, text: str) -> str:
-        return scrub_text(text, [*self.creds.secrets, *([self._token] if self._token else [])])
+    def _safe(self, text: str, limit: int = 0) -> str:
+        """``text`` without the token or the AppSecret (by value, and any ``access_token=``
+        or ``secret=`` in it), then cut to ``limit`` characters: scrubbed before it is cut,
+        so a cut never leaves part of a secret."""
+        text = scrub_text(text, [*self.creds.secrets, *([self._token] if self._token else [])])
+        text = _QUERY_SECRET.sub(r"\1=***", text)
+        return text[:limit] if limit else text
 
-    def _pause(self, attempt: int) -> None:
-        self.sleep(min(self.backoff * (2 ** attempt), 60.0))
+    def _pause(self, attempt: int, at_least: float = 0.0) -> None:
+        self.sleep(max(min(self.backoff * (2 ** attempt), 60.0), at_least))
 
     def _request(self, what: str, method: str, path: str, **kw: Any) -> tuple[bytes, Any]:
         """One HTTP exchange with retries on network faults and 5xx; (raw body, parsed JSON)."""
@@ -220,7 +228,7 @@ class Client:
             except requests.ConnectionError:
                 last = "无法连接"
             else:
-                if resp.status_code >= 500:
+                if resp.status_code >= 500 or resp.status_code == 429:
                     last = f"HTTP {resp.status_code}"
                 elif resp.status_code != 200:
                     raise FetchError(f"{what}：HTTP {resp.status_code}（期望 200）")
@@ -228,7 +236,7 @@ class Client:
                     try:
                         return resp.content, json.loads(resp.content)
                     except ValueError:
-                        raise FetchError(f"{what}：响应不是 JSON（{self._safe(resp.text[:80])!r}）"
+                        raise FetchError(f"{what}：响应不是 JSON（{self._safe(resp.text, 80)!r}）"
                                          ) from None
             if attempt < self.retries:
                 self._pause(attempt)
@@ -243,12 +251,13 @@ class Client:
                 return 0
         return 0
 
-    def _error(self, what: str, body: Any) -> FetchError:
+    def _error(self, what: str, body: Any, *, endpoint: bool = True) -> FetchError:
+        """The error for an answer; 47009 means a retired endpoint only for a datacube call."""
         code = self._errcode(body)
-        msg = self._safe(str(body.get("errmsg", "")))[:120] if isinstance(body, dict) else ""
+        msg = self._safe(str(body.get("errmsg", "")), 120) if isinstance(body, dict) else ""
         hint = _HINTS.get(code)
         text = f"{what}：微信返回 errcode {code}（{msg}）" + (f"：{hint}" if hint else "")
-        if code == _RETIRED:
+        if code == _RETIRED and endpoint:
             return RetiredEndpoint(f"{what}：接口已下线（errcode 47009），微信已停止维护该接口")
         return FetchError(text)
 
@@ -275,7 +284,7 @@ class Client:
                 continue
             token = body.get("access_token") if isinstance(body, dict) else None
             if code or not isinstance(token, str) or not token:
-                raise self._error(what, body)
+                raise self._error(what, body, endpoint=False)
             self._token = token
             expires = body.get("expires_in", 7200)
             expires = expires if isinstance(expires, int) and expires > 0 else 7200
@@ -305,13 +314,13 @@ class Client:
                 if busy >= self.retries:
                     raise FetchError(str(self._error(what, body)) +
                                      f"；已重试 {self.retries} 次。重新运行同一命令会从中断处继续。")
-                self._pause(busy)
+                self._pause(busy, 60.0 if code == 45011 else 0.0)  # a per-minute quota
                 busy += 1
                 continue
             if code:
                 raise self._error(what, body)
             if not isinstance(body, dict) or not isinstance(body.get("list"), list):
-                head = self._safe(raw[:80].decode("utf-8", "replace"))
+                head = self._safe(raw.decode("utf-8", "replace"), 80)
                 raise FetchError(f"{what}：响应中没有 list 数组（{head!r}）")
             if body.get("is_delay") is True and polls < self.delay_polls:
                 polls += 1
@@ -330,6 +339,7 @@ class Outcome:
     retired: dict[str, str] = field(default_factory=dict)
     delayed: list[Path] = field(default_factory=list)
     skipped: int = 0  # windows of a retired endpoint, not asked
+    pending: int = 0  # windows not over yet (or their data not out yet), not asked
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -351,19 +361,33 @@ def _delayed(path: Path) -> bool:
     return isinstance(body, dict) and body.get("is_delay") is True
 
 
+def available_until(now: datetime | None = None) -> date:
+    """The last day WeChat has final data for: yesterday after 08:00 Beijing time
+    ("每日8点后获取前一天数据"), the day before yesterday until then."""
+    now = (now or datetime.now(CST)).astimezone(CST)
+    return now.date() - timedelta(days=1 if now.hour >= 8 else 2)
+
+
 def fetch_month(client: Client, month: str, folder: Path, *,
                 windows: list[Window] | None = None,
-                progress: Callable[[Window, str], None] | None = None) -> Outcome:
+                progress: Callable[[Window, str], None] | None = None,
+                until: date | None = None) -> Outcome:
     """Fetch every window of ``month`` into ``folder`` (made if needed); a window whose file
-    is there is kept (unless it was kept while still ``is_delay``: it is asked again). ``progress(window, state)`` is told each window's fate: 已有, 已获取,
+    is there is kept (unless it was kept while still ``is_delay``: it is asked again). A
+    window ending after ``until`` (default :func:`available_until`) is not asked yet. ``progress(window, state)`` is told each window's fate: 已有, 已获取,
     已获取（is_delay）, 接口已下线, 跳过."""
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob(".*.json.part"):  # a write the last run did not finish
         stale.unlink()
     out = Outcome()
     report = progress or (lambda w, s: None)
+    last = until or available_until()
     for w in windows if windows is not None else plan(month):
         path = folder / w.filename
+        if w.end > last:  # asked now, it would be kept unfinished and never asked again
+            out.pending += 1
+            report(w, "未到可获取时间")
+            continue
         if w.endpoint in out.retired:
             out.skipped += 1
             report(w, "跳过")

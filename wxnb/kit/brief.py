@@ -39,7 +39,7 @@ def points(items: list[Finding], n: int = MAX_POINTS) -> list[Finding]:
 
 
 def _sentence(f: Finding) -> str:
-    text = fmt.cite(f.evidence)
+    text = fmt.cite(f.evidence) or fmt.plain(f.evidence).rstrip("。；，、 ")
     return f"{text}。" if text else ""
 
 
@@ -63,6 +63,9 @@ def brief_html(items: list[Finding], params: ReportParams, *, n: int = MAX_POINT
         tail = f'<ul class="wx-actions">{acts}</ul>'
         if more > 0:
             tail += f'<p class="wx-actions-more">另有 {more} 项，见「08 下阶段战略部署建议」。</p>'
+    elif any(f.severity > 0 for f, _ in chosen):
+        tail = ('<p class="wx-actions-none">本节需要关注的结论暂无对应的行动规则，'
+                "请分析师评估是否需要行动（规则可在建议规则文件中添加）。</p>")
     else:
         tail = '<p class="wx-actions-none">本节结论未触发行动规则，保持现有做法。</p>'
     return fmt.HtmlBlock(

@@ -132,17 +132,25 @@ _BIDI_CONTROLS = {c: f"[U+{c:04X}]" for c in (*range(0x202A, 0x202F), *range(0x2
 # What a manager does not read: a test's p-value, an interval, a robust z, a sample size. A
 # parenthesis holding one of them is dropped whole (it is the analyst's evidence for the claim
 # before it); the same words outside parentheses are left alone.
-_STATS = re.compile(r"\bp\s*[<=>≤]|置信区间|稳健\s*z|\bz\s*[=≈]|\bn\s*=|差异不显著|检验")
+_STATS = re.compile(r"(?<![A-Za-z])[pP]\s*[<=>≤]|(?<![A-Za-z])[pP]\s*值|置信区间|(?<![A-Za-z])CI(?![A-Za-z])"
+                    r"|稳健\s*z|(?<![A-Za-z])z\s*[=≈]|(?<![A-Za-z])n\s*=|差异不显著|检验")
 
 
 def plain(text: Any) -> str:
     """A finding's sentence for the management layer, without the analyst's statistics: every
     parenthesis whose own text holds a p-value, a confidence interval, a robust z, an n or a
     test is removed whole (innermost first, so an outer parenthesis that only held such a
-    parenthesis stays, without it)."""
+    parenthesis stays, without it). A 《title》 is kept as it is, parentheses and all."""
     stack: list[list[str]] = [[]]
+    title = 0
     for ch in visible(text):
-        if ch in "（(":
+        if ch == "《":
+            title += 1
+        elif ch == "》" and title:
+            title -= 1
+        if title or ch == "》":
+            stack[-1].append(ch)
+        elif ch in "（(":
             stack.append([ch])
         elif ch in "）)" and len(stack) > 1:
             inner = "".join(stack.pop()) + ch
@@ -159,14 +167,19 @@ def plain(text: Any) -> str:
 
 def cite(text: Any) -> str:
     """A finding's sentence cited as evidence beside an action: :func:`plain`, without any
-    parenthesis (outside 《》 titles) and only up to the first 「；」."""
+    parenthesis (outside 《》 titles) and only up to the first 「；」. An unclosed parenthesis
+    is kept with what follows it (never a sentence cut to nothing)."""
     out, depth, title, dropped = [], 0, 0, False
-    for ch in plain(text):
+    opened_at = 0
+    source = plain(text)
+    for i, ch in enumerate(source):
         if ch == "《":
             title += 1
         elif ch == "》" and title:
             title -= 1
         if not title and ch in "（(":
+            if depth == 0:
+                opened_at = i
             depth += 1
             continue
         if not title and depth and ch in "）)":
@@ -179,7 +192,10 @@ def cite(text: Any) -> str:
                 out.append(" ")  # "竞品B（950.57）20.1%" → "竞品B 20.1%", not "竞品B20.1%"
             dropped = False
             out.append(ch)
+    if depth:  # unbalanced: what the parenthesis opened is kept as written
+        out.append(source[opened_at:])
     head = "".join(out).split("；", 1)[0]
+    head = re.sub(r"[ \t]{2,}", " ", head)
     return re.sub(r"\s+([，。；：、])", r"\1", head).strip().rstrip("，、。 ")
 
 
@@ -214,11 +230,15 @@ def table(
     wrap: Iterable[int] = (),
     css: Sequence[Sequence[str]] | None = None,
     caption: str = "",
+    cards: bool = False,
 ) -> HtmlBlock:
     """Build a styled table; every cell is escaped. ``numeric`` column indexes align right;
-    ``wrap`` columns hold sentences and wrap instead of widening the table."""
+    ``wrap`` columns hold sentences and wrap instead of widening the table. ``cards``: on a
+    phone each row becomes a card of ``header: value`` lines (for a few rows with long texts,
+    which a phone would otherwise show a word wide)."""
     num, wrapped = set(numeric), set(wrap)
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    labels = [f' data-label="{esc(h)}"' if cards else "" for h in header]
     body = []
     for r_i, row in enumerate(rows):
         cells = []
@@ -227,11 +247,13 @@ def table(
             if css and css[r_i][c_i]:
                 classes.append(css[r_i][c_i])
             cls = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{cls}>{esc(cell)}</td>")
+            label = labels[c_i] if c_i < len(labels) else ""
+            cells.append(f"<td{cls}{label}>{esc(cell)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    kind = "wx-table wx-cardable" if cards else "wx-table"
     return HtmlBlock(
-        f'<div class="wx-scroll"><table class="wx-table">{cap}<thead><tr>{head}</tr></thead>'
+        f'<div class="wx-scroll"><table class="{kind}">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 

@@ -107,8 +107,8 @@ def recommendations(
 ) -> list[dict[str, Any]]:
     """Every rule that fires on a finding gives one recommendation for that finding (``evidence``
     its sentence, ``cite`` that sentence shortened, :func:`wxnb.kit.fmt.cite`); the manual
-    items of the parameters follow, marked 人工 (unless ``manual`` is False). Sorted by
-    priority, then severity. A rule giving the same text for two findings gives one
+    items of the parameters are added, marked 人工 (unless ``manual`` is False). Sorted by
+    priority, then severity (a manual item's is 0). A rule giving the same text for two findings gives one
     recommendation citing both."""
     out: list[dict[str, Any]] = []
     seen: dict[tuple[str, str], dict[str, Any]] = {}
@@ -127,15 +127,17 @@ def recommendations(
                             "text": text, "evidence": f.evidence, "cite": fmt.cite(f.evidence),
                             "source": f"规则 {rule.id}",
                             "severity": f.severity, "section": f.section_title,
-                            "section_key": f.section})
+                            "section_key": f.section, "name": f.name})
                 seen[(rule.id, text)] = out[-1]
-    out.sort(key=lambda r: (_ORDER[r["priority"]], -r["severity"]))
     if manual:
         for m in params.manual_recommendations:
             out.append({"priority": m.get("priority", "中"), "owner": m.get("owner", "—"),
                         "text": m.get("text", ""), "evidence": m.get("evidence", "—"),
                         "cite": fmt.cite(m.get("evidence", "—")),
-                        "source": "人工", "severity": 0, "section": "—", "section_key": ""})
+                        "source": "人工", "severity": 0, "section": "—", "section_key": "",
+                        "name": ""})
+    # one order for both: a manual 高 item comes with the 高 items, not after every rule's
+    out.sort(key=lambda r: (_ORDER.get(r["priority"], 1), -r["severity"]))
     return out
 
 

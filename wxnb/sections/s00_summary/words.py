@@ -72,19 +72,21 @@ def verdict(items: list[Finding]) -> str:
     if not top:
         return all_clear(items)
     if sum(counts.values()) == 0:
-        head = "本月未设目标"
+        head = "本月没有已测得且设有目标的指标"
     elif counts.get("未达标", 0) == 0 and counts.get("预警", 0) == 0:
         head = f"本月设有目标的 {sum(counts.values())} 项指标全部达标"
     else:
         head = f"本月{_counts_text(items)}"
-    names = "、".join(f"{f.name}（{fmt.cite(f.value_text)}）" for f in top)
+    names = "、".join(f"{f.name}（{fmt.cite(f.value_text)}）" if fmt.cite(f.value_text)
+                     else f.name for f in top)
     return f"{head}；最需要处理：{names}。"
 
 
 def paragraph(items: list[Finding]) -> list[str]:
     """The business in a few lines: how many targets were met, which were met and which were
     not (by name, value and target: every metric with a target, not only the cards'), and how
-    many anomalies or incidents need action (listed next as 重点发现). Every figure is a
+    many anomalies, incidents or changes on metrics without a target need attention (listed
+    next as 重点发现). Every figure is a
     finding's; no test statistic."""
     if not items:
         return ["本月没有章节记录结论，无法生成摘要；请检查各章节是否执行成功。"]
@@ -99,9 +101,10 @@ def paragraph(items: list[Finding]) -> list[str]:
         if got:
             more = f"等 {len(got)} 项" if len(got) > n else ""
             out.append(f"{lead}{'、'.join(_kpi_phrase(f) for f in got[:n])}{more}。")
-    events = [f for f in items if f.kind != "kpi" and f.severity > 0]
-    if events:
-        out.append(f"另有 {len(events)} 项异常或风险事件需要处理，见下方重点发现。")
+    # what else needs attention: events, and warnings on metrics without a target
+    others = [f for f in items if f.severity > 0 and not (f.kind == "kpi" and f.target is not None)]
+    if others:
+        out.append(f"另有 {len(others)} 项异常、风险或需要关注的变化，见下方重点发现。")
     elif not rank(items, 1):
         out.append(all_clear(items))
     return ["".join(out)]

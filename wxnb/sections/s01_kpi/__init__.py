@@ -5,7 +5,7 @@ from wxnb.sections.spec import Spec, standard_setup
 SPEC = Spec(
     key='01_kpi',
     title='01 核心绩效指标达成分析',
-    intro='本月核心指标对照月度目标、行业均值和上月，哪些达标、哪些没有。',
+    intro='核心指标对照月度目标、行业均值与上月。',
     cells=(
         ('params', ''),
         standard_setup('s01_kpi'),

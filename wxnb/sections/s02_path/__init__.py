@@ -5,7 +5,7 @@ from wxnb.sections.spec import Spec, standard_setup
 SPEC = Spec(
     key='02_path',
     title='02 用户行为路径深度解析',
-    intro='粉丝从收到推送到下单，每一步留下多少人、在哪一步流失最多。',
+    intro='粉丝从收到推送到下单，在哪一步流失最多。',
     cells=(
         ('params', ''),
         standard_setup('s02_path'),

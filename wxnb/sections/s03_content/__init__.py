@@ -5,7 +5,7 @@ from wxnb.sections.spec import Spec, standard_setup
 SPEC = Spec(
     key='03_content',
     title='03 内容传播效能对比分析',
-    intro='哪类内容带来阅读、分享和收入，投入产出如何，爆款为什么火。',
+    intro='哪类内容带来阅读、分享和收入。',
     cells=(
         ('params', ''),
         standard_setup('s03_content'),

@@ -25,11 +25,23 @@ __all__ = [
     "retention_chart",
     "streak_chart",
     "tier_chart",
+    "tier_brief_html",
     "tier_html",
 ]
 
 
 # --------------------------------------------------------------------------- tables
+
+
+def tier_brief_html(sec: FanSection) -> fmt.HtmlBlock:
+    """The FAN-IDM tiers for a manager: 评估维度, 人数, 当前占比, 环比 (the standards, the
+    strategies and the denominator are in :func:`tier_html`)."""
+    rows, css = [], []
+    for r in sec.rows:
+        rows.append([r.name, fmt.fmt_int(r.count) if r.share is not None else "—",
+                     r.share_text, r.mom_text])
+        css.append(["", "", "warn" if r.weakest else "", ""])
+    return fmt.table(rows, ["评估维度", "人数", "当前占比", "环比"], numeric=(1, 2, 3), css=css)
 
 
 def tier_html(sec: FanSection) -> fmt.HtmlBlock:

@@ -5,7 +5,7 @@ from wxnb.sections.spec import Spec, standard_setup
 SPEC = Spec(
     key='05_competitors',
     title='05 竞品运营策略对标研究',
-    intro='本账号与主要竞品的传播力（WCI 指数）排名与差距。',
+    intro='与主要竞品的传播力（WCI）排名与差距。',
     cells=(
         ('params', ''),
         standard_setup('s05_competitors'),

@@ -5,7 +5,7 @@ from wxnb.sections.spec import Spec, standard_setup
 SPEC = Spec(
     key='06_tech',
     title='06 技术支撑能力专项评估',
-    intro='接口、小程序与自动回复是否稳定、够快、够准，对照行业标准与上月。',
+    intro='接口、小程序与自动回复是否稳定、够快、够准。',
     cells=(
         ('params', ''),
         standard_setup('s06_tech'),

@@ -5,7 +5,7 @@ from wxnb.sections.spec import Spec, standard_setup
 SPEC = Spec(
     key='07_risk',
     title='07 合规风险与舆情管控',
-    intro='本月的合规风险事件、处置进度与负面舆情。',
+    intro='合规风险事件、处置进度与负面舆情。',
     cells=(
         ('params', ''),
         standard_setup('s07_risk'),

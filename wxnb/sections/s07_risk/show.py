@@ -95,7 +95,8 @@ def open_items_html(sec: RiskSection) -> fmt.HtmlBlock:
             for _, r in order.iterrows()]
     css = [["", "", "", "bad" if r[3] == "高" else "warn", "", "", "", ""] for r in rows]
     return fmt.table(rows, ["待办", "发生日期", "风险类型", "严重度", "事件描述", "已采取措施",
-                            "至月末已开放", "状态"], numeric=(6,), wrap=(4, 5), css=css)
+                            "至月末已开放", "状态"], numeric=(6,), wrap=(4, 5), css=css,
+                     cards=True)
 
 
 # --------------------------------------------------------------------------- sentiment

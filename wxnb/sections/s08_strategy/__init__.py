@@ -5,7 +5,7 @@ from wxnb.sections.spec import Spec
 SPEC = Spec(
     key='08_strategy',
     title='08 下阶段战略部署建议',
-    intro='下月做什么、谁来做、目标多少：行动按优先级排列，每项注明依据与负责部门；下月目标按趋势预测并保留弹性空间。',
+    intro='下月做什么、谁负责、目标多少。',
     cells=(
         ('params', ''),
         ('setup', """\

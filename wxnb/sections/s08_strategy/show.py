@@ -104,14 +104,14 @@ def pdca_html(plan: pd.DataFrame, params: ReportParams, recs: list[dict[str, Any
         return fmt.notes(list(_NO_PLAN), title="下月目标（PDCA）")
     rows = []
     for _, r in plan.iterrows():
-        name = str(r["指标"]).split("（")[0]
-        related = [str(i) for i, x in enumerate(recs, start=1) if name in x["evidence"]]
+        # the recommendations answering this very metric (the same name as section 01's KPI)
+        related = [str(i) for i, x in enumerate(recs, start=1) if x.get("name") == r["指标"]]
         rows.append([
             r["指标"], _show(r["kind"], r["本月实际"]), _show(r["kind"], r["下月目标"]),
             f"{_show(r['kind'], r['下限'])} – {_show(r['kind'], r['上限'])}",
             r["预测方法"] + (f"。注意：低于本月实际，因为{r['低于本月']}" if r["低于本月"] else ""),
             r["负责部门"], f"每周跟踪；{r['月份']}-15 中期复盘",
-            f"行动计划第 {'、'.join(related)} 项" if related else "保持现有做法",
+            f"见建议第 {'、'.join(related)} 项" if related else "保持现有做法",
         ])
     return fmt.table(
         rows,

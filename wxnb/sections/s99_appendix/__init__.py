@@ -5,7 +5,7 @@ from wxnb.sections.spec import Spec
 SPEC = Spec(
     key='99_appendix',
     title='99 附录',
-    intro='供分析师核对：指标字典（定义、分子分母、数据来源与微信口径）、数据来源（每个输入文件的行数、日期范围与校验和）、本次使用的参数（敏感值已遮盖）和软件版本。',
+    intro='供分析师核对：指标字典、数据来源、参数与版本。',
     cells=(
         ('params', ''),
         ('setup', """\
