@@ -29,10 +29,12 @@ the functions: ``import wxnb.build.report`` stays cheap.
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import html
 import logging
+import math
 import os
 import re
 import sys
@@ -505,12 +507,36 @@ def _export(nb: Any, base: Path) -> str:
     return body
 
 
+#: A chart is never shown below this share of its drawn width on a phone: its smallest text
+#: (10–11 pt at 110 dpi, ≈ 15–17 px) stays at 10 px or more. A wider chart scrolls sideways in
+#: its box there, as a wide table does (the stylesheet reads ``--wx-min-width``).
+CHART_MIN_SCALE = 0.65
+
+
+def _png_width(src: str) -> int | None:
+    """The pixel width of a ``data:image/png;base64,`` image (its IHDR), or None."""
+    head = "data:image/png;base64,"
+    if not src.startswith(head):
+        return None
+    try:
+        raw = base64.b64decode(src[len(head):len(head) + 32])
+    except (ValueError, TypeError):
+        return None
+    if len(raw) < 24 or raw[:8] != b"\x89PNG\r\n\x1a\n" or raw[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(raw[16:20], "big")
+
+
 def _finish_outputs(root: Tag) -> None:
-    """Chart alt texts and focusable outputs (nbconvert's own last pass, which is skipped)."""
+    """Chart alt texts, each chart's smallest legible width, and focusable outputs
+    (nbconvert's own last pass, which is skipped)."""
     for tag in _tags_in(root, ("img", "div")):
         if tag.name == "img":
             if tag.get("alt") in (None, "No description has been provided for this image"):
                 tag["alt"] = "图表"
+            width = _png_width(str(tag.get("src") or ""))
+            if width:
+                tag["style"] = f"--wx-min-width: {math.ceil(width * CHART_MIN_SCALE)}px"
         elif "jp-OutputArea-output" in (tag.get("class") or ()):
             tag["tabindex"] = "0"  # focusable, as nbconvert sets it
 
