@@ -21,6 +21,8 @@ from matplotlib import font_manager as fm
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
+from wxnb.kit import fmt
+
 __all__ = [
     "FONT_FAMILIES",
     "PALETTE",
@@ -136,7 +138,7 @@ def follower_trend(daily: pd.DataFrame, anomalies: pd.DataFrame) -> Figure:
     ax.set_ylabel("人数")
     ax.xaxis.set_major_locator(mdates.DayLocator(interval=3))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{abs(v):,.0f}"))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{fmt.fmt_int(abs(v))}"))
     ax.legend(loc="upper left", ncols=4)
     return fig
 
@@ -147,10 +149,10 @@ def follower_sources_bar(sources: pd.DataFrame, top: int = 8) -> Figure:
     fig, ax = _figure(8.0, 0.45 * len(data) + 1.2)
     ax.barh(data["source"], data["new_user"], color=PALETTE["new"])
     for y, (n, share) in enumerate(zip(data["new_user"], data["new_share"], strict=True)):
-        ax.text(n, y, f" {n:,.0f}（{share:.1%}）", va="center", fontsize=9, color=PALETTE["text"])
+        ax.text(n, y, f" {fmt.fmt_int(n)}（{fmt.fmt_pct(share, 1)}）", va="center", fontsize=9, color=PALETTE["text"])
     ax.set_title("新关注来源（user_source）")
     ax.set_xlabel("新关注人数")
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{fmt.fmt_int(v)}"))
     ax.set_xlim(0, data["new_user"].max() * 1.25 if len(data) else 1)
     ax.grid(axis="y", visible=False)
     return fig

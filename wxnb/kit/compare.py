@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from wxnb.kit import fmt
+
 __all__ = ["SMALL_BASE", "Change", "change"]
 
 SMALL_BASE = 30
@@ -30,10 +32,10 @@ class Change:
         if v is None or self.mode == "na":
             return ""
         if self.mode == "rel":
-            return f"，环比{'增长' if v >= 0 else '下降'} {abs(v):.1%}"
+            return f"，环比{'增长' if v >= 0 else '下降'} {fmt.fmt_pct(abs(v), 1)}"
         if self.mode == "pp":
-            return f"，环比{'上升' if v >= 0 else '下降'} {abs(v):.2f} 个百分点"
-        return f"，较上月{'多' if v >= 0 else '少'} {abs(v):,.0f}"
+            return f"，环比{'上升' if v >= 0 else '下降'} {fmt.fmt_num(abs(v), 2)} 个百分点"
+        return f"，较上月{'多' if v >= 0 else '少'} {fmt.fmt_int(abs(v))}"
 
 
 def change(kind: Literal["count", "rate"] | str, now: float | None,

@@ -22,6 +22,7 @@ __all__ = [
     "fmt_count",
     "fmt_int",
     "fmt_money",
+    "fmt_num",
     "fmt_pct",
     "fmt_pp",
     "fmt_signed_int",
@@ -89,6 +90,13 @@ def fmt_signed_int(v: Any, unit: str = "") -> str:
     """A change in a count: 12 → '+12', −1234 → '−1,234', −0.3 → '0'."""
     text = _number(v, ",.0f", signed=True)
     return "—" if text is None else text + unit
+
+
+def fmt_num(v: Any, digits: int = 1) -> str:
+    """A measure with decimals: 2.345 → '2.35' (digits=2), 12345.6 → '12,345.6'; one minus
+    sign, never −0.0; missing or infinite → '—'."""
+    text = _number(v, f",.{digits}f")
+    return "—" if text is None else text
 
 
 def fmt_pct(v: Any, digits: int = 1) -> str:

@@ -70,8 +70,8 @@ def anomaly_html(sec: KpiSection) -> fmt.HtmlBlock:
         return fmt.notes([f"本月没有超过阈值（稳健 z > {sec.params.anomaly_z}）的异常日"],
                          title="异常日")
     rows = [[_span(e), e["name"], fmt.fmt_int(e["value"]), fmt.fmt_int(e["baseline"]),
-             f"{e['value'] / e['baseline']:.1f} 倍" if e["baseline"] else "—",
-             f"{e['z']:.1f}", anomaly_reason(e)] for e in events]
+             f"{fmt.fmt_num(e['value'] / e['baseline'], 1)} 倍" if e["baseline"] else "—",
+             f"{fmt.fmt_num(e['z'], 1)}", anomaly_reason(e)] for e in events]
     return fmt.table(rows, ["日期", "指标", "合计", "基线（滚动中位数）", "倍数", "最大稳健 z",
                             "可能原因"], numeric=(2, 3, 4, 5), wrap=(6,),
                      caption=f"判定：当日值偏离 {sec.params.anomaly_window} 日滚动中位数的稳健 z "

@@ -117,8 +117,8 @@ def narrative(sec: KpiSection) -> list[str]:
     t, tab, p = sec.totals, sec.table.set_index("key"), sec.params
     net = tab.loc["net_followers"]
     out = [
-        f"数据显示，本月粉丝净增长 {t.net_followers:,} 人（新关注 {t.new_user:,}、取消关注 "
-        f"{t.cancel_user:,}），{_attain_phrase(net)}{_mom_phrase(net)}；" + (
+        f"数据显示，本月粉丝净增长 {fmt.fmt_int(t.net_followers)} 人（新关注 {fmt.fmt_int(t.new_user)}、取消关注 "
+        f"{fmt.fmt_int(t.cancel_user)}），{_attain_phrase(net)}{_mom_phrase(net)}；" + (
             "上月末累计粉丝未知，净增长率无从计算。" if t.net_growth_rate is None else
             f"净增长率 {fmt.fmt_pct(t.net_growth_rate, 2)}"
             f"{_vs_benchmark(t.net_growth_rate, p.benchmark_net_growth_rate, p.benchmark_source)}"
@@ -149,7 +149,7 @@ def narrative(sec: KpiSection) -> list[str]:
                      f"{fmt.fmt_count(t.read_user)}），{_attain_phrase(reads)}{_mom_phrase(reads)}")
     out.append(f"{read_text}；{pushed}。")
     if reads["状态"] in ("预警", "未达标") and head["mom_mode"] == "pp" and head["环比"] < 0:
-        out.append(f"阅读量缺口与头条打开率下降 {abs(head['环比']):.2f} 个百分点同时出现，"
+        out.append(f"阅读量缺口与头条打开率下降 {fmt.fmt_num(abs(head['环比']), 2)} 个百分点同时出现，"
                    "建议优先复盘头条选题与标题。")
     share = tab.loc["share_rate"]
     if t.share_rate is None:
@@ -168,8 +168,8 @@ def _anomaly_sentences(sec: KpiSection) -> list[str]:
         return ["本月新关注与取消关注均无异常日。"]
     items = []
     for e in events:
-        times = f"，为基线的 {e['value'] / e['baseline']:.1f} 倍" if e["baseline"] else ""
-        items.append(f"{_span(e)} {e['name']} {e['value']:,.0f} 人{times}（{anomaly_reason(e)}）")
+        times = f"，为基线的 {fmt.fmt_num(e['value'] / e['baseline'], 1)} 倍" if e["baseline"] else ""
+        items.append(f"{_span(e)} {e['name']} {fmt.fmt_int(e['value'])} 人{times}（{anomaly_reason(e)}）")
     return [f"本月出现 {len(events)} 次异常：" + "；".join(items) + "。"]
 
 
@@ -192,7 +192,7 @@ def data_notes(sec: KpiSection) -> list[str]:
     if conv is None:
         notes.append("转化率需要事件日志（events*）中的文章阅读与订单数据（orders.csv），本月未提供。")
     else:
-        notes.append(f"转化率：本月事件日志中读过文章的 {conv.readers:,} 人里有 {conv.buyers:,} 人"
+        notes.append(f"转化率：本月事件日志中读过文章的 {fmt.fmt_int(conv.readers)} 人里有 {fmt.fmt_int(conv.buyers)} 人"
                      f"下单（订单来自{conv.source}）；按人去重，不含未被追踪的读者。")
     if sec.totals.cumulate_start is None:
         notes.append("上月末累计粉丝未知（上月最后一天与本月 1 日都没有累计用户数据），"
@@ -235,11 +235,11 @@ def findings(sec: KpiSection) -> list[Finding]:
         ))
     for e in anomaly_events(sec):
         bad = e["metric"] == "cancel_user"
-        times = f"，为基线的 {e['value'] / e['baseline']:.1f} 倍" if e["baseline"] else ""
+        times = f"，为基线的 {fmt.fmt_num(e['value'] / e['baseline'], 1)} 倍" if e["baseline"] else ""
         out.append(Finding(
             section=SECTION[0], section_title=SECTION[1], metric=f"anomaly:{e['metric']}",
             name=f"{e['name']}异常", status="预警" if bad else "提示",
-            evidence=f"{_span(e)} {e['name']} {e['value']:,.0f} 人{times}（{anomaly_reason(e)}）",
+            evidence=f"{_span(e)} {e['name']} {fmt.fmt_int(e['value'])} 人{times}（{anomaly_reason(e)}）",
             value=e["value"], value_text=fmt.fmt_int(e["value"]), kind="event",
             # How far above the expected level, relative: ranks against KPI shortfalls.
             gap=(e["value"] - e["baseline"]) / e["baseline"] if e["baseline"] else None,

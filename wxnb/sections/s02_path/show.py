@@ -46,7 +46,7 @@ def funnel_html(sec: PathSection) -> fmt.HtmlBlock:
     header = ["环节", "人群", "人数", "环节转化率", "95% 置信区间", "累计转化率", "流失人数",
               "流失率", "占全部流失", "上月环节转化率", "环比"]
     return fmt.table(rows, header, numeric=(2, 3, 5, 6, 7, 8, 9), wrap=(1, 10),
-                     caption=f"人数口径，同一批粉丝逐级筛选；全漏斗共流失 {total_lost:,} 人；置信"
+                     caption=f"人数口径，同一批粉丝逐级筛选；全漏斗共流失 {fmt.fmt_int(total_lost)} 人；置信"
                              "区间为 Wilson 95% 区间；环比为环节转化率的百分点差，双比例 z 检验，"
                              f"p<0.05 且变化 ≥ {_material_text(sec)}才判为显著")
 
@@ -67,14 +67,14 @@ def menu_html(sec: PathSection) -> fmt.HtmlBlock:
             mom = fmt.fmt_pp(r["mom_pp"], 2) if not math.isnan(r["mom_pp"]) else (
                 "无上月数据" if sec.prev is None else "—")
             rows.append([r["level1"], sub, fmt.fmt_int(r["clicks"]), fmt.fmt_int(r["users"]),
-                         f"{r['per_user']:.2f}" if r["users"] else "—",
+                         f"{fmt.fmt_num(r['per_user'], 2)}" if r["users"] else "—",
                          _pct(r["usage"], 2), mom])
         css.append(["", "", "", "", "", "bad" if r["observable"] and r["known"]
                     and r["users"] == 0 else "", ""])
     n = sec.now
-    per = f"{n.menu_clicks / n.menu_users:.2f}" if n.menu_users else "0"
-    cap = (f"使用率 = 点击人数 ÷ 本月活跃粉丝 {n.active:,} 人（有任一互动事件）；全部菜单点击 "
-           f"{n.menu_clicks:,} 次、{n.menu_users:,} 人（人均 {per} 次），使用率 "
+    per = f"{fmt.fmt_num(n.menu_clicks / n.menu_users, 2)}" if n.menu_users else "0"
+    cap = (f"使用率 = 点击人数 ÷ 本月活跃粉丝 {fmt.fmt_int(n.active)} 人（有任一互动事件）；全部菜单点击 "
+           f"{fmt.fmt_int(n.menu_clicks)} 次、{fmt.fmt_int(n.menu_users)} 人（人均 {per} 次），使用率 "
            f"{_pct(n.menu_usage, 2)}。"
            "一级合计为其下任一子菜单的去重点击人数；微信不推送“只展开一级菜单”的事件")
     return fmt.table(rows, ["一级菜单", "二级菜单 / key", "点击次数", "点击人数", "人均点击次数",
@@ -211,7 +211,7 @@ def rates_chart(sec: PathSection) -> Figure | fmt.HtmlBlock:
                     color=charts.PALETTE["cancel"])
     ax.set_xticks(x, [s.label for s in rated])
     ax.set_ylabel("环节转化率（%）")
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.0f}%"))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{fmt.fmt_int(v)}%"))
     ax.set_title("环节转化率与 95% 置信区间")
     # Without a previous month every "before" bar is NaN: the axis follows this month alone.
     ax.set_ylim(0, max([float(np.nanmax(hi)), *[b for b in before if not math.isnan(b)]])
@@ -236,7 +236,7 @@ def menu_chart(sec: PathSection, top: int = 12) -> Figure | fmt.HtmlBlock:
     yy = np.arange(len(leaf))
     ax.barh(yy, leaf["usage"] * 100, color=colors)
     for y0, (u, n) in enumerate(zip(leaf["usage"], leaf["users"], strict=True)):
-        ax.text(u * 100, y0, f" {u * 100:.2f}%（{n:,} 人）", va="center", fontsize=9)
+        ax.text(u * 100, y0, f" {fmt.fmt_num(u * 100, 2)}%（{fmt.fmt_int(n)} 人）", va="center", fontsize=9)
     ax.set_yticks(yy, labels)
     ax.set_xlim(0, max(float(leaf["usage"].max()) * 100 * 1.35, 0.1))
     ax.set_xlabel("使用率（点击人数 ÷ 活跃粉丝，%）")
@@ -259,7 +259,7 @@ def push_chart(sec: PathSection) -> Figure | fmt.HtmlBlock:
     ax.barh(y, filt, left=sent + err, color=charts.PALETTE["muted"],
             label="被过滤（TotalCount − FilterCount）")
     for yy, v in zip(y, sent, strict=True):
-        ax.text(1, yy, f"{v:.1f}%", va="center", fontsize=9, color="white")
+        ax.text(1, yy, f"{fmt.fmt_num(v, 1)}%", va="center", fontsize=9, color="white")
     ax.set_yticks(y, [f"{t:%m-%d %H:%M}" for t in p["time"]])
     ax.set_xlim(0, 100)
     ax.set_xlabel("占 TotalCount（%）")

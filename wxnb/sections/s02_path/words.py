@@ -53,7 +53,7 @@ def _ci(s: Step) -> str:
 def _p(p: float | None) -> str:
     if p is None:
         return "—"
-    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
+    return "p<0.001" if p < 0.001 else f"p={fmt.fmt_num(p, 3)}"
 
 
 def _pp(diff: float | None) -> str:
@@ -101,7 +101,7 @@ def _trend(sec: PathSection, r: Rate | None, higher_better: bool) -> str:
     if r.notable:
         word = "下降" if r.diff < 0 else "上升"
         keep = "，保持" if (r.diff > 0) == higher_better else ""
-        return f"较上月显著{word} {abs(r.diff) * 100:.1f} 个百分点（{_p(r.pvalue)}）{keep}"
+        return f"较上月显著{word} {fmt.fmt_num(abs(r.diff) * 100, 1)} 个百分点（{_p(r.pvalue)}）{keep}"
     return "较上月无显著且达到点名阈值的变化"
 
 
@@ -109,7 +109,7 @@ def _leak_clause(sec: PathSection, s: Step | None) -> str:
     leak = biggest_leak(sec.steps)
     if s is None or leak is None or leak[0].key != s.key:
         return ""
-    return f"全漏斗最大流失环节（流失 {s.lost:,} 人，占全部流失 {leak[1]:.1%}）；"
+    return f"全漏斗最大流失环节（流失 {fmt.fmt_int(s.lost)} 人，占全部流失 {fmt.fmt_pct(leak[1], 1)}）；"
 
 
 def _arrival_row(sec: PathSection) -> StageRow | None:
@@ -125,7 +125,7 @@ def _arrival_row(sec: PathSection) -> StageRow | None:
     if len(p) > 1:
         worst = p.loc[p["arrival"].idxmin()]
         low = f"；最低一次 {worst['time']:%m-%d}（{_pct(worst['arrival'])}）"
-    return StageRow("曝光层", "推送到达率", r.value, f"{_pct(r.value)}（{r.k:,} / {r.n:,}）",
+    return StageRow("曝光层", "推送到达率", r.value, f"{_pct(r.value)}（{fmt.fmt_int(r.k)} / {fmt.fmt_int(r.n)}）",
                     _mom_text(sec, r), f"{_trend(sec, r, True)}；{cause}{low}",
                     _worse(r, True))
 
@@ -135,9 +135,9 @@ def _template_row(sec: PathSection) -> StageRow | None:
     if r is None:
         return None
     delivered = sec.now.template_count("送达成功") / r.n
-    return StageRow("曝光层", "模板消息拒收率", r.value, f"{_pct(r.value, 2)}（{r.k:,} / {r.n:,}）",
+    return StageRow("曝光层", "模板消息拒收率", r.value, f"{_pct(r.value, 2)}（{fmt.fmt_int(r.k)} / {fmt.fmt_int(r.n)}）",
                     _mom_text(sec, r),
-                    f"{_trend(sec, r, False)}；送达率 {_pct(delivered, 2)}，{r.k:,} 条被用户拒收："
+                    f"{_trend(sec, r, False)}；送达率 {_pct(delivered, 2)}，{fmt.fmt_int(r.k)} 条被用户拒收："
                     "模板消息只发服务通知并控制频次", _worse(r, False))
 
 
@@ -146,7 +146,7 @@ def _step_row(sec: PathSection, key: str, stage: str, metric: str, action: str) 
     if s is None or s.rate is None:
         return StageRow(stage, metric, None, "—", "—", "本月无法计算（见数据说明）", False)
     r, leak = s.as_rate(), _leak_clause(sec, s)
-    return StageRow(stage, metric, s.rate, f"{_pct(s.rate)}（{s.users:,} / {s.base:,}）",
+    return StageRow(stage, metric, s.rate, f"{_pct(s.rate)}（{fmt.fmt_int(s.users)} / {fmt.fmt_int(s.base)}）",
                     _mom_text(sec, r), f"{leak}{_trend(sec, r, True)}；{action}",
                     bool(leak) or _worse(r, True))
 
@@ -161,7 +161,7 @@ def _menu_row(sec: PathSection) -> StageRow | None:
         hi, lo = ends
         tail = (f"；最常用「{_menu_name(hi)}」{_pct(hi['usage'], 2)}，最少用「{_menu_name(lo)}」"
                 f"{_pct(lo['usage'], 2)}，可考虑合并或调整位置")
-    return StageRow("点击层", "菜单使用率", r.value, f"{_pct(r.value, 2)}（{r.k:,} / {r.n:,}）",
+    return StageRow("点击层", "菜单使用率", r.value, f"{_pct(r.value, 2)}（{fmt.fmt_int(r.k)} / {fmt.fmt_int(r.n)}）",
                     _mom_text(sec, r), _trend(sec, r, True) + tail, _worse(r, True))
 
 
@@ -170,10 +170,10 @@ def _form_row(sec: PathSection) -> StageRow | None:
     if r is None:
         return None
     w = _worst_form(sec)
-    return StageRow("转化层", "表单放弃率", r.value, f"{_pct(r.value)}（{r.k:,} / {r.n:,}）",
+    return StageRow("转化层", "表单放弃率", r.value, f"{_pct(r.value)}（{fmt.fmt_int(r.k)} / {fmt.fmt_int(r.n)}）",
                     _mom_text(sec, r),
                     f"{_trend(sec, r, False)}；放弃率最高的表单「{w['form']}」"
-                    f"{_pct(w['abandon_rate'])}（{int(w['viewers']):,} 人打开）：精简填写项、"
+                    f"{_pct(w['abandon_rate'])}（{fmt.fmt_int(int(w['viewers']))} 人打开）：精简填写项、"
                     "检查加载速度", _worse(r, False))
 
 
@@ -203,9 +203,9 @@ def _funnel_sentence(sec: PathSection) -> str:
     for s in sec.steps:
         if s.base is None:
             basis = "（单次群发最大 SentCount）" if s.key == "delivered" else ""
-            parts.append(f"{s.name} {s.users:,} 人{basis}")
+            parts.append(f"{s.name} {fmt.fmt_int(s.users)} 人{basis}")
         else:
-            parts.append(f"{s.name} {s.users:,} 人（环节转化率 {_pct(s.rate)}，95% 置信区间 "
+            parts.append(f"{s.name} {fmt.fmt_int(s.users)} 人（环节转化率 {_pct(s.rate)}，95% 置信区间 "
                          f"{_ci(s)}）")
     last = sec.steps[-1]
     return ("本月推送转化漏斗（人数口径，同一批粉丝逐级筛选）：" + " → ".join(parts)
@@ -218,15 +218,15 @@ def _leak_sentences(sec: PathSection) -> list[str]:
         return []
     s, share = leak
     total = sec.steps[0].users - sec.steps[-1].users
-    out = [(f"数据揭示 {share:.1%} 的用户流失发生在「{s.label}」环节（流失 {s.lost:,} 人，"
-            f"全漏斗共流失 {total:,} 人）。")]
+    out = [(f"数据揭示 {fmt.fmt_pct(share, 1)} 的用户流失发生在「{s.label}」环节（流失 {fmt.fmt_int(s.lost)} 人，"
+            f"全漏斗共流失 {fmt.fmt_int(total)} 人）。")]
     after = biggest_leak(sec.steps, after="open")
     if after is not None and after[0].key != s.key:
         a, a_share = after
         opened = _step(sec, "open")
-        out.append(f"打开文章之后流失最多的是「{a.label}」（{a.lost:,} 人，占打开后流失的 "
-                   f"{a_share:.1%}；打开的 {opened.users:,} 人中最终转化 "  # type: ignore[union-attr]
-                   f"{sec.steps[-1].users:,} 人）。")
+        out.append(f"打开文章之后流失最多的是「{a.label}」（{fmt.fmt_int(a.lost)} 人，占打开后流失的 "
+                   f"{fmt.fmt_pct(a_share, 1)}；打开的 {fmt.fmt_int(opened.users)} 人中最终转化 "  # type: ignore[union-attr]
+                   f"{fmt.fmt_int(sec.steps[-1].users)} 人）。")
     return out
 
 
@@ -238,7 +238,7 @@ def _mom_sentence(sec: PathSection) -> str:
     if not called:
         return (f"与上月相比，各环节转化率没有同时满足显著（p<0.05）且变化 ≥ {material}的变化。")
     items = [f"「{s.label}」{'下降' if (s.mom_pp or 0) < 0 else '上升'} "
-             f"{abs(s.mom_pp or 0):.1f} 个百分点（{_pct(s.prev_rate)} → {_pct(s.rate)}，"
+             f"{fmt.fmt_num(abs(s.mom_pp or 0), 1)} 个百分点（{_pct(s.prev_rate)} → {_pct(s.rate)}，"
              f"{_p(s.pvalue)}）" for s in called]
     return f"与上月相比，显著且变化 ≥ {material}的环节：" + "；".join(items) + "。"
 
@@ -264,11 +264,11 @@ def _menu_sentence(sec: PathSection) -> str:
     unknown = m[~m["known"] & (m["level"] == 2)] if len(m) else m
     off = ""
     if len(unknown) and n.has_menu_tree:
-        off = (f"；{int(unknown['clicks'].sum()):,} 次点击来自不在当前菜单中的 "
+        off = (f"；{fmt.fmt_int(int(unknown['clicks'].sum()))} 次点击来自不在当前菜单中的 "
                f"{len(unknown)} 个 key（见表中“{OTHER_MENU}”）")
-    per = f"{n.menu_clicks / n.menu_users:.2f}" if n.menu_users else "0"
-    return (f"菜单使用率 {_pct(r.value, 2)}（本月点击菜单的 {r.k:,} 人 ÷ 活跃粉丝 {r.n:,} 人，"
-            f"共 {n.menu_clicks:,} 次点击，人均 {per} 次）{_mom_clause(sec, r)}{tail}{off}。")
+    per = f"{fmt.fmt_num(n.menu_clicks / n.menu_users, 2)}" if n.menu_users else "0"
+    return (f"菜单使用率 {_pct(r.value, 2)}（本月点击菜单的 {fmt.fmt_int(r.k)} 人 ÷ 活跃粉丝 {fmt.fmt_int(r.n)} 人，"
+            f"共 {fmt.fmt_int(n.menu_clicks)} 次点击，人均 {per} 次）{_mom_clause(sec, r)}{tail}{off}。")
 
 
 def _form_sentence(sec: PathSection) -> str:
@@ -278,9 +278,9 @@ def _form_sentence(sec: PathSection) -> str:
     if r is None:
         return "本月只有表单提交、没有表单打开事件，放弃率无法计算。"
     w = _worst_form(sec)
-    return (f"表单放弃率 {_pct(r.value)}（{r.k:,} 人次打开未提交 ÷ {r.n:,} 人次打开，按粉丝 × "
+    return (f"表单放弃率 {_pct(r.value)}（{fmt.fmt_int(r.k)} 人次打开未提交 ÷ {fmt.fmt_int(r.n)} 人次打开，按粉丝 × "
             f"表单计）{_mom_clause(sec, r)}；放弃率最高的是表单「{w['form']}」"
-            f"（{_pct(w['abandon_rate'])}，{int(w['viewers']):,} 人打开）。")
+            f"（{_pct(w['abandon_rate'])}，{fmt.fmt_int(int(w['viewers']))} 人打开）。")
 
 
 def _push_sentence(sec: PathSection) -> str:
@@ -291,12 +291,12 @@ def _push_sentence(sec: PathSection) -> str:
     else:
         t = n.pushes[["total", "filter", "error"]].sum()
         out.append(f"本月群发 {len(n.pushes)} 次，推送到达率 {_pct(r.value)}（Σ SentCount "
-                   f"{r.k:,} ÷ Σ TotalCount {r.n:,}）{_mom_clause(sec, r)}；被过滤 "
-                   f"{int(t['total'] - t['filter']):,} 人次、发送失败 {int(t['error']):,} 人次。")
+                   f"{fmt.fmt_int(r.k)} ÷ Σ TotalCount {fmt.fmt_int(r.n)}）{_mom_clause(sec, r)}；被过滤 "
+                   f"{fmt.fmt_int(int(t['total'] - t['filter']))} 人次、发送失败 {fmt.fmt_int(int(t['error']))} 人次。")
     b = rate(sec, "template_block_rate")
     if b is not None:
         ok = n.template_count("送达成功")
-        out.append(f"模板消息 {b.n:,} 条：送达率 {_pct(ok / b.n, 2)}，用户拒收率 "
+        out.append(f"模板消息 {fmt.fmt_int(b.n)} 条：送达率 {_pct(ok / b.n, 2)}，用户拒收率 "
                    f"{_pct(b.value, 2)}{_mom_clause(sec, b)}（微信不回传模板消息的打开与点击）。")
     return "".join(out)
 
@@ -320,7 +320,7 @@ def data_notes(sec: PathSection) -> list[str]:
     if n.delivered is None:
         notes.append("本月没有群发结果（MASSSENDJOBFINISH），送达人数未知，漏斗从“打开”开始。")
     elif n.delivered < n.opened:
-        notes.append(f"从公众号消息打开的 {n.opened:,} 人多于单次群发最大送达 {n.delivered:,} 人"
+        notes.append(f"从公众号消息打开的 {fmt.fmt_int(n.opened)} 人多于单次群发最大送达 {fmt.fmt_int(n.delivered)} 人"
                      "（可能是分组群发），送达→打开无法按人数口径计算，漏斗从“打开”开始。")
     else:
         notes.append("送达人数取本月单次群发的最大 SentCount：事件日志只给每次群发的送达人数、不给"
@@ -346,7 +346,7 @@ def data_notes(sec: PathSection) -> list[str]:
         notes.append(f"{len(hidden)} 个菜单项的类型不产生 CLICK / VIEW / view_miniprogram 事件"
                      "（如扫码、发图、选择位置），无法统计使用率。")
     if len(n.forms) and int(n.forms["submit_no_view"].sum()):
-        notes.append(f"{int(n.forms['submit_no_view'].sum()):,} 人次提交了表单但本月没有打开记录"
+        notes.append(f"{fmt.fmt_int(int(n.forms['submit_no_view'].sum()))} 人次提交了表单但本月没有打开记录"
                      "（form_view 埋点缺失或跨月），不计入放弃率的分母。")
     notes.append("群发结果口径：FilterCount 是过滤（用户拒收、每月接收上限、地区/性别筛选）后准备发送"
                  "的人数，约等于 SentCount + ErrorCount；过滤占比 = (TotalCount − FilterCount) ÷ "
@@ -363,7 +363,7 @@ def _rate_finding(sec: PathSection, metric: str, name: str, r: Rate, text: str,
     worse = _worse(r, higher_better)
     if worse:
         evidence += (f"，较上月显著{'下降' if (r.diff or 0) < 0 else '上升'} "
-                     f"{abs(r.diff or 0) * 100:.1f} 个百分点（{_p(r.pvalue)}）")
+                     f"{fmt.fmt_num(abs(r.diff or 0) * 100, 1)} 个百分点（{_p(r.pvalue)}）")
     return Finding(section=SECTION[0], section_title=SECTION[1], metric=metric, name=name,
                    status="预警" if worse else "未设目标", evidence=evidence, value=r.value,
                    value_text=text, mom=r.diff * 100 if r.diff is not None else None,
@@ -386,7 +386,7 @@ def findings(sec: PathSection) -> list[Finding]:
         text = _pct(r.value)
         out.append(_rate_finding(
             sec, _FINDING_KEYS[s.key], _STEP_RATE_NAMES[s.key], r, text, True,
-            f"{s.label} 环节转化率 {text}（{r.k:,} / {r.n:,}，95% 置信区间 {_ci(s)}）",
+            f"{s.label} 环节转化率 {text}（{fmt.fmt_int(r.k)} / {fmt.fmt_int(r.n)}，95% 置信区间 {_ci(s)}）",
             {"ci": list(s.ci)}))
     leak = biggest_leak(sec.steps)
     if leak is not None:
@@ -394,21 +394,21 @@ def findings(sec: PathSection) -> list[Finding]:
         out.append(Finding(
             section=SECTION[0], section_title=SECTION[1], metric="biggest_leak",
             name="漏斗最大流失环节", status="提示",
-            evidence=f"{share:.1%} 的用户流失发生在「{s.label}」环节（流失 {s.lost:,} 人，"
+            evidence=f"{fmt.fmt_pct(share, 1)} 的用户流失发生在「{s.label}」环节（流失 {fmt.fmt_int(s.lost)} 人，"
                      f"环节转化率 {_pct(s.rate)}）",
-            value=share, value_text=f"{share:.1%}", kind="event",
+            value=share, value_text=f"{fmt.fmt_pct(share, 1)}", kind="event",
             extra={"step": s.key, "label": s.label, "lost": s.lost, "rate": s.rate}))
     n = sec.now
     specs = (
         ("menu_usage_rate", "菜单使用率", 2, True,
-         lambda r: f"菜单使用率 {_pct(r.value, 2)}（{r.k:,} / 活跃粉丝 {r.n:,}）"),
+         lambda r: f"菜单使用率 {_pct(r.value, 2)}（{fmt.fmt_int(r.k)} / 活跃粉丝 {fmt.fmt_int(r.n)}）"),
         ("form_abandon_rate", "表单放弃率", 1, False,
-         lambda r: f"表单放弃率 {_pct(r.value)}（{r.k:,} / {r.n:,} 人次打开未提交）"),
+         lambda r: f"表单放弃率 {_pct(r.value)}（{fmt.fmt_int(r.k)} / {fmt.fmt_int(r.n)} 人次打开未提交）"),
         ("push_arrival_rate", "推送到达率", 1, True,
-         lambda r: f"推送到达率 {_pct(r.value)}（{len(n.pushes)} 次群发，SentCount {r.k:,} / "
-                   f"TotalCount {r.n:,}）"),
+         lambda r: f"推送到达率 {_pct(r.value)}（{len(n.pushes)} 次群发，SentCount {fmt.fmt_int(r.k)} / "
+                   f"TotalCount {fmt.fmt_int(r.n)}）"),
         ("template_block_rate", "模板消息拒收率", 2, False,
-         lambda r: f"模板消息拒收率 {_pct(r.value, 2)}（{r.k:,} / {r.n:,} 条）"),
+         lambda r: f"模板消息拒收率 {_pct(r.value, 2)}（{fmt.fmt_int(r.k)} / {fmt.fmt_int(r.n)} 条）"),
     )
     for metric, name, digits, higher_better, evidence in specs:
         r = rate(sec, metric)

@@ -478,8 +478,8 @@ class ViralRule:
     def text(self) -> str:
         if not self.applicable:
             return (f"爆款判定需要本月至少 {MIN_VIRAL} 篇文章（本月 {self.n} 篇），未判定")
-        return (f"爆款 = 阅读人数 ≥ 本月中位数 {self.median:,.0f} × {self.multiple:g}"
-                f"（{self.read_bar:,.0f}）或 > Q3 + 1.5·IQR（{self.fence:,.0f}），且读者分享率 ≥ "
+        return (f"爆款 = 阅读人数 ≥ 本月中位数 {fmt.fmt_int(self.median)} × {self.multiple:g}"
+                f"（{fmt.fmt_int(self.read_bar)}）或 > Q3 + 1.5·IQR（{fmt.fmt_int(self.fence)}），且读者分享率 ≥ "
                 f"本月文章读者分享率 P75（{fmt.fmt_pct(self.share_p75, 2)}）；基准为本月 {self.n} 篇"
                 "文章，分位数按线性插值")
 

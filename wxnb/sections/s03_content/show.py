@@ -96,7 +96,7 @@ def matrix_html(sec: ContentSection) -> fmt.HtmlBlock:
             cost += f"（{r['cost_articles']}/{r['articles']} 篇有成本）"
         med, share = _mom_cells(sec, str(name), r)
         rows.append([
-            name, fmt.fmt_int(r["articles"]), f"{r['articles']:.0f} 篇/月（{r['per_week']:.1f} 篇/周）",
+            name, fmt.fmt_int(r["articles"]), f"{fmt.fmt_int(r['articles'])} 篇/月（{fmt.fmt_num(r['per_week'], 1)} 篇/周）",
             fmt.fmt_int(r["reads_mean"]), fmt.fmt_int(r["reads_median"]),
             fmt.fmt_pct(r["share_rate"], 2),
             fmt.fmt_pct(r["conversion"], 2) if has_orders else "未提供",
@@ -225,11 +225,11 @@ def push_hours_html(sec: ContentSection) -> fmt.HtmlBlock:
                      fmt.fmt_pct(r["rate_median"], 2),
                      f"{fmt.fmt_pct(r['rate_min'], 2)}–{fmt.fmt_pct(r['rate_max'], 2)}",
                      fmt.fmt_pct(_ratio(r["openers"], r["target"]), 2),
-                     f"{r['index_median']:.2f}" if compared else
+                     f"{fmt.fmt_num(r['index_median'], 2)}" if compared else
                      f"—（不足 {MIN_HOUR_PUSHES} 次，不比较）"])
     basis = "同一头条内容形式的推送中位数（只有 1 次推送的内容形式用全月中位数）" if ph.adjusted \
         else "本月全部推送的中位数（没有内容计划，未按内容形式调整）"
-    test = (f"Kruskal-Wallis p = {ph.p_value:.3f}" if ph.p_value is not None
+    test = (f"Kruskal-Wallis p = {fmt.fmt_num(ph.p_value, 3)}" if ph.p_value is not None
             else f"推送 ≥ {MIN_HOUR_PUSHES} 次的时刻不足 2 个，未检验")
     return fmt.table(rows, ["推送时刻", "推送次数", "24 小时打开率（中位数）", "最低–最高",
                             "合计（Σ打开 ÷ Σ送达）", "打开率指数（中位数）"],
@@ -252,7 +252,7 @@ def titles_html(sec: ContentSection) -> fmt.HtmlBlock:
             diff = p = "—"
         else:
             diff = fmt.fmt_signed_pct(r["diff"])
-            p = f"{r['p']:.3f} / {r['p_holm']:.3f}"
+            p = f"{fmt.fmt_num(r['p'], 3)} / {fmt.fmt_num(r['p_holm'], 3)}"
             verdict = "差异显著" if r["p_holm"] < ALPHA else "差异不显著"
         rows.append([r["feature"], fmt.fmt_int(r["n_with"]), fmt.fmt_int(r["n_without"]),
                      fmt.fmt_pct(r["rate_with"], 2), fmt.fmt_pct(r["rate_without"], 2),
@@ -267,7 +267,7 @@ def titles_html(sec: ContentSection) -> fmt.HtmlBlock:
 
 
 def _index_text(v: Any) -> str:
-    return "—" if v is None or pd.isna(v) else f"{v:.2f}"
+    return "—" if v is None or pd.isna(v) else f"{fmt.fmt_num(v, 2)}"
 
 
 # --------------------------------------------------------------------------- charts
@@ -294,7 +294,7 @@ def sources_chart(sec: ContentSection, n: int = 10) -> Figure | fmt.HtmlBlock:
               for title, v in zip(t["title"], t["viral"], strict=True)]
     ax.set_yticks(y, labels)
     ax.set_xlabel("阅读人数")
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{fmt.fmt_int(v)}"))
     ax.set_title("头部文章的阅读来源（来源间有重叠，堆叠可超过阅读人数）")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(len(t), 1)), ncols=4,
@@ -319,7 +319,7 @@ def open_rate_chart(sec: ContentSection) -> Figure | fmt.HtmlBlock:
                    label=f"本月头条 {fmt.fmt_pct(sec.opens.head, 2)}")
     ax.set_xticks(x, [f"{d:%m-%d}" for d in p["ref_date"]], rotation=45 if len(p) > 12 else 0)
     ax.set_ylabel("打开率（%）")
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.1f}%"))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{fmt.fmt_num(v, 1)}%"))
     ax.set_title("每次推送的头条与次条打开率（公众号消息阅读人数 ÷ 送达人数）")
     ax.grid(axis="x", visible=False)
     ax.legend(loc="upper right", ncols=3)

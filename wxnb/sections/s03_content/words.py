@@ -43,7 +43,7 @@ def ratio_text(x: float | None) -> str:
     """The seed's 投入产出比 (cost : revenue) as ``1:x``."""
     if x is None or pd.isna(x):
         return "—"
-    return f"1:{x:.0f}" if x >= 10 else f"1:{x:.1f}"
+    return f"1:{fmt.fmt_int(x)}" if x >= 10 else f"1:{fmt.fmt_num(x, 1)}"
 
 
 def _pp(now: float, before: float) -> str:
@@ -102,7 +102,7 @@ def _attribution_sentence(sec: ContentSection) -> str:
     att = sec.attribution
     if att is None or not att.orders:
         return ""
-    text = (f"本月订单 {att.orders:,} 笔、金额 {fmt.fmt_money(att.revenue)}，按订单记录的 "
+    text = (f"本月订单 {fmt.fmt_int(att.orders)} 笔、金额 {fmt.fmt_money(att.revenue)}，按订单记录的 "
             f"msgid（末次触点）归因到本月文章 {fmt.fmt_money(att.attributed_revenue)}")
     share = att.unattributed_share
     if share:
@@ -113,9 +113,9 @@ def _attribution_sentence(sec: ContentSection) -> str:
 def _unattributed_parts(att: Attribution) -> str:
     parts = []
     if att.no_msgid_orders:
-        parts.append(f"无 msgid {att.no_msgid_orders:,} 笔 {fmt.fmt_money(att.no_msgid_revenue)}")
+        parts.append(f"无 msgid {fmt.fmt_int(att.no_msgid_orders)} 笔 {fmt.fmt_money(att.no_msgid_revenue)}")
     if att.outside_orders:
-        parts.append(f"指向 {att.outside_msgids} 篇本月之外文章的 {att.outside_orders:,} 笔 "
+        parts.append(f"指向 {att.outside_msgids} 篇本月之外文章的 {fmt.fmt_int(att.outside_orders)} 笔 "
                      f"{fmt.fmt_money(att.outside_revenue)}")
     return "；".join(parts)
 
@@ -133,9 +133,9 @@ def _viral_sentence(sec: ContentSection) -> str:
 
 
 def _viral_item(r: pd.Series, rule: ViralRule) -> str:
-    times = f"，为中位数的 {r['reads'] / rule.median:.1f} 倍" if rule.median else ""
+    times = f"，为中位数的 {fmt.fmt_num(r['reads'] / rule.median, 1)} 倍" if rule.median else ""
     kind = f"（{r['content_type']}）" if r["content_type"] != UNTYPED else ""
-    text = (f"《{r['title']}》{kind}阅读 {r['reads']:,} 人{times}，读者分享率 "
+    text = (f"《{r['title']}》{kind}阅读 {fmt.fmt_int(r['reads'])} 人{times}，读者分享率 "
             f"{fmt.fmt_pct(r['share_rate'], 2)}")
     if not pd.isna(r["share_driven"]):
         text += f"，分享带来的阅读（聊天会话 + 朋友圈）占 {fmt.fmt_pct(r['share_driven'])}"
@@ -155,7 +155,7 @@ def _open_sentence(sec: ContentSection) -> str:
     if o.secondary_articles and not pd.isna(o.secondary):
         text += f"，次条及以后 {fmt.fmt_pct(o.secondary, 2)}"
         if o.secondary:
-            text += f"，头条是其 {o.head / o.secondary:.1f} 倍"
+            text += f"，头条是其 {fmt.fmt_num(o.head / o.secondary, 1)} 倍"
     else:
         text += "，本月推送均为单篇"
     return text + "（打开率 = 公众号消息阅读人数 ÷ 送达人数）。"
@@ -167,9 +167,9 @@ def _hours_sentence(sec: ContentSection) -> str:
         return "未提供图文阅读分时数据（getuserreadhour），无法分析阅读时段。"
     tops = h.top_hours(3)
     wd, hour, value = h.best_cell()
-    hours = "、".join(f"{x} 时（日均 {h.hourly[x]:,.0f} 人）" for x in tops)
+    hours = "、".join(f"{x} 时（日均 {fmt.fmt_int(h.hourly[x])} 人）" for x in tops)
     return (f"阅读最集中的时段是 {hours}；按星期看最高为{WEEKDAYS[wd]} {hour} 时（平均 "
-            f"{value:,.0f} 人）。这是读者阅读的时间，受推送时间影响，不等于最佳推送时间。")
+            f"{fmt.fmt_int(value)} 人）。这是读者阅读的时间，受推送时间影响，不等于最佳推送时间。")
 
 
 def _push_hours_sentence(sec: ContentSection) -> str:
@@ -186,10 +186,10 @@ def _push_hours_sentence(sec: ContentSection) -> str:
         return text + (f"推送 ≥ {MIN_HOUR_PUSHES} 次的时刻不足 2 个，无法判断最佳推送时间；"
                        "可在后续月份轮换推送时刻再比较。")
     hour, r = best
-    verdict = (f"差异显著（Kruskal-Wallis p = {ph.p_value:.3f}），可把更多推送安排在 {hour} 时前后"
+    verdict = (f"差异显著（Kruskal-Wallis p = {fmt.fmt_num(ph.p_value, 3)}），可把更多推送安排在 {hour} 时前后"
                if ph.significant else
-               f"但各时刻差异不显著（Kruskal-Wallis p = {ph.p_value:.3f}），现有数据不支持调整推送时间")
-    return (text + f"{adjust}{hour} 时推送的打开率指数最高（中位数 {r['index_median']:.2f}，"
+               f"但各时刻差异不显著（Kruskal-Wallis p = {fmt.fmt_num(ph.p_value, 3)}），现有数据不支持调整推送时间")
+    return (text + f"{adjust}{hour} 时推送的打开率指数最高（中位数 {fmt.fmt_num(r['index_median'], 2)}，"
             f"{int(r['pushes'])} 次），{verdict}；每个时刻只有几次推送，宜合并 3–6 个月再下结论。")
 
 
@@ -203,12 +203,12 @@ def _title_sentence(sec: ContentSection) -> str:
         return (f"标题特征（数字、问号、感叹号、【】、emoji、长度）的各组样本不足（每组需 ≥"
                 f"{MIN_GROUP} 篇），本月不对标题下结论。")
     word = "高" if r["diff"] > 0 else "低"
-    verdict = (f"差异显著（Holm 校正 p = {r['p_holm']:.3f}）" if r["p_holm"] < ALPHA
-               else f"但差异不显著（Holm 校正 p = {r['p_holm']:.3f}），仅供参考")
+    verdict = (f"差异显著（Holm 校正 p = {fmt.fmt_num(r['p_holm'], 3)}）" if r["p_holm"] < ALPHA
+               else f"但差异不显著（Holm 校正 p = {fmt.fmt_num(r['p_holm'], 3)}），仅供参考")
     return (f"标题特征中差异最大的是“{r['feature']}”：有此特征的 {r['n_with']} 篇打开率中位数 "
             f"{fmt.fmt_pct(r['rate_with'], 2)}，无此特征的 {r['n_without']} 篇为 "
             f"{fmt.fmt_pct(r['rate_without'], 2)}，按位置调整后的打开率指数{word} "
-            f"{abs(r['diff']):.1%}，{verdict}。")
+            f"{fmt.fmt_pct(abs(r['diff']), 1)}，{verdict}。")
 
 
 def narrative(sec: ContentSection) -> list[str]:
@@ -385,8 +385,8 @@ def _push_hours_finding(sec: ContentSection) -> list[Finding]:
     verdict = "差异显著" if ph.significant else "差异不显著"
     return [_finding(
         metric="best_push_hour", name="最佳推送时刻", status="未设目标",
-        evidence=f"{hour} 时推送的 24 小时打开率指数最高（中位数 {r['index_median']:.2f}，"
-                 f"{int(r['pushes'])} 次推送），各时刻{verdict}（p = {ph.p_value:.3f}）",
+        evidence=f"{hour} 时推送的 24 小时打开率指数最高（中位数 {fmt.fmt_num(r['index_median'], 2)}，"
+                 f"{int(r['pushes'])} 次推送），各时刻{verdict}（p = {fmt.fmt_num(ph.p_value, 3)}）",
         value=float(hour), value_text=f"{hour} 时",
         extra={"significant": ph.significant, "p": ph.p_value, "pushes": int(r["pushes"])})]
 
@@ -412,8 +412,8 @@ def _title_finding(sec: ContentSection) -> list[Finding]:
     return [_finding(
         metric=f"title_feature:{r.name}", name=f"标题特征：{r['feature']}", status="提示",
         evidence=(f"标题{r['feature']}的文章（{r['n_with']} 篇）按位置调整后的打开率指数比其余"
-                  f"（{r['n_without']} 篇）{word} {abs(r['diff']):.1%}（Holm 校正 p = "
-                  f"{r['p_holm']:.3f}）"),
+                  f"（{r['n_without']} 篇）{word} {fmt.fmt_pct(abs(r['diff']), 1)}（Holm 校正 p = "
+                  f"{fmt.fmt_num(r['p_holm'], 3)}）"),
         value=float(r["diff"]), value_text=fmt.fmt_signed_pct(r["diff"]),
         extra={"n_with": int(r["n_with"]), "n_without": int(r["n_without"]),
                "p_holm": float(r["p_holm"])})]

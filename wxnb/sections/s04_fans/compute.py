@@ -430,7 +430,7 @@ def _strategy(key: str, share: float | None, mom: float | None, weakest: bool,
     if weakest:
         return f"优先{STRATEGIES[key]}（三个维度中占比最低）"
     if mom is not None and mom <= -DECLINE_PP:
-        return f"{STRATEGIES[key]}（环比下降 {abs(mom):.1f} 个百分点）"
+        return f"{STRATEGIES[key]}（环比下降 {fmt.fmt_num(abs(mom), 1)} 个百分点）"
     return "维持现有运营，持续监测"
 
 
@@ -442,7 +442,7 @@ def _core_strategy(agg: FanAggregate) -> str:
         return "本月没有核心粉丝：先提升单一维度的优质粉丝占比"
     if ugc > core:
         return (f"会员等级体系差异化运营，重点维护核心粉丝（贡献 {fmt.fmt_pct(ugc)} 的留言，"
-                f"为其人数占比的 {ugc / core:.1f} 倍）")
+                f"为其人数占比的 {fmt.fmt_num(ugc / core, 1)} 倍）")
     return f"核心粉丝的留言占比（{fmt.fmt_pct(ugc)}）不高于其人数占比，UGC 未向核心粉丝集中"
 
 

@@ -52,11 +52,11 @@ def tier_html(sec: FanSection) -> fmt.HtmlBlock:
                      r.share_text, r.mom_text, r.strategy])
         css.append(["", "", "", "warn" if r.weakest else "", "", ""])
     pop = sec.agg.population
-    context = (f"（月末累计粉丝 {sec.followers_end:,} 人的 "
+    context = (f"（月末累计粉丝 {fmt.fmt_int(sec.followers_end)} 人的 "
                f"{fmt.fmt_pct(pop / sec.followers_end)}）") if sec.followers_end else ""
     return fmt.table(rows, ["评估维度", "优质粉丝标准", "人数", "当前占比", "环比", "提升策略"],
                      numeric=(2, 3, 4), wrap=(1, 5), css=css,
-                     caption=f"当前占比的分母：本月有互动的粉丝 {pop:,} 人{context}；标准为"
+                     caption=f"当前占比的分母：本月有互动的粉丝 {fmt.fmt_int(pop)} 人{context}；标准为"
                              "业务规则（参数可调），不是行业标准；环比为百分点")
 
 
@@ -80,13 +80,13 @@ def combos_html(sec: FanSection) -> fmt.HtmlBlock:
         rows.append([_combo_name(r), f"{int(r['dims'])}",
                      "是" if r["dims"] >= agg.rules.core_min_dims else "",
                      fmt.fmt_int(r["followers"]), fmt.fmt_pct(r["followers"] / agg.population),
-                     f"{r['interactions'] / r['followers']:.1f}",
+                     f"{fmt.fmt_num(r['interactions'] / r['followers'], 1)}",
                      fmt.fmt_pct(r["comments"] / agg.comments) if agg.comments else "—"])
     return fmt.table(rows, ["满足的维度", "维度数", "核心粉丝", "人数", "占比", "人均互动",
                             "留言占比"],
                      numeric=(1, 3, 4, 5, 6),
-                     caption=f"占比分母：有互动的粉丝 {agg.population:,} 人；留言占比分母："
-                             f"本月全部留言 {agg.comments:,} 条")
+                     caption=f"占比分母：有互动的粉丝 {fmt.fmt_int(agg.population)} 人；留言占比分母："
+                             f"本月全部留言 {fmt.fmt_int(agg.comments)} 条")
 
 
 def influence_html(sec: FanSection) -> fmt.HtmlBlock:
@@ -102,13 +102,13 @@ def influence_html(sec: FanSection) -> fmt.HtmlBlock:
         ["分享次数（article_share）", fmt.fmt_int(agg.shares),
          f"其中有影响力粉丝 {fmt.fmt_pct(int(infl['shares'].sum()) / agg.shares)}"
          if agg.shares else ""],
-        ["分享链接带来的事件", fmt.fmt_int(r.via_events), f"其中阅读 {r.reads:,} 次"],
+        ["分享链接带来的事件", fmt.fmt_int(r.via_events), f"其中阅读 {fmt.fmt_int(r.reads)} 次"],
         ["分享带来的触达（按分享者去重）", fmt.fmt_int(r.pairs),
-         f"阅读 {r.reader_pairs:,} 人次，关注 {r.follow_pairs:,} 人次"],
+         f"阅读 {fmt.fmt_int(r.reader_pairs)} 人次，关注 {fmt.fmt_int(r.follow_pairs)} 人次"],
         ["带来触达的分享者", fmt.fmt_int(r.sharers),
-         f"其中 {r.outside_population:,} 位本月自身无互动记录" if r.outside_population else ""],
+         f"其中 {fmt.fmt_int(r.outside_population)} 位本月自身无互动记录" if r.outside_population else ""],
         [f"触达 ≥ {agg.rules.influence_reach} 人的分享者", fmt.fmt_int(r.influential),
-         f"计入影响力维度的（本月有互动）{agg.count('influence'):,} 人"],
+         f"计入影响力维度的（本月有互动）{fmt.fmt_int(agg.count('influence'))} 人"],
     ]
     return fmt.table(rows, ["指标", "数值", "说明"], numeric=(1,), wrap=(2,),
                      caption="触达 = 通过该粉丝的可追踪分享链接（via）产生阅读或关注的不同用户数，"
@@ -116,7 +116,7 @@ def influence_html(sec: FanSection) -> fmt.HtmlBlock:
 
 
 def _cell(kept: int, eligible: int) -> str:
-    return f"{fmt.fmt_pct(kept / eligible)}（{eligible:,}）" if eligible else "—"
+    return f"{fmt.fmt_pct(kept / eligible)}（{fmt.fmt_int(eligible)}）" if eligible else "—"
 
 
 def cohort_html(sec: FanSection) -> fmt.HtmlBlock:
@@ -163,11 +163,11 @@ def tier_chart(sec: FanSection) -> Figure | fmt.HtmlBlock:
         ax.barh(y - 0.18, prev, height=0.36, color=charts.PALETTE["muted"], label="上月")
     top = max(1.0, *now, *(v for v in prev if not np.isnan(v)))
     for yi, v in zip(y, now, strict=True):
-        ax.text(v + top * 0.01, yi + 0.18, f"{v:.1f}%", va="center", fontsize=9)
+        ax.text(v + top * 0.01, yi + 0.18, f"{fmt.fmt_num(v, 1)}%", va="center", fontsize=9)
     ax.set_xlim(0, top * 1.15)
     ax.set_yticks(y, [f"{_DIM_SHORT[r.key]}" for r in rows])
     ax.xaxis.set_major_formatter(ticker.PercentFormatter(100))
-    ax.set_xlabel(f"占有互动粉丝（{sec.agg.population:,} 人）的比例")
+    ax.set_xlabel(f"占有互动粉丝（{fmt.fmt_int(sec.agg.population)} 人）的比例")
     ax.set_title("FAN-IDM 各维度优质粉丝占比")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right")
@@ -192,7 +192,7 @@ def interactions_chart(sec: FanSection) -> Figure | fmt.HtmlBlock:
     cum.set_ylim(0, 105)
     cum.set_ylabel("累计占比（%）")
     cum.grid(False)
-    ax.set_title(f"每位粉丝的本月互动次数（{agg.population:,} 人）")
+    ax.set_title(f"每位粉丝的本月互动次数（{fmt.fmt_int(agg.population)} 人）")
     return fig
 
 
@@ -211,7 +211,7 @@ def streak_chart(sec: FanSection) -> Figure | fmt.HtmlBlock:
     ax.axvline(agg.rules.loyal_days - 0.5, color=charts.PALETTE["text"], ls="--", lw=1.2,
                label=f"忠诚标准 ≥ {agg.rules.loyal_days} 天")
     ax.set_yscale("symlog", linthresh=10)
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda val, _: f"{val:,.0f}"))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda val, _: f"{fmt.fmt_int(val)}"))
     ax.set_xlabel("最长连续活跃天数")
     ax.set_ylabel("粉丝数（对数刻度）")
     ax.set_title("粉丝的最长连续活跃天数")
@@ -234,7 +234,7 @@ def retention_chart(sec: FanSection) -> Figure | fmt.HtmlBlock:
                 xs.append(k)
                 ys.append(r[f"kept_{k}"] / r[f"eligible_{k}"] * 100)
         ax.plot(xs, ys, marker="o", ms=4, lw=1.4, color=colours[i % len(colours)],
-                label=f"{r['start']:%m-%d} 起（{int(r['members']):,} 人）")
+                label=f"{r['start']:%m-%d} 起（{fmt.fmt_int(int(r['members']))} 人）")
     avg_x, avg_y = [0], [100.0]
     for k in RETENTION_DAYS:
         value, _ = sec.agg.retention(k)
@@ -243,7 +243,7 @@ def retention_chart(sec: FanSection) -> Figure | fmt.HtmlBlock:
             avg_y.append(value * 100)
     ax.plot(avg_x, avg_y, color=charts.PALETTE["text"], ls="--", lw=2, label="加权平均")
     ax.set_xticks([0, *RETENTION_DAYS], ["关注日", *(f"第 {k} 天" for k in RETENTION_DAYS)])
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.0f}%"))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{fmt.fmt_int(v)}%"))
     low = min(min(ax.get_lines()[i].get_ydata()) for i in range(len(ax.get_lines())))
     ax.set_ylim(max(0, low - 5), 101)
     ax.set_ylabel("未取关比例")

@@ -56,10 +56,10 @@ def _population_sentence(sec: FanSection) -> str:
     per = agg.interactions / agg.population
     context = ""
     if sec.followers_end:
-        context = (f"（月末累计粉丝 {sec.followers_end:,} 人，有互动的约占 "
+        context = (f"（月末累计粉丝 {fmt.fmt_int(sec.followers_end)} 人，有互动的约占 "
                    f"{fmt.fmt_pct(agg.population / sec.followers_end)}）")
-    return (f"{month}有互动的粉丝 {agg.population:,} 人{context}，人均互动 {per:.1f} 次、"
-            f"周均 {per / (agg.days / 7):.1f} 次；以下各维度占比均以这 {agg.population:,} 人"
+    return (f"{month}有互动的粉丝 {fmt.fmt_int(agg.population)} 人{context}，人均互动 {fmt.fmt_num(per, 1)} 次、"
+            f"周均 {fmt.fmt_num(per / (agg.days / 7), 1)} 次；以下各维度占比均以这 {fmt.fmt_int(agg.population)} 人"
             "为分母。")
 
 
@@ -74,7 +74,7 @@ def _dims_sentence(sec: FanSection) -> str:
             continue
         mom = f"，环比 {r.mom_text}" if r.mom is not None else ""
         rule = sec.agg.rules.text(key, sec.agg.days, short=True)
-        parts.append(f"{_DIM_SHORT[key]}（{rule}）{r.count:,} 人，占 "
+        parts.append(f"{_DIM_SHORT[key]}（{rule}）{fmt.fmt_int(r.count)} 人，占 "
                      f"{fmt.fmt_pct(r.share)}{mom}")
     return "按现行规则，" + "；".join(parts) + "。"
 
@@ -84,7 +84,7 @@ def _core_sentence(sec: FanSection) -> str:
     if not agg.population:
         return ""
     r = _row(sec, "core")
-    head = (f"满足至少 {agg.rules.core_min_dims} 个维度的核心粉丝 {r.count:,} 人，占 "
+    head = (f"满足至少 {agg.rules.core_min_dims} 个维度的核心粉丝 {fmt.fmt_int(r.count)} 人，占 "
             f"{fmt.fmt_pct(r.share)}")
     if r.mom is not None:
         head += f"（环比 {r.mom_text}）"
@@ -94,9 +94,9 @@ def _core_sentence(sec: FanSection) -> str:
     tail = ""
     if r.share:
         ratio = ugc / r.share
-        tail = f"，是其人数占比的 {ratio:.1f} 倍" if ratio >= 1 else "，低于其人数占比"
-    return (f"{head}，贡献了 {fmt.fmt_pct(ugc)} 的留言（UGC，{agg.comments:,} 条中 "
-            f"{agg.core_comments:,} 条）{tail}。")
+        tail = f"，是其人数占比的 {fmt.fmt_num(ratio, 1)} 倍" if ratio >= 1 else "，低于其人数占比"
+    return (f"{head}，贡献了 {fmt.fmt_pct(ugc)} 的留言（UGC，{fmt.fmt_int(agg.comments)} 条中 "
+            f"{fmt.fmt_int(agg.core_comments)} 条）{tail}。")
 
 
 def _influence_sentence(sec: FanSection) -> str:
@@ -104,11 +104,11 @@ def _influence_sentence(sec: FanSection) -> str:
     if not agg.population:
         return ""
     if not r.observable:
-        return (f"本月 {agg.sharers:,} 位粉丝分享 {agg.shares:,} 次，但日志中没有分享来源"
+        return (f"本月 {fmt.fmt_int(agg.sharers)} 位粉丝分享 {fmt.fmt_int(agg.shares)} 次，但日志中没有分享来源"
                 "（via），分享带来的阅读与关注无法归因到分享者。")
-    return (f"本月 {agg.sharers:,} 位粉丝分享 {agg.shares:,} 次；可追踪的分享链接带来 "
-            f"{r.pairs:,} 人次触达（按分享者去重，其中关注 {r.follow_pairs:,} 人次），"
-            f"触达 ≥ {agg.rules.influence_reach} 人的分享者 {r.influential:,} 位。")
+    return (f"本月 {fmt.fmt_int(agg.sharers)} 位粉丝分享 {fmt.fmt_int(agg.shares)} 次；可追踪的分享链接带来 "
+            f"{fmt.fmt_int(r.pairs)} 人次触达（按分享者去重，其中关注 {fmt.fmt_int(r.follow_pairs)} 人次），"
+            f"触达 ≥ {agg.rules.influence_reach} 人的分享者 {fmt.fmt_int(r.influential)} 位。")
 
 
 def _retention_sentence(sec: FanSection) -> str:
@@ -120,9 +120,9 @@ def _retention_sentence(sec: FanSection) -> str:
     for k in RETENTION_DAYS:
         value, n = agg.retention(k)
         if value is not None:
-            parts.append(f"第 {k} 天 {fmt.fmt_pct(value)}（{n:,} 人满 {k} 天）")
-    text = (f"本月新关注 {agg.new_followers:,} 人（按首次关注的周分为 {len(c)} 组），"
-            f"其中 {agg.new_then_left:,} 人在月内又取关。")
+            parts.append(f"第 {k} 天 {fmt.fmt_pct(value)}（{fmt.fmt_int(n)} 人满 {k} 天）")
+    text = (f"本月新关注 {fmt.fmt_int(agg.new_followers)} 人（按首次关注的周分为 {len(c)} 组），"
+            f"其中 {fmt.fmt_int(agg.new_then_left)} 人在月内又取关。")
     if parts:
         text += "未取关的加权平均留存：" + "，".join(parts) + "。"
     young = [k for k in RETENTION_DAYS if not c[f"eligible_{k}"].iloc[-1]]
@@ -149,7 +149,7 @@ def _strategy_sentence(sec: FanSection) -> str:
     falling = [r for r in sec.rows if r.key in DIMENSIONS and not r.weakest
                and r.mom is not None and r.mom <= -DECLINE_PP]
     if falling:
-        text += "；" + "、".join(f"{r.name}环比下降 {abs(r.mom or 0):.1f} 个百分点，"
+        text += "；" + "、".join(f"{r.name}环比下降 {fmt.fmt_num(abs(r.mom or 0), 1)} 个百分点，"
                                 f"可同步{STRATEGIES[r.key]}" for r in falling)
     return text + "。"
 
@@ -185,7 +185,7 @@ def data_notes(sec: FanSection) -> list[str]:
         f"{rules.core_min_dims} 个维度）是业务规则，不是行业标准（未找到公开标准），可在参数中"
         "调整；表中“优质粉丝标准”列印出当前规则。")
     notes.append(
-        f"分母：本月事件日志中至少有 1 次互动的用户（{agg.population:,} 人）。互动 = 除关注、"
+        f"分母：本月事件日志中至少有 1 次互动的用户（{fmt.fmt_int(agg.population)} 人）。互动 = 除关注、"
         "取关、地理位置上报、群发与模板消息结果以外的全部事件类型。日志中的用户可能包括已取关或"
         "未关注的分享读者，因此与月末累计粉丝（getusercumulate，仅作对照）不是同一口径。")
     if not sec.followers_end:
@@ -201,13 +201,13 @@ def data_notes(sec: FanSection) -> list[str]:
     notes.append("忠诚度：一天有至少 1 次互动即为活跃日；最长连续活跃天数只在本月内计算（跨月的"
                  "连续从 1 日起算）。")
     notes.append(f"核心粉丝的 UGC 份额 = 核心粉丝的留言事件（{UGC_EVENT}）÷ 全部留言事件"
-                 f"（{agg.comments:,} 条）。")
+                 f"（{fmt.fmt_int(agg.comments)} 条）。")
     notes.append("新粉留存：按本月首次关注（subscribe）所在的 ISO 周（周一开始）分组；第 k 天留存"
                  " = 关注当天（第 0 天）起至第 k 天结束没有取关（取关后再关注仍计为流失）；只有"
                  "关注日 + k 天不晚于月末的粉丝计入第 k 天的分母（右删失），不足 k 天的组显示"
                  "“—”；第 k 天活跃 = 第 k−6 至第 k 天有互动。")
     notes.append(f"粉丝按 follower_id 的 64 位哈希聚合：n 个 id 中出现碰撞的概率约为 n²/2⁶⁵"
-                 f"（本月 {agg.population:,} 人时约 {_sci(agg.population ** 2 / 2 ** 65)}），"
+                 f"（本月 {fmt.fmt_int(agg.population)} 人时约 {_sci(agg.population ** 2 / 2 ** 65)}），"
                  "即使发生也只影响一位粉丝的归类。")
     if sec.prev_note:
         notes.append(sec.prev_note)
@@ -227,7 +227,7 @@ def _finding(metric: str, name: str, status: str, evidence: str, value: float | 
 
 def _row_finding(sec: FanSection, r: TierRow) -> Finding:
     evidence = (f"{_DIM_SHORT[r.key]}（{r.rule}）占有互动粉丝的 {r.share_text}"
-                f"（{r.count:,} / {sec.agg.population:,}）")
+                f"（{fmt.fmt_int(r.count)} / {fmt.fmt_int(sec.agg.population)}）")
     if r.mom is not None:
         evidence += f"，环比 {r.mom_text}"
     return _finding(_METRIC[r.key], _DIM_SHORT[r.key] + "占比", r.status, evidence, r.share,
@@ -242,7 +242,7 @@ def _retention_finding(sec: FanSection) -> Finding | None:
         return None
     prev_value = sec.prev.retention(7)[0] if sec.prev is not None else None
     mom = compare.change("rate", value, prev_value).value  # points; None without a base
-    evidence = f"新关注粉丝 7 日留存（未取关）{fmt.fmt_pct(value)}（{n:,} 人满 7 天）"
+    evidence = f"新关注粉丝 7 日留存（未取关）{fmt.fmt_pct(value)}（{fmt.fmt_int(n)} 人满 7 天）"
     if mom is not None:
         evidence += f"，环比 {fmt.fmt_pp(mom)}"
     status = "提示" if mom is not None and mom <= -DECLINE_PP else "未设目标"
@@ -262,7 +262,7 @@ def findings(sec: FanSection) -> list[Finding]:
         out.append(_finding(
             "core_fan_ugc_share", "核心粉丝的 UGC 份额", "未设目标",
             f"核心粉丝（{core.share_text}）贡献了 {fmt.fmt_pct(ugc)} 的留言（"
-            f"{sec.agg.core_comments:,} / {sec.agg.comments:,} 条）", ugc, fmt.fmt_pct(ugc),
+            f"{fmt.fmt_int(sec.agg.core_comments)} / {fmt.fmt_int(sec.agg.comments)} 条）", ugc, fmt.fmt_pct(ugc),
             mom, fmt.fmt_pp(mom) if mom is not None else "",
             {"core_share": core.share, "comments": sec.agg.comments, "mom_mode": "pp"}))
     ret = _retention_finding(sec)

@@ -138,12 +138,12 @@ class Dimension:
 
 
 _FORMATS: dict[str, Callable[[float], str]] = {
-    "frequency": lambda v: f"{v:.1f} 次/周",
+    "frequency": lambda v: f"{fmt.fmt_num(v, 1)} 次/周",
     "avg_reads": fmt.fmt_int,
     "headline_avg_reads": fmt.fmt_int,
     "zaikan_rate": lambda v: fmt.fmt_pct(v, 2),
     "share_rate": lambda v: fmt.fmt_pct(v, 2),
-    "activity": lambda v: f"{v:.1f}/5",
+    "activity": lambda v: f"{fmt.fmt_num(v, 1)}/5",
     "response_min": lambda v: f"{v:g} 分钟",
 }
 

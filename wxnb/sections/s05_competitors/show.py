@@ -33,7 +33,7 @@ __all__ = [
 def _cell(sec: CompetitorSection, account: str, key: str) -> str:
     r = sec.stats.loc[account]
     if key == "wci":
-        text = f"{r['wci']:.2f}"
+        text = f"{fmt.fmt_num(r['wci'], 2)}"
         if account == OWN and not r["n"]:
             return text + "（本月未发文）"
         return text + ("（偏低：在看/点赞未计）" if account == OWN and not sec.own_engagement_known
@@ -64,7 +64,7 @@ def comparison_html(sec: CompetitorSection) -> fmt.HtmlBlock:
     days = len(month_days(sec.params.month))
     return fmt.table(rows, ["评估项", *accounts], numeric=range(1, len(accounts) + 1),
                      caption=f"更新频率 = 发文篇数 ÷（{days} 天 ÷ 7）；在看率 = 在看 ÷ 阅读；"
-                             f"分享率 = 转发 ÷ 阅读；10万+ 按 {READ_CAP:,} 计")
+                             f"分享率 = 转发 ÷ 阅读；10万+ 按 {fmt.fmt_int(READ_CAP)} 计")
 
 
 def _mom_cells(sec: CompetitorSection, account: str) -> list[str]:
@@ -73,7 +73,7 @@ def _mom_cells(sec: CompetitorSection, account: str) -> list[str]:
     if sec.prev_stats is None or account not in sec.prev_stats.index:
         return ["无上月数据", "无上月数据"]
     before, now = float(sec.prev_stats.at[account, "wci"]), float(sec.stats.at[account, "wci"])
-    return [f"{before:.2f}", fmt.fmt_signed_pct(now / before - 1) if before else "—"]
+    return [f"{fmt.fmt_num(before, 2)}", fmt.fmt_signed_pct(now / before - 1) if before else "—"]
 
 
 def ranking_brief_html(sec: CompetitorSection) -> fmt.HtmlBlock:
@@ -81,7 +81,7 @@ def ranking_brief_html(sec: CompetitorSection) -> fmt.HtmlBlock:
     formula are in :func:`ranking_html`."""
     rows = []
     for name, r in sec.stats.sort_values(["rank", "wci"], ascending=[True, False]).iterrows():
-        rows.append([f"{int(r['rank'])}", name, f"{r['wci']:.2f}", _mom_cells(sec, str(name))[1]])
+        rows.append([f"{int(r['rank'])}", name, f"{fmt.fmt_num(r['wci'], 2)}", _mom_cells(sec, str(name))[1]])
     return fmt.table(rows, ["排名", "账号", "WCI 传播指数", "环比"], numeric=(0, 2, 3))
 
 
@@ -89,12 +89,12 @@ def ranking_html(sec: CompetitorSection) -> fmt.HtmlBlock:
     """WCI ranking: rank, account, WCI, O/A/H/P, n, 10万+ count, previous WCI and 环比."""
     rows = []
     for name, r in sec.stats.sort_values(["rank", "wci"], ascending=[True, False]).iterrows():
-        rows.append([f"{int(r['rank'])}", name, f"{r['wci']:.2f}", f"{r['O']:.4f}",
-                     f"{r['A']:.4f}", f"{r['H']:.4f}", f"{r['P']:.4f}", f"{int(r['n'])}",
+        rows.append([f"{int(r['rank'])}", name, f"{fmt.fmt_num(r['wci'], 2)}", f"{fmt.fmt_num(r['O'], 4)}",
+                     f"{fmt.fmt_num(r['A'], 4)}", f"{fmt.fmt_num(r['H'], 4)}", f"{fmt.fmt_num(r['P'], 4)}", f"{int(r['n'])}",
                      f"{int(r['capped'])} 篇" if r["capped"] else "—",
                      *_mom_cells(sec, str(name))])
     caps = int(sec.stats["capped"].sum())
-    cap_note = (f"；{caps} 篇阅读为 10万+，按 {READ_CAP:,} 计，相关账号的 WCI 可能偏低"
+    cap_note = (f"；{caps} 篇阅读为 10万+，按 {fmt.fmt_int(READ_CAP)} 计，相关账号的 WCI 可能偏低"
                 if caps else "；本月没有 10万+ 文章")
     return fmt.table(
         rows, ["排名", "账号", "WCI", "O 整体", "A 篇均", "H 头条", "P 峰值", "发文数 n",

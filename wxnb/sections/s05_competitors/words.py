@@ -33,16 +33,16 @@ __all__ = [
 def _wci_sentence(sec: CompetitorSection) -> str:
     s = sec.stats.sort_values("wci", ascending=False)
     own, rank, total = float(s.at[OWN, "wci"]), int(s.at[OWN, "rank"]), len(s)
-    order = "、".join(f"{a} {v:.2f}" for a, v in s["wci"].items())
+    order = "、".join(f"{a} {fmt.fmt_num(v, 2)}" for a, v in s["wci"].items())
     head = (f"本月 WCI 传播指数（清博 V14.2 公式，{_short_weights(sec)}，d = {WCI_DAYS}）"
             f"依次为：{order}。")
     if rank == 1:
         second = s[s.index != OWN].iloc[0]
         return head + (f"本账号排名第 1/{total}，领先第二名{second.name} "
-                       f"{own - second['wci']:.2f} 分。")
+                       f"{fmt.fmt_num(own - second['wci'], 2)} 分。")
     top = s.iloc[0]
-    return head + (f"本账号排名第 {rank}/{total}，落后第一名{top.name} {top['wci'] - own:.2f} 分"
-                   f"（{_gap(own, float(top['wci'])):.1%}）。")
+    return head + (f"本账号排名第 {rank}/{total}，落后第一名{top.name} {fmt.fmt_num(top['wci'] - own, 2)} 分"
+                   f"（{fmt.fmt_pct(_gap(own, float(top['wci'])), 1)}）。")
 
 
 def _short_weights(sec: CompetitorSection) -> str:
@@ -62,7 +62,7 @@ def _compare(dim: Dimension, own: float, other: float) -> str:
         return f"快 {own - other:g} 分钟"
     if not own:
         return "本账号为 0"
-    return f"为本账号的 {other / own:.1f} 倍" if other >= 2 * own else f"高 {other / own - 1:.0%}"
+    return f"为本账号的 {fmt.fmt_num(other / own, 1)} 倍" if other >= 2 * own else f"高 {fmt.fmt_pct(other / own - 1, 0)}"
 
 
 def _best_competitor_sentence(sec: CompetitorSection) -> str:
@@ -87,7 +87,7 @@ def _weakness(sec: CompetitorSection, name: str) -> str:
         ok = d.higher_better and pd.notna(r[d.key]) and pd.notna(own[d.key]) and own[d.key] > 0
         if ok and r[d.key] / own[d.key] < ratio:
             worst, ratio = d, r[d.key] / own[d.key]
-    return f"，但其{worst.label}仅为本账号的 {ratio:.0%}" if worst and ratio < 0.8 else ""
+    return f"，但其{worst.label}仅为本账号的 {fmt.fmt_pct(ratio, 0)}" if worst and ratio < 0.8 else ""
 
 
 def _borrow_sentences(sec: CompetitorSection) -> list[str]:
@@ -116,7 +116,7 @@ def narrative(sec: CompetitorSection) -> list[str]:
     caps = sec.stats[sec.stats["capped"] > 0]
     if len(caps):
         items = "、".join(f"{a} {int(c)} 篇" for a, c in caps["capped"].items())
-        out.append(f"阅读数为 10万+ 的文章按 {READ_CAP:,} 计（{items}），其真实传播力可能更高。")
+        out.append(f"阅读数为 10万+ 的文章按 {fmt.fmt_int(READ_CAP)} 计（{items}），其真实传播力可能更高。")
     if int(sec.stats.at[OWN, "rank"]) > 1:
         out.append("建议建立竞品动态监测看板，按月跟踪上述维度，实现策略快速迭代。")
     return out
@@ -139,7 +139,7 @@ def data_notes(sec: CompetitorSection) -> list[str]:
     if unscored:
         notes.append(f"活动创新度或客服响应时效未评分：{'、'.join(unscored)}（{SCORES_FILE}）")
     if s["capped"].sum():
-        notes.append(f"10万+ 阅读按 {READ_CAP:,} 计（清博规则），共 {int(s['capped'].sum())} 篇。")
+        notes.append(f"10万+ 阅读按 {fmt.fmt_int(READ_CAP)} 计（清博规则），共 {int(s['capped'].sum())} 篇。")
     return notes + sec.notes + ([sec.prev_note] if sec.prev_note else [])
 
 
@@ -162,11 +162,11 @@ def _wci_finding(sec: CompetitorSection) -> Finding:
     # WCI is an index, not a count: always relative (no kit.compare small-base rule)
     if prev is not None and OWN in prev.index and prev.at[OWN, "wci"]:
         mom = own / float(prev.at[OWN, "wci"]) - 1
-    evidence = (f"本账号 WCI {own:.2f}，排名第 {rank}/{len(s)}" +
-                ("" if rank == 1 else f"，落后{top_name}（{top:.2f}）{gap:.1%}"))
+    evidence = (f"本账号 WCI {fmt.fmt_num(own, 2)}，排名第 {rank}/{len(s)}" +
+                ("" if rank == 1 else f"，落后{top_name}（{fmt.fmt_num(top, 2)}）{fmt.fmt_pct(gap, 1)}"))
     return _finding("wci_rank", "WCI 竞品排名", status, evidence, value=own,
-                    value_text=f"{own:.2f}（第 {rank}/{len(s)} 名）", target=top,
-                    target_text=f"第一名 {top_name} {top:.2f}", gap=gap, mom=mom,
+                    value_text=f"{fmt.fmt_num(own, 2)}（第 {rank}/{len(s)} 名）", target=top,
+                    target_text=f"第一名 {top_name} {fmt.fmt_num(top, 2)}", gap=gap, mom=mom,
                     mom_text=fmt.fmt_signed_pct(mom) if mom is not None else "无上月数据",
                     extra={"rank": rank, "accounts": len(s), "weights": sec.params.wci_weights,
                            "days": WCI_DAYS})

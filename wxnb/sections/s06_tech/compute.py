@@ -179,7 +179,7 @@ class ModuleRow:
         word = "低于标准" if self.higher_better else "超出标准"
         if self.gap == 0:
             return "无差距"
-        return f"{word} {self.gap:.2%}" if self.gap < 0.01 else f"{word} {self.gap:.1%}"
+        return f"{word} {fmt.fmt_pct(self.gap, 2)}" if self.gap < 0.01 else f"{word} {fmt.fmt_pct(self.gap, 1)}"
 
 
 def _ms(v: float | None) -> str:
@@ -193,12 +193,12 @@ def _api_rows(m: TechMetrics, p: ReportParams) -> list[ModuleRow]:
                           "", True, "接口稳定性问题", src)]
     return [
         ModuleRow("api_success", "API接口稳定性", m.api_success,
-                  f"成功率 {fmt.fmt_pct(m.api_success, 2)}（失败 {m.failures:,} / 调用 "
-                  f"{m.callbacks:,}）", p.api_success_standard,
+                  f"成功率 {fmt.fmt_pct(m.api_success, 2)}（失败 {fmt.fmt_int(m.failures)} / 调用 "
+                  f"{fmt.fmt_int(m.callbacks)}）", p.api_success_standard,
                   f"≥ {fmt.fmt_pct(p.api_success_standard, 1)}", True, "接口稳定性问题", src),
         ModuleRow("api_latency", "接口平均耗时 / 最大耗时", m.max_ms,
                   f"平均 {_ms(m.avg_ms)} / 最大 {_ms(m.max_ms)}", float(WECHAT_TIMEOUT_MS),
-                  f"最大 ≤ {WECHAT_TIMEOUT_MS:,} ms（微信 5 秒超时）", False,
+                  f"最大 ≤ {fmt.fmt_int(WECHAT_TIMEOUT_MS)} ms（微信 5 秒超时）", False,
                   "接口响应超时问题", src, mom_mode="rel"),
     ]
 
@@ -207,18 +207,18 @@ def _other_rows(m: TechMetrics, p: ReportParams) -> list[ModuleRow]:
     acc = ""
     if m.accuracy is not None:
         acc = (f"{fmt.fmt_pct(m.accuracy)}（95% 置信区间 {fmt.fmt_pct(m.accuracy_ci[0])}–"
-               f"{fmt.fmt_pct(m.accuracy_ci[1])}，n={m.labelled:,}）")
+               f"{fmt.fmt_pct(m.accuracy_ci[1])}，n={fmt.fmt_int(m.labelled)}）")
     acc_std = p.autoreply_accuracy_standard
     return [
         ModuleRow("miniprogram_load", "小程序加载速度", m.load_s,
-                  f"{m.load_s:.2f}s（{m.load_samples:,} 次测量加权）" if m.load_s else "",
+                  f"{fmt.fmt_num(m.load_s, 2)}s（{fmt.fmt_int(m.load_samples)} 次测量加权）" if m.load_s else "",
                   p.miniprogram_load_standard, f"≤ {p.miniprogram_load_standard:g}s", False,
                   "小程序性能问题", PERF_FILE, mom_mode="rel"),
         ModuleRow("autoreply_accuracy", "自动回复准确率", m.accuracy, acc,
                   acc_std, f"≥ {fmt.fmt_pct(acc_std, 0)}",
                   True, "自动回复准确率问题", AUTOREPLY_FILE),
         ModuleRow("keyword_hit_rate", "关键词回复命中率", m.hit_rate,
-                  f"{fmt.fmt_pct(m.hit_rate)}（{m.hits:,} / {m.labelled:,}）"
+                  f"{fmt.fmt_pct(m.hit_rate)}（{fmt.fmt_int(m.hits)} / {fmt.fmt_int(m.labelled)}）"
                   if m.hit_rate is not None else "", None, "未配置", True,
                   "关键词规则覆盖问题", AUTOREPLY_FILE),
     ]

@@ -50,7 +50,7 @@ def modules_html(sec: TechSection) -> fmt.HtmlBlock:
         css.append(["", "", "", "", _STATUS_CSS.get(r.status, ""), ""])
     return fmt.table(rows, ["技术模块", "运行指标", "行业标准", "差距", "状态", "环比"],
                      numeric=(3, 5), wrap=(1,), css=css,
-                     caption=f"状态：达到标准为达标，差距在标准的 {WARN_BAND:.0%} 以内为预警，"
+                     caption=f"状态：达到标准为达标，差距在标准的 {fmt.fmt_pct(WARN_BAND, 0)} 以内为预警，"
                              "否则为未达标；差距为相对标准的缺口")
 
 
@@ -90,7 +90,7 @@ def autoreply_html(sec: TechSection) -> fmt.HtmlBlock:
     m = sec.metrics
     return fmt.table(rows, ["触发规则", "消息数", "占比", "判定正确", "准确率"],
                      numeric=(1, 2, 3, 4), wrap=(0,),
-                     caption=f"抽样 {m.labelled:,} 条消息、{m.users:,} 位用户；"
+                     caption=f"抽样 {fmt.fmt_int(m.labelled)} 条消息、{fmt.fmt_int(m.users)} 位用户；"
                              "准确率 = 判定正确 ÷ 全部抽样消息，"
                              "命中率 = 触发了规则的消息 ÷ 全部抽样消息")
 
@@ -106,7 +106,7 @@ def autoreply_errors_html(sec: TechSection, n: int = 8) -> fmt.HtmlBlock:
     rows = [[f"{r['time']:%m-%d %H:%M}", r["rule"] or "（未触发规则）", r["message"]]
             for _, r in wrong.iterrows()]
     return fmt.table(rows, ["时间", "触发规则", "用户消息"], wrap=(1, 2),
-                     caption=f"共 {int((~replies['correct']).sum()):,} 条判定错误，列出最近 "
+                     caption=f"共 {fmt.fmt_int(int((~replies['correct']).sum()))} 条判定错误，列出最近 "
                              f"{len(rows)} 条")
 
 
@@ -136,13 +136,13 @@ def api_chart(sec: TechSection) -> Figure | fmt.HtmlBlock:
     ax.plot(d.index, d["success_rate"] * 100, color=charts.PALETTE["new"], marker="o", ms=3,
             lw=1.8, label="成功率")
     ax.axhline(std * 100, color=charts.PALETTE["cancel"], ls="--", lw=1.2,
-               label=f"标准 {std:.1%}")
+               label=f"标准 {fmt.fmt_pct(std, 1)}")
     bad = d[d["success_rate"] < std]
     if len(bad):
         ax.scatter(bad.index, bad["success_rate"] * 100, s=150, facecolors="none",
                    edgecolors=charts.PALETTE["anomaly"], lw=2, zorder=5, label="低于标准")
     ax.set_ylabel("成功率（%）")
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.1f}%"))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{fmt.fmt_num(v, 1)}%"))
     ax.set_title("每日接口成功率与失败次数")
     _day_axis(ax, d.index)
     ax.legend(loc="center left", ncols=3)
@@ -180,7 +180,7 @@ def rules_chart(sec: TechSection, top: int = 8) -> Figure | fmt.HtmlBlock:
     ax.barh(y, t["accuracy"] * 100, color=[charts.PALETTE["cancel"] if a < std
                                           else charts.PALETTE["new"] for a in t["accuracy"]])
     ax.set_yticks(y, labels)
-    ax.axvline(std * 100, color=charts.PALETTE["text"], ls="--", lw=1.2, label=f"标准 {std:.0%}")
+    ax.axvline(std * 100, color=charts.PALETTE["text"], ls="--", lw=1.2, label=f"标准 {fmt.fmt_pct(std, 0)}")
     ax.set_xlim(0, 105)
     ax.set_xlabel("准确率（%）")
     ax.set_title("各自动回复规则的准确率（括号内为消息数）")

@@ -48,7 +48,7 @@ def _api_sentence(sec: TechSection) -> str:
     word = "达到" if r.gap == 0 else "低于"
     slow = (f"，{m.slow_days} 天最大耗时超过微信 5 秒等待上限（超时的被动回复用户会看到"
             "“该公众号暂时无法提供服务”）") if m.slow_days else "，未超过微信 5 秒等待上限"
-    return (f"本月被动回复接口调用 {m.callbacks:,} 次、失败 {m.failures:,} 次，成功率 "
+    return (f"本月被动回复接口调用 {fmt.fmt_int(m.callbacks)} 次、失败 {fmt.fmt_int(m.failures)} 次，成功率 "
             f"{fmt.fmt_pct(m.api_success, 2)}，{word}标准 {fmt.fmt_pct(std, 1)}（{r.status}）"
             f"{_mom_clause(r)}；平均耗时 {_ms(m.avg_ms)}，最大耗时 {_ms(m.max_ms)}"
             f"（{m.max_day:%m-%d}）{slow}。")
@@ -57,7 +57,7 @@ def _api_sentence(sec: TechSection) -> str:
 def _episode_sentence(sec: TechSection) -> str:
     if not sec.episodes:
         return "本月没有成功率低于标准的日子。" if sec.daily is not None else ""
-    items = [f"{_span(e['start'], e['end'])}（失败 {e['failures']:,} 次，成功率 "
+    items = [f"{_span(e['start'], e['end'])}（失败 {fmt.fmt_int(e['failures'])} 次，成功率 "
              f"{fmt.fmt_pct(e['success'], 2)}，最大耗时 {_ms(e['max_ms'])}）"
              for e in sec.episodes]
     return f"接口失败集中在 {len(items)} 个时段：" + "；".join(items) + "。"
@@ -69,9 +69,9 @@ def _load_sentence(sec: TechSection) -> str:
         return f"小程序加载速度未提供（需 {PERF_FILE}）。"
     s = daily_load(sec.inputs.performance)  # type: ignore[arg-type]
     over = int((s > r.standard).sum())
-    return (f"小程序平均启动耗时 {r.value:.2f} 秒（{sec.metrics.load_samples:,} 次测量加权），"
+    return (f"小程序平均启动耗时 {fmt.fmt_num(r.value, 2)} 秒（{fmt.fmt_int(sec.metrics.load_samples)} 次测量加权），"
             f"标准 ≤ {r.standard:g} 秒，{r.gap_text}（{r.status}）{_mom_clause(r)}；"
-            f"{over}/{len(s)} 天超标，最慢为 {s.idxmax():%m-%d}（{s.max():.2f} 秒）。")
+            f"{over}/{len(s)} 天超标，最慢为 {s.idxmax():%m-%d}（{fmt.fmt_num(s.max(), 2)} 秒）。")
 
 
 def _reply_sentence(sec: TechSection) -> str:
@@ -83,7 +83,7 @@ def _reply_sentence(sec: TechSection) -> str:
     worst = worst[worst["n"] >= 10].sort_values("accuracy")
     tail = (f"；准确率最低的是“{worst.index[0]}”（{fmt.fmt_pct(worst['accuracy'].iloc[0])}，"
             f"{int(worst['n'].iloc[0])} 条）") if len(worst) else ""
-    return (f"抽样 {m.labelled:,} 条用户消息，自动回复准确率 {fmt.fmt_pct(m.accuracy)}"
+    return (f"抽样 {fmt.fmt_int(m.labelled)} 条用户消息，自动回复准确率 {fmt.fmt_pct(m.accuracy)}"
             f"（95% 置信区间 {fmt.fmt_pct(m.accuracy_ci[0])}–"
             f"{fmt.fmt_pct(m.accuracy_ci[1])}），标准 "
             f"{fmt.fmt_pct(r.standard, 0)}（{r.status}）{_mom_clause(r)}；关键词回复命中率 "
@@ -92,8 +92,8 @@ def _reply_sentence(sec: TechSection) -> str:
 
 def _bottleneck_sentence(sec: TechSection) -> str:
     b, share = bottleneck(sec), sec.metrics.affected_share
-    users = (f"技术瓶颈已影响 {share:.1%} 的用户（自动回复抽样中 {sec.metrics.users:,} 位用户有 "
-             f"{sec.metrics.users_affected:,} 位至少收到一次错误回复），") if share else ""
+    users = (f"技术瓶颈已影响 {fmt.fmt_pct(share, 1)} 的用户（自动回复抽样中 {fmt.fmt_int(sec.metrics.users)} 位用户有 "
+             f"{fmt.fmt_int(sec.metrics.users_affected)} 位至少收到一次错误回复），") if share else ""
     if b is None:
         return (users or "") + "各技术模块均达到标准。"
     return (f"{users}当前与标准差距最大的是{b.module}（{b.gap_text}），需优先解决{b.problem}。")
@@ -143,8 +143,8 @@ def findings(sec: TechSection) -> list[Finding]:
     std = sec.params.api_success_standard
     for e in sec.episodes:
         text = (f"{_span(e['start'], e['end'])} 接口成功率 {fmt.fmt_pct(e['success'], 2)}，"
-                f"低于标准 {fmt.fmt_pct(std, 1)}（失败 {e['failures']:,} / 调用 "
-                f"{e['callbacks']:,}，最大耗时 {_ms(e['max_ms'])}）")
+                f"低于标准 {fmt.fmt_pct(std, 1)}（失败 {fmt.fmt_int(e['failures'])} / 调用 "
+                f"{fmt.fmt_int(e['callbacks'])}，最大耗时 {_ms(e['max_ms'])}）")
         out.append(Finding(
             section=SECTION[0], section_title=SECTION[1], metric="anomaly:api_failure",
             name="接口失败集中", status="预警", evidence=text, value=e["success"],

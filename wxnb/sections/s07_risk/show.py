@@ -51,7 +51,7 @@ def _actions(group: pd.DataFrame, limit: int = 3) -> str:
 
 def _effect(group: pd.DataFrame) -> str:
     done = group[~group["open"]]
-    text = (f"已处置 {len(done)}/{len(group)}（{len(done) / len(group):.0%}），"
+    text = (f"已处置 {len(done)}/{len(group)}（{fmt.fmt_pct(len(done) / len(group), 0)}），"
             f"中位处置时长 {_hours(done['hours'].median() if len(done) else None)}")
     n_open = int(group["open"].sum())
     return text + (f"，未关闭 {n_open} 项" if n_open else "，无未关闭事项")
@@ -110,7 +110,7 @@ def spikes_html(sec: RiskSection) -> fmt.HtmlBlock:
     if not events:
         return fmt.notes([f"本月每日负面文本数没有超过阈值（稳健 z > {sec.params.negative_spike_z}）"
                           "的峰值"], title="负面峰值")
-    rows = [[_span(e), fmt.fmt_int(e["value"]), fmt.fmt_int(e["baseline"]), f"{e['z']:.1f}",
+    rows = [[_span(e), fmt.fmt_int(e["value"]), fmt.fmt_int(e["baseline"]), f"{fmt.fmt_num(e['z'], 1)}",
              _article_list(e), e["example"]] for e in events]
     return fmt.table(rows, ["日期", "负面条数", "基线", "最大稳健 z", "主要关联文章（条数、占比）",
                             "示例评论"], numeric=(1, 2, 3), wrap=(4, 5),
@@ -129,10 +129,10 @@ def sentiment_html(sec: RiskSection) -> fmt.HtmlBlock:
     pr = "—" if a is None else \
         f"{fmt.fmt_pct(a['neg_precision'])} / {fmt.fmt_pct(a['neg_recall'])}"
     rows = [["文本数（评论与留言）", fmt.fmt_int(len(t))],
-            *[[f"{lab}", f"{int(counts.get(lab, 0)):,}（{counts.get(lab, 0) / len(t):.1%}）"]
+            *[[f"{lab}", f"{fmt.fmt_int(int(counts.get(lab, 0)))}（{fmt.fmt_pct(counts.get(lab, 0) / len(t), 1)}）"]
               for lab in LABELS],
             ["净情感值 NSR", fmt.fmt_pct(_nsr(counts))],
-            ["判定来源", f"人工标注 {int(src.get('人工标注', 0)):,} 条，词典 {int(src.get('词典', 0)):,} 条"],
+            ["判定来源", f"人工标注 {fmt.fmt_int(int(src.get('人工标注', 0)))} 条，词典 {fmt.fmt_int(int(src.get('词典', 0)))} 条"],
             ["词典与人工标注一致率", _agreement_text(a)],
             ["词典判负面的精确率 / 召回率", pr]]
     return fmt.table(rows, ["指标", "数值"], numeric=(1,),
@@ -164,6 +164,6 @@ def negative_trend_chart(sec: RiskSection) -> Figure | fmt.HtmlBlock:
     ax.set_ylabel("条数")
     ax.xaxis.set_major_locator(mdates.DayLocator(interval=3))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{fmt.fmt_int(v)}"))
     ax.legend(loc="upper left")
     return fig

@@ -42,7 +42,7 @@ ADVICE = {
 def _hours(h: float | None) -> str:
     if h is None or pd.isna(h):
         return "—"
-    return f"{h:.1f} 小时" if h < 48 else f"{h / 24:.1f} 天"
+    return f"{fmt.fmt_num(h, 1)} 小时" if h < 48 else f"{fmt.fmt_num(h / 24, 1)} 天"
 
 
 def _span(e: dict[str, Any]) -> str:
@@ -55,14 +55,14 @@ def _quoted(title: str) -> str:
 
 
 def _article_list(e: dict[str, Any]) -> str:
-    return "；".join(f"{_quoted(a['title'])} {a['count']} 条（{a['share']:.0%}）"
+    return "；".join(f"{_quoted(a['title'])} {a['count']} 条（{fmt.fmt_pct(a['share'], 0)}）"
                     for a in e["articles"])
 
 
 def _agreement_text(a: dict[str, Any] | None) -> str:
     if a is None:
         return "无人工标注，无法评估"
-    return f"{a['rate']:.1%}（{a['agree']}/{a['n']}，n = {a['n']}）"
+    return f"{fmt.fmt_pct(a['rate'], 1)}（{a['agree']}/{a['n']}，n = {a['n']}）"
 
 
 # --------------------------------------------------------------------------- narrative
@@ -92,7 +92,7 @@ def _incident_sentence(sec: RiskSection) -> str:
     top_mom = "" if before is None else f"，上月 {int(before[top])} 起"
     return (f"本月共登记合规与舆情风险事件 {len(inc)} 起（{_severity_text(inc)}），"
             f"{_change(len(inc), prev)}；最多的是{top}（{int(counts[top])} 起，占 "
-            f"{counts[top] / len(inc):.0%}{top_mom}）。")
+            f"{fmt.fmt_pct(counts[top] / len(inc), 0)}{top_mom}）。")
 
 
 def _open_list(open_: pd.DataFrame) -> str:
@@ -105,7 +105,7 @@ def _resolve_sentence(sec: RiskSection) -> str:
     if inc.empty:
         return "本月无需处置的风险事件。"
     done, open_ = inc[~inc["open"]], inc[inc["open"]]
-    text = (f"已处置 {len(done)} 起（{len(done) / len(inc):.0%}），中位处置时长 "
+    text = (f"已处置 {len(done)} 起（{fmt.fmt_pct(len(done) / len(inc), 0)}），中位处置时长 "
             f"{_hours(done['hours'].median() if len(done) else None)}")
     if open_.empty:
         return text + "，全部事件均已关闭。"
@@ -125,8 +125,8 @@ def _nearby_incidents(sec: RiskSection, e: dict[str, Any]) -> str:
 
 
 def _spike_sentence(sec: RiskSection, e: dict[str, Any]) -> str:
-    times = f"，为基线的 {e['value'] / e['baseline']:.1f} 倍" if e["baseline"] else ""
-    return (f"{_span(e)} 负面评论与留言 {e['value']} 条{times}（稳健 z 最高 {e['z']:.1f}），"
+    times = f"，为基线的 {fmt.fmt_num(e['value'] / e['baseline'], 1)} 倍" if e["baseline"] else ""
+    return (f"{_span(e)} 负面评论与留言 {e['value']} 条{times}（稳健 z 最高 {fmt.fmt_num(e['z'], 1)}），"
             f"主要来自{_article_list(e)}{_nearby_incidents(sec, e)}")
 
 
@@ -136,8 +136,8 @@ def _sentiment_sentences(sec: RiskSection) -> list[str]:
     t = sec.texts
     counts = t["sentiment"].value_counts()
     n_neg, n_lab = int(counts.get("负面", 0)), int((t["source"] == "人工标注").sum())
-    out = [f"本月收集评论与留言 {len(t):,} 条，负面 {n_neg:,} 条（占 {n_neg / len(t):.1%}），"
-           f"净情感值 NSR {fmt.fmt_pct(_nsr(counts))}；其中 {n_lab:,} 条有人工标注，其余按词典判定"
+    out = [f"本月收集评论与留言 {fmt.fmt_int(len(t))} 条，负面 {fmt.fmt_int(n_neg)} 条（占 {fmt.fmt_pct(n_neg / len(t), 1)}），"
+           f"净情感值 NSR {fmt.fmt_pct(_nsr(counts))}；其中 {fmt.fmt_int(n_lab)} 条有人工标注，其余按词典判定"
            f"（词典与人工标注一致率 {_agreement_text(sec.agreement)}）。"]
     events = spike_events(sec)
     if not events:

@@ -115,9 +115,9 @@ def pdca_html(plan: pd.DataFrame, params: ReportParams, recs: list[dict[str, Any
         ])
     return fmt.table(
         rows,
-        ["指标", "本月实际", "下月目标（P）", f"弹性区间 ±{params.pdca_band:.0%}", "预测方法",
+        ["指标", "本月实际", "下月目标（P）", f"弹性区间 ±{fmt.fmt_pct(params.pdca_band, 0)}", "预测方法",
          "负责部门（D）", "检查（C）", "改进（A）"],
         numeric=(1, 2, 3),
         wrap=(4, 6, 7),
-        caption=f"目标按趋势预测，保留 ±{params.pdca_band:.0%} 弹性空间以适应平台规则变化",
+        caption=f"目标按趋势预测，保留 ±{fmt.fmt_pct(params.pdca_band, 0)} 弹性空间以适应平台规则变化",
     )

@@ -80,7 +80,7 @@ def provenance_html(
     )
     markup = summary.markup
     if rows:
-        markup += (f'<details class="wx-files"><summary>逐个文件及其 SHA-256（{len(rows):,} 个文件）'
+        markup += (f'<details class="wx-files"><summary>逐个文件及其 SHA-256（{fmt.fmt_int(len(rows))} 个文件）'
                    f"</summary>{files.markup}</details>")
     notes = provenance_notes(frame, data_dir, prev_dir)
     if not notes:
