@@ -12,7 +12,7 @@ import pytest
 
 from wxnb import paths
 from wxnb.exceptions import DataValidationError
-from wxnb.io import backend
+from wxnb.io import backend, datacube
 from wxnb.io import folder as month_folder
 from wxnb.io.datacube import load_month
 from wxnb.kit import metrics
@@ -261,3 +261,58 @@ def test_a_month_with_the_content_trend_instead_of_getuserread(month: Path) -> N
 
     row = compute.provenance(month, MONTH).set_index("文件").loc["内容分析-数据趋势.csv"]
     assert row["接口"].startswith("后台下载：内容分析") and row["行数"] == 31
+
+
+def downloads_only(folder: Path) -> None:
+    """Turn a copy of the sample month into what an analyst without API access has: the
+    用户增长 download and the 内容分析 → 数据趋势 download, nothing else."""
+    before = load_month(folder, MONTH)
+    _as_download(folder)
+    names = {code: name for name, code in backend.CHANNELS.items()}
+    rows = [[f"{r.ref_date:%Y%m%d}", r.int_page_read_count, r.int_page_read_user,
+             r.share_count, r.share_user, r.ori_page_read_count, r.ori_page_read_user,
+             r.add_to_fav_count, r.add_to_fav_user, 0, names[r.user_source]]
+            for r in before.frames["getuserread"].itertuples() if r.user_source in names]
+    (folder / "内容分析-数据趋势.csv").write_text(trend_csv(rows), encoding="utf-8")
+    for p in folder.iterdir():
+        if p.name not in ("user_analysis.xls", "内容分析-数据趋势.csv"):
+            p.unlink()
+
+
+def test_a_month_of_downloads_only_reads_without_article_data(month: Path) -> None:
+    t0 = metrics.month_totals(load_month(month, MONTH))
+    downloads_only(month)
+    data = load_month(month, MONTH)
+    assert sorted(data.frames) == ["getusercumulate", "getuserread", "getusersummary"]
+    assert datacube.NO_ARTICLES_NOTE in data.warnings
+    t = metrics.month_totals(data)
+    assert (t.net_followers, t.cumulate_followers, t.read_count, t.read_user, t.share_rate) == (
+        t0.net_followers, t0.cumulate_followers, t0.read_count, t0.read_user, t0.share_rate)
+    assert t.open_rate is None and t.headline_open_rate is None
+    # without the 数据趋势 download, the per-article file is still required
+    (month / "内容分析-数据趋势.csv").unlink()
+    with pytest.raises(DataValidationError, match="getuserread"):
+        load_month(month, MONTH)
+
+
+@pytest.mark.e2e
+def test_a_month_of_downloads_only_builds_its_section_01(month: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from bs4 import BeautifulSoup
+
+    downloads_only(month)
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "-m", "wxnb", "build", "--data", str(month), "--out",
+                          str(out)], cwd=paths.PROJECT_ROOT, capture_output=True, text=True,
+                         timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr
+    soup = BeautifulSoup((out / "sample" / MONTH / "report.html").read_text("utf-8"),
+                         "html.parser")
+    kpi = {tr.td.get_text(): [td.get_text() for td in tr.find_all("td")]
+           for tr in soup.select("#wx-s01 table")[0].tbody.find_all("tr")}
+    assert kpi["粉丝净增长"][2] == "3,537" and kpi["图文阅读量（次数）"][2] == "13.3万"
+    assert kpi["打开率"][2] == "未提供文章级数据" and kpi["打开率"][-1] == "未提供"
+    notes = soup.select_one("#wx-cover").get_text()
+    assert "没有文章级数据" in notes and "03 内容传播效能对比分析 未生成" in notes

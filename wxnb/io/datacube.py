@@ -582,7 +582,11 @@ def _load_endpoints(folder: Path, month: str, files: dict[str, list[Path]], want
             _checked(df, name, ep, month, frames, problems)
             continue
         if not files[name]:
-            if ep.required:
+            if name == "getarticletotal" and "getuserread" in backend:
+                # A month of backend downloads only: the account-level figures are there, the
+                # per-article ones are not (the report says which metrics that leaves out).
+                notes.setdefault(name, []).append(NO_ARTICLES_NOTE)
+            elif ep.required:
                 problems.append(Problem(str(folder), None, None,
                                         f"{ep.label} 的数据文件 {name}_*.json 或 .csv", "没有找到"))
             continue
@@ -627,6 +631,12 @@ def _checked(df: pd.DataFrame, name: str, ep: Endpoint, month: str,
 
 # What the backend's downloads can replace: 用户增长 the follower endpoints, 数据趋势 getuserread.
 _FROM_BACKEND = ("getusersummary", "getusercumulate", "getuserread")
+#: The data note of a month whose reads come from the backend's 数据趋势 download and that has
+#: no per-article file (getarticletotal): what the report cannot compute, and how to get it.
+NO_ARTICLES_NOTE = (
+    "本月只有后台下载的账号级数据，没有文章级数据（图文群发总数据 getarticletotal）：打开率、"
+    "头条打开率与按文章的内容分析无法计算（后台“已通知内容”下载暂不读取）；用 wxnb fetch 获取"
+    "数据统计接口文件即可补上")
 
 
 def _backend_rows(folder: Path, month: str, files: dict[str, list[Path]], wanted: set[str],

@@ -58,6 +58,8 @@ def why_missing(sec: KpiSection, key: str) -> str:
     """Why a KPI has no value this month, in a few words (never a bare 0, nan or —)."""
     t = sec.totals
     if key in ("open_rate", "headline_open_rate"):
+        if not sec.data.files.get("getarticletotal"):  # a month of backend downloads only
+            return "未提供文章级数据"
         if t.articles == 0:
             return "本月无群发"
         return "送达人数为 0"
