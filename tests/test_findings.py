@@ -79,8 +79,9 @@ def test_summary_with_the_sample(sample_findings: list[Finding]) -> None:
     # which ones, by name, value and target; then how many incidents the list below holds
     assert "未达标的是粉丝净增长 3,537（目标 5,000）、打开率 1.70%（目标 2.00%）" in text
     assert "达标的是图文阅读量（次数）13.3万（目标 10万）" in text
-    events = [f for f in sample_findings if f.kind != "kpi" and f.severity > 0]
-    assert f"另有 {len(events)} 项异常、风险或需要关注的变化" in text
+    # the unfollow spike (预警), not the scan-code spike (提示: information, not a problem)
+    events = [f for f in sample_findings if f.kind != "kpi" and f.severity >= 2]
+    assert len(events) == 1 and "另有 1 项异常、风险或需要关注的变化" in text
     assert "p<" not in text and "p=" not in text and "置信区间" not in text
     top = summary_show.top_html(sample_findings).markup
     assert top.count("<li") == 5 and 'href="#wx-s01"' in top

@@ -7,7 +7,7 @@ Every figure is taken from the findings (``wxnb.sections.s00_summary.compute``).
 from __future__ import annotations
 
 from wxnb.kit import fmt
-from wxnb.kit.findings import Finding, rank
+from wxnb.kit.findings import SEVERITY, Finding, rank
 from wxnb.sections.s00_summary.compute import SEVERITY_MET, target_counts
 
 __all__ = ["all_clear", "paragraph", "verdict"]
@@ -101,8 +101,10 @@ def paragraph(items: list[Finding]) -> list[str]:
         if got:
             more = f"等 {len(got)} 项" if len(got) > n else ""
             out.append(f"{lead}{'、'.join(_kpi_phrase(f) for f in got[:n])}{more}。")
-    # what else needs attention: events, and warnings on metrics without a target
-    others = [f for f in items if f.severity > 0 and not (f.kind == "kpi" and f.target is not None)]
+    # what else needs attention: events and metrics without a target at 预警 or worse (a 提示 is
+    # information, often good news: the best content form, a viral article)
+    others = [f for f in items if f.severity >= SEVERITY["预警"]
+              and not (f.kind == "kpi" and f.target is not None)]
     if others:
         out.append(f"另有 {len(others)} 项异常、风险或需要关注的变化，见下方重点发现。")
     elif not rank(items, 1):
