@@ -175,12 +175,13 @@ def test_no_message_repeats_a_secret(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the command
 
 
-def run_fetch(server: FakeWeChat, folder: Path, **popen: object) -> subprocess.Popen[str]:
+def run_fetch(server: FakeWeChat, folder: Path, *extra: str,
+              **popen: object) -> subprocess.Popen[str]:
     env = {**os.environ, "WXNB_APPID": APPID, "WXNB_APPSECRET": SECRET}
     env.pop("WXNB_ACCESS_TOKEN", None)
     return subprocess.Popen(
         [sys.executable, "-m", "wxnb", "fetch", "--account", "sample", "--month", "2026-10",
-         "--data", str(folder), "--api-base", server.base],
+         "--data", str(folder), "--api-base", server.base, *extra],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         **popen)  # type: ignore[call-overload]
 
@@ -291,3 +292,24 @@ def test_days_not_over_yet_are_left_for_a_later_run(tmp_path: Path) -> None:
     from wxnb.paths import CST
     assert api.available_until(datetime(2026, 12, 7, 7, 59, tzinfo=CST)) == date(2026, 12, 5)
     assert api.available_until(datetime(2026, 12, 7, 8, 0, tzinfo=CST)) == date(2026, 12, 6)
+
+
+@pytest.mark.e2e
+def test_fetch_with_the_previous_month_gives_the_build_its_month_over_month(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "data" / "sample" / "2026-10"
+    with FakeWeChat([SAMPLE, DATA / "sample" / "2026-09"]) as server:
+        proc = run_fetch(server, folder, "--previous")
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, out + err
+    before = tmp_path / "data" / "sample" / "2026-09"
+    assert out.index("2026-09：") < out.index("2026-10：")
+    assert len(files(before)) == len(api.plan("2026-09"))
+    ours = datacube.load_month(before, "2026-09").frames["getusersummary"]
+    theirs = datacube.load_month(DATA / "sample" / "2026-09", "2026-09").frames["getusersummary"]
+    assert int(ours["new_user"].sum()) == int(theirs["new_user"].sum())
+    build = subprocess.run(
+        [sys.executable, "-m", "wxnb", "check", "--data", str(folder)], cwd=PROJECT_ROOT,
+        capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stdout + build.stderr
+    assert "无上月数据" not in build.stdout + build.stderr

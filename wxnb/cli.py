@@ -125,7 +125,10 @@ def sample(root: Path, account: str, month: str, seed: int, hostile: bool,
               help="写入的月份目录（默认 data/<account>/<month>）")
 @click.option("--api-base", default=None, metavar="URL",
               help="接口地址（默认 https://api.weixin.qq.com，或环境变量 WXNB_API_BASE）")
-def fetch(account: str, month: str | None, folder: Path | None, api_base: str | None) -> None:
+@click.option("--previous", is_flag=True,
+              help="同时获取上个月（环比需要），写入同级的 <上月> 目录；已有的文件不再获取")
+def fetch(account: str, month: str | None, folder: Path | None, api_base: str | None,
+          previous: bool) -> None:
     """从微信数据统计接口获取一个月的数据，原样存档为该月的输入文件（可中断后续传）。
 
     凭据只从环境变量读取：WXNB_APPID 与 WXNB_APPSECRET，或 WXNB_ACCESS_TOKEN。
@@ -139,11 +142,25 @@ def fetch(account: str, month: str | None, folder: Path | None, api_base: str | 
     folder = folder or paths.DATA / account / month
     base = api_base or os.environ.get("WXNB_API_BASE") or api.DEFAULT_API
     client = api.Client(base, api.Credentials.from_env())
-    windows = api.plan(month)
-    click.echo(_safe(f"{account} {month}：{len(windows)} 次调用（{len(api.endpoints_for(month))} "
-                     f"个接口，按各接口允许的日期跨度切分）→ {_shown_path(folder)}"))
+    if previous:  # the month before first: the build reads it from the sibling folder
+        before = paths.prev_month(month)
+        _fetch_one(client, before, folder.parent / before)
+    _fetch_one(client, month, folder)
+    where = f"--account {account} --month {month}"
+    if folder != paths.DATA / account / month:
+        where += f" --data {_shown_path(folder)}"
+    click.echo(_safe(f"下一步：wxnb check {where}，通过后 wxnb build {where}"))
+
+
+def _fetch_one(client: Any, month: str, folder: Path) -> None:
+    """Fetch one month into ``folder`` with a progress bar, and say what happened."""
     from tqdm import tqdm
 
+    from wxnb.io import fetch as api
+
+    windows = api.plan(month)
+    click.echo(_safe(f"{month}：{len(windows)} 次调用（{len(api.endpoints_for(month))} "
+                     f"个接口，按各接口允许的日期跨度切分）→ {_shown_path(folder)}"))
     bar = tqdm(total=len(windows), unit="次", desc=month, file=sys.stderr, disable=None,
                dynamic_ncols=True, leave=False)
 
@@ -173,10 +190,6 @@ def fetch(account: str, month: str | None, folder: Path | None, api_base: str | 
     if out.delayed:
         click.echo(_safe(f"  {len(out.delayed)} 个文件微信仍标记为数据未最终确定（is_delay），"
                          "报告的数据说明会注明；稍后重新运行本命令会再次获取它们"), err=True)
-    where = f"--account {account} --month {month}"
-    if folder != paths.DATA / account / month:
-        where += f" --data {_shown_path(folder)}"
-    click.echo(_safe(f"下一步：wxnb check {where}，通过后 wxnb build {where}"))
 
 
 @cli.command()
