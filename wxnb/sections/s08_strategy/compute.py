@@ -109,6 +109,11 @@ def _count_below(series: _Series, total: float, days_next: int, month_days: int)
     return "；".join(reasons) or "按日均外推的结果"
 
 
+#: Each metric under section 01's name for it (its findings carry the same: section 08's PDCA
+#: rows find their recommendations by it).
+_NAME = {s.key: s.name for s in metrics.KPI_SPECS}
+
+
 def pdca(sec: Trend, params: ReportParams) -> pd.DataFrame:
     """Next month's targets: counts from the daily trend, rates from the last two months,
     each with the elastic band ±``pdca_band`` and an owner (``sec`` from :func:`trend`).
@@ -129,16 +134,18 @@ def pdca(sec: Trend, params: ReportParams) -> pd.DataFrame:
     owner = params.owner_marketing
     rows: list[tuple[Any, ...]] = []
     if net_total is not None:
-        rows.append(("粉丝净增长", t.net_followers, net_total, net_how, "count", owner,
+        rows.append((_NAME["net_followers"], t.net_followers, net_total, net_how, "count", owner,
                      _count_below(net, net_total, days, n_month)))
         if t.cumulate_followers is not None:
-            rows.append(("累计粉丝（月末）", t.cumulate_followers, t.cumulate_followers + net_total,
+            rows.append((_NAME["cumulate_followers"], t.cumulate_followers,
+                         t.cumulate_followers + net_total,
                          "月末累计 + 预计净增长", "count", owner,
                          "预计下月粉丝净增长为负，月末累计随之减少" if net_total < 0 else ""))
     if read_total is not None:
-        rows.append(("图文阅读量（次数）", t.read_count, read_total, read_how, "count", owner,
+        rows.append((_NAME["read_count"], t.read_count, read_total, read_how, "count", owner,
                      _count_below(read, read_total, days, n_month)))
-    for name, key in (("打开率", "open_rate"), ("分享率", "share_rate")):
+    for key in ("open_rate", "share_rate"):
+        name = _NAME[key]
         now = getattr(t, key)
         before = getattr(prev, key) if prev else None
         if now is None:
