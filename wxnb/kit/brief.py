@@ -19,13 +19,26 @@ from wxnb.kit.findings import Finding, rank
 from wxnb.kit.rules import actions
 from wxnb.params import ReportParams
 
-__all__ = ["MAX_ACTIONS", "MAX_POINTS", "brief_html", "points"]
+__all__ = ["MAX_ACTIONS", "MAX_POINTS", "action_line", "brief_html", "points", "status_tag"]
 
 MAX_POINTS = 3
 MAX_ACTIONS = 2
 
 # The tag shown before a point, by status (CSS classes of the report's stylesheet).
 _TAG = {"未达标": "bad", "预警": "warn", "提示": "info", "达标": "ok"}
+
+
+def status_tag(status: str) -> str:
+    """A finding's status as the coloured tag the report shows before its sentence."""
+    return (f'<span class="wx-tag wx-tag-{_TAG.get(status, "none")}">'
+            f"{fmt.esc(status)}</span>")
+
+
+def action_line(r: dict[str, Any]) -> str:
+    """One recommendation (:func:`wxnb.kit.rules.recommendations`) as the report shows it:
+    priority, action, owner; escaped."""
+    return (f'<span class="wx-priority">{fmt.esc(r["priority"])}</span>'
+            f'{fmt.esc(r["text"])}<span class="wx-owner">（{fmt.esc(r["owner"])}）</span>')
 
 
 def points(items: list[Finding], n: int = MAX_POINTS) -> list[Finding]:
@@ -50,15 +63,13 @@ def brief_html(items: list[Finding], params: ReportParams, *, n: int = MAX_POINT
     chosen = [(f, _sentence(f)) for f in points(items, n)]
     chosen = [(f, s) for f, s in chosen if s]
     if chosen:
-        lis = "".join(
-            f'<li><span class="wx-tag wx-tag-{_TAG.get(f.status, "none")}">'
-            f"{fmt.esc(f.status)}</span>{fmt.esc(s)}</li>" for f, s in chosen)
+        lis = "".join(f"<li>{status_tag(f.status)}{fmt.esc(s)}</li>" for f, s in chosen)
         head = f'<ol class="wx-points">{lis}</ol>'
     else:
         head = '<p class="wx-points-none">本节本月没有记录结论。</p>'
     todo = actions(items, params)
     if todo:
-        acts = "".join(_action(r) for r in todo[:max_actions])
+        acts = "".join(f"<li>{action_line(r)}</li>" for r in todo[:max_actions])
         more = len(todo) - max_actions
         tail = f'<ul class="wx-actions">{acts}</ul>'
         if more > 0:
@@ -72,7 +83,3 @@ def brief_html(items: list[Finding], params: ReportParams, *, n: int = MAX_POINT
         '<div class="wx-brief"><p class="wx-brief-title">本月要点</p>'
         f'{head}<p class="wx-brief-title">行动</p>{tail}</div>')
 
-
-def _action(r: dict[str, Any]) -> str:
-    return (f'<li><span class="wx-priority">{fmt.esc(r["priority"])}</span>'
-            f'{fmt.esc(r["text"])}<span class="wx-owner">（{fmt.esc(r["owner"])}）</span></li>')

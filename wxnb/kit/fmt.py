@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -144,14 +144,14 @@ _STATS = re.compile(r"(?<![A-Za-z])[pP]\s*[<=>≤]|(?<![A-Za-z])[pP]\s*值|置�
                     r"|稳健\s*z|(?<![A-Za-z])z\s*[=≈]|(?<![A-Za-z])n\s*=|差异不显著|检验")
 
 
-def plain(text: Any) -> str:
-    """A finding's sentence for the management layer, without the analyst's statistics: every
-    parenthesis whose own text holds a p-value, a confidence interval, a robust z, an n or a
-    test is removed whole (innermost first, so an outer parenthesis that only held such a
-    parenthesis stays, without it). A 《title》 is kept as it is, parentheses and all."""
+def _drop_parens(text: str, drop: Callable[[str], bool]) -> str:
+    """``text`` without each parenthesis (full- or half-width) for whose text ``drop`` is true,
+    innermost first (an outer one is judged on what is left of it). A 《title》 is kept whole,
+    parentheses and all; an unclosed parenthesis is kept as written; a parenthesis dropped
+    between two Latin letters or digits leaves a space ("竞品B（950.57）20.1%" → "竞品B 20.1%")."""
     stack: list[list[str]] = [[]]
     title = 0
-    for ch in visible(text):
+    for ch in text:
         if ch == "《":
             title += 1
         elif ch == "》" and title:
@@ -162,49 +162,34 @@ def plain(text: Any) -> str:
             stack.append([ch])
         elif ch in "）)" and len(stack) > 1:
             inner = "".join(stack.pop()) + ch
-            if not _STATS.search(inner):
-                stack[-1].append(inner)
+            stack[-1].append("\0" if drop(inner) else inner)
         else:
             stack[-1].append(ch)
     while len(stack) > 1:  # an unclosed parenthesis: keep its text as it was
         rest = "".join(stack.pop())
         stack[-1].append(rest)
-    out = "".join(stack[0])
-    return re.sub(r"\s+([，。；：、])", r"\1", re.sub(r"[ \t]{2,}", " ", out)).strip()
+    out = re.sub(r"(?<=[A-Za-z0-9])\0+(?=[A-Za-z0-9])", " ", "".join(stack[0]))
+    return _tidy(out.replace("\0", ""))
+
+
+def _tidy(text: str) -> str:
+    return re.sub(r"\s+([，。；：、])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
+
+
+def plain(text: Any) -> str:
+    """A finding's sentence for the management layer, without the analyst's statistics: every
+    parenthesis whose own text holds a p-value, a confidence interval, a robust z, an n or a
+    test is removed whole (innermost first, so an outer parenthesis that only held such a
+    parenthesis stays, without it). A 《title》 is kept as it is, parentheses and all."""
+    return _drop_parens(visible(text), lambda inner: bool(_STATS.search(inner)))
 
 
 def cite(text: Any) -> str:
     """A finding's sentence cited as evidence beside an action: :func:`plain`, without any
     parenthesis (outside 《》 titles) and only up to the first 「；」. An unclosed parenthesis
     is kept with what follows it (never a sentence cut to nothing)."""
-    out, depth, title, dropped = [], 0, 0, False
-    opened_at = 0
-    source = plain(text)
-    for i, ch in enumerate(source):
-        if ch == "《":
-            title += 1
-        elif ch == "》" and title:
-            title -= 1
-        if not title and ch in "（(":
-            if depth == 0:
-                opened_at = i
-            depth += 1
-            continue
-        if not title and depth and ch in "）)":
-            depth -= 1
-            dropped = depth == 0
-            continue
-        if not depth:
-            if dropped and out and out[-1].isascii() and out[-1].isalnum() and ch.isascii() \
-                    and ch.isalnum():
-                out.append(" ")  # "竞品B（950.57）20.1%" → "竞品B 20.1%", not "竞品B20.1%"
-            dropped = False
-            out.append(ch)
-    if depth:  # unbalanced: what the parenthesis opened is kept as written
-        out.append(source[opened_at:])
-    head = "".join(out).split("；", 1)[0]
-    head = re.sub(r"[ \t]{2,}", " ", head)
-    return re.sub(r"\s+([，。；：、])", r"\1", head).strip().rstrip("，、。 ")
+    head = _drop_parens(plain(text), lambda inner: True).split("；", 1)[0]
+    return _tidy(head).rstrip("，、。 ")
 
 
 def visible(text: Any) -> str:

@@ -5,7 +5,7 @@ All HTML goes through ``wxnb.kit.fmt`` (``fmt.esc``), so names and evidence are 
 
 from __future__ import annotations
 
-from wxnb.kit import fmt
+from wxnb.kit import brief, fmt
 from wxnb.kit.findings import Finding, rank
 from wxnb.sections.s00_summary.compute import headline
 from wxnb.sections.s00_summary.words import _arrow, all_clear
@@ -49,9 +49,8 @@ def top_html(items: list[Finding], n: int = 5) -> fmt.HtmlBlock:
         return fmt.notes([all_clear(items)], title="重点发现")
     lis = []
     for f in top:
-        light = _LIGHT.get(f.status, "info")
         lis.append(
-            f'<li><span class="wx-tag wx-tag-{light}">{fmt.esc(f.status)}</span>'
+            f"<li>{brief.status_tag(f.status)}"
             f"{fmt.esc(fmt.cite(f.evidence))} "
             f'<a href="{_anchor(f.section)}">→ {fmt.esc(f.section_title)}</a></li>'
         )

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from wxnb.kit import fmt
+from wxnb.kit import brief, fmt
 from wxnb.params import ReportParams
 
 __all__ = [
@@ -48,10 +48,8 @@ def plan_html(recs: list[dict[str, Any]]) -> fmt.HtmlBlock:
     items = []
     for i, r in enumerate(recs[:planned(recs)], start=1):
         manual = ' <span class="wx-manual">人工</span>' if r["source"] == "人工" else ""
-        items.append(
-            f'<li value="{i}"><span class="wx-priority">{fmt.esc(r["priority"])}</span>'
-            f'{fmt.esc(r["text"])}<span class="wx-owner">（{fmt.esc(r["owner"])}）</span>'
-            f'{manual}<div class="wx-why">依据：{fmt.esc(r["cite"])}</div></li>')
+        items.append(f'<li value="{i}">{brief.action_line(r)}{manual}'
+                     f'<div class="wx-why">依据：{fmt.esc(r["cite"])}</div></li>')
     rest = len(recs) - planned(recs)
     more = f'<p class="wx-actions-more">另有 {rest} 项建议，按优先级列在下方「分析明细与方法口径」。' \
         "</p>" if rest > 0 else ""
