@@ -95,3 +95,14 @@ def generated_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("data")
     generate_sample(out)
     return out / "sample"
+
+
+@pytest.fixture(scope="session")
+def generated_legacy_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same sample with the legacy 图文分析 endpoints (``shape="legacy"``: what WeChat gave
+    before 2025-11, and what archives hold), once per test session (read only)."""
+    from wxnb.samples.month import generate_sample
+
+    out = tmp_path_factory.mktemp("legacy")
+    generate_sample(out, shape="legacy")
+    return out / "sample"

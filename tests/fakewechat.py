@@ -28,11 +28,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from wxnb.io.datacube import discover
-from wxnb.io.fetch import NEW_ONLY, span
+from wxnb.io.fetch import NEW_ARTICLE, span
 
 APPID = "wx5f0c2a7e9b1d3c44"
 SECRET = "3f2b8c1d9e7a6b5c4d3e2f1a0b9c8d7e"  # the shape of a real AppSecret (32 hex digits)
-NEW_FAMILY = (*NEW_ONLY, "getarticletotaldetail")
+NEW_FAMILY = NEW_ARTICLE
 
 
 class FakeWeChat:

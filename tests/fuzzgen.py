@@ -111,12 +111,37 @@ def _datacube_rows(ep: str, days: list[str]) -> list[dict[str, Any]]:
                             "comment_count": j} for j in range(2)]
             rows.append({"ref_date": d, "msgid": f"22474836{d[-2:]}_1",
                          "detail_list": detail_list})
+        elif ep == "getarticleread":
+            rows.append({"ref_date": d, "msgid": f"22474836{d[-2:]}_1", "detail": {
+                "read_user": 5 * k, "read_user_source": _sources(5 * k, 3 * k)}})
+        elif ep == "getarticleshare":
+            rows.append({"ref_date": d, "msgid": f"22474836{d[-2:]}_1",
+                         "detail": {"share_user": k}})
+        elif ep == "getbizsummary":
+            rows.append({"ref_date": d, "detail": {
+                "read_user": 50 * k, "share_user": 3 * k, "zaikan_user": k, "like_user": k,
+                "comment_count": 0, "read_user_source": _sources(50 * k, 30 * k)}})
         else:
             raise AssertionError(ep)
     return rows
 
 
+def _sources(total: int, push: int) -> list[dict[str, Any]]:
+    return [{"scene_desc": "全部", "user_count": total},
+            {"scene_desc": "公众号消息", "user_count": push}]
+
+
 def _flat(ep: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    merged = ENDPOINTS[ep].merged
+    if merged:  # a CSV holds the detail's fields as columns, read_user_source as scene_* ones
+        out = []
+        for r in rows:
+            detail = dict(r[merged])
+            scenes = detail.pop("read_user_source", [])
+            names = {"全部": "scene_all", "公众号消息": "scene_msg"}
+            out.append({**{k: v for k, v in r.items() if k != merged}, **detail,
+                        **{names[x["scene_desc"]]: x["user_count"] for x in scenes}})
+        return out
     nested = ENDPOINTS[ep].nested
     if not nested:
         return rows

@@ -129,9 +129,11 @@ def test_a_workbook_names_its_bad_cells_and_another_workbook_is_not_it(tmp_path:
 
 
 @pytest.fixture
-def month(tmp_path: Path) -> Path:
+def month(tmp_path: Path, generated_legacy_sample: Path) -> Path:
+    """A copy of the sample month as the legacy 图文分析 endpoints give it: the 数据趋势
+    download stands in for getuserread, whose figures it repeats (次数 and 人数)."""
     folder = tmp_path / MONTH
-    shutil.copytree(paths.default_data_dir(paths.SAMPLE_ACCOUNT, MONTH), folder)
+    shutil.copytree(generated_legacy_sample / MONTH, folder)
     return folder
 
 

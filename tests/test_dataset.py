@@ -51,10 +51,10 @@ def test_a_whole_load_is_kept_and_read_back_exactly(tmp_path: Path, cache: Path,
     again = datacube.load_month(month, "2026-10")
     assert len(parses) == 1  # read from the dataset
     same(first, again)
-    sub = datacube.load_month(month, "2026-10", endpoints=("getarticletotal",))
-    assert list(sub.frames) == ["getarticletotal"] and len(parses) == 1
+    sub = datacube.load_month(month, "2026-10", endpoints=("getarticletotaldetail",))
+    assert list(sub.frames) == ["getarticletotaldetail"] and len(parses) == 1
     os.environ["WXNB_CACHE_DIR"] = str(tmp_path / "elsewhere")  # no dataset: parsed
-    same(sub, datacube.load_month(month, "2026-10", endpoints=("getarticletotal",)))
+    same(sub, datacube.load_month(month, "2026-10", endpoints=("getarticletotaldetail",)))
 
 
 def test_notes_and_text_columns_survive(tmp_path: Path, cache: Path, parses: list) -> None:

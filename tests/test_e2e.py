@@ -37,9 +37,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return report, res.stdout + res.stderr
 
 
-def rows(endpoint: str) -> list[dict]:
+def rows(endpoint: str, folder: Path = SAMPLE) -> list[dict]:
     out: list[dict] = []
-    for p in sorted(SAMPLE.glob(f"{endpoint}_*.json")):
+    for p in sorted(folder.glob(f"{endpoint}_*.json")):
         out += json.loads(p.read_text(encoding="utf-8"))["list"]
     return out
 
@@ -51,22 +51,46 @@ def wan(n: int) -> str:
     return f"{n / 10_000:.1f}".removesuffix(".0") + "万"
 
 
-def independent_kpis() -> dict[str, str]:
-    """Section 01's KPIs straight from the sample files with plain Python (no wxnb code)."""
-    summary = rows("getusersummary")
+def _followers(folder: Path) -> dict[str, str]:
+    summary = rows("getusersummary", folder)
     net = sum(r["new_user"] for r in summary) - sum(r["cancel_user"] for r in summary)
-    total = [r for r in rows("getuserread") if r["user_source"] == 99999999]
+    cumulate = max(rows("getusercumulate", folder), key=lambda r: r["ref_date"])["cumulate_user"]
+    return {"粉丝净增长": wan(net), "累计粉丝（月末）": wan(cumulate)}
+
+
+def independent_kpis() -> dict[str, str]:
+    """Section 01's KPIs straight from the bundled month's files (the 2025 发表内容 endpoints
+    and the event log's push results) with plain Python and SQL (no wxnb code)."""
+    readers = sum(r["detail"]["read_user"] for r in rows("getbizsummary"))
+    sharers = sum(r["detail"]["share_user"] for r in rows("getbizsummary"))
+    sent = dict(duckdb.sql(
+        f"SELECT key, CAST(json_extract(value, '$.SentCount') AS BIGINT) FROM read_parquet("
+        f"'{SAMPLE / 'events.parquet'}') WHERE event = 'MASSSENDJOBFINISH'").fetchall())
+    session = delivered = 0
+    for item in rows("getarticletotaldetail"):
+        if item["publish_type"] != 0:
+            continue  # published without notification: never delivered
+        last = max(item["detail_list"], key=lambda d: d["stat_date"])  # cumulative counters
+        session += next(s["user_count"] for s in last["read_user_source"]
+                        if s["scene_desc"] == "公众号消息")
+        delivered += sent[item["msgid"].split("_")[0]]
+    return {**_followers(SAMPLE), "图文阅读量（人数）": wan(readers),
+            "打开率": f"{session / delivered * 100:.2f}%",
+            "分享率": f"{sharers / readers * 100:.2f}%", "转化率": independent_conversion()}
+
+
+def legacy_kpis(folder: Path) -> dict[str, str]:
+    """The same from a legacy month's 图文分析 files (getuserread, getarticletotal)."""
+    total = [r for r in rows("getuserread", folder) if r["user_source"] == 99999999]
     reads = sum(r["int_page_read_count"] for r in total)
     shares = sum(r["share_count"] for r in total)
     session = delivered = 0
-    for item in rows("getarticletotal"):
+    for item in rows("getarticletotal", folder):
         last = max(item["details"], key=lambda d: d["stat_date"])  # counters are cumulative
         session += last["int_page_from_session_read_user"]
         delivered += last["target_user"]
-    cumulate = max(rows("getusercumulate"), key=lambda r: r["ref_date"])["cumulate_user"]
-    return {"粉丝净增长": wan(net), "累计粉丝（月末）": wan(cumulate),
-            "图文阅读量（次数）": wan(reads), "打开率": f"{session / delivered * 100:.2f}%",
-            "分享率": f"{shares / reads * 100:.2f}%", "转化率": independent_conversion()}
+    return {**_followers(folder), "图文阅读量（次数）": wan(reads),
+            "打开率": f"{session / delivered * 100:.2f}%", "分享率": f"{shares / reads * 100:.2f}%"}
 
 
 def independent_conversion() -> str:
@@ -114,16 +138,37 @@ def test_report_is_offline_and_clean(built: tuple[Path, str]) -> None:
         assert bad not in text, bad
 
 
-def test_kpi_values_equal_an_independent_computation(built: tuple[Path, str]) -> None:
-    report, _ = built
+def kpi_cells(report: Path) -> tuple[dict[str, list[str]], Any]:
     soup = BeautifulSoup(report.read_text(encoding="utf-8"), "html.parser")
     table = next(t for t in soup.find_all("table")
                  if [th.get_text() for th in t.find_all("th")][:3] == ["指标类别", "月度目标",
                                                                        "实际达成"])
-    actual = {tr.find_all("td")[0].get_text(): tr.find_all("td")[2].get_text()
-              for tr in table.tbody.find_all("tr")}
+    return {tr.find_all("td")[0].get_text(): [td.get_text() for td in tr.find_all("td")]
+            for tr in table.tbody.find_all("tr")}, table
+
+
+def test_kpi_values_equal_an_independent_computation(built: tuple[Path, str]) -> None:
+    report, _ = built
+    cells, table = kpi_cells(report)
+    actual = {k: v[2] for k, v in cells.items()}
     assert {k: actual[k] for k in independent_kpis()} == independent_kpis()
     assert "未配置" in table.get_text()  # e.g. 累计粉丝 has no benchmark in the sample
+    # the 2025 endpoints count no 阅读次数: said so, never a number or a bare dash
+    assert actual["图文阅读量（次数）"] == "新接口不提供次数"
+
+
+def test_a_legacy_month_builds_with_the_legacy_definitions(tmp_path: Path) -> None:
+    """An archived month in the legacy 图文分析 shape (and the month before it) still builds,
+    with 次数 and shares per read."""
+    res = wxnb("sample", "--out", str(tmp_path / "data"), "--shape", "legacy")
+    assert res.returncode == 0, res.stderr
+    folder = tmp_path / "data" / "sample" / "2026-10"
+    res = wxnb("build", "--data", str(folder), "--out", str(tmp_path / "out"))
+    assert res.returncode == 0, res.stdout + res.stderr
+    cells, _ = kpi_cells(tmp_path / "out" / "sample" / "2026-10" / "report.html")
+    want = legacy_kpis(folder)
+    assert {k: cells[k][2] for k in want} == want
+    assert cells["分享率"][5] != "口径不同"  # both months legacy: 环比 compared
 
 
 def test_narrative_carries_the_computed_figures(built: tuple[Path, str]) -> None:
@@ -134,14 +179,14 @@ def test_narrative_carries_the_computed_figures(built: tuple[Path, str]) -> None
     assert narrative.startswith("数据显示")
     assert f"粉丝净增长 {kpis['粉丝净增长']} 人" in narrative
     assert kpis["打开率"] in narrative
-    assert f"图文阅读 {kpis['图文阅读量（次数）']}次" in narrative and "万次" in narrative
+    assert f"图文阅读 {kpis['图文阅读量（人数）']}人" in narrative and "不提供阅读次数" in narrative
     assert "10-15 至 10-16 取消关注" in narrative  # the sample's unfollow spike after a push
 
 
 def test_broken_file_fails_clearly_and_keeps_the_last_report(tmp_path: Path) -> None:
     data = tmp_path / "sample" / "2026-10"
     shutil.copytree(SAMPLE, data)
-    bad = sorted(data.glob("getuserread_*.json"))[2]
+    bad = sorted(data.glob("getbizsummary_*.json"))[2]
     bad.write_text('{"list": [', encoding="utf-8")
     out = tmp_path / "out"
     report = out / "sample" / "2026-10" / "report.html"

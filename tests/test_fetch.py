@@ -41,10 +41,13 @@ def test_each_endpoint_is_cut_into_windows_of_its_span() -> None:
     by = {e: [(w.begin.day, w.end.day) for w in windows if w.endpoint == e]
           for e in api.endpoints_for("2026-10")}
     assert by["getusersummary"] == [(1, 7), (8, 14), (15, 21), (22, 28), (29, 31)]
-    assert by["getuserread"][:2] == [(1, 3), (4, 6)] and by["getuserread"][-1] == (31, 31)
     assert by["getinterfacesummary"] == [(1, 30), (31, 31)]
-    assert by["getarticletotal"] == [(d, d) for d in range(1, 32)]
     assert by["getarticleread"] == [(d, d) for d in range(1, 32)]  # 发表内容: one day a call
+    assert by["getbizsummary"] == [(d, d) for d in range(1, 32)]
+    legacy = {e: [(w.begin.day, w.end.day) for w in api.plan("2025-10") if w.endpoint == e]
+              for e in ("getuserread", "getarticletotal")}
+    assert legacy["getuserread"][:2] == [(1, 3), (4, 6)] and legacy["getuserread"][-1] == (31, 31)
+    assert legacy["getarticletotal"] == [(d, d) for d in range(1, 32)]
     for w in windows:
         assert (w.end - w.begin).days + 1 <= api.span(w.endpoint)
         assert w.filename == f"{w.endpoint}_{w.begin}_{w.end}.json"
@@ -57,7 +60,8 @@ def test_the_new_endpoints_only_from_november_2025() -> None:
     assert "getarticletotal" in api.endpoints_for("2025-10")
     new = api.endpoints_for("2025-11")
     assert {"getarticleread", "getarticleshare", "getbizsummary", "getarticletotaldetail"} <= set(new)
-    assert "getarticletotal" in new  # still tried: a 47009 skips it
+    # the retired legacy ones are not asked from then on (their quota is saved)
+    assert not {"getarticletotal", "getuserread", "getarticlesummary"} & set(new)
 
 
 def test_credentials_come_from_the_environment_only() -> None:
@@ -76,8 +80,8 @@ def test_credentials_come_from_the_environment_only() -> None:
 def test_a_month_fetched_through_every_fault_is_the_month_wechat_sent(tmp_path: Path) -> None:
     with FakeWeChat([SAMPLE], slow=1.5) as server:
         server.fail("getusersummary", "busy", "quota")
-        server.fail("getuserread", "daily")
-        server.fail("getarticletotal", "ok", "expire")  # the token expires mid-month
+        server.fail("getbizsummary", "daily")
+        server.fail("getarticleread", "ok", "expire")  # the token expires mid-month
         server.fail("getinterfacesummary", "timeout")
         server.fail("getarticletotaldetail", "delay", "delay")  # then final
         c = client(server, timeout=0.5)
@@ -114,12 +118,12 @@ def test_the_fetched_month_reads_as_the_bundled_one(tmp_path: Path) -> None:
 
 def test_a_retired_endpoint_is_asked_once_and_reported(tmp_path: Path) -> None:
     with FakeWeChat([SAMPLE]) as server:
-        server.fail("getarticlesummary", "retired")
+        server.fail("getarticleshare", "retired")
         out = api.fetch_month(client(server), "2026-10", tmp_path)
-    assert list(out.retired) == ["getarticlesummary"]
-    assert "47009" in out.retired["getarticlesummary"]
-    assert [o for e, *_, o in server.calls if e == "getarticlesummary"] == ["retired"]
-    assert out.skipped == 30 and not list(tmp_path.glob("getarticlesummary_*"))
+    assert list(out.retired) == ["getarticleshare"]
+    assert "47009" in out.retired["getarticleshare"]
+    assert [o for e, *_, o in server.calls if e == "getarticleshare"] == ["retired"]
+    assert out.skipped == 30 and not list(tmp_path.glob("getarticleshare_*"))
     assert len(list(tmp_path.glob("getusersummary_*"))) == 5  # the others are all there
 
 
@@ -200,13 +204,13 @@ def leaks(roots: list[Path], texts: list[str], secrets: list[str]) -> list[str]:
 def test_fetch_then_build_and_no_secret_anywhere(tmp_path: Path) -> None:
     folder = tmp_path / "data" / "sample" / "2026-10"
     with FakeWeChat([SAMPLE]) as server:
-        server.fail("getarticlesummary", "retired")
+        server.fail("getarticleshare", "retired")
         proc = run_fetch(server, folder)
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, out + err
         tokens = sorted(server.tokens)
     assert f"已获取 {len(api.plan('2026-10')) - 31} 个文件" in out  # 31 days of a retired one
-    assert "接口已下线（errcode 47009）：getarticlesummary" in err
+    assert "接口已下线（errcode 47009）：getarticleshare" in err
     assert "wxnb build --account sample --month 2026-10 --data" in out
     build = subprocess.run(
         [sys.executable, "-m", "wxnb", "build", "--data", str(folder), "--out",
@@ -222,7 +226,7 @@ def test_fetch_then_build_and_no_secret_anywhere(tmp_path: Path) -> None:
 def test_an_interrupted_fetch_resumes_where_it_stopped(tmp_path: Path) -> None:
     folder = tmp_path / "2026-10"
     with FakeWeChat([SAMPLE]) as server:
-        server.fail("getuserread", "ok", "ok", "hang")  # the third getuserread call hangs
+        server.fail("getbizsummary", "ok", "ok", "hang")  # the third getbizsummary call hangs
         proc = run_fetch(server, folder)
         assert server.hung.wait(120), proc.communicate()
         proc.send_signal(signal.SIGINT)
@@ -243,19 +247,21 @@ def test_an_interrupted_fetch_resumes_where_it_stopped(tmp_path: Path) -> None:
     assert len(files(folder)) == total
 
 
-def test_archived_files_of_an_endpoint_not_read_make_one_note(tmp_path: Path) -> None:
+def test_files_not_read_make_one_note_per_reason(tmp_path: Path) -> None:
     from wxnb.io.folder import unread_notes
 
     for d in range(1, 6):
         day = f"2026-10-0{d}"
+        # the 2025 endpoints' archives are inputs now: never listed as unread
         (tmp_path / f"getarticleread_{day}_{day}.json").write_text('{"list": [], "is_delay": false}')
-    (tmp_path / "mystery.json").write_text("{}")
+        (tmp_path / f"articleread_{day}.json").write_text('{"list": []}')  # misnamed
+    (tmp_path / "notes.txt").write_text("x")
     notes = unread_notes(tmp_path)
     assert len(notes) == 2
     assert notes[0].startswith(
-        "未读取 getarticleread_2026-10-01_2026-10-01.json、getarticleread_2026-10-02_2026-10-02.json"
-        "、getarticleread_2026-10-03_2026-10-03.json 等 5 个文件：2025 发表内容接口 getarticleread")
-    assert notes[1].startswith("未读取 mystery.json：文件名不是已知的数据统计接口")
+        "未读取 articleread_2026-10-01.json、articleread_2026-10-02.json、"
+        "articleread_2026-10-03.json 等 5 个文件：文件名不是已知的数据统计接口")
+    assert notes[1].startswith("未读取 notes.txt：不是 wxnb 读取的文件")
 
 
 def test_fetch_without_credentials_says_which_variables(tmp_path: Path) -> None:

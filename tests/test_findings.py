@@ -75,10 +75,11 @@ def test_changing_a_target_changes_light_ranking_and_recommendations(
 
 def test_summary_with_the_sample(sample_findings: list[Finding]) -> None:
     text = " ".join(summary_words.paragraph(sample_findings))
-    assert "设有目标的 7 项指标中 3 项未达标、2 项预警、2 项达标" in text
+    assert "设有目标的 6 项指标中 3 项未达标、2 项预警、1 项达标" in text
     # which ones, by name, value and target; then how many incidents the list below holds
     assert "未达标的是粉丝净增长 3,537（目标 5,000）、打开率 1.70%（目标 2.00%）" in text
-    assert "达标的是图文阅读量（次数）13.3万（目标 10万）" in text
+    # a 2025 month: readers (人数); the 发表内容 endpoints count no 阅读次数
+    assert "达标的是图文阅读量（人数）10.3万（目标 7万）" in text
     # the unfollow spike (预警), not the scan-code spike (提示: information, not a problem)
     events = [f for f in sample_findings if f.kind != "kpi" and f.severity >= 2]
     assert len(events) == 1 and "另有 1 项异常、风险或需要关注的变化" in text
@@ -196,7 +197,7 @@ def _drop_days(folder: Path, days: set[str]) -> None:
 def test_pdca_band_and_owner() -> None:
     p = load_params(overrides={"pdca_band": 0.2})
     plan = strategy.pdca(strategy.trend(p), p)
-    row = plan.set_index("指标").loc["图文阅读量（次数）"]
+    row = plan.set_index("指标").loc["图文阅读量（人数）"]  # 2025 data: readers, no 次数
     assert row["下限"] == pytest.approx(row["下月目标"] * 0.8)
     assert row["上限"] == pytest.approx(row["下月目标"] * 1.2)
     assert set(plan["月份"]) == {"2026-11"}
@@ -216,7 +217,7 @@ def test_a_target_below_this_months_actual_says_why() -> None:
     assert change < 0 and f"较上月−{abs(change) * 100:.1f}%" in net["低于本月"]
     rate = plan.loc["打开率"]
     assert rate["下月目标"] < rate["本月实际"] and "上月较低" in rate["低于本月"]
-    assert plan.loc["图文阅读量（次数）", "低于本月"] == ""  # above this month: nothing to say
+    assert plan.loc["图文阅读量（人数）", "低于本月"] == ""  # above this month: nothing to say
     html = str(strategy_show.pdca_html(plan.reset_index(), p, []))
     assert html.count("注意：低于本月实际") == len(below)
 

@@ -100,15 +100,18 @@ def main() -> None:
                    "取关、阅读、消息……），使报告月份约有 N 个事件（±10%，上月略少；10,000 至 "
                    "100,000,000）。默认不缩放：约 12 万粉丝、每月约 25 万个事件。日志逐日生成、按 "
                    "100 万行的行组写入（5000 万个事件连同上月在双核机器上约需 9 分钟，峰值内存约 1.8 GB）")
+@click.option("--shape", type=click.Choice(["2025", "legacy"]), default=None,
+              help="文章数据的接口：2025（发表内容接口，2025-11 起的月份默认）或 legacy（旧版图文分析接口，"
+                   "更早的月份默认）")
 def sample(root: Path, account: str, month: str, seed: int, hostile: bool,
-           n_events: int | None) -> None:
+           n_events: int | None, shape: str | None) -> None:
     """生成示例月份（及其上月）的数据统计接口数据、事件日志和各章节输入。"""
     from wxnb.params import check_identity
     from wxnb.samples.month import generate_sample
 
     check_identity(account, month)
     files = generate_sample(root, account=account, month=month, seed=seed, hostile=hostile,
-                            events=n_events)
+                            events=n_events, shape=shape)
     click.echo(f"已写入 {len(files)} 个文件到 {root / account}")
     import pyarrow.parquet as pq
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "ENDPOINT_LABELS",
     "MSG_TYPE",
+    "READ_SCENE_COLUMNS",
     "READ_SOURCE",
     "READ_TOTAL",
     "SHARE_SCENE",
@@ -41,6 +42,20 @@ READ_SOURCE: dict[int, str] = {
     7: "搜一搜",
 }
 
+#: ``read_user_source``'s ``scene_desc`` in the 2025 发表内容 endpoints (getarticleread,
+#: getbizsummary, getarticletotaldetail) → the column of readers the loader gives each scene.
+#: 全部 is the total (equal to ``read_user``); the other scenes never sum to it.
+READ_SCENE_COLUMNS: dict[str, str] = {
+    "全部": "scene_all",
+    "公众号消息": "scene_msg",
+    "聊天会话": "scene_chat",
+    "朋友圈": "scene_moments",
+    "公众号主页": "scene_home",
+    "推荐": "scene_recommend",
+    "搜一搜": "scene_search",
+    "其他": "scene_other",
+}
+
 SHARE_SCENE: dict[int, str] = {1: "好友转发", 2: "朋友圈", 3: "腾讯微博", 255: "其他"}
 
 MSG_TYPE: dict[int, str] = {1: "文字", 2: "图片", 3: "语音", 4: "视频", 6: "第三方应用消息"}
@@ -50,6 +65,9 @@ ENDPOINT_LABELS: dict[str, str] = {
     "getusercumulate": "累计用户数据",
     "getarticletotal": "图文群发总数据",
     "getarticletotaldetail": "发表内容详细数据",
+    "getarticleread": "发表内容每日阅读数据",
+    "getarticleshare": "发表内容每日分享数据",
+    "getbizsummary": "发表内容概况数据",
     "getuserread": "图文阅读概况",
     "getarticlesummary": "图文群发每日数据",
     "getuserreadhour": "图文阅读分时数据",

@@ -35,7 +35,9 @@ Our own account is measured from our own datacube data (:func:`own_articles`): e
 ``getarticletotal`` at its last ``stat_date`` (reads = ``int_page_read_count``, shares =
 ``share_count``, headline = msgid index 1), 在看 and likes from ``getarticletotaldetail``
 (``zaikan_user``, ``like_user`` at the last ``stat_date``). Without that endpoint our 在看/likes
-are unknown: our WCI counts them as 0 and the report says it is understated.
+are unknown: our WCI counts them as 0 and the report says it is understated. A month of the
+2025 发表内容 data (from 2025-11) is read from ``getarticletotaldetail`` alone: reads and shares
+are people there (阅读人数, 分享人数), which ``reads_basis`` says.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ import pandas as pd
 
 from wxnb.exceptions import DataValidationError, Problem
 from wxnb.io import csvin
-from wxnb.io.datacube import load_month
+from wxnb.io.datacube import MonthData, load_month
 
 __all__ = [
     "ARTICLES_FILE",
@@ -258,6 +260,8 @@ def own_articles(folder: Path, month: str) -> tuple[pd.DataFrame, bool]:
     Returns the frame and whether 在看/likes are known (``getarticletotaldetail`` present).
     """
     data = load_month(folder, month, endpoints=("getarticletotal", "getarticletotaldetail"))
+    if data.article_api == "2025":
+        return _own_published(data)
     empty = pd.DataFrame(columns=["ref_date", "msgid", "title", "stat_date",
                                   "int_page_read_count", "share_count"], dtype=object)
     a = data.frames.get("getarticletotal", empty).sort_values(["msgid", "stat_date"])
@@ -268,6 +272,7 @@ def own_articles(folder: Path, month: str) -> tuple[pd.DataFrame, bool]:
         "is_headline": last["msgid"].str.rsplit("_", n=1).str[-1] == "1",
         "reads": last["int_page_read_count"], "shares": last["share_count"],
     })
+    out["reads_basis"] = "次数"
     known = data.has("getarticletotaldetail")
     eng = pd.DataFrame(columns=["zaikan", "likes"])
     if known:
@@ -280,3 +285,28 @@ def own_articles(folder: Path, month: str) -> tuple[pd.DataFrame, bool]:
     out["reads"] = out["reads"].clip(upper=READ_CAP).astype("int64")
     out["shares_known"] = True
     return out.drop(columns="msgid").reset_index(drop=True), known
+
+
+def _own_published(data: MonthData) -> tuple[pd.DataFrame, bool]:
+    """Our own articles from the 2025 发表内容 data (getarticletotaldetail, every publication
+    of the month at its last stat_date). Those endpoints count people, not 次数: reads are
+    阅读人数 and shares 分享人数 (``reads_basis`` = 人数), a little below the competitors'
+    次数, so our WCI is a little understated; 在看 and likes are known."""
+    d = data.frames.get("getarticletotaldetail")
+    cols = ["account", "publish_date", "title", "is_headline", "reads", "shares", "zaikan",
+            "likes", "capped", "shares_known", "reads_basis"]
+    if d is None or d.empty:
+        return pd.DataFrame(columns=cols), True
+    last = d.sort_values(["msgid", "stat_date"]).groupby("msgid", sort=False).tail(1)
+    title = last["title"].astype(str) if "title" in last else last["msgid"].astype(str)
+    out = pd.DataFrame({
+        "account": OWN, "publish_date": last["ref_date"], "title": title,
+        "is_headline": last["msgid"].str.rsplit("_", n=1).str[-1] == "1",
+        "reads": last["read_user"].astype("int64"), "shares": last["share_user"].astype("int64"),
+        "zaikan": last["zaikan_user"].astype("int64"), "likes": last["like_user"].astype("int64"),
+    })
+    out["capped"] = out["reads"] > READ_CAP
+    out["reads"] = out["reads"].clip(upper=READ_CAP).astype("int64")
+    out["shares_known"] = True
+    out["reads_basis"] = "人数"
+    return out[cols].reset_index(drop=True), True

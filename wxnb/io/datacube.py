@@ -20,14 +20,17 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from wxnb.io import csvin
-from wxnb.io.codes import ENDPOINT_LABELS, READ_TOTAL
+from wxnb.io.codes import ENDPOINT_LABELS, READ_SCENE_COLUMNS, READ_TOTAL
 from wxnb.exceptions import DataValidationError, Problem
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
 __all__ = [
+    "ARTICLE_API_START",
     "ENDPOINTS",
+    "LEGACY_ARTICLE",
+    "NEW_ARTICLE",
     "Endpoint",
     "MonthData",
     "PreviousMonth",
@@ -50,6 +53,8 @@ _READ_FIELDS = (
     "add_to_fav_count",
 )
 _ARTICLE_SOURCES = ("hist_msg", "feed", "friends", "other", "kanyikan", "souyisou")
+#: The per-scene reader columns flattened from ``read_user_source`` (codes.READ_SCENE_COLUMNS).
+_SCENES = tuple(READ_SCENE_COLUMNS.values())
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Endpoint:
     daily: bool = True
     aliases: dict[str, str] = field(default_factory=dict)
     nested: str = ""  # the list-item key holding per-stat_date rows ("details", "detail_list")
+    merged: str = ""  # the list-item key of an object whose fields belong to the row ("detail")
 
     @property
     def label(self) -> str:
@@ -99,8 +105,23 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint(
             "getarticletotaldetail", False, 1, ("ref_date", "msgid", "stat_date"),
             ("read_user", "share_user", "zaikan_user", "like_user", "comment_count"),
-            optional_counts=("collection_user", "read_subscribe_user", "praise_money"),
+            optional_counts=("collection_user", "read_subscribe_user", "praise_money",
+                             "publish_type", *_SCENES),
             texts=("msgid",), daily=False, nested="detail_list",
+        ),
+        Endpoint(
+            "getarticleread", False, 1, ("ref_date", "msgid"), ("read_user",),
+            optional_counts=_SCENES, texts=("msgid",), daily=False, merged="detail",
+        ),
+        Endpoint(
+            "getarticleshare", False, 1, ("ref_date", "msgid"), ("share_user",),
+            texts=("msgid",), daily=False, merged="detail",
+        ),
+        Endpoint(
+            "getbizsummary", False, 1, ("ref_date",), ("read_user", "share_user"),
+            optional_counts=("zaikan_user", "like_user", "comment_count", "collection_user",
+                             "redirect_ori_page_user", "send_page_count", *_SCENES),
+            merged="detail",
         ),
         Endpoint(
             "getuserread", True, 3, ("ref_date", "user_source"), _READ_FIELDS,
@@ -131,6 +152,13 @@ ENDPOINTS: dict[str, Endpoint] = {
 }
 
 _NAME_RX = re.compile(r"^([a-z]+)(?:[_.].*)?$")
+
+#: The legacy 图文分析 endpoints (officially 已停止维护) and the 2025 发表内容 endpoints that
+#: replace them, which hold data from ARTICLE_API_START on (wechat-data-2026.md).
+LEGACY_ARTICLE = ("getarticletotal", "getarticlesummary", "getuserread", "getuserreadhour",
+                  "getusershare")
+NEW_ARTICLE = ("getarticletotaldetail", "getarticleread", "getarticleshare", "getbizsummary")
+ARTICLE_API_START = "2025-11"
 
 
 def month_days(month: str) -> list[date]:
@@ -203,6 +231,8 @@ def _json_rows(path: Path, ep: Endpoint) -> tuple[list[dict[str, Any]], list[Pro
                 problems.append(Problem(name, None, loc, "对象 {...}", csvin.brief(item)))
             elif ep.nested:
                 rows.extend(_flatten_details(name, loc, item, problems, ep.nested))
+            elif ep.merged:
+                rows.extend(_merge_detail(name, loc, item, problems, ep.merged))
             else:
                 rows.append({**item, "_row": loc})
     empty = not rows and not problems
@@ -222,8 +252,64 @@ def _flatten_details(
         if not isinstance(d, dict):
             problems.append(Problem(name, key, f"{loc}.{key}[{j}]", "对象", csvin.brief(d)))
             continue
-        out.append({**head, **d, "_row": f"{loc}.{key}[{j}]"})
+        row = {**head, **d, "_row": f"{loc}.{key}[{j}]"}
+        if "read_user_source" in d:
+            # Lenient here: an article whose read_user_source is unreadable keeps its other
+            # figures; its scenes stay unknown (``scene_invalid``) and the sections say so
+            # (getarticletotaldetail sits beside getarticletotal in legacy months, whose source
+            # fields then serve). The list itself is not kept: its scenes are columns.
+            broken: list[Problem] = []
+            _flatten_scenes(name, row, broken)
+            if broken:
+                row["scene_invalid"] = True
+            row.pop("read_user_source")
+        out.append(row)
     return out
+
+
+def _merge_detail(
+    name: str, loc: str, item: dict[str, Any], problems: list[Problem], key: str
+) -> list[dict[str, Any]]:
+    """A 发表内容 item ``{ref_date, msgid, detail: {...}}`` as one row; its read_user_source
+    flattened into one reader column per scene."""
+    detail = item.get(key)
+    if not isinstance(detail, dict):
+        problems.append(Problem(name, key, loc, "对象 {...}", csvin.brief(detail)))
+        return []
+    row = {**{k: v for k, v in item.items() if k != key}, **detail, "_row": loc}
+    if "read_user_source" in detail:
+        _flatten_scenes(name, row, problems)
+        row.pop("read_user_source", None)
+    return [row]
+
+
+def _flatten_scenes(name: str, row: dict[str, Any], problems: list[Problem]) -> None:
+    """``read_user_source`` [{scene_desc, user_count}] (also {source_name, read_user}, seen in
+    public code) → the row's ``scene_*`` columns; a scene WeChat adds later is left out, a
+    malformed list is a problem naming the row."""
+    value = row.get("read_user_source")
+    if value is None:
+        return
+    expected = "[{scene_desc: 文本, user_count: 非负整数}, ...]"
+    if not isinstance(value, list):
+        problems.append(Problem(name, "read_user_source", row["_row"], expected,
+                                f"{_kind(value)} {csvin.brief(value, 40)}"))
+        return
+    found: dict[str, int] = {}
+    for j, entry in enumerate(value):
+        scene = entry.get("scene_desc", entry.get("source_name")) if isinstance(entry, dict) \
+            else None
+        count = entry.get("user_count", entry.get("read_user")) if isinstance(entry, dict) \
+            else None
+        if not isinstance(scene, str) or isinstance(count, bool) or not isinstance(count, int) \
+                or count < 0:
+            problems.append(Problem(name, f"read_user_source[{j}]", row["_row"], expected,
+                                    csvin.brief(entry, 60)))
+            return
+        column = READ_SCENE_COLUMNS.get(scene.strip())
+        if column is not None:
+            found[column] = count
+    row.update(found)  # all or nothing: a list broken halfway gives no scene
 
 
 def _csv_rows(path: Path, ep: Endpoint) -> tuple[list[dict[str, Any]], list[Problem], bool,
@@ -493,19 +579,31 @@ class MonthData:
     warnings: list[str]
     #: Coverage rows of inputs beyond the datacube (the event log: ``wxnb.build.inputs.validate``).
     extra_coverage: list[dict[str, Any]] = field(default_factory=list)
+    #: Figures derived from the frames once (kit.metrics keeps the 2025 article table here).
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def has(self, endpoint: str) -> bool:
         return endpoint in self.frames and not self.frames[endpoint].empty
+
+    @property
+    def article_api(self) -> str:
+        """Which article endpoints the month's figures come from: ``"2025"`` (the 发表内容
+        endpoints), ``"legacy"`` (图文分析) or ``"none"`` (see :func:`article_api`)."""
+        return article_api(self.month, self.files)
 
     def coverage(self) -> list[dict[str, Any]]:
         """Return one row per endpoint: files, rows, days covered and a status in Chinese."""
         days = month_days(self.month)
         rows = []
+        other = {"2025": LEGACY_ARTICLE, "legacy": NEW_ARTICLE[1:]}.get(self.article_api, ())
         for name, ep in ENDPOINTS.items():
             df = self.frames.get(name)
             n_files = len(self.files.get(name, []))
+            if name in other and n_files == 0:
+                continue  # the other family of article endpoints: not expected this month
             if df is None or df.empty:
-                status = "未提供" if n_files == 0 else "无数据"
+                status = "未提供" if n_files == 0 else \
+                    "未使用（按发表内容接口计算）" if name in other else "无数据"
                 covered = "—"
             else:
                 seen = _days_seen(df, name)
@@ -516,6 +614,24 @@ class MonthData:
                          "行数": 0 if df is None else len(df), "覆盖天数": covered,
                          "状态": status})
         return rows + list(self.extra_coverage)
+
+
+def article_api(month: str, files: dict[str, list[Path]]) -> str:
+    """Which family of article endpoints a month's figures come from.
+
+    From ARTICLE_API_START (2025-11) on, the 发表内容 endpoints are the primary article data
+    when the folder holds them: getbizsummary (the account-level series that replaces
+    getuserread), or getarticletotaldetail without getarticletotal (a legacy month may carry
+    getarticletotaldetail beside getarticletotal for its 在看 and likes). Their data starts on
+    2025-11-01 and the legacy endpoints are retired. Before it, or without them, the legacy 图文
+    分析 files are read. ``"none"``: neither (a month of backend downloads, or no article data).
+    """
+    legacy = any(files.get(n) for n in ("getarticletotal", "getuserread"))
+    new = bool(files.get("getbizsummary")) or (
+        bool(files.get("getarticletotaldetail")) and not files.get("getarticletotal"))
+    if new and (month >= ARTICLE_API_START or not legacy):
+        return "2025"
+    return "legacy" if legacy else "none"
 
 
 def _days_seen(df: pd.DataFrame, name: str) -> set[date]:
@@ -569,8 +685,15 @@ def _load_endpoints(folder: Path, month: str, files: dict[str, list[Path]], want
     frames: dict[str, pd.DataFrame] = {}
     empties: dict[str, list[str]] = {}  # endpoint → its files whose list is empty
     backend = _backend_rows(folder, month, files, wanted, problems, notes)
+    api = article_api(month, files)
+    unused = [n for n in LEGACY_ARTICLE if api == "2025" and files[n] and n in wanted]
+    if unused:
+        count = sum(len(files[n]) for n in unused)
+        notes.setdefault(unused[0], []).append(
+            f"本月同时有旧版图文分析接口的文件（{'、'.join(unused)}，共 {count} 个）：文章数据按 2025 "
+            "发表内容接口计算，旧版文件未使用")
     for name, ep in ENDPOINTS.items():
-        if name not in wanted:
+        if name not in wanted or name in unused:
             continue
         if not files[name] and name in backend:  # the backend's download stands in for them
             rows, source = backend[name]
@@ -582,6 +705,8 @@ def _load_endpoints(folder: Path, month: str, files: dict[str, list[Path]], want
             _checked(df, name, ep, month, frames, problems)
             continue
         if not files[name]:
+            if name in LEGACY_ARTICLE and article_api(month, files) == "2025":
+                continue  # the 2025 发表内容 endpoints stand in for the legacy ones
             if name == "getarticletotal" and "getuserread" in backend:
                 # A month of backend downloads only: the account-level figures are there, the
                 # per-article ones are not (the report says which metrics that leaves out).
@@ -677,6 +802,8 @@ def _empty_notes(empties: dict[str, list[str]], files: dict[str, list[Path]]) ->
         shown = "、".join(empty[:3]) + (f" 等 {len(empty)} 个文件" if len(empty) > 3 else "")
         if len(empty) == len(files[name]) and name == "getarticletotal":
             notes.append(f"本月没有群发图文：{label}的全部 {len(empty)} 个文件 list 为空（{shown}）")
+        elif len(empty) == len(files[name]) and name == "getarticletotaldetail":
+            notes.append(f"本月没有发表内容：{label}的全部 {len(empty)} 个文件 list 为空（{shown}）")
         else:
             notes.append(f"{shown}: list 为空（该时段接口没有返回数据）")
     return notes

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from wxnb.exceptions import WxnbError
+from wxnb.io import datacube
 from wxnb.io.datacube import ENDPOINTS
 from wxnb.paths import CST
 from wxnb.secrets import scrub_text
@@ -60,12 +61,11 @@ __all__ = [
 DEFAULT_API = "https://api.weixin.qq.com"
 #: The 发表内容 endpoints hold data from this day on ("数据存储起始时间为2025-11-01").
 NEW_API_START = date(2025, 11, 1)
-#: The 2025 发表内容 endpoints the loader does not read yet, archived for the month: each is
-#: one day a call ("日期范围仅支持查询1天"; getbizsummary's span is disputed, 1 is safe).
-NEW_ONLY = ("getarticleread", "getarticleshare", "getbizsummary")
+#: The 2025 发表内容 endpoints (the month's article data from 2025-11 on; wxnb.io.datacube):
+#: each is one day a call ("日期范围仅支持查询1天"; getbizsummary's span is disputed, 1 is safe).
+NEW_ARTICLE = datacube.NEW_ARTICLE
 #: The legacy 图文分析 endpoints, marked 已停止维护; production may answer 47009.
-LEGACY_ARTICLE = ("getarticletotal", "getarticlesummary", "getuserread", "getuserreadhour",
-                  "getusershare")
+LEGACY_ARTICLE = datacube.LEGACY_ARTICLE
 #: Endpoints of every month (not part of the 图文分析 change).
 ALWAYS = ("getusersummary", "getusercumulate", "getupstreammsg", "getinterfacesummary")
 
@@ -140,13 +140,13 @@ def _month_days(month: str) -> tuple[date, date]:
 
 
 def endpoints_for(month: str) -> tuple[str, ...]:
-    """The endpoints a month is fetched from: the 发表内容 family from 2025-11 on (with the
-    legacy 图文分析 endpoints tried too: the build still reads them, and a 47009 skips them);
-    before that, the legacy ones only."""
+    """The endpoints a month is fetched from: the 发表内容 family from 2025-11 on (the build
+    reads them; the retired legacy ones are not asked, saving the daily quota), the legacy
+    图文分析 endpoints before that."""
     first, _ = _month_days(month)
     if first < NEW_API_START:
         return (*ALWAYS, *LEGACY_ARTICLE)
-    return (*ALWAYS, "getarticletotaldetail", *NEW_ONLY, *LEGACY_ARTICLE)
+    return (*ALWAYS, *NEW_ARTICLE)
 
 
 def span(endpoint: str) -> int:

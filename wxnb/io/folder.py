@@ -17,7 +17,6 @@ from pathlib import Path
 from wxnb.io import eventlog as events
 from wxnb.io.backend import GROWTH_LABEL, recognise
 from wxnb.io.datacube import ENDPOINTS, discover
-from wxnb.io.fetch import NEW_ONLY
 from wxnb.io.handmade import HANDMADE
 
 __all__ = ["INPUTS", "input_label", "unread_notes", "unrecognised"]
@@ -42,10 +41,6 @@ def input_label(name: str) -> str | None:
 
 def _reason(path: Path) -> str:
     suffix = path.suffix.lower()
-    endpoint = path.name.split("_", 1)[0]
-    if endpoint in NEW_ONLY and suffix == ".json":
-        return (f"2025 发表内容接口 {endpoint} 的原始响应（wxnb fetch 存档）：本版本尚未用它计算，"
-                "报告的文章数据来自 getarticletotaldetail 与图文分析接口")
     if suffix in _SPREADSHEET:
         return ("Excel 表格，但不是 wxnb 读取的后台下载：目前读取“用户增长”（表头含 时间、新关注人数、"
                 "取消关注人数、累积关注人数）与“内容分析 → 数据趋势”的数据明细（表头含 日期、渠道、"

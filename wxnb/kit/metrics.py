@@ -12,16 +12,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wxnb.exceptions import DataValidationError
 from wxnb.kit.compare import change
 from wxnb.io.codes import READ_TOTAL, USER_SOURCE, label
 from wxnb.io.datacube import ENDPOINTS, MonthData, month_days
 
 __all__ = [
+    "ARTICLE_ENDPOINTS",
     "KPI_SPECS",
     "KpiSpec",
     "MonthTotals",
     "TOTALS_ENDPOINTS",
     "article_final",
+    "article_notes",
     "consecutive_runs",
     "flag_anomalies",
     "follower_daily",
@@ -31,6 +34,8 @@ __all__ = [
     "month_totals",
     "reader_conversion",
     "previous_month_end",
+    "published_final",
+    "published_totals",
     "pushes",
 ]
 
@@ -98,12 +103,38 @@ def follower_sources(data: MonthData) -> pd.DataFrame:
     return by.sort_values("new_user", ascending=False)
 
 
-def article_final(data: MonthData) -> pd.DataFrame:
+#: The 2025 endpoints' read scenes (read_user_source, flattened by the loader) as the legacy
+#: article fields of the same meaning: readers from the push (公众号消息 = 公众号会话), chats
+#: (聊天会话 = 好友转发), Moments, the account's home page (公众号主页 = 历史消息页), 推荐
+#: (= 看一看), 搜一搜 and 其他.
+SCENE_FIELDS = {
+    "scene_msg": "int_page_from_session_read_user",
+    "scene_chat": "int_page_from_friends_read_user",
+    "scene_moments": "int_page_from_feed_read_user",
+    "scene_home": "int_page_from_hist_msg_read_user",
+    "scene_recommend": "int_page_from_kanyikan_read_user",
+    "scene_search": "int_page_from_souyisou_read_user",
+    "scene_other": "int_page_from_other_read_user",
+}
+
+
+#: The endpoints :func:`article_final` reads (a caller loading only the articles loads these).
+ARTICLE_ENDPOINTS = ("getarticletotal", "getarticletotaldetail")
+
+
+def article_final(data: MonthData, *, delivered: bool = True) -> pd.DataFrame:
     """Return each article pushed in the month at its last ``stat_date``.
 
     getarticletotal's counters are cumulative from the push date: the last row is the article's
-    figure; summing the rows would count day 1 seven times.
+    figure; summing the rows would count day 1 seven times. A month of the 2025 发表内容 data
+    (``data.article_api == "2025"``) is read from getarticletotaldetail instead (also cumulative
+    per stat_date; :func:`published_final`), with the same column names where the meaning is the
+    same and NaN for what those endpoints do not report (read and share 次数).
+    ``delivered=False`` skips joining the push results (送达人数 NaN) for a caller that needs
+    titles and readers only.
     """
+    if data.article_api == "2025":
+        return published_final(data, delivered=delivered)
     a = data.frames.get("getarticletotal")
     if a is None:  # no article was pushed in the month (every chunk {"list": []})
         a = _no_articles()
@@ -113,6 +144,124 @@ def article_final(data: MonthData) -> pd.DataFrame:
     last["open_rate"] = last["int_page_from_session_read_user"] / last["target_user"].where(
         last["target_user"] > 0)
     return last.sort_values(["ref_date", "msgid"]).reset_index(drop=True)
+
+
+def published_final(data: MonthData, *, delivered: bool = True) -> pd.DataFrame:
+    """Each article published in the month (getarticletotaldetail) at its last stat_date.
+
+    Columns as :func:`article_final`'s: ``int_page_read_user`` = read_user (阅读人数, 全部),
+    ``share_user``, the per-scene readers as the legacy ``int_page_from_*_read_user`` fields
+    (:data:`SCENE_FIELDS`), ``publish_type`` (0 已通知, 1 未开启通知; a file without it is
+    taken as notified) and ``target_user`` = 送达人数 of the notified pushes from the month's push
+    results (wxnb.io.delivery; NaN when unknown, and for content published without
+    notification, which is never delivered). ``int_page_read_count`` and ``share_count`` are NaN:
+    the 2025 endpoints report people, not 次数. :func:`article_notes` says what was assumed.
+    """
+    key = f"published_final:{delivered}"
+    cached = data.cache.get(key)
+    if cached is not None:
+        return cached.copy()
+    notes: list[str] = []
+    d = data.frames.get("getarticletotaldetail")
+    if d is None or d.empty:
+        out = _no_articles()
+        out["publish_type"] = pd.Series(dtype="int64")
+        out["index_in_push"] = pd.Series(dtype="int64")
+        out["open_rate"] = pd.Series(dtype="float64")
+        data.cache[key], data.cache["article_notes"] = out, notes
+        return out.copy()
+    last = d.sort_values(["msgid", "stat_date"]).groupby("msgid", sort=False).tail(1)
+    out = pd.DataFrame({
+        "ref_date": last["ref_date"], "stat_date": last["stat_date"],
+        "msgid": last["msgid"].astype(str),
+        "title": _titles(data, last, notes),
+        "int_page_read_user": last["read_user"].astype("int64"),
+        "share_user": last["share_user"].astype("int64"),
+        "int_page_read_count": np.nan, "share_count": np.nan,
+    })
+    for scene, column in SCENE_FIELDS.items():
+        out[column] = pd.to_numeric(last[scene], errors="coerce").astype("float64") \
+            if scene in last else np.nan
+    for c in ("zaikan_user", "like_user", "comment_count", "collection_user",
+              "read_subscribe_user"):
+        if c in last:
+            out[c] = pd.to_numeric(last[c], errors="coerce")
+    if "publish_type" in last and last["publish_type"].notna().all():
+        out["publish_type"] = last["publish_type"].astype("int64")
+    else:
+        known = last["publish_type"].notna() if "publish_type" in last else \
+            pd.Series(False, index=last.index)
+        out["publish_type"] = (last["publish_type"].where(known, 0) if "publish_type" in last
+                               else 0)
+        out["publish_type"] = out["publish_type"].astype("int64")
+        notes.append(f"{int((~known).sum())} 篇发表内容没有 publish_type，按已通知粉丝计")
+    out["index_in_push"] = out["msgid"].str.rsplit("_", n=1).str[-1].astype("int64")
+    out["push"] = out["msgid"].str.rsplit("_", n=1).str[0]
+    notified = out[out["publish_type"] == 0]
+    heads = notified.sort_values("ref_date").drop_duplicates("push")[["push", "ref_date"]]
+    from wxnb.io import delivery
+
+    if delivered:
+        if "push_results" not in data.cache:
+            data.cache["push_results"], data.cache["push_missing"] = None, "没有事件日志"
+            try:
+                if data.folder.is_dir():
+                    data.cache["push_results"] = delivery.month_results(data.folder, data.month)
+            except DataValidationError as exc:  # the check names the log's problems
+                data.cache["push_missing"] = (f"{data.month} 的事件日志校验未通过（"
+                                              f"{len(exc.problems)} 个问题）")
+        sent, found = delivery.match_pushes(heads, data.cache["push_results"],
+                                            missing=data.cache["push_missing"])
+        notes += found
+        out["target_user"] = out["push"].map(sent).where(out["publish_type"] == 0)
+    else:
+        out["target_user"] = np.nan
+    missing_scene = out["publish_type"].eq(0) & out["int_page_from_session_read_user"].isna()
+    if missing_scene.any():
+        notes.append(f"{int(missing_scene.sum())} 篇已通知内容没有 read_user_source 的“公众号消息”"
+                     "项，其打开率无法计算")
+    out["open_rate"] = out["int_page_from_session_read_user"] / out["target_user"].where(
+        out["target_user"] > 0)
+    out = out.drop(columns="push").sort_values(["ref_date", "msgid"]).reset_index(drop=True)
+    data.cache[key] = out
+    if delivered:
+        data.cache["article_notes"] = notes
+    return out.copy()
+
+
+def _titles(data: MonthData, last: pd.DataFrame, notes: list[str]) -> pd.Series:
+    """Titles from getarticletotaldetail; where it has none, from content_plan.csv's msgid."""
+    titles = last["title"].astype(object) if "title" in last else \
+        pd.Series(None, index=last.index, dtype=object)
+    titles = titles.where(titles.notna() & titles.astype(str).str.strip().ne(""), None)
+    missing = titles.isna()
+    if missing.any() and data.folder.is_dir():
+        from wxnb.io.eventlog import load_content_plan
+
+        try:
+            plan = load_content_plan(data.folder, data.month)
+        except DataValidationError:  # the plan's own problems are reported by section 03
+            plan = None
+        if plan is not None and "msgid" in plan and "title" in plan:
+            named = plan["msgid"].fillna("").astype(str).str.strip().ne("") & \
+                plan["title"].fillna("").astype(str).str.strip().ne("")
+            by_id = plan[named].drop_duplicates("msgid", keep="last")
+            by_id = by_id.set_index(by_id["msgid"].astype(str))["title"]
+            titles = titles.where(~missing, last["msgid"].astype(str).map(by_id))
+    still = titles.isna()
+    if still.any():
+        notes.append(f"{int(still.sum())} 篇发表内容在 getarticletotaldetail 与内容计划中都没有"
+                     "标题，以 msgid 显示")
+        titles = titles.where(~still, "msgid " + last["msgid"].astype(str))
+    return titles.astype(str)
+
+
+def article_notes(data: MonthData) -> list[str]:
+    """What :func:`article_final` assumed or could not match in a 2025 month ([] otherwise)."""
+    if data.article_api != "2025":
+        return []
+    published_final(data)
+    return list(data.cache.get("article_notes", []))
 
 
 def _no_articles() -> pd.DataFrame:
@@ -163,6 +312,11 @@ class MonthTotals:
     #: Days of the month with follower data (a getusersummary or getusercumulate row): the
     #: divisor of a daily mean, so days missing from the data never count as zero-growth days.
     follower_days: int = 0
+    #: Which article endpoints the figures come from (MonthData.article_api): "2025" has no
+    #: read or share 次数, and its 分享率 is sharers per reader (people), not shares per read.
+    article_api: str = "legacy"
+    #: Notified pushes whose 送达人数 is unknown (2025 data: no matching push result).
+    undelivered_pushes: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -195,7 +349,8 @@ def previous_month_end(data: MonthData, previous: MonthData | None = None) -> in
 
 #: The datacube endpoints :func:`month_totals` and :func:`follower_daily` read (sections 01 and 08
 #: load exactly these).
-TOTALS_ENDPOINTS = ("getusersummary", "getusercumulate", "getarticletotal", "getuserread")
+TOTALS_ENDPOINTS = ("getusersummary", "getusercumulate", "getarticletotal", "getuserread",
+                    "getarticletotaldetail", "getbizsummary")
 
 
 def month_totals(data: MonthData, previous: MonthData | None = None) -> MonthTotals:
@@ -211,28 +366,21 @@ def month_totals(data: MonthData, previous: MonthData | None = None) -> MonthTot
       its last stat_date (getarticletotal): readers from the push over delivered. 头条打开率
       uses only index 1 of each push.
     - 分享率 = Σ share_count / Σ int_page_read_count (全部 rows): shares per read.
+
+    A month of the 2025 发表内容 data (:func:`published_totals`) has the same follower figures;
+    its reads are people only (getbizsummary), its 分享率 is sharers per reader and its 打开率
+    counts notified content only.
     """
-    daily = follower_daily(data)
-    new, cancel = int(daily["new_user"].sum()), int(daily["cancel_user"].sum())
-    cum = daily["cumulate_user"].dropna()
-    cumulate_end = int(cum.iloc[-1]) if len(cum) else None
-    start = previous_month_end(data, previous)
+    if data.article_api == "2025":
+        return published_totals(data, previous)
     reads = data.frames["getuserread"]
     total = reads[reads["user_source"] == READ_TOTAL]
     art = article_final(data)
     head = art[art["index_in_push"] == 1]
     read_count = int(total["int_page_read_count"].sum())
     share_count = int(total["share_count"].sum())
-    seen = set(data.frames["getusersummary"]["ref_date"]) | set(
-        data.frames["getusercumulate"]["ref_date"])
     return MonthTotals(
-        follower_days=len(seen),
-        new_user=new,
-        cancel_user=cancel,
-        net_followers=new - cancel,
-        cumulate_start=start,
-        cumulate_followers=cumulate_end,
-        net_growth_rate=_ratio(new - cancel, start) if start else None,
+        **_followers(data, previous),
         read_count=read_count if len(total) else None,
         read_user=int(total["int_page_read_user"].sum()) if len(total) else None,
         read_days=int(total["ref_date"].nunique()),
@@ -247,6 +395,62 @@ def month_totals(data: MonthData, previous: MonthData | None = None) -> MonthTot
     )
 
 
+def _followers(data: MonthData, previous: MonthData | None) -> dict[str, Any]:
+    """The follower fields of MonthTotals (the same for every family of article endpoints)."""
+    daily = follower_daily(data)
+    new, cancel = int(daily["new_user"].sum()), int(daily["cancel_user"].sum())
+    cum = daily["cumulate_user"].dropna()
+    start = previous_month_end(data, previous)
+    seen = set(data.frames["getusersummary"]["ref_date"]) | set(
+        data.frames["getusercumulate"]["ref_date"])
+    return {"follower_days": len(seen), "new_user": new, "cancel_user": cancel,
+            "net_followers": new - cancel, "cumulate_start": start,
+            "cumulate_followers": int(cum.iloc[-1]) if len(cum) else None,
+            "net_growth_rate": _ratio(new - cancel, start) if start else None}
+
+
+def published_totals(data: MonthData, previous: MonthData | None = None) -> MonthTotals:
+    """The month's actuals from the 2025 发表内容 endpoints (WeChat's definitions).
+
+    - 阅读人数 = Σ daily getbizsummary ``read_user`` (the account's readers that day, 全部;
+      de-duplicated within a day, as getuserread's). 阅读次数 is not reported: None.
+    - 分享率 = Σ share_user / Σ read_user: sharers per reader (both people).
+    - 打开率 = Σ readers from 公众号消息 / Σ 送达人数 over the month's notified content
+      (publish_type 0) whose 送达人数 is known (:func:`published_final`); content published
+      without notification is never delivered and is left out. 头条打开率: index 1 only.
+    """
+    biz = data.frames.get("getbizsummary")
+    if biz is None and "getuserread" in data.frames:  # the backend's 数据趋势 download instead
+        reads = data.frames["getuserread"]
+        biz = reads[reads["user_source"] == READ_TOTAL].rename(
+            columns={"int_page_read_user": "read_user"})
+    art = published_final(data)
+    notified = art[art["publish_type"] == 0]
+    known = notified[notified["target_user"].notna()]
+    head = known[known["index_in_push"] == 1]
+    read_user = int(biz["read_user"].sum()) if biz is not None and len(biz) else None
+    sharers = int(biz["share_user"].sum()) if biz is not None and len(biz) else None
+    pushes_notified = notified["msgid"].str.rsplit("_", n=1).str[0]
+    pushes_known = known["msgid"].str.rsplit("_", n=1).str[0]
+    return MonthTotals(
+        **_followers(data, previous),
+        read_count=None,
+        read_user=read_user,
+        read_days=int(biz["ref_date"].nunique()) if biz is not None else 0,
+        pushes=int(pushes_notified.nunique()),
+        articles=len(notified),
+        delivered=int(known["target_user"].sum()),
+        open_rate=_ratio(known["int_page_from_session_read_user"].sum(),
+                         known["target_user"].sum()),
+        headline_open_rate=_ratio(head["int_page_from_session_read_user"].sum(),
+                                  head["target_user"].sum()),
+        share_count=None,
+        share_rate=_ratio(sharers, read_user) if read_user else None,
+        article_api="2025",
+        undelivered_pushes=int(pushes_notified.nunique() - pushes_known.nunique()),
+    )
+
+
 @dataclass(frozen=True)
 class KpiSpec:
     """One row of the KPI table: which actual, target and benchmark it uses, and its kind."""
@@ -255,17 +459,27 @@ class KpiSpec:
     name: str
     kind: str  # "count" or "rate"
     definition: str
+    #: How the KPI is computed when the month's article figures come from the 2025 发表内容
+    #: endpoints ("" = as ``definition``).
+    definition_2025: str = ""
+    #: The 2025 figure measures something else (分享率: sharers per reader, not shares per
+    #: read): no 环比 across the two families, and a benchmark set for the legacy definition
+    #: does not apply.
+    redefined_2025: bool = False
 
 
 KPI_SPECS: tuple[KpiSpec, ...] = (
     KpiSpec("net_followers", "粉丝净增长", "count", "Σ新关注 − Σ取消关注（用户增减数据，全部来源）"),
     KpiSpec("net_growth_rate", "粉丝净增长率", "rate", "粉丝净增长 ÷ 上月末累计粉丝"),
     KpiSpec("cumulate_followers", "累计粉丝（月末）", "count", "月末最后一天的 cumulate_user"),
-    KpiSpec("read_count", "图文阅读量（次数）", "count", "每日“全部”来源阅读次数之和"),
+    KpiSpec("read_count", "图文阅读量（次数）", "count", "每日“全部”来源阅读次数之和",
+            "2025 发表内容接口只统计人数，不提供阅读次数", redefined_2025=True),
     KpiSpec("read_user", "图文阅读量（人数）", "count", "每日“全部”来源阅读人数之和（按日去重）"),
-    KpiSpec("open_rate", "打开率", "rate", "Σ公众号会话阅读人数 ÷ Σ送达人数（本月群发的全部图文）"),
+    KpiSpec("open_rate", "打开率", "rate", "Σ公众号会话阅读人数 ÷ Σ送达人数（本月群发的全部图文）",
+            "Σ“公众号消息”阅读人数 ÷ Σ送达人数（本月已通知粉丝的发表内容；送达人数取自群发结果）"),
     KpiSpec("headline_open_rate", "头条打开率", "rate", "同上，仅头条（msgid 序号 1）"),
-    KpiSpec("share_rate", "分享率", "rate", "Σ分享次数 ÷ Σ阅读次数（“全部”来源）"),
+    KpiSpec("share_rate", "分享率", "rate", "Σ分享次数 ÷ Σ阅读次数（“全部”来源）",
+            "Σ分享人数 ÷ Σ阅读人数（发表内容概况，按日；人数口径）", redefined_2025=True),
     KpiSpec("conversion_rate", "转化率", "rate",
             "本月读过文章且下单的人数 ÷ 本月读过文章的人数（事件日志去重；订单来自 orders.csv）"),
 )
@@ -302,15 +516,20 @@ def kpi_table(
         attainment = actual / target if actual is not None and target else None
         gap_pp = (actual - target) * 100 if spec.kind == "rate" and actual is not None \
             and target is not None else None
-        c = change(spec.kind, actual, before.get(spec.key) if previous else None)
+        new = totals.article_api == "2025"
+        comparable = previous is not None and (
+            not spec.redefined_2025 or (previous.article_api == "2025") == new)
+        c = change(spec.kind, actual, before.get(spec.key) if comparable else None)
         mode, mom = c.mode, c.value
         rows.append({
             "key": spec.key, "指标类别": spec.name, "kind": spec.kind, "月度目标": target,
             "实际达成": actual, "达成率": attainment, "gap_pp": gap_pp,
-            "行业均值": params.get(f"benchmark_{spec.key}"), "mom_mode": mode, "环比": mom,
+            "行业均值": None if new and spec.redefined_2025 else params.get(f"benchmark_{spec.key}"),
+            "mom_mode": mode, "环比": mom,
             "状态": "未提供" if actual is None else _status(
                 attainment, float(params.get("status_warn_ratio", 0.9))),
-            "口径": spec.definition,
+            "口径": spec.definition_2025 if new and spec.definition_2025 else spec.definition,
+            "comparable": comparable or previous is None,
         })
     return pd.DataFrame(rows)
 

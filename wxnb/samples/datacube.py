@@ -64,6 +64,7 @@ from typing import Any
 
 import numpy as np
 
+from wxnb.io.datacube import ARTICLE_API_START
 from wxnb.paths import prev_month
 from wxnb.samples.hostile import HOSTILE_TEXTS, HOSTILE_URL
 
@@ -74,7 +75,9 @@ __all__ = [
     "ENDPOINT_SPANS",
     "HOSTILE_TEXTS",
     "HOSTILE_URL",
+    "SHAPES",
     "client_type",
+    "default_shape",
     "generate_month",
     "write_month_files",
 ]
@@ -89,8 +92,23 @@ ENDPOINT_SPANS: dict[str, int] = {
     "getusershare": 7,
     "getupstreammsg": 7,
     "getinterfacesummary": 30,
+    "getarticletotaldetail": 1,
+    "getarticleread": 1,
+    "getarticleshare": 1,
+    "getbizsummary": 1,
 }
 DEFAULT_START_FOLLOWERS = 120_000
+#: Which endpoints each shape of month holds: the legacy 图文分析 family, or the 2025 发表内容
+#: family (WeChat's article data from 2025-11 on; it has no hourly reads and no share scenes).
+SHAPES: dict[str, tuple[str, ...]] = {
+    "legacy": ("getusersummary", "getusercumulate", "getarticletotal", "getuserread",
+               "getarticlesummary", "getuserreadhour", "getusershare", "getupstreammsg",
+               "getinterfacesummary"),
+    "2025": ("getusersummary", "getusercumulate", "getarticletotaldetail", "getarticleread",
+             "getarticleshare", "getbizsummary", "getupstreammsg", "getinterfacesummary"),
+}
+#: The 2025 endpoints' envelope says whether the day's figures are final; a sample's are.
+_DELAY_ENVELOPE = ("getarticletotaldetail", "getarticleread", "getarticleshare", "getbizsummary")
 
 ANOMALIES: dict[str, dict[str, tuple[str, ...]]] = {
     "2026-10": {
@@ -155,7 +173,7 @@ _URL_CHARS = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 _NAME_RX = re.compile(r"^([a-z]+)(?:[_.].*)?$")
 # Stream ids are arbitrary labels; this set gives the default seed a typical month pair.
 _STREAMS = {"pushes": 40, "reads": 41, "hours": 42, "shares": 43, "messages": 44,
-            "interface": 45, "followers": 46}
+            "interface": 45, "followers": 46, "published": 47}
 
 # Titles: (category, template); slots are filled from _SLOTS.
 _HEADLINES = (
@@ -763,12 +781,112 @@ def _interface_rows(m: _Month, seed: int) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- writing
 
 
+# --------------------------------------------------------------------------- 2025 发表内容
+
+#: getarticletotal's read sources as read_user_source scenes (the same correspondence the loader
+#: reads back: wxnb.kit.metrics.SCENE_FIELDS).
+_SCENE_OF_SOURCE = {"session": "公众号消息", "friends": "聊天会话", "feed": "朋友圈",
+                    "hist_msg": "公众号主页", "other": "其他", "kanyikan": "推荐",
+                    "souyisou": "搜一搜"}
+#: getuserread's user_source codes as scenes (wxnb.io.backend.CHANNELS, reversed).
+_SCENE_OF_CODE = {0: "公众号消息", 1: "聊天会话", 2: "朋友圈", 4: "公众号主页", 5: "其他",
+                  6: "推荐", 7: "搜一搜"}
+
+
+def _scenes(total: int, by_scene: dict[str, int]) -> list[dict[str, Any]]:
+    return [{"scene_desc": "全部", "user_count": int(total)}] + [
+        {"scene_desc": k, "user_count": int(v)} for k, v in by_scene.items()]
+
+
+def _reactions(rng: np.random.Generator, stats: list[_Stats]) -> dict[str, tuple[float, ...]]:
+    """在看, 点赞 and 留言 per reader for each article (about 1, 1.5 and 0.2 per 100)."""
+    return {s.article.msgid: (rng.uniform(0.007, 0.013), rng.uniform(0.011, 0.019),
+                              rng.uniform(0.001, 0.003)) for s in stats}
+
+
+def _totaldetail_rows(m: _Month, rates: dict[str, tuple[float, ...]]) -> list[dict[str, Any]]:
+    """getarticletotaldetail: each article published in the month, cumulative per stat_date."""
+    rows = []
+    for s in m.stats:
+        a, c = s.article, s.cum
+        z, lk, cm = rates[a.msgid]
+        details = []
+        for k, d in enumerate(s.stat_dates):
+            readers = int(c["int_page_read_user"][k])
+            details.append({
+                "stat_date": d.isoformat(), "read_user": readers,
+                "read_user_source": _scenes(readers, {
+                    scene: int(c[f"int_page_from_{src}_read_user"][k])
+                    for src, scene in _SCENE_OF_SOURCE.items()}),
+                "share_user": int(c["share_user"][k]), "zaikan_user": round(readers * z),
+                "like_user": round(readers * lk), "comment_count": round(readers * cm),
+                "collection_user": int(c["add_to_fav_user"][k]),
+            })
+        rows.append({"ref_date": a.push.isoformat(), "msgid": a.msgid, "publish_type": 0,
+                     "title": a.title, "content_url": a.url, "detail_list": details})
+    return rows
+
+
+def _articleread_rows(m: _Month) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """getarticleread and getarticleshare: each article's new readers and sharers per day of
+    the month (last month's articles too), rows without any left out as the API does."""
+    month_days = set(m.plan.days)
+    reads, shares = [], []
+    for s in m.carried + m.stats:
+        inc = s.daily()
+        for k, d in enumerate(s.stat_dates):
+            if d not in month_days:
+                continue
+            head = {"ref_date": d.isoformat(), "msgid": s.article.msgid}
+            readers = int(inc["int_page_read_user"][k])
+            if readers:
+                reads.append({**head, "detail": {"read_user": readers, "read_user_source": _scenes(
+                    readers, {scene: int(inc[f"int_page_from_{src}_read_user"][k])
+                              for src, scene in _SCENE_OF_SOURCE.items()})}})
+            if int(inc["share_user"][k]):
+                shares.append({**head, "detail": {"share_user": int(inc["share_user"][k])}})
+    key = lambda r: (r["ref_date"], r["msgid"])  # noqa: E731
+    return sorted(reads, key=key), sorted(shares, key=key)
+
+
+def _bizsummary_rows(m: _Month, matrices: np.ndarray,
+                     rng: np.random.Generator) -> list[dict[str, Any]]:
+    """getbizsummary: the account's readers per day (getuserread's 全部 and per-source people),
+    sharers, 在看/点赞/留言, collections, 阅读原文 and the articles published that day."""
+    published = {d: 0 for d in m.plan.days}
+    for s in m.stats:
+        published[s.article.push] += 1
+    col = {f: i for i, f in enumerate(_READ_FIELDS)}
+    rows = []
+    for i, d in enumerate(m.plan.days):
+        total = matrices[i, 0]
+        readers = int(total[col["int_page_read_user"]])
+        by_scene = {_SCENE_OF_CODE[code]: int(matrices[i, j][col["int_page_read_user"]])
+                    for j, code in enumerate(_ROW_CODES) if code in _SCENE_OF_CODE}
+        rows.append({"ref_date": d.isoformat(), "detail": {
+            "read_user": readers, "read_user_source": _scenes(readers, by_scene),
+            "share_user": int(total[col["share_user"]]),
+            "zaikan_user": round(readers * rng.uniform(0.007, 0.013)),
+            "like_user": round(readers * rng.uniform(0.011, 0.019)),
+            "comment_count": round(readers * rng.uniform(0.001, 0.003)),
+            "collection_user": int(total[col["add_to_fav_user"]]),
+            "redirect_ori_page_user": int(total[col["ori_page_read_user"]]),
+            "send_page_count": published[d]}})
+    return rows
+
+
 def _responses(month: str, seed: int, start: int, hostile: bool = False,
                scale: float = 1.0) -> tuple[dict[str, list[dict[str, Any]]], _Month]:
     """Return every endpoint's rows for the month and the simulated month behind them."""
     m = _build_month(month, seed, start, hostile, scale)
     matrices, push_counts = _read_matrices(m, seed)
+    rng = _rng(seed, month, "published")
+    reads, shares = _articleread_rows(m)
     rows = {
+        "getarticletotaldetail": _totaldetail_rows(m, _reactions(rng, m.stats)),
+        "getarticleread": reads,
+        "getarticleshare": shares,
+        "getbizsummary": _bizsummary_rows(m, matrices, rng),
         "getusersummary": _summary_rows(m),
         "getusercumulate": _cumulate_rows(m),
         "getarticletotal": _articletotal_rows(m),
@@ -803,28 +921,39 @@ def _write_chunks(out_dir: Path, endpoint: str, rows: list[dict[str, Any]],
             continue
         begin, end = min(chunk), max(chunk)
         path = out_dir / f"{endpoint}_{begin}_{end}.json"
-        text = json.dumps({"list": part}, ensure_ascii=False, separators=(",", ":")) + "\n"
+        body: dict[str, Any] = {"list": part}
+        if endpoint in _DELAY_ENVELOPE:
+            body["is_delay"] = False
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
         path.write_bytes(text.encode("utf-8"))
         written.append(path)
     return written
 
 
+def default_shape(month: str) -> str:
+    """The shape WeChat's API gives a month: the 2025 发表内容 endpoints from 2025-11 on."""
+    return "2025" if month >= ARTICLE_API_START else "legacy"
+
+
 def write_month_files(out_dir: Path, month: str, seed: int, start: int, hostile: bool = False,
-                 scale: float = 1.0,
-                 ) -> tuple[list[Path], _Month, dict[str, list[dict[str, Any]]]]:
-    """Write the month's datacube files; return them, the simulated month and its rows."""
+                      scale: float = 1.0, shape: str | None = None,
+                      ) -> tuple[list[Path], _Month, dict[str, list[dict[str, Any]]]]:
+    """Write the month's datacube files in ``shape`` (:data:`SHAPES`; default
+    :func:`default_shape`); return them, the simulated month and its rows (every endpoint's,
+    whichever were written: the numbers behind both shapes are the same simulation)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _clear(out_dir)
     rows, m = _responses(month, seed, start, hostile, scale)
     days = _days(month)
-    files = [p for name in ENDPOINT_SPANS for p in _write_chunks(out_dir, name, rows[name], days)]
+    files = [p for name in SHAPES[shape or default_shape(month)]
+             for p in _write_chunks(out_dir, name, rows[name], days)]
     return sorted(files), m, rows
 
 
 def generate_month(
     out_dir: Path, month: str, *, seed: int = 2026, start_followers: int | None = None,
-    hostile: bool = False,
+    hostile: bool = False, shape: str | None = None,
 ) -> list[Path]:
     """Write one month (YYYY-MM) of datacube responses into out_dir (created if needed).
 
@@ -843,6 +972,9 @@ def generate_month(
     hostile : bool, optional
         Put ``HOSTILE_TEXTS`` into every article title and ``HOSTILE_URL`` into every URL (see
         the module docstring); the numbers stay the same.
+    shape : str or None, optional
+        ``"2025"`` (the 发表内容 endpoints) or ``"legacy"`` (图文分析); None: what WeChat gives
+        the month (:func:`default_shape`).
 
     Returns
     -------
@@ -850,4 +982,4 @@ def generate_month(
         The files written, sorted.
     """
     start = DEFAULT_START_FOLLOWERS if start_followers is None else int(start_followers)
-    return write_month_files(out_dir, month, seed, start, hostile)[0]
+    return write_month_files(out_dir, month, seed, start, hostile, shape=shape)[0]

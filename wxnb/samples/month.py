@@ -26,7 +26,7 @@ def write_samples(folder: Path, month: str, *, seed: int = 2026,
 
 def generate_sample(
     root: Path, *, account: str = "sample", month: str = "2026-10", seed: int = 2026,
-    hostile: bool = False, events: int | None = None,
+    hostile: bool = False, events: int | None = None, shape: str | None = None,
 ) -> list[Path]:
     """Write ``month`` and the month before it into ``root/account/<month>``, consistently.
 
@@ -55,6 +55,9 @@ def generate_sample(
         scales the account (starting followers, daily follows and unfollows, messages, every
         read) so that the main month's log has about N events (±10 %); the previous month has
         a little fewer. Large logs are written in row groups, with flat memory.
+    shape : str or None, optional
+        The article endpoints of both months: ``"2025"`` (发表内容), ``"legacy"`` (图文分析), or
+        None for what WeChat gives each month (``datacube.default_shape``: 2025 from 2025-11).
 
     Returns
     -------
@@ -66,9 +69,10 @@ def generate_sample(
         1, round(datacube.DEFAULT_START_FOLLOWERS * scale))
     before = prev_month(month)
     folders = (Path(root) / account / before, Path(root) / account / month)
-    prev_files, m_prev, rows_prev = datacube.write_month_files(folders[0], before, seed, start, hostile, scale)
-    files, m_main, rows_main = datacube.write_month_files(folders[1], month, seed, int(m_prev.cumulate[-1]),
-                                            hostile, scale)
+    prev_files, m_prev, rows_prev = datacube.write_month_files(
+        folders[0], before, seed, start, hostile, scale, shape)
+    files, m_main, rows_main = datacube.write_month_files(
+        folders[1], month, seed, int(m_prev.cumulate[-1]), hostile, scale, shape)
     files += prev_files
     population = None
     for folder, m, rows in ((folders[0], m_prev, rows_prev), (folders[1], m_main, rows_main)):

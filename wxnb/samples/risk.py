@@ -104,9 +104,10 @@ def _incident_rows(month: str, hostile: bool) -> list[list[str]]:
 
 
 def _sample_articles(folder: Path, month: str) -> list[tuple[date, str, str, int]]:
-    """(push date, msgid, title, readers) of the month's articles, from getarticletotal."""
+    """(push date, msgid, title, readers) of the month's articles (kit.metrics.article_final)."""
     try:
-        a = metrics.article_final(load_month(folder, month, endpoints=("getarticletotal",)))
+        a = metrics.article_final(load_month(folder, month, endpoints=metrics.ARTICLE_ENDPOINTS),
+                                  delivered=False)
     except DataValidationError:
         days = month_days(month)
         return [(days[min(d, len(days)) - 1], "", f"{p}的{n}个用法", 1500)

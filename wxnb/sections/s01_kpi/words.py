@@ -45,6 +45,9 @@ def _attainment(row: pd.Series) -> str:
 def _mom(row: pd.Series, note: str) -> str:
     # The table's short form (+12.3% / +1.20pp / +12（基数小）), not kit.compare's sentence.
     mode, v = row["mom_mode"], row["环比"]
+    if not row.get("comparable", True) and row["实际达成"] is not None \
+            and not pd.isna(row["实际达成"]):
+        return "口径不同"  # 2025 发表内容 vs legacy 图文分析 (kit.metrics.KpiSpec.redefined_2025)
     if mode == "na" or v is None or pd.isna(v):
         return "无上月数据" if note else "—"
     if mode == "pp":
@@ -58,11 +61,15 @@ def why_missing(sec: KpiSection, key: str) -> str:
     """Why a KPI has no value this month, in a few words (never a bare 0, nan or —)."""
     t = sec.totals
     if key in ("open_rate", "headline_open_rate"):
-        if not sec.data.files.get("getarticletotal"):  # a month of backend downloads only
+        if sec.data.article_api == "none":  # a month of backend downloads only
             return "未提供文章级数据"
         if t.articles == 0:
             return "本月无群发"
+        if t.undelivered_pushes:
+            return "送达人数未知"
         return "送达人数为 0"
+    if key == "read_count" and t.article_api == "2025":
+        return "新接口不提供次数"
     if key == "net_growth_rate":
         return "上月末累计粉丝未知"
     if key == "cumulate_followers":
@@ -133,18 +140,26 @@ def narrative(sec: KpiSection) -> list[str]:
         parts = "、".join(f"{r['source']}（{fmt.fmt_pct(r['new_share'])}）"
                          for _, r in top.iterrows())
         out.append(f"新关注主要来自{parts}。")
-    reads, head = tab.loc["read_count"], tab.loc["headline_open_rate"]
+    new = t.article_api == "2025"
+    reads = tab.loc["read_user" if new else "read_count"]
+    head = tab.loc["headline_open_rate"]
+    sent = "通知粉丝的发表" if new else "群发"
+    unknown = (f"（其中 {t.undelivered_pushes} 次找不到群发结果，送达人数未知，不计入打开率）"
+               if t.undelivered_pushes else "")
     if t.articles == 0:
-        pushed = "本月没有群发图文，打开率与头条打开率无从计算"
+        pushed = f"本月没有{'通知粉丝的发表' if new else '群发图文'}，打开率与头条打开率无从计算"
     elif t.open_rate is None:
-        pushed = (f"本月群发 {t.pushes} 次共 {t.articles} 篇，但送达人数为 0，"
-                  "打开率无从计算")
+        why = "送达人数未知" if t.undelivered_pushes else "送达人数为 0"
+        pushed = f"本月{sent} {t.pushes} 次共 {t.articles} 篇，但{why}，打开率无从计算"
     else:
-        pushed = (f"本月群发 {t.pushes} 次共 {t.articles} 篇，打开率 "
+        pushed = (f"本月{sent} {t.pushes} 次共 {t.articles} 篇{unknown}，打开率 "
                   f"{fmt.fmt_pct(t.open_rate, 2)}"
                   f"{_vs_benchmark(t.open_rate, p.benchmark_open_rate, p.benchmark_source)}，"
                   f"头条打开率 {fmt.fmt_pct(t.headline_open_rate, 2)}{_mom_phrase(head)}")
-    if t.read_count is None:
+    if new and t.read_user is not None:
+        read_text = (f"图文阅读 {fmt.fmt_count(t.read_user)}人（按日去重后累计；2025 发表内容接口"
+                     f"不提供阅读次数），{_attain_phrase(reads)}{_mom_phrase(reads)}")
+    elif t.read_count is None:
         read_text = "本月没有图文阅读数据（图文阅读概况接口无“全部”来源的行）"
     else:
         read_text = (f"图文阅读 {fmt.fmt_count(t.read_count)}次（阅读人数按日累计 "
@@ -157,8 +172,9 @@ def narrative(sec: KpiSection) -> list[str]:
     if t.share_rate is None:
         out.append("本月没有图文阅读，分享率无从计算。")
     else:
-        out.append(f"分享率 {fmt.fmt_pct(t.share_rate, 2)}，{_attain_phrase(share)}"
-                   f"{_vs_benchmark(t.share_rate, p.benchmark_share_rate, p.benchmark_source)}。")
+        bench = "（分享人数 ÷ 阅读人数，与按次数计算的行业均值不可直接比较）" if new else \
+            _vs_benchmark(t.share_rate, p.benchmark_share_rate, p.benchmark_source)
+        out.append(f"分享率 {fmt.fmt_pct(t.share_rate, 2)}，{_attain_phrase(share)}{bench}。")
     out.extend(_anomaly_sentences(sec))
     out.append(_status_summary(sec.table))
     return out

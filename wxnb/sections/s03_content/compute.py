@@ -66,7 +66,7 @@ import numpy as np
 import pandas as pd
 
 from wxnb.exceptions import DataValidationError
-from wxnb.io.codes import READ_TOTAL
+from wxnb.io.codes import READ_SCENE_COLUMNS, READ_TOTAL
 from wxnb.io.csvin import row_label
 from wxnb.io.datacube import MonthData, load_month, load_previous, month_days
 from wxnb.kit import fmt
@@ -113,7 +113,8 @@ __all__ = [
 
 SECTION = (SPEC.key, SPEC.title)
 INPUTS: tuple[str, ...] = SPEC.inputs
-ENDPOINTS = ("getarticletotal", "getarticletotaldetail", "getuserreadhour")
+ENDPOINTS = ("getarticletotal", "getarticletotaldetail", "getuserreadhour")  # 2025 months:
+# getarticletotaldetail is the article data (kit.metrics.article_final); no hourly reads exist
 PLAN_FILE = "content_plan.csv"
 ORDERS_FILE = "orders.csv"
 UNTYPED = "未分类"
@@ -164,23 +165,6 @@ def _ratio(num: float, den: float) -> float:
     return float(num) / float(den) if den and not pd.isna(den) and not pd.isna(num) else math.nan
 
 
-def _scenes(value: Any) -> dict[str, int] | None:
-    """``read_user_source`` as {scene: readers}; the shape ``{source_name, read_user}`` too."""
-    if not isinstance(value, list):
-        return None
-    out: dict[str, int] = {}
-    for item in value:
-        if not isinstance(item, dict):
-            return None
-        name = item.get("scene_desc", item.get("source_name"))
-        count = item.get("user_count", item.get("read_user"))
-        if not isinstance(name, str) or isinstance(count, bool) or not isinstance(count, int) \
-                or count < 0:
-            return None
-        out[name] = count
-    return out or None
-
-
 _ARTICLE_COLUMNS = ("msgid", "push", "idx", "ref_date", "stat_date", "days_tracked", "title",
                     "target_user", "reads", "shares", "share_rate", "session", "open_rate",
                     "src_total", "src_origin", "zaikan", "like", "comment", "detail_reads",
@@ -192,9 +176,13 @@ def article_table(data: MonthData) -> tuple[pd.DataFrame, list[str]]:
     source (NaN where the field is not in the data) and, from getarticletotaldetail, its 在看,
     点赞 and 留言. Returns the table and notes on what was used."""
     notes: list[str] = []
-    if not data.has("getarticletotal"):
-        return pd.DataFrame(columns=list(_ARTICLE_COLUMNS)), ["本月图文群发总数据没有文章"]
+    new = data.article_api == "2025"
+    if not data.has("getarticletotaldetail" if new else "getarticletotal"):
+        return pd.DataFrame(columns=list(_ARTICLE_COLUMNS)), [
+            "本月发表内容详细数据没有文章" if new else "本月图文群发总数据没有文章"]
     a = metrics.article_final(data)
+    if new:  # notified content only: the rest was never pushed (no 送达, no 打开率)
+        a = a[a["publish_type"] == 0].reset_index(drop=True)
     out = pd.DataFrame({
         "msgid": a["msgid"].astype(str),
         "push": a["msgid"].str.rsplit("_", n=1).str[0],
@@ -203,20 +191,29 @@ def article_table(data: MonthData) -> tuple[pd.DataFrame, list[str]]:
         "stat_date": a["stat_date"],
         "days_tracked": (a["stat_date"] - a["ref_date"]).dt.days + 1,
         "title": a["title"].astype(str),
-        "target_user": a["target_user"].astype("int64"),
+        "target_user": a["target_user"].astype("float64" if new else "int64"),
         "reads": a["int_page_read_user"].astype("int64"),
         "shares": a["share_user"].astype("int64"),
-        "session": a["int_page_from_session_read_user"].astype("int64"),
+        "session": a["int_page_from_session_read_user"].astype("float64" if new else "int64"),
     })
     out["share_rate"] = out["shares"] / out["reads"].where(out["reads"] > 0)
     out["open_rate"] = out["session"] / out["target_user"].where(out["target_user"] > 0)
     for s in SOURCES:
         out[f"src_{s.key}"] = _num(a, s.column)
     out["src_total"] = out["reads"].astype("float64")
-    out["src_origin"] = "getarticletotal"
+    out["src_origin"] = "getarticletotaldetail" if new else "getarticletotal"
     for c in ("zaikan", "like", "comment", "detail_reads"):
         out[c] = np.nan
-    if data.has("getarticletotaldetail"):
+    if new:
+        for c, field_ in (("zaikan", "zaikan_user"), ("like", "like_user"),
+                          ("comment", "comment_count"), ("detail_reads", "int_page_read_user")):
+            out[c] = _num(a, field_)
+        notes += metrics.article_notes(data)
+        unnotified = int((metrics.article_final(data, delivered=False)["publish_type"] == 1).sum())
+        if unnotified:
+            notes.append(f"另有 {unnotified} 篇未通知粉丝的发表（publish_type 1）没有送达，"
+                         "不计入本章的推送与打开率分析")
+    elif data.has("getarticletotaldetail"):
         notes += _merge_detail(out, data.frames["getarticletotaldetail"])
     missing = [s.label for s in SOURCES if out[f"src_{s.key}"].isna().all()]
     if missing:
@@ -240,16 +237,18 @@ def _merge_detail(out: pd.DataFrame, detail: pd.DataFrame) -> list[str]:
     if extra:
         notes.append(f"发表内容详细数据中有 {extra} 篇不在图文群发总数据里（多为未通知粉丝的发表），"
                      "不计入本章")
-    if "read_user_source" not in d:
+    scene_cols = [c for c in READ_SCENE_COLUMNS.values() if c in d]
+    if not scene_cols and "scene_invalid" not in d:
         return notes
     used, broken = 0, 0
     for msgid in common:
-        value = d.at[msgid, "read_user_source"]
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            continue
-        scenes = _scenes(value)
-        if scenes is None:
+        invalid = d.at[msgid, "scene_invalid"] if "scene_invalid" in d else None
+        if invalid is not None and not pd.isna(invalid) and bool(invalid):
             broken += 1
+            continue
+        scenes = {name: d.at[msgid, col] for name, col in READ_SCENE_COLUMNS.items()
+                  if col in d and not pd.isna(d.at[msgid, col])}
+        if not scenes:
             continue
         i = pos[msgid]
         for s in SOURCES:
@@ -548,8 +547,10 @@ class OpenRates:
 
 
 def open_rates(articles: pd.DataFrame) -> OpenRates:
-    """Σ 公众号消息阅读人数 ÷ Σ 送达人数, for headlines and for the other positions."""
-    head, rest = articles[articles["idx"] == 1], articles[articles["idx"] > 1]
+    """Σ 公众号消息阅读人数 ÷ Σ 送达人数, for headlines and for the other positions (over the
+    articles whose 送达人数 and 公众号消息 readers are both known)."""
+    known = _delivered(articles)
+    head, rest = known[known["idx"] == 1], known[known["idx"] > 1]
     return OpenRates(
         pushes=int(articles["push"].nunique()),
         head=_ratio(head["session"].sum(), head["target_user"].sum()),
@@ -558,10 +559,17 @@ def open_rates(articles: pd.DataFrame) -> OpenRates:
     )
 
 
+def _delivered(articles: pd.DataFrame) -> pd.DataFrame:
+    """The articles with a known 送达人数 and 公众号消息 readers (all of them in legacy data;
+    in 2025 data a push without a matching push result has no 送达人数)."""
+    return articles[articles["target_user"].notna() & articles["session"].notna()]
+
+
 def push_open_rates(articles: pd.DataFrame) -> pd.DataFrame:
-    """Per push: date, headline title, delivered, headline and secondary open rates."""
+    """Per push: date, headline title, delivered, headline and secondary open rates (pushes
+    whose 送达人数 is known)."""
     rows = []
-    for push, g in articles.groupby("push", sort=False):
+    for push, g in _delivered(articles).groupby("push", sort=False):
         head, rest = g[g["idx"] == 1], g[g["idx"] > 1]
         rows.append({
             "push": push, "ref_date": g["ref_date"].min(), "articles": len(g),
@@ -844,6 +852,7 @@ class ContentSection:
     notes: list[str]
     prev_note: str
     push_hours: PushHours | None = None  # None without an event log (or its send events)
+    article_api: str = "legacy"  # MonthData.article_api: "2025" reads the 发表内容 endpoints
 
 
 def _month_parts(data: MonthData, plan: pd.DataFrame | None, orders: pd.DataFrame | None,
@@ -896,6 +905,7 @@ def compute(params: ReportParams, data: MonthData, plan: pd.DataFrame | None = N
         titles=title_features(art),
         notes=list(data.warnings) + own_notes + list(notes), prev_note=prev_note,
         push_hours=push_hours(log.con, art) if log is not None else None,
+        article_api=data.article_api,
     )
 
 

@@ -186,15 +186,29 @@ def pushes_html(sec: ContentSection) -> fmt.HtmlBlock:
     return fmt.table(rows, ["推送日期", "头条标题", "送达人数", "头条公众号消息阅读人数",
                             "头条打开率", "次条及以后篇数", "次条及以后打开率"],
                      numeric=(2, 3, 4, 5, 6), wrap=(1,),
-                     caption="打开率 = 公众号消息阅读人数（int_page_from_session_read_user）÷ 送达人数"
-                             "（target_user），各文章取最后一个 stat_date；月度值为各推送合计后相除")
+                     caption=_open_rate_caption(sec))
+
+
+def _open_rate_caption(sec: ContentSection) -> str:
+    if sec.article_api == "2025":
+        return ("打开率 = “公众号消息”阅读人数（getarticletotaldetail 的 read_user_source）÷ 送达人数"
+                "（群发结果 MASSSENDJOBFINISH 的 SentCount），各文章取最后一个 stat_date，只含已通知"
+                "粉丝的发表；月度值为各推送合计后相除")
+    return ("打开率 = 公众号消息阅读人数（int_page_from_session_read_user）÷ 送达人数"
+            "（target_user），各文章取最后一个 stat_date；月度值为各推送合计后相除")
+
+
+def _no_hours(sec: ContentSection) -> str:
+    if sec.article_api == "2025":
+        return "微信 2025 年起的发表内容接口不提供分时阅读数据（旧版 getuserreadhour 已停止维护）"
+    return "未提供图文阅读分时数据（getuserreadhour）"
 
 
 def hours_html(sec: ContentSection) -> fmt.HtmlBlock:
     """The best reading hours (mean readers per hour over the month's days)."""
     h = sec.hours
     if h is None:
-        return fmt.notes(["未提供图文阅读分时数据（getuserreadhour）"], title="阅读时段")
+        return fmt.notes([_no_hours(sec)], title="阅读时段")
     total = float(h.hourly.sum())
     rows = [[f"{hour}:00–{hour}:59", fmt.fmt_int(h.hourly[hour]),
              fmt.fmt_pct(h.hourly[hour] / total if total else math.nan)]
@@ -236,7 +250,7 @@ def push_hours_html(sec: ContentSection) -> fmt.HtmlBlock:
                      numeric=(1, 2, 4, 5),
                      caption=f"推送时刻 = 群发结果事件 MASSSENDJOBFINISH 的时间；24 小时打开率 = "
                              f"推送后 {PUSH_WINDOW_H} 小时内从公众号消息打开该次推送任一篇文章的粉丝"
-                             f"（事件日志去重）÷ 送达人数（target_user）；打开率指数 = 该次 24 小时"
+                             f"（事件日志去重）÷ 送达人数；打开率指数 = 该次 24 小时"
                              f"打开率 ÷ {basis}；{test}")
 
 
@@ -330,7 +344,7 @@ def heatmap_chart(sec: ContentSection) -> Figure | fmt.HtmlBlock:
     """Average readers by weekday × hour (getuserreadhour, 全部), the busiest cell framed."""
     h = sec.hours
     if h is None:
-        return fmt.notes(["未提供图文阅读分时数据（getuserreadhour）"], title="阅读时段热力图")
+        return fmt.notes([_no_hours(sec)], title="阅读时段热力图")
     fig, ax = charts._figure(10.0, 3.8)
     grid = h.grid.to_numpy(dtype=float)
     im = ax.imshow(np.nan_to_num(grid), aspect="auto", cmap="Greens")

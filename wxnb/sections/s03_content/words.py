@@ -164,6 +164,8 @@ def _open_sentence(sec: ContentSection) -> str:
 def _hours_sentence(sec: ContentSection) -> str:
     h = sec.hours
     if h is None:
+        if sec.article_api == "2025":
+            return "微信 2025 年起的发表内容接口不提供分时阅读数据，无法分析阅读时段。"
         return "未提供图文阅读分时数据（getuserreadhour），无法分析阅读时段。"
     tops = h.top_hours(3)
     wd, hour, value = h.best_cell()
@@ -226,8 +228,14 @@ def data_notes(sec: ContentSection) -> list[str]:
     notes = list(sec.notes)
     if sec.prev_note:
         notes.append(sec.prev_note)
-    notes.append("图文群发总数据（getarticletotal）为自推送日起的累计值：每篇文章取最后一个 "
-                 "stat_date 的数值，不把每日行相加。")
+    if sec.article_api == "2025":
+        notes.append("文章数据来自 2025 发表内容接口：发表内容详细数据（getarticletotaldetail）为自"
+                     "发表日起的累计值，每篇文章取最后一个 stat_date 的数值，不把每日行相加；该接口只"
+                     "统计人数（阅读人数、分享人数），不提供次数；打开率只计已通知粉丝的发表，送达人数"
+                     "取自群发结果（MASSSENDJOBFINISH）。")
+    else:
+        notes.append("图文群发总数据（getarticletotal）为自推送日起的累计值：每篇文章取最后一个 "
+                     "stat_date 的数值，不把每日行相加。")
     young = sec.articles[sec.articles["days_tracked"] < TRACK_DAYS]
     if len(young):
         notes.append(f"{len(young)} 篇文章数据不足 {TRACK_DAYS} 天（多为月末推送），阅读仍在累积，"

@@ -122,13 +122,24 @@ def narrative(sec: CompetitorSection) -> list[str]:
     return out
 
 
+def _own_source(sec: CompetitorSection) -> str:
+    """Where our own figures come from, and in which unit (次数, or 人数 in 2025 data)."""
+    own = sec.articles[sec.articles["account"] == OWN]
+    if "reads_basis" in own and (own["reads_basis"] == "人数").any():
+        return ("本账号数据来自 2025 发表内容接口（getarticletotaldetail，每篇文章取最后一个 "
+                "stat_date 的累计值）：该接口只统计人数，阅读与转发按阅读人数 read_user、分享人数 "
+                "share_user 计，略低于竞品榜单的次数口径，本账号 WCI 因此略偏低；竞品数据为人工采集"
+                "或榜单导出。")
+    return ("本账号数据来自公众号数据接口（每篇文章取最后一个 stat_date 的累计值：阅读次数 "
+            "int_page_read_count、分享次数 share_count）；竞品数据为人工采集或榜单导出。")
+
+
 def data_notes(sec: CompetitorSection) -> list[str]:
     """Caveats: weighting and d, the 10万+ cap, unknown shares and scores, the previous month."""
     s = sec.stats
     notes = [(f"WCI 权重：{sec.weights_label}；d = {WCI_DAYS}（清博月榜固定按 30 天计，"
               "非自然日）。WCI 只衡量传播力，不代表内容质量或转化。"),
-             ("本账号数据来自公众号数据接口（每篇文章取最后一个 stat_date 的累计值：阅读次数 "
-              "int_page_read_count、分享次数 share_count）；竞品数据为人工采集或榜单导出。")]
+             _own_source(sec)]
     if not sec.own_engagement_known:
         notes.append("未提供 getarticletotaldetail：本账号在看、点赞未知，按 0 计入 WCI（偏低）。")
     for name, r in s[s["shares_unknown"] > 0].iterrows():

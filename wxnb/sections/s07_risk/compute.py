@@ -164,19 +164,21 @@ def _previous(params: ReportParams) -> tuple[pd.DataFrame | None, str]:
 
 
 def _titles(folders: list[tuple[Path, str]]) -> tuple[dict[str, str], list[str]]:
-    """msgid → title from the getarticletotal files of this month and the one before."""
+    """msgid → title from the article files (getarticletotal or, from 2025-11,
+    getarticletotaldetail) of this month and the one before."""
     titles: dict[str, str] = {}
     notes = []
     for folder, month in folders:
         if not folder.is_dir():
             continue
         try:
-            a = load_month(folder, month, endpoints=("getarticletotal",)).frames.get(
-                "getarticletotal")
+            a = metrics.article_final(load_month(folder, month,
+                                                 endpoints=metrics.ARTICLE_ENDPOINTS),
+                                      delivered=False)
         except DataValidationError:
             notes.append(f"{folder.name} 的图文群发数据不可用，评论中的 msgid 无法换成标题")
             continue
-        if a is None:  # nothing was pushed that month
+        if a.empty:  # nothing was pushed that month
             continue
         titles.update(zip(a["msgid"].astype(str), a["title"].astype(str), strict=True))
     return titles, notes

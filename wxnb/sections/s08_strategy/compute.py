@@ -128,7 +128,9 @@ def pdca(sec: Trend, params: ReportParams) -> pd.DataFrame:
         return (getattr(t, value), getattr(t, days_with_data), getattr(prev, value),
                 getattr(prev, days_with_data))
 
-    net, read = series("net_followers", "follower_days"), series("read_count", "read_days")
+    # 2025 发表内容 data count readers only: next month's reading target is in 人数 then.
+    read_key = "read_user" if t.article_api == "2025" else "read_count"
+    net, read = series("net_followers", "follower_days"), series(read_key, "read_days")
     net_total, net_how = _project(*net, days, n_month)
     read_total, read_how = _project(*read, days, n_month)
     owner = params.owner_marketing
@@ -142,16 +144,21 @@ def pdca(sec: Trend, params: ReportParams) -> pd.DataFrame:
                          "月末累计 + 预计净增长", "count", owner,
                          "预计下月粉丝净增长为负，月末累计随之减少" if net_total < 0 else ""))
     if read_total is not None:
-        rows.append((_NAME["read_count"], t.read_count, read_total, read_how, "count", owner,
+        rows.append((_NAME[read_key], getattr(t, read_key), read_total, read_how, "count", owner,
                      _count_below(read, read_total, days, n_month)))
     for key in ("open_rate", "share_rate"):
         name = _NAME[key]
         now = getattr(t, key)
         before = getattr(prev, key) if prev else None
+        redefined = key == "share_rate" and prev is not None and \
+            prev.article_api != t.article_api  # sharers per reader (2025) vs shares per read
+        if redefined:
+            before = None
         if now is None:
             continue
         proj = now if before is None else (2 * now + before) / 3
-        how = "本月值（无上月数据）" if before is None else "近两月加权平均（本月权重 2/3）"
+        how = "近两月加权平均（本月权重 2/3）" if before is not None else \
+            "本月值（上月口径不同）" if redefined else "本月值（无上月数据）"
         below = f"上月较低（{fmt.fmt_pct(before, 2)}），目标取近两月加权平均" \
             if before is not None and proj < now else ""
         rows.append((name, now, proj, how, "rate", owner, below))

@@ -1,0 +1,282 @@
+"""The 2025 发表内容 endpoints as the month's article data (getarticletotaldetail, getarticleread,
+getarticleshare, getbizsummary), 送达人数 from the push results, and the break with the legacy
+图文分析 endpoints (issue #12)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import days_of, dump, make_month
+from wxnb.exceptions import DataValidationError
+from wxnb.io import delivery
+from wxnb.io.datacube import article_api, load_month
+from wxnb.io.folder import unrecognised
+from wxnb.kit import metrics
+
+MONTH = "2026-10"
+
+
+def scenes(total: int, **by: int) -> list[dict]:
+    names = {"msg": "公众号消息", "chat": "聊天会话", "moments": "朋友圈", "home": "公众号主页",
+             "recommend": "推荐", "search": "搜一搜", "other": "其他"}
+    return [{"scene_desc": "全部", "user_count": total}] + [
+        {"scene_desc": names[k], "user_count": v} for k, v in by.items()]
+
+
+def push_event(day: str, time: str, key: str, sent: int) -> dict:
+    body = {"Status": "send success", "TotalCount": sent + 10, "FilterCount": sent + 5,
+            "SentCount": sent, "ErrorCount": 5}
+    return {"time": f"{day} {time}", "follower_id": "", "event": "MASSSENDJOBFINISH",
+            "key": key, "value": json.dumps(body)}
+
+
+def published_month(folder: Path, *, events: list[dict] | None = None,
+                    publish_types: tuple[int, int, int] = (0, 0, 1)) -> Path:
+    """make_month's followers, with the 2025 endpoints instead of getarticletotal/getuserread:
+
+    push 300 on day 3 (two articles), push 301 on day 10 (one article), and a publication 302
+    on day 12 without notification (publish_types[2] = 1); getbizsummary 50 readers and 3
+    sharers a day."""
+    make_month(folder, MONTH)
+    for p in list(folder.glob("getarticletotal_*")) + list(folder.glob("getuserread_*")):
+        p.unlink()
+    days = days_of(MONTH)
+
+    def article(day: str, msgid: str, ptype: int, title: str, readers: int, msg: int,
+                share: int) -> dict:
+        i = days.index(day)
+        return {"ref_date": day, "msgid": msgid, "publish_type": ptype, "title": title,
+                "detail_list": [
+                    {"stat_date": days[i], "read_user": readers // 2,
+                     "read_user_source": scenes(readers // 2, msg=msg // 2, chat=5),
+                     "share_user": share // 2, "zaikan_user": 1, "like_user": 2,
+                     "comment_count": 0},
+                    {"stat_date": days[i + 1], "read_user": readers,
+                     "read_user_source": scenes(readers, msg=msg, chat=9, moments=4),
+                     "share_user": share, "zaikan_user": 3, "like_user": 4,
+                     "comment_count": 1}]}
+
+    arts = [article(days[2], "300_1", publish_types[0], "头条一", 400, 300, 20),
+            article(days[2], "300_2", publish_types[0], "次条一", 100, 60, 4),
+            article(days[9], "301_1", publish_types[1], "头条二", 500, 350, 30),
+            article(days[11], "302_1", publish_types[2], "未通知的发表", 80, 0, 2)]
+    for a in arts:
+        d = a["ref_date"]
+        chunk = [x for x in arts if x["ref_date"] == d]
+        dump(folder / f"getarticletotaldetail_{d}_{d}.json", {"list": chunk, "is_delay": False})
+    for d in days:
+        dump(folder / f"getbizsummary_{d}_{d}.json", {"list": [{"ref_date": d, "detail": {
+            "read_user": 50, "read_user_source": scenes(50, msg=30, chat=12),
+            "share_user": 3, "zaikan_user": 1, "like_user": 1, "comment_count": 0}}],
+            "is_delay": False})
+        dump(folder / f"getarticleread_{d}_{d}.json", {"list": [{"ref_date": d, "msgid": "300_1",
+             "detail": {"read_user": 7, "read_user_source": scenes(7, msg=4)}}],
+            "is_delay": False})
+        dump(folder / f"getarticleshare_{d}_{d}.json",
+             {"list": [{"ref_date": d, "msgid": "300_1", "detail": {"share_user": 1}}],
+              "is_delay": False})
+    if events is None:
+        events = [push_event(days[2], "20:01:00", "300", 1000),
+                  push_event(days[9], "20:02:00", "301", 1100)]
+    if events:
+        pd.DataFrame(events).to_csv(folder / "events.csv", index=False)
+    return folder
+
+
+# --------------------------------------------------------------------------- the loader
+
+
+def test_new_endpoints_parse_official_shapes(tmp_path: Path) -> None:
+    data = load_month(published_month(tmp_path / "m"), MONTH)
+    assert data.article_api == "2025"
+    read = data.frames["getarticleread"]
+    assert len(read) == 31 and set(read["read_user"]) == {7}
+    assert set(read["scene_msg"]) == {4}
+    assert set(data.frames["getarticleshare"]["share_user"]) == {1}
+    biz = data.frames["getbizsummary"]
+    assert int(biz["read_user"].sum()) == 50 * 31
+    assert set(biz["scene_chat"]) == {12} and set(biz["scene_all"]) == {50}
+    detail = data.frames["getarticletotaldetail"]
+    assert set(detail["publish_type"]) == {0, 1}
+    last = detail[detail["msgid"] == "300_1"].sort_values("stat_date").iloc[-1]
+    assert (last["scene_msg"], last["scene_moments"]) == (300, 4)
+
+
+def test_read_user_source_other_spelling_and_unknown_scene(tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m")
+    d = days_of(MONTH)[0]
+    dump(folder / f"getbizsummary_{d}_{d}.json", {"list": [{"ref_date": d, "detail": {
+        "read_user": 50, "share_user": 3,
+        "read_user_source": [{"source_name": "全部", "read_user": 50},
+                             {"source_name": "公众号消息", "read_user": 31},
+                             {"source_name": "看一看精选", "read_user": 2}]}}]})
+    biz = load_month(folder, MONTH).frames["getbizsummary"]
+    row = biz[biz["ref_date"] == pd.Timestamp(d)].iloc[0]
+    assert row["scene_msg"] == 31 and row["scene_all"] == 50
+
+
+def test_bad_read_user_source_names_file_field_row(tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m")
+    d = days_of(MONTH)[4]
+    dump(folder / f"getarticleread_{d}_{d}.json", {"list": [{"ref_date": d, "msgid": "300_1",
+         "detail": {"read_user": 7, "read_user_source": [{"scene_desc": "全部",
+                                                         "user_count": "七"}]}}]})
+    with pytest.raises(DataValidationError) as exc:
+        load_month(folder, MONTH)
+    text = str(exc.value)
+    assert f"getarticleread_{d}_{d}.json" in text and "read_user_source[0]" in text
+    assert "list[0]" in text
+
+
+def test_missing_detail_object_is_a_problem(tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m")
+    d = days_of(MONTH)[5]
+    dump(folder / f"getarticleshare_{d}_{d}.json",
+         {"list": [{"ref_date": d, "msgid": "300_1", "share_user": 1}]})
+    with pytest.raises(DataValidationError) as exc:
+        load_month(folder, MONTH)
+    assert "detail" in str(exc.value) and f"getarticleshare_{d}_{d}.json" in str(exc.value)
+
+
+def test_article_api_by_month_and_files() -> None:
+    detail = {"getarticletotaldetail": [Path("x")]}
+    new = detail | {"getbizsummary": [Path("b")]}
+    legacy = {"getarticletotal": [Path("y")], "getuserread": [Path("z")]}
+    assert article_api("2026-10", new) == "2025"
+    assert article_api("2026-10", detail) == "2025"
+    assert article_api("2026-10", new | legacy) == "2025"  # the 2025 endpoints are primary
+    assert article_api("2025-10", new | legacy) == "legacy"  # before their data starts
+    assert article_api("2026-10", legacy) == "legacy"
+    # 在看 and likes from getarticletotaldetail beside a legacy month's getarticletotal
+    assert article_api("2026-10", legacy | detail) == "legacy"
+    assert article_api("2026-10", {}) == "none"
+
+
+def test_new_endpoint_files_are_read_not_listed_as_unknown(tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m")
+    assert unrecognised(folder) == []
+
+
+def test_coverage_lists_the_months_own_family(tmp_path: Path) -> None:
+    data = load_month(published_month(tmp_path / "m"), MONTH)
+    names = {r["数据"] for r in data.coverage()}
+    assert any("getbizsummary" in n for n in names)
+    assert not any("getuserread" in n or "getarticletotal）" in n for n in names)
+
+
+# --------------------------------------------------------------------------- 送达人数
+
+
+def test_match_pushes_by_id_then_by_day_order() -> None:
+    pushes = pd.DataFrame({"push": ["2247483700", "2247483701", "2247483702"],
+                           "ref_date": pd.to_datetime(["2026-10-03", "2026-10-03",
+                                                       "2026-10-05"])})
+    results = pd.DataFrame({
+        "msgid": ["1000000001", "1000000002", "2247483702"],
+        "time": pd.to_datetime(["2026-10-03 21:00", "2026-10-03 08:00", "2026-10-05 20:00"]),
+        "sent": [900, 800, 700]})
+    sent, notes = delivery.match_pushes(pushes, results)
+    assert notes == []
+    # 02 by id; on 10-03 the earlier result goes to the smaller msg_data_id
+    assert sent.to_dict() == {"2247483700": 800.0, "2247483701": 900.0, "2247483702": 700.0}
+
+
+def test_match_pushes_leaves_an_ambiguous_day_unknown() -> None:
+    pushes = pd.DataFrame({"push": ["10", "11"],
+                           "ref_date": pd.to_datetime(["2026-10-03", "2026-10-03"])})
+    results = pd.DataFrame({"msgid": ["x"], "time": pd.to_datetime(["2026-10-03 20:00"]),
+                            "sent": [500]})
+    sent, notes = delivery.match_pushes(pushes, results)
+    assert sent.isna().all()
+    assert len(notes) == 1 and "10-03（2 次通知发表，1 条群发结果）" in notes[0]
+
+
+def test_match_pushes_without_results_says_why() -> None:
+    pushes = pd.DataFrame({"push": ["10"], "ref_date": pd.to_datetime(["2026-10-03"])})
+    sent, notes = delivery.match_pushes(pushes, None)
+    assert sent.isna().all() and "没有事件日志" in notes[0] and "送达人数" in notes[0]
+
+
+# --------------------------------------------------------------------------- the figures
+
+
+def test_published_totals_by_hand(tmp_path: Path) -> None:
+    data = load_month(published_month(tmp_path / "m"), MONTH)
+    t = metrics.month_totals(data)
+    assert t.article_api == "2025"
+    assert (t.read_count, t.share_count) == (None, None)  # people only
+    assert t.read_user == 50 * 31 and t.share_rate == pytest.approx(3 / 50)
+    # notified content only: 302_1 (publish_type 1) is never delivered
+    assert (t.pushes, t.articles, t.undelivered_pushes) == (2, 3, 0)
+    # each article carries its push's 送达人数 (as getarticletotal's target_user does)
+    assert t.delivered == 1000 + 1000 + 1100
+    assert t.open_rate == pytest.approx((300 + 60 + 350) / 3100)
+    assert t.headline_open_rate == pytest.approx((300 + 350) / 2100)
+    # the follower figures are the legacy ones
+    assert (t.new_user, t.cancel_user) == (310, 124)
+
+
+def test_published_articles_frame(tmp_path: Path) -> None:
+    data = load_month(published_month(tmp_path / "m"), MONTH)
+    a = metrics.article_final(data).set_index("msgid")
+    assert list(a.index) == ["300_1", "300_2", "301_1", "302_1"]
+    assert a.at["300_1", "int_page_read_user"] == 400  # the last stat_date, not a sum
+    assert a.at["300_1", "int_page_from_session_read_user"] == 300
+    assert a.at["300_1", "int_page_from_friends_read_user"] == 9
+    assert a.at["300_1", "title"] == "头条一"
+    assert a.at["300_2", "target_user"] == 1000 and pd.isna(a.at["302_1", "target_user"])
+    assert pd.isna(a.at["300_1", "int_page_read_count"])  # no 次数 in the 2025 data
+    assert a.at["301_1", "open_rate"] == pytest.approx(350 / 1100)
+
+
+def test_open_rate_unknown_without_push_results(tmp_path: Path) -> None:
+    data = load_month(published_month(tmp_path / "m", events=[]), MONTH)
+    t = metrics.month_totals(data)
+    assert t.open_rate is None and t.undelivered_pushes == 2
+    assert any("没有事件日志" in n for n in metrics.article_notes(data))
+
+
+def test_an_unmatched_push_is_left_out_of_the_open_rate(tmp_path: Path) -> None:
+    days = days_of(MONTH)
+    only_first = [push_event(days[2], "20:01:00", "300", 1000)]
+    data = load_month(published_month(tmp_path / "m", events=only_first), MONTH)
+    t = metrics.month_totals(data)
+    assert t.undelivered_pushes == 1
+    assert t.open_rate == pytest.approx((300 + 60) / 2000)  # push 301 neither side
+
+
+def test_titles_come_from_the_content_plan_when_missing(tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m")
+    path = sorted(folder.glob("getarticletotaldetail_*"))[0]
+    body = json.loads(path.read_text(encoding="utf-8"))
+    for item in body["list"]:
+        item.pop("title")
+    dump(path, body)
+    (folder / "content_plan.csv").write_text(
+        "msgid,date,title,content_type,cost\n300_1,,计划里的标题,品牌故事,100\n", encoding="utf-8")
+    a = metrics.article_final(load_month(folder, MONTH)).set_index("msgid")
+    assert a.at["300_1", "title"] == "计划里的标题"
+    assert a.at["300_2", "title"] == "msgid 300_2"
+
+
+# --------------------------------------------------------------------------- across the break
+
+
+def test_kpi_mom_across_the_break_compares_only_shared_definitions(tmp_path: Path) -> None:
+    now = load_month(published_month(tmp_path / "new"), MONTH)
+    before = load_month(make_month(tmp_path / "old", "2026-09"), "2026-09")
+    assert before.article_api == "legacy"
+    table = metrics.kpi_table(metrics.month_totals(now, before), metrics.month_totals(before),
+                              {"benchmark_share_rate": 0.03, "benchmark_open_rate": 0.1})
+    table = table.set_index("key")
+    assert table.at["open_rate", "mom_mode"] == "pp"  # the same definition in both
+    assert table.at["read_user", "mom_mode"] == "rel"
+    assert table.at["share_rate", "mom_mode"] == "na"  # sharers/readers vs shares/reads
+    assert not table.at["share_rate", "comparable"]
+    assert pd.isna(table.at["share_rate", "行业均值"])  # a 次数 benchmark does not apply
+    assert table.at["open_rate", "行业均值"] == 0.1
+    assert "人数" in table.at["share_rate", "口径"]
