@@ -280,3 +280,79 @@ def test_kpi_mom_across_the_break_compares_only_shared_definitions(tmp_path: Pat
     assert pd.isna(table.at["share_rate", "行业均值"])  # a 次数 benchmark does not apply
     assert table.at["open_rate", "行业均值"] == 0.1
     assert "人数" in table.at["share_rate", "口径"]
+
+
+def test_both_shapes_of_the_sample_give_the_same_shared_figures(
+        generated_sample: Path, generated_legacy_sample: Path) -> None:
+    """One simulation written both ways: every figure both families define is equal (the 2025
+    送达人数 come from the event log's push results, the legacy ones from getarticletotal)."""
+    for month in (MONTH, "2026-09"):
+        new = load_month(generated_sample / month, month)
+        old = load_month(generated_legacy_sample / month, month)
+        assert (new.article_api, old.article_api) == ("2025", "legacy")
+        a, b = metrics.month_totals(new), metrics.month_totals(old)
+        for field in ("net_followers", "cumulate_followers", "read_user", "read_days", "pushes",
+                      "articles", "delivered", "open_rate", "headline_open_rate"):
+            assert getattr(a, field) == getattr(b, field), (month, field)
+        assert a.undelivered_pushes == 0 and metrics.article_notes(new) == []
+        assert a.read_count is None and b.read_count > b.read_user
+        art_new = metrics.article_final(new).set_index("msgid")
+        art_old = metrics.article_final(old).set_index("msgid")
+        assert list(art_new.index) == list(art_old.index)
+        for col in ("title", "int_page_read_user", "share_user", "target_user",
+                    "int_page_from_session_read_user", "int_page_from_feed_read_user"):
+            assert (art_new[col] == art_old[col]).all(), (month, col)
+
+
+def test_section_01_across_the_break_says_what_it_compares(tmp_path: Path) -> None:
+    from wxnb.params import load_params
+    from wxnb.sections.s01_kpi import compute as section01
+    from wxnb.sections.s01_kpi import show as section01_show
+    from wxnb.sections.s01_kpi import words as section01_words
+
+    folder = published_month(tmp_path / "acct" / MONTH)
+    make_month(tmp_path / "acct" / "2026-09", "2026-09")  # a legacy month before
+    sec = section01.prepare(load_params(account="acct", overrides={"data_dir": str(folder)}))
+    notes = " ".join(section01_words.data_notes(sec))
+    assert "上月数据来自旧版图文分析接口" in notes and "分享率口径不同" in notes
+    assert "阅读与分享只有人数，没有次数" in notes
+    html = section01_show.kpi_html(sec).markup
+    assert "口径不同" in html and "新接口不提供次数" in html
+    text = " ".join(section01_words.narrative(sec))
+    assert "本月通知粉丝的发表 2 次共 3 篇" in text and "不提供阅读次数" in text
+    assert "与按次数计算的行业均值不可直接比较" in text
+
+
+NOTIFIED_CSV = ("内容标题,发表时间,总阅读人数,总阅读次数,总分享人数,总分享次数,阅读后关注人数,送达人数,"
+                "公众号消息阅读次数,送达阅读率,内容url\n"
+                "头条一,{d} 20:00:00,400,500,20,25,3,1000,320,32%,http://mp.weixin.qq.com/s/a\n"
+                " 次条 一,{d} 20:00:00,100,130,4,5,0,\"1,000\",70,7%,http://mp.weixin.qq.com/s/b\n"
+                "别月的文章,2026-09-30 20:00:00,10,10,0,0,0,900,5,0.5%,http://mp.weixin.qq.com/s/c\n")
+
+
+def test_delivered_from_the_notified_content_download(tmp_path: Path) -> None:
+    """No event log, but the backend's 已通知内容 download (GBK, as Excel on Chinese Windows
+    saves it): push 300's 送达人数 come from it (day and title; spaces and full-width
+    differences ignored), push 301 has none and is left out of the open rate."""
+    folder = published_month(tmp_path / "m", events=[])
+    day = days_of(MONTH)[2]
+    (folder / "已通知内容.csv").write_bytes(NOTIFIED_CSV.format(d=day).encode("gb18030"))
+    data = load_month(folder, MONTH)
+    assert unrecognised(folder) == []
+    assert any("2 篇已通知内容的送达人数取自后台下载的 已通知内容.csv" in w for w in data.warnings)
+    t = metrics.month_totals(data)
+    assert t.undelivered_pushes == 1
+    assert t.open_rate == pytest.approx((300 + 60) / 2000)
+    notes = " ".join(metrics.article_notes(data))
+    assert "没有事件日志" in notes and "1 次通知发表" in notes
+
+
+def test_a_broken_notified_download_names_file_column_row(tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m")
+    day = days_of(MONTH)[2]
+    text = NOTIFIED_CSV.format(d=day).replace(",1000,320", ",一千,320")
+    (folder / "已通知内容.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(DataValidationError) as exc:
+        load_month(folder, MONTH)
+    assert "已通知内容.csv" in str(exc.value) and "送达人数" in str(exc.value)
+    assert "第 2 行" in str(exc.value)

@@ -1,7 +1,12 @@
 """Downloads from the 公众号 backend (mp.weixin.qq.com → 数据分析), read into the datacube shapes.
 
-Two so far, each recognised by its header row, never by its name, and read from an HTML table,
-an Excel workbook or a CSV alike; each stands in for API files the month folder lacks:
+Three so far, each recognised by its header row, never by its name, and read from an HTML table,
+an Excel workbook or a CSV alike; the first two stand in for API files the month folder lacks,
+the third adds what the 2025 发表内容 endpoints do not report:
+
+* 内容分析 → 已通知内容 → 下载数据明细 (§5.2 b): ``内容标题 | 发表时间 | … | 送达人数 | …``, one
+  row per notified article; its 送达人数 is joined to getarticletotaldetail's articles by publish
+  day and title (``wxnb.io.datacube``), for 打开率.
 
 * 内容分析 → 数据趋势 → 下载数据明细 (§5.2 a): ``日期 | 阅读次数 | 阅读人数 | 分享次数 | 分享人数 |
   阅读原文次数 | 阅读原文人数 | 收藏次数 | 收藏人数 | 群发篇数 | 渠道``, one row per day and channel
@@ -37,9 +42,10 @@ from wxnb.io import csvin
 from wxnb.io.codes import READ_TOTAL
 from wxnb.exceptions import Problem
 
-__all__ = ["CHANNELS", "GROWTH_LABEL", "SUFFIXES", "TREND_LABEL", "ContentTrend", "UserGrowth",
-           "find_content_trend", "find_user_growth", "mentions_backend", "mentions_growth",
-           "read_content_trend", "read_user_growth", "recognise"]
+__all__ = ["CHANNELS", "GROWTH_LABEL", "NOTIFIED_LABEL", "SUFFIXES", "TREND_LABEL", "ContentTrend",
+           "Notified", "UserGrowth", "find_content_trend", "find_notified", "find_user_growth",
+           "mentions_backend", "mentions_growth", "read_content_trend", "read_notified",
+           "read_user_growth", "recognise"]
 
 SUFFIXES = (".xls", ".xlsx", ".html", ".htm", ".csv")
 _HEADER = {"时间": "date", "新关注人数": "new", "取消关注人数": "cancel", "净增关注人数": "net",
@@ -50,6 +56,7 @@ _EXPECTED = "公众号后台“用户增长”下载的表格（HTML 表格、Ex
 #: What each download stands for (the appendix's and ``wxnb check``'s name for the file).
 GROWTH_LABEL = "后台下载：用户增长（无接口文件时代替用户增减与累计用户）"
 TREND_LABEL = "后台下载：内容分析 · 数据趋势（无接口文件时代替图文阅读概况）"
+NOTIFIED_LABEL = "后台下载：内容分析 · 已通知内容（各篇送达人数，用于 2025 发表内容数据的打开率）"
 _YMD = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})")
 
 
@@ -111,7 +118,8 @@ def _workbook_rows(path: Path, expected: str) -> tuple[list[list[str]] | None, l
                               f"无法读取 Excel 工作簿（{type(exc).__name__}: "
                               f"{csvin.brief(str(exc), 120)}）；可在 Excel 中另存为 CSV（UTF-8）")]
     return next((rows for rows in sheets if _header(rows) is not None
-                 or _header(rows, _TREND_HEADER, _TREND_NEEDED) is not None),
+                 or _header(rows, _TREND_HEADER, _TREND_NEEDED) is not None
+                 or _header(rows, _NOTIFIED_HEADER, _NOTIFIED_NEEDED) is not None),
                 sheets[0] if sheets else []), []
 
 
@@ -304,6 +312,76 @@ def _trend_from(rows: list[list[str]], file: str, month: str | None
     return out, problems
 
 
+# --------------------------------------------------------------------------- 内容分析 · 已通知内容
+
+#: 内容分析 → 已通知内容 → 下载数据明细 (wechat-data-schemas.md §5.2 b): one row per notified
+#: article with its 送达人数, the figure the 2025 发表内容 endpoints do not report. Header
+#: spellings drift between backend versions (发表时间/发表日期, 总阅读人数/阅读人数).
+_NOTIFIED_HEADER = {"内容标题": "title", "发表时间": "date", "发表日期": "date",
+                    "送达人数": "delivered", "总阅读人数": "readers", "阅读人数": "readers",
+                    "公众号消息阅读次数": "push_reads", "内容url": "url"}
+_NOTIFIED_NEEDED = ("title", "date", "delivered")
+_NOTIFIED_EXPECTED = "公众号后台“内容分析 → 已通知内容”下载的数据明细（HTML 表格、Excel 工作簿或 CSV）"
+
+
+@dataclass
+class Notified:
+    """One 已通知内容 download: each notified article's publish day, title and 送达人数."""
+
+    file: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def read_notified(path: Path, month: str | None = None) -> tuple[Notified | None, list[Problem]]:
+    """The file's 已通知内容 rows published within ``month`` (all when None); (None, []) when
+    the file is not such a table. Problems name the file, the column, the row and what was
+    expected: a title, a date (a time after it is fine), a count of 送达人数."""
+    return _read(path, _NOTIFIED_EXPECTED, _notified_from, month)
+
+
+def _notified_from(rows: list[list[str]], file: str, month: str | None
+                   ) -> tuple[Notified | None, list[Problem]]:
+    found = _header(rows, _NOTIFIED_HEADER, _NOTIFIED_NEEDED)
+    if found is None:
+        return None, []
+    start, cols = found
+    out, problems, outside = Notified(file), [], 0
+    for i in range(start + 1, len(rows)):
+        row, where = rows[i], f"第 {i + 1} 行"
+        if not any(c.strip() for c in row):
+            continue
+        cell = {k: (row[j] if j < len(row) else "").strip() for k, j in cols.items()}
+        day = _day(cell["date"].split(" ")[0].split("T")[0])
+        if day is None:
+            problems.append(Problem(file, "发表时间", where, "日期 YYYY-MM-DD（可带时间）",
+                                    csvin.brief(cell["date"], 40)))
+            continue
+        if not cell["title"]:
+            problems.append(Problem(file, "内容标题", where, "文章标题", "空"))
+            continue
+        delivered = csvin.count(cell["delivered"])
+        if delivered is None:
+            problems.append(Problem(file, "送达人数", where, "非负整数",
+                                    csvin.brief(cell["delivered"], 40)))
+            continue
+        if month is not None and not day.startswith(month):
+            outside += 1
+            continue
+        out.rows.append({"ref_date": day, "title": cell["title"], "delivered": delivered,
+                         "_row": where})
+    if outside:
+        out.notes.append(f"{file} 中 {outside} 篇不是 {month} 发表的，未计入")
+    return out, problems
+
+
+def find_notified(folder: Path, claimed: set[Path], month: str
+                  ) -> tuple[Notified | None, list[Problem]]:
+    """The month folder's 已通知内容 download (the first among files the datacube did not
+    claim), or None; with the problems of the one found."""
+    return _find(folder, claimed, month, read_notified, "送达人数")
+
+
 def find_content_trend(folder: Path, claimed: set[Path], month: str
                        ) -> tuple[ContentTrend | None, list[Problem]]:
     """The month folder's 数据趋势 download (the first among files the datacube did not claim),
@@ -341,13 +419,17 @@ def recognise(path: Path) -> tuple[str, list[str]] | None:
     trend, _ = _trend_from(rows, path.name, None)
     if trend is not None:
         return TREND_LABEL, [r["ref_date"] for r in trend.read if r["user_source"] == READ_TOTAL]
+    notified, _ = _notified_from(rows, path.name, None)
+    if notified is not None:
+        return NOTIFIED_LABEL, sorted({r["ref_date"] for r in notified.rows})
     return None
 
 
 def mentions_backend(path: Path, *words: str) -> bool:
     """Whether the file may be a backend download: a workbook of at most 20 MB, or its first
-    64 KB name one of ``words`` (default: 新关注人数 or 阅读次数) in UTF-8, GB18030 or UTF-16."""
-    words = words or ("新关注人数", "阅读次数")
+    64 KB name one of ``words`` (default: 新关注人数, 阅读次数 or 送达人数) in UTF-8, GB18030 or
+    UTF-16."""
+    words = words or ("新关注人数", "阅读次数", "送达人数")
     try:
         with path.open("rb") as fh:
             head = fh.read(65536)

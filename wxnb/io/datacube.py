@@ -737,9 +737,54 @@ def _load_endpoints(folder: Path, month: str, files: dict[str, list[Path]], want
         whole = pd.concat(parts, ignore_index=True)
         whole = whole.where(whole.notna(), None)  # columns absent from some files → None
         _checked(whole, name, ep, month, frames, problems)
+    if api == "2025" and "getarticletotaldetail" in frames:
+        _join_notified(folder, month, files, frames, problems, notes)
     if problems:
         raise DataValidationError(problems)
     return frames, notes, empties
+
+
+def _title_key(text: Any) -> str:
+    """A title as the backend and the API may both write it: NFKC, no whitespace."""
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", str(text)).split())
+
+
+def _join_notified(folder: Path, month: str, files: dict[str, list[Path]],
+                   frames: dict[str, pd.DataFrame], problems: list[Problem],
+                   notes: dict[str, list[str]]) -> None:
+    """送达人数 from the backend's 已通知内容 download, when the folder has one, as the column
+    ``target_user`` of getarticletotaldetail (NaN where no download row matches): matched by
+    publish day and title (the download has no msgid); a day and title shared by two articles
+    or two rows is left unmatched."""
+    from wxnb.io.backend import find_notified
+
+    claimed = {p for paths in files.values() for p in paths}
+    found, more = find_notified(folder, claimed, month)
+    problems.extend(more)
+    if found is None or more:
+        return
+    d = frames["getarticletotaldetail"]
+    said = notes.setdefault("getarticletotaldetail", [])
+    if "title" not in d:
+        said.append(f"{found.file}（已通知内容）按发表日期与标题对应文章，但发表内容详细数据没有标题，"
+                    "其送达人数未使用")
+        return
+    rows = pd.DataFrame(found.rows)
+    rows["key"] = rows["ref_date"] + "\0" + rows["title"].map(_title_key)
+    keys = d["ref_date"].dt.strftime("%Y-%m-%d") + "\0" + d["title"].map(_title_key)
+    once = rows.drop_duplicates("key", keep=False).set_index("key")["delivered"]
+    articles = keys.groupby(d["msgid"]).first()
+    unique = articles[~articles.duplicated(keep=False)]
+    sent = unique.map(once).dropna()
+    d["target_user"] = d["msgid"].map(sent).astype("float64")
+    said.append(f"{len(sent)} 篇已通知内容的送达人数取自后台下载的 {found.file}（已通知内容，按发表日期与"
+                "标题对应）")
+    left = len(rows) - int(rows["key"].isin(keys.loc[d["msgid"].isin(sent.index)]).sum())
+    if left:
+        said.append(f"{found.file} 中 {left} 行找不到对应的发表内容（发表日期与标题都相同的只取唯一者），"
+                    "未使用")
 
 
 def _checked(df: pd.DataFrame, name: str, ep: Endpoint, month: str,
@@ -759,9 +804,10 @@ _FROM_BACKEND = ("getusersummary", "getusercumulate", "getuserread")
 #: The data note of a month whose reads come from the backend's 数据趋势 download and that has
 #: no per-article file (getarticletotal): what the report cannot compute, and how to get it.
 NO_ARTICLES_NOTE = (
-    "本月只有后台下载的账号级数据，没有文章级数据（图文群发总数据 getarticletotal）：打开率、"
-    "头条打开率与按文章的内容分析无法计算（后台“已通知内容”下载暂不读取）；用 wxnb fetch 获取"
-    "数据统计接口文件即可补上")
+    "本月只有后台下载的账号级数据，没有文章级数据（发表内容详细数据 getarticletotaldetail 或"
+    "图文群发总数据 getarticletotal）：打开率、头条打开率与按文章的内容分析无法计算（后台“已通知"
+    "内容”下载只有送达人数与阅读次数，没有按人计的公众号消息阅读人数）；用 wxnb fetch 获取数据统计"
+    "接口文件即可补上")
 
 
 def _backend_rows(folder: Path, month: str, files: dict[str, list[Path]], wanted: set[str],

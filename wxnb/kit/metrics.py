@@ -201,7 +201,14 @@ def published_final(data: MonthData, *, delivered: bool = True) -> pd.DataFrame:
     heads = notified.sort_values("ref_date").drop_duplicates("push")[["push", "ref_date"]]
     from wxnb.io import delivery
 
-    if delivered:
+    # 送达人数 from the backend's 已通知内容 download (the loader joined it) where it is known;
+    # the month's push results (event log) for the pushes it does not cover.
+    known = pd.to_numeric(last["target_user"], errors="coerce").astype("float64").to_numpy() \
+        if "target_user" in last else np.full(len(last), np.nan)
+    out["target_user"] = np.where(out["publish_type"] == 0, known, np.nan)
+    covered = set(out.loc[out["target_user"].notna(), "push"])
+    heads = heads[~heads["push"].isin(covered)]
+    if delivered and len(heads):
         if "push_results" not in data.cache:
             data.cache["push_results"], data.cache["push_missing"] = None, "没有事件日志"
             try:
@@ -213,9 +220,8 @@ def published_final(data: MonthData, *, delivered: bool = True) -> pd.DataFrame:
         sent, found = delivery.match_pushes(heads, data.cache["push_results"],
                                             missing=data.cache["push_missing"])
         notes += found
-        out["target_user"] = out["push"].map(sent).where(out["publish_type"] == 0)
-    else:
-        out["target_user"] = np.nan
+        fill = out["push"].map(sent).where(out["publish_type"] == 0)
+        out["target_user"] = out["target_user"].fillna(fill)
     missing_scene = out["publish_type"].eq(0) & out["int_page_from_session_read_user"].isna()
     if missing_scene.any():
         notes.append(f"{int(missing_scene.sum())} 篇已通知内容没有 read_user_source 的“公众号消息”"

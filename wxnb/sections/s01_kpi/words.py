@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from wxnb.kit import fmt
+from wxnb.kit import fmt, metrics
 from wxnb.kit.compare import Change
 from wxnb.kit.findings import Finding
 from wxnb.sections.s01_kpi.compute import SECTION, KpiSection, anomaly_events
@@ -199,6 +199,23 @@ def _status_summary(table: pd.DataFrame) -> str:
     return text + (f"（{'、'.join(bad)}）。" if bad else "。")
 
 
+def _family_notes(sec: KpiSection) -> list[str]:
+    """Which article endpoints the month (and the month before) were read from, what that
+    leaves out, and which 环比 compare across the 2025-11 break."""
+    t, before = sec.totals, sec.prev_totals
+    notes = list(metrics.article_notes(sec.data))
+    if t.article_api == "2025":
+        notes.append("本月文章数据来自 2025 发表内容接口：阅读与分享只有人数，没有次数；打开率只计已通知"
+                     "粉丝的发表，送达人数取自群发结果（MASSSENDJOBFINISH）。")
+    if before is not None and (before.article_api == "2025") != (t.article_api == "2025"):
+        redefined = [s.name for s in metrics.KPI_SPECS if s.redefined_2025]
+        same = [s.name for s in metrics.KPI_SPECS if not s.redefined_2025]
+        older = "旧版图文分析接口" if t.article_api == "2025" else "2025 发表内容接口"
+        notes.append(f"上月数据来自{older}：环比只比较两者定义相同的指标（{'、'.join(same)}）；"
+                     f"{'、'.join(redefined)}口径不同，不比较环比。")
+    return notes
+
+
 def data_notes(sec: KpiSection) -> list[str]:
     """Caveats the reader needs: missing data, 口径, the previous month."""
     notes = list(sec.data.warnings)
@@ -212,6 +229,7 @@ def data_notes(sec: KpiSection) -> list[str]:
     else:
         notes.append(f"转化率：本月事件日志中读过文章的 {fmt.fmt_int(conv.readers)} 人里有 {fmt.fmt_int(conv.buyers)} 人"
                      f"下单（订单来自{conv.source}）；按人去重，不含未被追踪的读者。")
+    notes.extend(_family_notes(sec))
     if sec.totals.cumulate_start is None:
         notes.append("上月末累计粉丝未知（上月最后一天与本月 1 日都没有累计用户数据），"
                      "粉丝净增长率未计算。")
