@@ -356,3 +356,28 @@ def test_a_broken_notified_download_names_file_column_row(tmp_path: Path) -> Non
         load_month(folder, MONTH)
     assert "已通知内容.csv" in str(exc.value) and "送达人数" in str(exc.value)
     assert "第 2 行" in str(exc.value)
+
+
+def test_reading_hours_from_the_event_log() -> None:
+    """No hourly reads in the 2025 data: section 03 reads the hours from the log's article
+    reads (events, 次), every day of the log counting, a day without reads as 0."""
+    from wxnb.io import eventsummary
+    from wxnb.sections.s03_content import compute as content
+
+    df = pd.DataFrame({
+        "time": ["2026-10-05 20:10:00", "2026-10-05 20:40:00", "2026-10-05 08:00:00",
+                 "2026-10-06 20:05:00", "2026-10-12 20:30:00"],
+        "follower_id": ["a", "b", "a", "c", "d"],
+        "event": ["article_read", "article_read", "article_read", "subscribe", "article_read"],
+        "key": ["1_1"] * 5, "value": ["公众号消息"] * 5})
+    with eventsummary.from_frame(df, MONTH) as log:
+        h = content.log_read_hours(log.con)
+        assert log.days == 3
+    assert (h.what, h.unit) == ("阅读次数", "次") and h.n_days == 3
+    assert h.hourly[20] == pytest.approx((2 + 0 + 1) / 3)
+    assert h.hourly[8] == pytest.approx(1 / 3)
+    assert h.grid.at[0, 20] == pytest.approx(1.5)  # Mondays 10-05 and 10-12: 2 and 1 reads
+    assert h.days[0] == 2 and h.days[1] == 1
+    empty = df.assign(event="subscribe")
+    with eventsummary.from_frame(empty, MONTH) as log:
+        assert content.log_read_hours(log.con) is None

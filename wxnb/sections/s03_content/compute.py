@@ -596,6 +596,9 @@ class ReadHours:
     grid: pd.DataFrame  # index 0..6 (Monday first), columns 0..23
     days: pd.Series  # days of data per weekday
     hourly: pd.Series  # mean readers per hour over every day with data
+    what: str = "阅读人数"  # the quantity: 阅读人数 (getuserreadhour) or 阅读次数 (event log)
+    unit: str = "人"
+    source: str = "getuserreadhour，user_source = 99999999 全部"
 
     @property
     def n_days(self) -> int:
@@ -620,11 +623,30 @@ def read_hours(hours: pd.DataFrame | None) -> ReadHours | None:
         return None
     per_day = h.assign(hour=h["ref_hour"] // 100).pivot_table(
         index="ref_date", columns="hour", values="int_page_read_user", aggfunc="sum")
+    return _hours(per_day)
+
+
+def log_read_hours(con: Any) -> ReadHours | None:
+    """From the event log's article reads per day and hour (the summary's ``daily`` table): what
+    section 03 shows when WeChat gives no hourly reads (the 2025 发表内容 endpoints have none).
+    Reads are events (次数), of the followers the company's pages track; a day of the log without
+    a read in an hour counts as 0. None when the log has no article read."""
+    df = con.execute("SELECT day, hour, reads FROM daily").df()
+    if df.empty or not df["reads"].sum():
+        return None
+    per_day = df.pivot_table(index="day", columns="hour", values="reads", aggfunc="sum")
+    per_day.index = pd.to_datetime(per_day.index)
+    return _hours(per_day, what="阅读次数", unit="次",
+                  source="事件日志的文章阅读事件 article_read，按阅读发生的时间")
+
+
+def _hours(per_day: pd.DataFrame, **labels: str) -> ReadHours:
+    """Means per weekday × hour and per hour over the days of ``per_day`` (days × hours)."""
     per_day = per_day.reindex(columns=range(24)).fillna(0.0)
     weekday = per_day.index.day_of_week
     grid = per_day.groupby(weekday).mean().reindex(range(7))
     days = pd.Series(weekday).value_counts().reindex(range(7), fill_value=0)
-    return ReadHours(grid=grid, days=days, hourly=per_day.mean())
+    return ReadHours(grid=grid, days=days, hourly=per_day.mean(), **labels)
 
 
 # --------------------------------------------------------------------------- push hours
@@ -897,6 +919,8 @@ def compute(params: ReportParams, data: MonthData, plan: pd.DataFrame | None = N
         if prev_plan is not None and len(p_art):
             prev_matrix = type_matrix(p_art, prev_orders, len(month_days(previous.month)))
     hours = read_hours(data.frames.get("getuserreadhour"))
+    if hours is None and log is not None:
+        hours = log_read_hours(log.con)
     return ContentSection(
         params=params, month=params.month, articles=art, plan=matched, orders=orders,
         attribution=att, matrix=matrix, prev_matrix=prev_matrix,

@@ -213,8 +213,8 @@ def hours_html(sec: ContentSection) -> fmt.HtmlBlock:
     rows = [[f"{hour}:00–{hour}:59", fmt.fmt_int(h.hourly[hour]),
              fmt.fmt_pct(h.hourly[hour] / total if total else math.nan)]
             for hour in h.top_hours(5)]
-    return fmt.table(rows, ["时段", "日均阅读人数", "占全天"], numeric=(1, 2),
-                     caption=f"{h.n_days} 天的分时数据（user_source = 99999999 全部）；"
+    return fmt.table(rows, ["时段", f"日均{h.what}", "占全天"], numeric=(1, 2),
+                     caption=f"{h.n_days} 天的分时数据（{h.source}）；"
                              "这是读者阅读的时间，不等于最佳推送时间")
 
 
@@ -355,6 +355,6 @@ def heatmap_chart(sec: ContentSection) -> Figure | fmt.HtmlBlock:
     wd, hour, _ = h.best_cell()
     ax.add_patch(Rectangle((hour - 0.5, wd - 0.5), 1, 1, fill=False,
                            edgecolor=charts.PALETTE["cancel"], lw=2))
-    fig.colorbar(im, ax=ax, label="平均阅读人数", pad=0.01)
-    ax.set_title("各星期、各小时的平均阅读人数（阅读发生的时间，不是推送时间）")
+    fig.colorbar(im, ax=ax, label=f"平均{h.what}", pad=0.01)
+    ax.set_title(f"各星期、各小时的平均{h.what}（阅读发生的时间，不是推送时间）")
     return fig

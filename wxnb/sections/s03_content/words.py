@@ -169,9 +169,10 @@ def _hours_sentence(sec: ContentSection) -> str:
         return "未提供图文阅读分时数据（getuserreadhour），无法分析阅读时段。"
     tops = h.top_hours(3)
     wd, hour, value = h.best_cell()
-    hours = "、".join(f"{x} 时（日均 {fmt.fmt_int(h.hourly[x])} 人）" for x in tops)
-    return (f"阅读最集中的时段是 {hours}；按星期看最高为{WEEKDAYS[wd]} {hour} 时（平均 "
-            f"{fmt.fmt_int(value)} 人）。这是读者阅读的时间，受推送时间影响，不等于最佳推送时间。")
+    hours = "、".join(f"{x} 时（日均 {fmt.fmt_int(h.hourly[x])} {h.unit}）" for x in tops)
+    where = "" if h.unit == "人" else "（事件日志中的阅读次数：微信 2025 年起不提供分时阅读数据）"
+    return (f"阅读最集中的时段是 {hours}{where}；按星期看最高为{WEEKDAYS[wd]} {hour} 时（平均 "
+            f"{fmt.fmt_int(value)} {h.unit}）。这是读者阅读的时间，受推送时间影响，不等于最佳推送时间。")
 
 
 def _push_hours_sentence(sec: ContentSection) -> str:
