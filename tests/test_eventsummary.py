@@ -67,7 +67,7 @@ def reductions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def tables(s: eventsummary.EventSummary) -> dict[str, pd.DataFrame]:
     order = {"fol": "k", "reach": "k", "act": "time, event, k", "sess": "push, t",
-             "daily": "day"}
+             "daily": "day, hour"}
     return {t: s.con.execute(f"SELECT * FROM {t} ORDER BY {o}").df() for t, o in order.items()}
 
 
