@@ -689,3 +689,56 @@ def test_every_chart_is_legible_on_a_phone(phone: Any, reports: dict[str, Report
     page.locator("#wx-s01 img").first.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "chart-390.png"))
     page.close()
+
+
+# --------------------------------------------------------------------------- the portfolio
+
+
+@pytest.fixture(scope="session")
+def portfolio_page(reports: dict[str, Report], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The overview of an agency's month (wxnb batch's page): the sample and hostile builds as
+    two accounts, and one whose build failed."""
+    import shutil
+
+    from wxnb.build import batch, portfolio
+
+    root = tmp_path_factory.mktemp("portfolio")
+    outcomes = []
+    for name, report in reports.items():
+        shutil.copytree(report.path.parent, root / name / "2026-10")
+        outcomes.append(batch.AccountOutcome(name, True, 1.0, str(report.path)))
+    outcomes.append(batch.AccountOutcome("broken", False, 1.0,
+                                         message="getbizsummary_2026-10-03.json: JSON 解析失败"))
+    return portfolio.write(portfolio.collect(outcomes, "2026-10", root), "2026-10", root)
+
+
+def test_the_portfolio_fits_phone_desktop_and_paper(phone: Any, desktop: Any,
+                                                    portfolio_page: Path,
+                                                    artifacts: Path) -> None:
+    page, _ = checks.open_page(phone, portfolio_page.as_uri())
+    assert checks.layout(page)["problems"] == []
+    assert page.evaluate("document.documentElement.scrollHeight") / PHONE["height"] <= 15
+    # its only links out of the page are the accounts' reports, relative and beside it
+    assert [p for p in checks.dom_safety_problems(page) if not re.fullmatch(
+        r"link out of the page: \.\./\.\./[\w-]+/2026-10/report\.html", p)] == []
+    result = checks.tofu(page)
+    assert result["failed"] == 0 and result["checked"] >= 40
+    # the league table is one card per account on a phone, each link a report that exists
+    assert page.evaluate("getComputedStyle(document.querySelector('#wx-league thead'))"
+                         ".display") == "none"
+    hrefs = page.evaluate("[...document.querySelectorAll('#wx-league a')].map(a => a.href)")
+    assert len(hrefs) == 2 and all(Path(h.removeprefix("file://")).is_file() for h in hrefs)
+    _shot(page, artifacts, "portfolio-390.png", "main h1")
+    page.close()
+    page, _ = checks.open_page(desktop, portfolio_page.as_uri())
+    assert checks.layout(page)["problems"] == []
+    text = management_text(page)
+    fields = [n for n in api_names()
+              if re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", text)]
+    assert fields == [] and not TEST_WORDS.search(text)
+    page.evaluate(checks.OPEN_ALL_JS)  # the failed build's own message is in a closed block
+    assert "getbizsummary_2026-10-03.json" in page.evaluate("document.body.innerText")
+    pdf = artifacts / "portfolio.pdf"
+    page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+    page.close()
+    assert len(PdfText(pdf)) <= 12

@@ -381,3 +381,20 @@ def test_reading_hours_from_the_event_log() -> None:
     empty = df.assign(event="subscribe")
     with eventsummary.from_frame(empty, MONTH) as log:
         assert content.log_read_hours(log.con) is None
+
+
+def test_check_says_which_parameters_a_2025_month_cannot_answer(tmp_path: Path) -> None:
+    from wxnb.cli import _family_parameters
+    from wxnb.params import load_params
+
+    folder = published_month(tmp_path / "acct" / MONTH)
+    params = load_params(account="acct", overrides={
+        "data_dir": str(folder), "target_read_count": 90000, "benchmark_share_rate": 0.03})
+    notes = _family_parameters(params, load_month(folder, MONTH))
+    assert len(notes) == 2
+    assert "target_read_count" in notes[0] and "不提供阅读次数" in notes[0]
+    assert "benchmark_share_rate" in notes[1] and "不与之比较" in notes[1]
+    legacy = load_month(make_month(tmp_path / "old" / MONTH, MONTH), MONTH)
+    assert _family_parameters(params, legacy) == []
+    plain = load_params(account="acct", overrides={"data_dir": str(folder)})
+    assert _family_parameters(plain, load_month(folder, MONTH)) == []

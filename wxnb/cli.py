@@ -292,12 +292,35 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...],
     assert month_data is not None
     month_data.extra_coverage.extend(coverage)
     month_data.warnings.extend(notes)
+    month_data.warnings.extend(_family_parameters(params, month_data))
     month_data.warnings.extend(previous.result())
     from wxnb.sections.s08_strategy.compute import load_rules
 
     load_rules(params.resolved_rules_file())  # section 08's rules, checked before any kernel
     _commentary(params, keys)  # the analyst's commentary, checked with the data
     return params, month_data
+
+
+def _family_parameters(params: Any, month_data: Any) -> list[str]:
+    """Targets and benchmarks the month's article data cannot answer: a month of the 2025
+    发表内容 endpoints has no 阅读次数, and its 分享率 counts people (kit.metrics.KPI_SPECS)."""
+    if month_data.article_api != "2025":
+        return []
+    from wxnb.kit.metrics import KPI_SPECS
+
+    out = []
+    for spec in KPI_SPECS:
+        if not spec.redefined_2025:
+            continue
+        set_ = [k for k in (f"target_{spec.key}", f"benchmark_{spec.key}")
+                if getattr(params, k, None) is not None]
+        if spec.key == "read_count" and set_:
+            out.append(f"参数设定了 {'、'.join(set_)}，但本月文章数据来自 2025 发表内容接口，不提供阅读次数："
+                       "该项不评估；阅读量请按“图文阅读量（人数）”设定目标")
+        elif set_ and f"benchmark_{spec.key}" in set_:
+            out.append(f"参数 benchmark_{spec.key} 按次数口径设定，本月{spec.name}按人数计算（2025 发表内容"
+                       "接口），不与之比较")
+    return out
 
 
 def _commentary(params: Any, keys: list[str] | None = None) -> dict[str, str]:
@@ -533,6 +556,71 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
             signal.signal(sig, handler)
         if stage.exists():
             staging.discard(stage)  # any exit path that did not publish or keep it
+
+
+@cli.command()
+@click.option("--month", required=True, help="月份 YYYY-MM")
+@click.option("--accounts", default=None, metavar="a,b,c",
+              help="要构建的账号（逗号分隔）；默认数据目录下所有含该月目录的账号")
+@click.option("--data", "data_root", type=click.Path(path_type=Path, file_okay=False),
+              default=paths.DATA, show_default=True, help="数据根目录（其下为 <账号>/<月份>/）")
+@click.option("--out", "out_root", type=click.Path(path_type=Path), default=paths.OUTPUTS,
+              show_default=True, help="输出根目录")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True,
+              help="local：本机进程池；dask：Dask 集群（--scheduler 指定地址，否则本机 LocalCluster）")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask 调度器地址，如 tcp://10.0.0.5:8786（各 worker 需能访问同一数据与输出目录）")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="同时构建的账号数（默认 1：每个账号用满全部核心）")
+@click.option("--force", is_flag=True, help="各账号全部重新执行")
+def batch(month: str, accounts: str | None, data_root: Path, out_root: Path, executor: str,
+          scheduler: str | None, workers: int | None, force: bool) -> None:
+    """逐个账号构建一个月的月报（本机或 Dask 集群），并生成账号总览 _portfolio/<月份>/report.html。"""
+    import json as _json
+
+    from wxnb.build import batch as batches
+    from wxnb.build import portfolio
+    from wxnb.params import check_identity
+
+    try:
+        names = batches.accounts_for(month, accounts, data_root)
+        for name in names:
+            check_identity(name, month)
+    except WxnbError as exc:
+        _fail(exc)
+    n = batches.concurrency(workers, len(names))
+    where = ("Dask 集群 " + scheduler) if executor == "dask" and scheduler else \
+        "Dask LocalCluster" if executor == "dask" else "本机"
+    click.echo(_safe(f"{month}：{len(names)} 个账号（{'、'.join(names)}），{where}，"
+                     f"同时构建 {n} 个…"))
+
+    def progress(o: Any) -> None:
+        if o.ok:
+            click.echo(_safe(f"  ✓ {o.account}（{o.seconds:.1f} 秒）"))
+        else:
+            first = o.message.splitlines()[0] if o.message else "失败"
+            click.echo(_safe(f"  ✗ {o.account} 失败：{first}"))
+            click.echo(_safe("\n".join(f"      {ln}" for ln in o.message.splitlines()[1:])),
+                       err=True)
+
+    t0 = time.perf_counter()
+    try:
+        outcomes = batches.run(names, month, out_root, executor=executor, workers=workers,
+                               scheduler=scheduler, force=force, data_root=data_root,
+                               progress=progress)
+    except WxnbError as exc:
+        _fail(exc)
+    rows = portfolio.collect(outcomes, month, out_root)
+    page = portfolio.write(rows, month, out_root)
+    (page.parent / "batch.json").write_text(
+        _json.dumps(batches.summary(outcomes, month, executor), ensure_ascii=False, indent=1),
+        encoding="utf-8")
+    ok = sum(o.ok for o in outcomes)
+    click.echo(f"完成 {ok}/{len(outcomes)} 个账号（{time.perf_counter() - t0:.1f} 秒）；"
+               f"账号总览：{page}")
+    if ok < len(outcomes):
+        sys.exit(1)
 
 
 def _last_seconds(out_dir: Path) -> dict[str, float]:

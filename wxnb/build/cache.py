@@ -272,6 +272,13 @@ def _folder_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
+def _partition_files(folder: Path) -> list[Path]:
+    """The month's event files when they live in its partition (data/_events/…), not in it."""
+    from wxnb.io.eventlog import event_files
+
+    return [p for p in event_files(folder) if p.parent != folder]
+
+
 def keys(sections: list[Any], specs: Mapping[str, Any], params: Mapping[str, Any], *,
          data_dir: Path, prev_dir: Path, param_paths: Mapping[str, Path],
          digests: Digests) -> Keys:
@@ -283,6 +290,8 @@ def keys(sections: list[Any], specs: Mapping[str, Any], params: Mapping[str, Any
     """
     files = {f"month/{p.name}": p for p in _folder_files(data_dir)}
     files |= {f"prev/{p.name}": p for p in _folder_files(prev_dir)}
+    for tag, folder in (("month", data_dir), ("prev", prev_dir)):  # an event partition
+        files |= {f"{tag}/events@{p.name}": p for p in _partition_files(folder)}
     inputs = {name: digests.of(path) for name, path in files.items()}
     named = {k: (digests.of(p) if p.is_file() else "") for k, p in param_paths.items()}
     shown = {k: v for k, v in params.items() if k not in MACHINE_PARAMETERS}
