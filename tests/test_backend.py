@@ -318,3 +318,35 @@ def test_a_month_of_downloads_only_builds_its_section_01(month: Path, tmp_path: 
     assert kpi["打开率"][2] == "未提供文章级数据" and kpi["打开率"][-1] == "未提供"
     notes = soup.select_one("#wx-cover").get_text()
     assert "没有文章级数据" in notes and "03 内容传播效能对比分析 未生成" in notes
+
+
+MESSAGES_CSV = "时间,消息发送人数,消息发送次数,人均发送次数\n{rows}"
+
+
+def test_the_message_download_stands_in_for_getupstreammsg(month: Path) -> None:
+    """消息分析 → 消息发送 → 导出CSV (GBK): one row a day, all message types together."""
+    for p in month.glob("getupstreammsg_*"):
+        p.unlink()
+    rows = "".join(f"2026-10-{d:02d},{10 + d},{25 + 2 * d},2.1\n" for d in range(1, 32))
+    rows += "2026-09-30,5,9,1.8\n"  # outside the month: left out, said so
+    (month / "消息发送.csv").write_bytes(MESSAGES_CSV.format(rows=rows).encode("gb18030"))
+    data = load_month(month, MONTH)
+    msgs = data.frames["getupstreammsg"]
+    assert len(msgs) == 31 and set(msgs["msg_type"]) == {backend.ALL_MESSAGE_TYPES}
+    assert int(msgs["msg_user"].sum()) == sum(10 + d for d in range(1, 32))
+    assert int(msgs["msg_count"].sum()) == sum(25 + 2 * d for d in range(1, 32))
+    assert any("消息发送.csv" in w and "各类消息合计" in w for w in data.warnings)
+    assert any("1 天不在 2026-10 内" in w for w in data.warnings)
+    assert month_folder.unrecognised(month) == []
+
+
+def test_a_bad_message_download_names_file_column_row(month: Path) -> None:
+    for p in month.glob("getupstreammsg_*"):
+        p.unlink()
+    rows = "2026-10-01,10,25,2.5\n2026-10-01 至 2026-10-07,70,150,2.1\n2026-10-02,30,12,0.4\n"
+    (month / "messages.csv").write_text(MESSAGES_CSV.format(rows=rows), encoding="utf-8")
+    with pytest.raises(DataValidationError) as exc:
+        load_month(month, MONTH)
+    text = str(exc.value)
+    assert "messages.csv 第 3 行 字段 时间" in text and "按日导出" in text
+    assert "messages.csv 第 4 行 字段 消息发送次数" in text and "不少于消息发送人数（30）" in text

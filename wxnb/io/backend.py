@@ -1,8 +1,12 @@
 """Downloads from the 公众号 backend (mp.weixin.qq.com → 数据分析), read into the datacube shapes.
 
-Three so far, each recognised by its header row, never by its name, and read from an HTML table,
-an Excel workbook or a CSV alike; the first two stand in for API files the month folder lacks,
-the third adds what the 2025 发表内容 endpoints do not report:
+Four so far, each recognised by its header row, never by its name, and read from an HTML table,
+an Excel workbook or a CSV alike; three stand in for API files the month folder lacks, one adds
+what the 2025 发表内容 endpoints do not report:
+
+* 消息分析 → 消息发送 → 详细数据 → 导出CSV (§5.4): ``时间 | 消息发送人数 | 消息发送次数 |
+  人均发送次数``, one row a day for every message type together, becomes getupstreammsg rows
+  with ``msg_type`` 0 (:data:`ALL_MESSAGE_TYPES`: all types).
 
 * 内容分析 → 已通知内容 → 下载数据明细 (§5.2 b): ``内容标题 | 发表时间 | … | 送达人数 | …``, one
   row per notified article; its 送达人数 is joined to getarticletotaldetail's articles by publish
@@ -42,7 +46,8 @@ from wxnb.io import csvin
 from wxnb.io.codes import READ_TOTAL
 from wxnb.exceptions import Problem
 
-__all__ = ["CHANNELS", "GROWTH_LABEL", "NOTIFIED_LABEL", "SUFFIXES", "TREND_LABEL", "ContentTrend",
+__all__ = ["ALL_MESSAGE_TYPES", "CHANNELS", "GROWTH_LABEL", "MESSAGES_LABEL", "Messages",
+           "NOTIFIED_LABEL", "find_messages", "read_messages", "SUFFIXES", "TREND_LABEL", "ContentTrend",
            "Notified", "UserGrowth", "find_content_trend", "find_notified", "find_user_growth",
            "mentions_backend", "mentions_growth", "read_content_trend", "read_notified",
            "read_user_growth", "recognise"]
@@ -57,6 +62,7 @@ _EXPECTED = "公众号后台“用户增长”下载的表格（HTML 表格、Ex
 GROWTH_LABEL = "后台下载：用户增长（无接口文件时代替用户增减与累计用户）"
 TREND_LABEL = "后台下载：内容分析 · 数据趋势（无接口文件时代替图文阅读概况）"
 NOTIFIED_LABEL = "后台下载：内容分析 · 已通知内容（各篇送达人数，用于 2025 发表内容数据的打开率）"
+MESSAGES_LABEL = "后台下载：消息分析 · 消息发送（无接口文件时代替消息发送概况）"
 _YMD = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})")
 
 
@@ -119,7 +125,8 @@ def _workbook_rows(path: Path, expected: str) -> tuple[list[list[str]] | None, l
                               f"{csvin.brief(str(exc), 120)}）；可在 Excel 中另存为 CSV（UTF-8）")]
     return next((rows for rows in sheets if _header(rows) is not None
                  or _header(rows, _TREND_HEADER, _TREND_NEEDED) is not None
-                 or _header(rows, _NOTIFIED_HEADER, _NOTIFIED_NEEDED) is not None),
+                 or _header(rows, _NOTIFIED_HEADER, _NOTIFIED_NEEDED) is not None
+                 or _header(rows, _MESSAGES_HEADER, _MESSAGES_NEEDED) is not None),
                 sheets[0] if sheets else []), []
 
 
@@ -312,6 +319,79 @@ def _trend_from(rows: list[list[str]], file: str, month: str | None
     return out, problems
 
 
+# --------------------------------------------------------------------------- 消息分析 · 消息发送
+
+#: 消息分析 → 消息发送 → 详细数据 → 导出CSV (wechat-data-schemas.md §5.4): one row a day, every
+#: message type together: ``时间 | 消息发送人数 | 消息发送次数 | 人均发送次数``.
+_MESSAGES_HEADER = {"时间": "date", "日期": "date", "消息发送人数": "msg_user",
+                    "消息发送次数": "msg_count", "人均发送次数": "per_user"}
+_MESSAGES_NEEDED = ("date", "msg_user", "msg_count")
+_MESSAGES_EXPECTED = "公众号后台“消息分析 → 消息发送 → 详细数据”按日导出的 CSV"
+#: The message type of the download's rows: all types together (getupstreammsg splits them).
+ALL_MESSAGE_TYPES = 0
+
+
+@dataclass
+class Messages:
+    """One 消息发送 download: rows in the shape of getupstreammsg (msg_type 0: every type)."""
+
+    file: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def read_messages(path: Path, month: str | None = None) -> tuple[Messages | None, list[Problem]]:
+    """The file's 消息发送 rows within ``month`` (all when None); (None, []) when it is not
+    such a table. Problems name the file, the column and the row: a day (the download must be
+    the daily view), counts, 次数 ≥ 人数."""
+    return _read(path, _MESSAGES_EXPECTED, _messages_from, month)
+
+
+def _messages_from(rows: list[list[str]], file: str, month: str | None
+                   ) -> tuple[Messages | None, list[Problem]]:
+    found = _header(rows, _MESSAGES_HEADER, _MESSAGES_NEEDED)
+    if found is None:
+        return None, []
+    start, cols = found
+    names = {"msg_user": "消息发送人数", "msg_count": "消息发送次数"}
+    out, problems, outside = Messages(file), [], 0
+    for i in range(start + 1, len(rows)):
+        row, where = rows[i], f"第 {i + 1} 行"
+        if not any(c.strip() for c in row):
+            continue
+        cell = {k: (row[j] if j < len(row) else "").strip() for k, j in cols.items()}
+        day = _day(cell["date"])
+        if day is None:
+            problems.append(Problem(file, "时间", where, "日期 YYYY-MM-DD（按日导出的明细）",
+                                    csvin.brief(cell["date"], 40)))
+            continue
+        values = _counts(cell, ("msg_user", "msg_count"), names, file, where, problems)
+        if values is None:
+            continue
+        if values["msg_count"] < values["msg_user"]:
+            problems.append(Problem(file, "消息发送次数", where,
+                                    f"不少于消息发送人数（{values['msg_user']}）",
+                                    str(values["msg_count"])))
+            continue
+        if month is not None and not day.startswith(month):
+            outside += 1
+            continue
+        out.rows.append({"ref_date": day, "msg_type": ALL_MESSAGE_TYPES, **values,
+                         "_row": where})
+    out.notes.append(f"消息发送概况取自后台下载的 {file}（消息分析 · 消息发送，各类消息合计，"
+                     "不分类型）")
+    if outside:
+        out.notes.append(f"{file} 中 {outside} 天不在 {month} 内，未计入")
+    return out, problems
+
+
+def find_messages(folder: Path, claimed: set[Path], month: str
+                  ) -> tuple[Messages | None, list[Problem]]:
+    """The month folder's 消息发送 download (the first among files the datacube did not
+    claim), or None; with the problems of the one found."""
+    return _find(folder, claimed, month, read_messages, "消息发送人数")
+
+
 # --------------------------------------------------------------------------- 内容分析 · 已通知内容
 
 #: 内容分析 → 已通知内容 → 下载数据明细 (wechat-data-schemas.md §5.2 b): one row per notified
@@ -422,14 +502,17 @@ def recognise(path: Path) -> tuple[str, list[str]] | None:
     notified, _ = _notified_from(rows, path.name, None)
     if notified is not None:
         return NOTIFIED_LABEL, sorted({r["ref_date"] for r in notified.rows})
+    messages, _ = _messages_from(rows, path.name, None)
+    if messages is not None:
+        return MESSAGES_LABEL, [r["ref_date"] for r in messages.rows]
     return None
 
 
 def mentions_backend(path: Path, *words: str) -> bool:
     """Whether the file may be a backend download: a workbook of at most 20 MB, or its first
-    64 KB name one of ``words`` (default: 新关注人数, 阅读次数 or 送达人数) in UTF-8, GB18030 or
-    UTF-16."""
-    words = words or ("新关注人数", "阅读次数", "送达人数")
+    64 KB name one of ``words`` (default: 新关注人数, 阅读次数, 送达人数 or 消息发送人数) in UTF-8,
+    GB18030 or UTF-16."""
+    words = words or ("新关注人数", "阅读次数", "送达人数", "消息发送人数")
     try:
         with path.open("rb") as fh:
             head = fh.read(65536)

@@ -58,7 +58,8 @@ READ_SCENE_COLUMNS: dict[str, str] = {
 
 SHARE_SCENE: dict[int, str] = {1: "好友转发", 2: "朋友圈", 3: "腾讯微博", 255: "其他"}
 
-MSG_TYPE: dict[int, str] = {1: "文字", 2: "图片", 3: "语音", 4: "视频", 6: "第三方应用消息"}
+MSG_TYPE: dict[int, str] = {0: "全部类型（后台下载的合计）", 1: "文字", 2: "图片", 3: "语音",
+                            4: "视频", 6: "第三方应用消息"}
 
 ENDPOINT_LABELS: dict[str, str] = {
     "getusersummary": "用户增减数据",

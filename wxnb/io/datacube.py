@@ -800,7 +800,7 @@ def _checked(df: pd.DataFrame, name: str, ep: Endpoint, month: str,
 
 
 # What the backend's downloads can replace: 用户增长 the follower endpoints, 数据趋势 getuserread.
-_FROM_BACKEND = ("getusersummary", "getusercumulate", "getuserread")
+_FROM_BACKEND = ("getusersummary", "getusercumulate", "getuserread", "getupstreammsg")
 #: The data note of a month whose reads come from the backend's 数据趋势 download and that has
 #: no per-article file (getarticletotal): what the report cannot compute, and how to get it.
 NO_ARTICLES_NOTE = (
@@ -814,16 +814,22 @@ def _backend_rows(folder: Path, month: str, files: dict[str, list[Path]], wanted
                   problems: list[Problem], notes: dict[str, list[str]]
                   ) -> dict[str, tuple[list[dict[str, Any]], str]]:
     """Rows from the backend's downloads (``wxnb.io.backend``) for the endpoints that have no API
-    file in the folder: 用户增长 for the follower endpoints, 数据趋势 for getuserread; {} when
-    there is none or nothing is missing."""
+    file in the folder: 用户增长 for the follower endpoints, 数据趋势 for getuserread, 消息发送
+    for getupstreammsg; {} when there is none or nothing is missing."""
     missing = [n for n in _FROM_BACKEND if n in wanted and not files[n]]
     if not missing:
         return {}
-    from wxnb.io.backend import find_content_trend, find_user_growth
+    from wxnb.io.backend import find_content_trend, find_messages, find_user_growth
 
     claimed = {p for paths in files.values() for p in paths}
     out: dict[str, tuple[list[dict[str, Any]], str]] = {}
-    follower = [n for n in missing if n != "getuserread"]
+    if "getupstreammsg" in missing:
+        messages, found = find_messages(folder, claimed, month)
+        problems.extend(found)
+        if messages is not None:
+            notes.setdefault("getupstreammsg", []).extend(messages.notes)
+            out["getupstreammsg"] = (messages.rows, messages.file)
+    follower = [n for n in missing if n not in ("getuserread", "getupstreammsg")]
     if follower:
         growth, found = find_user_growth(folder, claimed, month)
         problems.extend(found)
