@@ -172,3 +172,15 @@ def test_an_account_reading_its_event_partition(agency: Path, tmp_path: Path) ->
     names = {p.name for p in (out / "south" / MONTH).glob("*.findings.json")}
     assert {"02_path.findings.json", "04_fans.findings.json"} <= names
     assert findings_of(out, "south") and "未生成" not in res.stdout
+
+
+def test_finding_the_event_files_imports_no_duckdb_or_pandas() -> None:
+    """A rebuild with nothing changed keys on the input files (event partitions included) and
+    stops: naming the event files must not import DuckDB or pandas (≈ 0.4 s, 2× that rebuild)."""
+    code = ("import sys; from wxnb.build import cache, runner; "
+            "from wxnb.io.eventfiles import event_files; "
+            "print(sorted(m for m in ('duckdb', 'pandas') if m in sys.modules))")
+    res = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "[]"

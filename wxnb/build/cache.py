@@ -274,7 +274,7 @@ def _folder_files(folder: Path) -> list[Path]:
 
 def _partition_files(folder: Path) -> list[Path]:
     """The month's event files when they live in its partition (data/_events/…), not in it."""
-    from wxnb.io.eventlog import event_files
+    from wxnb.io.eventfiles import event_files
 
     return [p for p in event_files(folder) if p.parent != folder]
 

@@ -107,7 +107,7 @@ class Section:
     def missing(self, data_dir: Path) -> list[str]:
         """The input patterns that match no file in ``data_dir`` (the section is skipped); the
         event log may also be the month's partition (``wxnb.io.eventlog.event_files``)."""
-        from wxnb.io.eventlog import event_files
+        from wxnb.io.eventfiles import event_files
 
         return [p for p in self.inputs if not any(data_dir.glob(p))
                 and not (p.startswith("events") and event_files(data_dir))]

@@ -69,6 +69,7 @@ import duckdb
 import pandas as pd
 
 from wxnb.io import csvin
+from wxnb.io.eventfiles import EVENT_GLOBS, PARTITIONS, event_files, partition_dir
 from wxnb.exceptions import DataValidationError, ParameterError, Problem
 
 __all__ = [
@@ -91,6 +92,7 @@ __all__ = [
     "connect",
     "event_files",
     "partition_dir",
+    "PARTITIONS",
     "from_frame",
     "load_content_plan",
     "load_menu",
@@ -98,7 +100,6 @@ __all__ = [
     "open_month",
 ]
 
-EVENT_GLOBS = ("events*.parquet", "events*.csv", "events*.jsonl")
 
 #: Canonical event types (WeChat's spelling for WeChat's events, snake_case for own tracking).
 EVENT_TYPES: tuple[str, ...] = (
@@ -151,36 +152,6 @@ def canonical_event(raw: Any) -> tuple[str | None, str]:
 
 
 # --------------------------------------------------------------------------- files
-
-
-#: Where an agency keeps its accounts' event logs as one dataset: Parquet (or CSV, JSON Lines)
-#: partitioned by account and month, beside the account folders (Hive-style folder names).
-PARTITIONS = "_events"
-_PART_SUFFIXES = (".parquet", ".csv", ".jsonl")
-
-
-def partition_dir(folder: Path) -> Path:
-    """The event partition of the month folder ``data/<account>/<month>``:
-    ``data/_events/account=<account>/month=<month>/``."""
-    folder = Path(folder)
-    return folder.parent.parent / PARTITIONS / f"account={folder.parent.name}" / \
-        f"month={folder.name}"
-
-
-def event_files(folder: Path) -> list[Path]:
-    """The event log files of a month folder (``EVENT_GLOBS``), sorted by name; when the folder
-    has none, the files of its partition (:func:`partition_dir`, any name), so each account's
-    build reads its own partition and nothing of the others'."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    found = {p for g in EVENT_GLOBS for p in folder.glob(g) if p.is_file()}
-    if not found:
-        part = partition_dir(folder)
-        if part.is_dir():
-            found = {p for p in part.iterdir() if p.is_file()
-                     and p.suffix.lower() in _PART_SUFFIXES and not p.name.startswith(".")}
-    return sorted(found, key=lambda p: p.name)
 
 
 def _lit(text: str) -> str:
