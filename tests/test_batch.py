@@ -184,3 +184,11 @@ def test_finding_the_event_files_imports_no_duckdb_or_pandas() -> None:
                          text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "[]"
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(batch.BatchError, match="无法连接 Dask 调度器 tcp://127.0.0.1:9"):
+        batch.run(["a"], MONTH, tmp_path, executor="dask", scheduler="tcp://127.0.0.1:9",
+                  connect_timeout="2s")
+    with pytest.raises(batch.BatchError, match="未知的执行方式"):
+        batch.run(["a"], MONTH, tmp_path, executor="spark")

@@ -129,9 +129,10 @@ def concurrency(workers: int | None, accounts: int) -> int:
 
 def run(accounts: Sequence[str], month: str, out_root: Path, *, executor: str = "local",
         workers: int | None = None, scheduler: str | None = None, force: bool = False,
-        data_root: Path | None = None,
+        data_root: Path | None = None, connect_timeout: str = "20s",
         progress: Callable[[AccountOutcome], None] | None = None) -> list[AccountOutcome]:
-    """Build every account; return the outcomes in the accounts' order."""
+    """Build every account; return the outcomes in the accounts' order. ``connect_timeout``:
+    how long to wait for the Dask scheduler at ``scheduler``."""
     if executor not in EXECUTORS:
         raise BatchError(f"未知的执行方式 {executor}（可选：{'、'.join(EXECUTORS)}）")
     cores = os.cpu_count() or 1
@@ -140,7 +141,8 @@ def run(accounts: Sequence[str], month: str, out_root: Path, *, executor: str = 
     out = str(Path(out_root).absolute())
     data = None if data_root is None else str(Path(data_root).absolute())
     if executor == "dask":
-        outcomes = _run_dask(accounts, month, out, options, n, scheduler, data, progress)
+        outcomes = _run_dask(accounts, month, out, options, n, scheduler, data, progress,
+                             connect_timeout)
     else:
         outcomes = _run_local(accounts, month, out, options, n, data, progress)
     order = {a: i for i, a in enumerate(accounts)}
@@ -162,7 +164,8 @@ def _run_local(accounts: Sequence[str], month: str, out: str, options: Sequence[
 
 def _run_dask(accounts: Sequence[str], month: str, out: str, options: Sequence[str], n: int,
               scheduler: str | None, data: str | None,
-              progress: Callable[[AccountOutcome], None] | None) -> list[AccountOutcome]:
+              progress: Callable[[AccountOutcome], None] | None,
+              connect_timeout: str = "20s") -> list[AccountOutcome]:
     try:
         from distributed import Client, LocalCluster
         from distributed import as_completed as dask_completed
@@ -171,7 +174,7 @@ def _run_dask(accounts: Sequence[str], month: str, out: str, options: Sequence[s
     cluster = None
     try:
         if scheduler:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler, timeout=connect_timeout)
         else:
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                    dashboard_address=None)
