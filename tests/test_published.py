@@ -398,3 +398,43 @@ def test_check_says_which_parameters_a_2025_month_cannot_answer(tmp_path: Path) 
     assert _family_parameters(params, legacy) == []
     plain = load_params(account="acct", overrides={"data_dir": str(folder)})
     assert _family_parameters(plain, load_month(folder, MONTH)) == []
+
+
+DETAIL_CSV = """数据概况
+阅读次数,平均停留时长(s),完读率,阅读后关注人数,分享次数,在看次数,点赞次数,赞赏(分),评论(条),互动率
+520,35,41%,3,25,3,4,0,1,5.2%
+
+阅读转化
+送达人数,公众号消息阅读次数,首次分享次数,总分享次数,分享产生的阅读次数
+"1,100",380,20,30,66
+
+数据趋势明细
+日期,传播渠道,阅读人数,阅读次数,分享人数,分享次数
+2026-10-10,公众号消息,350,380,20,25
+"""
+
+
+def test_delivered_from_an_article_detail_download(tmp_path: Path) -> None:
+    """An article's 详情 → 下载数据明细, saved under the article's title: its 阅读转化 table
+    gives that article's 送达人数 (no event log here); a file whose name names no article of
+    the month is said so and not used."""
+    folder = published_month(tmp_path / "m", events=[])
+    (folder / "头条二.csv").write_text(DETAIL_CSV, encoding="utf-8")
+    (folder / "别的文章_详情.csv").write_text(DETAIL_CSV, encoding="utf-8")
+    data = load_month(folder, MONTH)
+    assert unrecognised(folder) == []
+    a = metrics.article_final(data).set_index("msgid")
+    assert a.at["301_1", "target_user"] == 1100 and pd.isna(a.at["300_1", "target_user"])
+    t = metrics.month_totals(data)
+    assert t.open_rate == pytest.approx(350 / 1100) and t.undelivered_pushes == 1
+    notes = " ".join(data.warnings)
+    assert "1 篇的送达人数取自单篇文章详情下载（头条二.csv" in notes
+    assert "别的文章_详情.csv的文件名对应不到唯一一篇" in notes
+
+
+def test_a_broken_article_detail_names_the_file(tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m")
+    (folder / "头条二.csv").write_text(DETAIL_CSV.replace('"1,100"', "约一千"), encoding="utf-8")
+    with pytest.raises(DataValidationError) as exc:
+        load_month(folder, MONTH)
+    assert "头条二.csv 第 7 行 字段 送达人数" in str(exc.value)

@@ -1,8 +1,11 @@
 """Downloads from the 公众号 backend (mp.weixin.qq.com → 数据分析), read into the datacube shapes.
 
-Four so far, each recognised by its header row, never by its name, and read from an HTML table,
-an Excel workbook or a CSV alike; three stand in for API files the month folder lacks, one adds
+Five so far, each recognised by its header row, never by its name, and read from an HTML table,
+an Excel workbook or a CSV alike; three stand in for API files the month folder lacks, two add
 what the 2025 发表内容 endpoints do not report:
+
+* An article's 详情 page → 下载数据明细 (§5.2 c), one workbook a article: its 阅读转化 table gives
+  that article's 送达人数; no table names the article, so the file's name is taken as its title.
 
 * 消息分析 → 消息发送 → 详细数据 → 导出CSV (§5.4): ``时间 | 消息发送人数 | 消息发送次数 |
   人均发送次数``, one row a day for every message type together, becomes getupstreammsg rows
@@ -46,7 +49,8 @@ from wxnb.io import csvin
 from wxnb.io.codes import READ_TOTAL
 from wxnb.exceptions import Problem
 
-__all__ = ["ALL_MESSAGE_TYPES", "CHANNELS", "GROWTH_LABEL", "MESSAGES_LABEL", "Messages",
+__all__ = ["ALL_MESSAGE_TYPES", "ArticleDetail", "CHANNELS", "DETAIL_LABEL", "GROWTH_LABEL",
+           "MESSAGES_LABEL", "Messages", "find_article_details", "read_article_detail",
            "NOTIFIED_LABEL", "find_messages", "read_messages", "SUFFIXES", "TREND_LABEL", "ContentTrend",
            "Notified", "UserGrowth", "find_content_trend", "find_notified", "find_user_growth",
            "mentions_backend", "mentions_growth", "read_content_trend", "read_notified",
@@ -63,6 +67,7 @@ GROWTH_LABEL = "后台下载：用户增长（无接口文件时代替用户增�
 TREND_LABEL = "后台下载：内容分析 · 数据趋势（无接口文件时代替图文阅读概况）"
 NOTIFIED_LABEL = "后台下载：内容分析 · 已通知内容（各篇送达人数，用于 2025 发表内容数据的打开率）"
 MESSAGES_LABEL = "后台下载：消息分析 · 消息发送（无接口文件时代替消息发送概况）"
+DETAIL_LABEL = "后台下载：单篇文章详情（该篇的送达人数，按文件名中的标题对应文章）"
 _YMD = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})")
 
 
@@ -126,7 +131,8 @@ def _workbook_rows(path: Path, expected: str) -> tuple[list[list[str]] | None, l
     return next((rows for rows in sheets if _header(rows) is not None
                  or _header(rows, _TREND_HEADER, _TREND_NEEDED) is not None
                  or _header(rows, _NOTIFIED_HEADER, _NOTIFIED_NEEDED) is not None
-                 or _header(rows, _MESSAGES_HEADER, _MESSAGES_NEEDED) is not None),
+                 or _header(rows, _MESSAGES_HEADER, _MESSAGES_NEEDED) is not None
+                 or _header(rows, _DETAIL_HEADER, _DETAIL_NEEDED, limit=60) is not None),
                 sheets[0] if sheets else []), []
 
 
@@ -143,11 +149,13 @@ def _cell_text(value: Any) -> str:
 
 
 def _header(rows: list[list[str]], names: dict[str, str] | None = None,
-            needed: tuple[str, ...] = _NEEDED) -> tuple[int, dict[str, int]] | None:
+            needed: tuple[str, ...] = _NEEDED, limit: int = 20
+            ) -> tuple[int, dict[str, int]] | None:
     """The header row's index and each column's position, or None (not this table): the first
-    of the first 20 rows that names every ``needed`` column (default: the 用户增长 table's)."""
+    of the first ``limit`` rows that names every ``needed`` column (default: the 用户增长
+    table's)."""
     names = _HEADER if names is None else names
-    for i, row in enumerate(rows[:20]):
+    for i, row in enumerate(rows[:limit]):
         cols = {names[c]: j for j, c in enumerate(row) if c in names}
         if all(k in cols for k in needed):
             return i, cols
@@ -392,6 +400,71 @@ def find_messages(folder: Path, claimed: set[Path], month: str
     return _find(folder, claimed, month, read_messages, "消息发送人数")
 
 
+# --------------------------------------------------------------------------- 单篇文章详情
+
+#: An article's 详情 page → 下载数据明细 (wechat-data-schemas.md §5.2 c): several tables in one
+#: workbook; its 阅读转化 table (``送达人数 | 公众号消息阅读次数 | 首次分享次数 | 总分享次数 |
+#: 分享产生的阅读次数``, one row) holds the article's 送达人数. No table names the article: its
+#: title is the file's name, as the analyst saved it.
+_DETAIL_HEADER = {"送达人数": "delivered", "公众号消息阅读次数": "push_reads",
+                  "首次分享次数": "first_shares", "总分享次数": "shares",
+                  "分享产生的阅读次数": "share_reads", "内容标题": "title"}
+_DETAIL_NEEDED = ("delivered", "push_reads", "first_shares")
+_DETAIL_EXPECTED = "公众号后台单篇文章“详情 → 下载数据明细”（含“阅读转化”表：送达人数、公众号消息阅读次数…）"
+
+
+@dataclass
+class ArticleDetail:
+    """One 单篇文章详情 download: the article (by the file's name) and its 送达人数."""
+
+    file: str
+    title: str
+    delivered: int
+
+
+def read_article_detail(path: Path, month: str | None = None
+                        ) -> tuple[ArticleDetail | None, list[Problem]]:
+    """The file's 送达人数 (from its 阅读转化 table) and the title its name gives; (None, [])
+    when the file is not such a download (the 已通知内容 list, with its 内容标题 column, is
+    not)."""
+    return _read(path, _DETAIL_EXPECTED, _detail_from, month)
+
+
+def _detail_from(rows: list[list[str]], file: str, month: str | None
+                 ) -> tuple[ArticleDetail | None, list[Problem]]:
+    found = _header(rows, _DETAIL_HEADER, _DETAIL_NEEDED, limit=60)
+    if found is None or "title" in found[1]:
+        return None, []
+    start, cols = found
+    j = cols["delivered"]
+    for i in range(start + 1, min(start + 4, len(rows))):
+        cell = rows[i][j].strip() if j < len(rows[i]) else ""
+        if not cell:
+            continue
+        delivered = csvin.count(cell)
+        if delivered is None:
+            return None, [Problem(file, "送达人数", f"第 {i + 1} 行", "非负整数",
+                                  csvin.brief(cell, 40))]
+        return ArticleDetail(file, Path(file).stem, delivered), []
+    return None, [Problem(file, "送达人数", f"第 {start + 2} 行", "阅读转化表头下一行的数值", "空")]
+
+
+def find_article_details(folder: Path, claimed: set[Path]
+                         ) -> tuple[list[ArticleDetail], list[Problem]]:
+    """Every 单篇文章详情 download of the month folder (files the datacube did not claim)."""
+    out: list[ArticleDetail] = []
+    problems: list[Problem] = []
+    for path in sorted(Path(folder).iterdir()):
+        if not path.is_file() or path in claimed or path.suffix.lower() not in SUFFIXES \
+                or not mentions_backend(path, "首次分享次数"):
+            continue
+        found, more = read_article_detail(path)
+        problems.extend(more)
+        if found is not None:
+            out.append(found)
+    return out, problems
+
+
 # --------------------------------------------------------------------------- 内容分析 · 已通知内容
 
 #: 内容分析 → 已通知内容 → 下载数据明细 (wechat-data-schemas.md §5.2 b): one row per notified
@@ -505,6 +578,9 @@ def recognise(path: Path) -> tuple[str, list[str]] | None:
     messages, _ = _messages_from(rows, path.name, None)
     if messages is not None:
         return MESSAGES_LABEL, [r["ref_date"] for r in messages.rows]
+    detail, _ = _detail_from(rows, path.name, None)
+    if detail is not None:
+        return DETAIL_LABEL, []
     return None
 
 
@@ -512,7 +588,7 @@ def mentions_backend(path: Path, *words: str) -> bool:
     """Whether the file may be a backend download: a workbook of at most 20 MB, or its first
     64 KB name one of ``words`` (default: 新关注人数, 阅读次数, 送达人数 or 消息发送人数) in UTF-8,
     GB18030 or UTF-16."""
-    words = words or ("新关注人数", "阅读次数", "送达人数", "消息发送人数")
+    words = words or ("新关注人数", "阅读次数", "送达人数", "消息发送人数", "首次分享次数")
     try:
         with path.open("rb") as fh:
             head = fh.read(65536)

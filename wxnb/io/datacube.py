@@ -758,15 +758,52 @@ def _join_notified(folder: Path, month: str, files: dict[str, list[Path]],
     ``target_user`` of getarticletotaldetail (NaN where no download row matches): matched by
     publish day and title (the download has no msgid); a day and title shared by two articles
     or two rows is left unmatched."""
-    from wxnb.io.backend import find_notified
+    from wxnb.io.backend import find_article_details, find_notified
 
     claimed = {p for paths in files.values() for p in paths}
     found, more = find_notified(folder, claimed, month)
-    problems.extend(more)
-    if found is None or more:
+    details, worse = find_article_details(folder, claimed)
+    problems.extend(more + worse)
+    if more or worse:
         return
     d = frames["getarticletotaldetail"]
     said = notes.setdefault("getarticletotaldetail", [])
+    if found is not None:
+        _from_notified(d, found, said)
+    if details:
+        _from_details(d, details, said)
+
+
+def _from_details(d: pd.DataFrame, details: list[Any], said: list[str]) -> None:
+    """送达人数 of the articles still without one, from 单篇文章详情 downloads: a file whose name
+    (normalised) contains exactly one article's title (normalised) gives that article's."""
+    if "title" not in d:
+        said.append("单篇文章详情按文件名中的标题对应文章，但发表内容详细数据没有标题，其送达人数未使用")
+        return
+    titles = d.drop_duplicates("msgid").set_index("msgid")["title"].map(_title_key)
+    if "target_user" not in d:
+        d["target_user"] = float("nan")
+    used, unmatched = [], []
+    for det in details:
+        stem = _title_key(det.title)
+        hits = [m for m, t in titles.items() if t and t in stem]
+        if len(hits) != 1:
+            unmatched.append(det.file)
+            continue
+        rows = d["msgid"] == hits[0]
+        if d.loc[rows, "target_user"].isna().all():
+            d.loc[rows, "target_user"] = float(det.delivered)
+            used.append(det.file)
+    if used:
+        said.append(f"{len(used)} 篇的送达人数取自单篇文章详情下载（{'、'.join(used[:3])}"
+                    f"{' 等' if len(used) > 3 else ''}，按文件名中的标题对应）")
+    if unmatched:
+        said.append(f"单篇文章详情 {'、'.join(unmatched[:3])}{' 等' if len(unmatched) > 3 else ''}"
+                    "的文件名对应不到唯一一篇本月发表的文章，未使用（请以文章标题命名文件）")
+
+
+def _from_notified(d: pd.DataFrame, found: Any, said: list[str]) -> None:
+    """送达人数 from the 已通知内容 download, by publish day and title."""
     if "title" not in d:
         said.append(f"{found.file}（已通知内容）按发表日期与标题对应文章，但发表内容详细数据没有标题，"
                     "其送达人数未使用")
