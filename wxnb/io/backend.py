@@ -40,7 +40,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,9 +50,9 @@ from wxnb.io.codes import READ_TOTAL
 from wxnb.exceptions import Problem
 
 __all__ = ["ALL_MESSAGE_TYPES", "ArticleDetail", "CHANNELS", "DETAIL_LABEL", "GROWTH_LABEL",
-           "MESSAGES_LABEL", "Messages", "find_article_details", "read_article_detail",
+           "MESSAGES_LABEL", "Download", "find_article_details", "read_article_detail",
            "NOTIFIED_LABEL", "find_messages", "read_messages", "SUFFIXES", "TREND_LABEL", "ContentTrend",
-           "Notified", "UserGrowth", "find_content_trend", "find_notified", "find_user_growth",
+           "UserGrowth", "find_content_trend", "find_notified", "find_user_growth",
            "mentions_backend", "mentions_growth", "read_content_trend", "read_notified",
            "read_user_growth", "recognise"]
 
@@ -162,6 +162,17 @@ def _header(rows: list[list[str]], names: dict[str, str] | None = None,
     return None
 
 
+def _body(rows: list[list[str]], start: int, cols: dict[str, int]
+          ) -> Iterator[tuple[str, dict[str, str]]]:
+    """A table's data rows after its header row ``start``: (第 n 行, {column: text}), with
+    the empty rows skipped."""
+    for i in range(start + 1, len(rows)):
+        row = rows[i]
+        if any(c.strip() for c in row):
+            yield f"第 {i + 1} 行", {k: (row[j] if j < len(row) else "").strip()
+                                   for k, j in cols.items()}
+
+
 def _counts(cell: dict[str, str], keys: tuple[str, ...], labels: dict[str, str], file: str,
             where: str, problems: list[Problem]) -> dict[str, int] | None:
     """The row's counts of ``keys`` (None when one is not a whole number ≥ 0: each named)."""
@@ -214,11 +225,7 @@ def _growth_from(rows: list[list[str]], file: str, month: str | None
     out, problems = UserGrowth(file), []
     outside = 0
     names = {v: k for k, v in _HEADER.items() if k != "累计关注人数"}
-    for i in range(start + 1, len(rows)):
-        row, where = rows[i], f"第 {i + 1} 行"
-        if not any(c.strip() for c in row):
-            continue
-        cell = {k: (row[j] if j < len(row) else "") for k, j in cols.items()}
+    for where, cell in _body(rows, start, cols):
         day = _day(cell["date"])
         if day is None:
             problems.append(Problem(file, "时间", where, "日期 YYYY-MM-DD",
@@ -293,11 +300,7 @@ def _trend_from(rows: list[list[str]], file: str, month: str | None
     names = {v: k for k, v in _TREND_HEADER.items()}
     out, problems, outside = ContentTrend(file), [], 0
     seen: dict[tuple[str, int], str] = {}
-    for i in range(start + 1, len(rows)):
-        row, where = rows[i], f"第 {i + 1} 行"
-        if not any(c.strip() for c in row):
-            continue
-        cell = {k: (row[j] if j < len(row) else "").strip() for k, j in cols.items()}
+    for where, cell in _body(rows, start, cols):
         day = _day(cell["date"])
         if day is None:
             problems.append(Problem(file, "日期", where, "日期 YYYYMMDD 或 YYYY-MM-DD",
@@ -327,6 +330,16 @@ def _trend_from(rows: list[list[str]], file: str, month: str | None
     return out, problems
 
 
+@dataclass
+class Download:
+    """One download read as rows: 消息发送's in the shape of getupstreammsg (msg_type 0: every
+    type), 已通知内容's as each notified article's publish day, title and 送达人数."""
+
+    file: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
 # --------------------------------------------------------------------------- 消息分析 · 消息发送
 
 #: 消息分析 → 消息发送 → 详细数据 → 导出CSV (wechat-data-schemas.md §5.4): one row a day, every
@@ -339,16 +352,7 @@ _MESSAGES_EXPECTED = "公众号后台“消息分析 → 消息发送 → 详细
 ALL_MESSAGE_TYPES = 0
 
 
-@dataclass
-class Messages:
-    """One 消息发送 download: rows in the shape of getupstreammsg (msg_type 0: every type)."""
-
-    file: str
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-def read_messages(path: Path, month: str | None = None) -> tuple[Messages | None, list[Problem]]:
+def read_messages(path: Path, month: str | None = None) -> tuple[Download | None, list[Problem]]:
     """The file's 消息发送 rows within ``month`` (all when None); (None, []) when it is not
     such a table. Problems name the file, the column and the row: a day (the download must be
     the daily view), counts, 次数 ≥ 人数."""
@@ -356,18 +360,14 @@ def read_messages(path: Path, month: str | None = None) -> tuple[Messages | None
 
 
 def _messages_from(rows: list[list[str]], file: str, month: str | None
-                   ) -> tuple[Messages | None, list[Problem]]:
+                   ) -> tuple[Download | None, list[Problem]]:
     found = _header(rows, _MESSAGES_HEADER, _MESSAGES_NEEDED)
     if found is None:
         return None, []
     start, cols = found
     names = {"msg_user": "消息发送人数", "msg_count": "消息发送次数"}
-    out, problems, outside = Messages(file), [], 0
-    for i in range(start + 1, len(rows)):
-        row, where = rows[i], f"第 {i + 1} 行"
-        if not any(c.strip() for c in row):
-            continue
-        cell = {k: (row[j] if j < len(row) else "").strip() for k, j in cols.items()}
+    out, problems, outside = Download(file), [], 0
+    for where, cell in _body(rows, start, cols):
         day = _day(cell["date"])
         if day is None:
             problems.append(Problem(file, "时间", where, "日期 YYYY-MM-DD（按日导出的明细）",
@@ -394,7 +394,7 @@ def _messages_from(rows: list[list[str]], file: str, month: str | None
 
 
 def find_messages(folder: Path, claimed: set[Path], month: str
-                  ) -> tuple[Messages | None, list[Problem]]:
+                  ) -> tuple[Download | None, list[Problem]]:
     """The month folder's 消息发送 download (the first among files the datacube did not
     claim), or None; with the problems of the one found."""
     return _find(folder, claimed, month, read_messages, "消息发送人数")
@@ -477,16 +477,9 @@ _NOTIFIED_NEEDED = ("title", "date", "delivered")
 _NOTIFIED_EXPECTED = "公众号后台“内容分析 → 已通知内容”下载的数据明细（HTML 表格、Excel 工作簿或 CSV）"
 
 
-@dataclass
-class Notified:
-    """One 已通知内容 download: each notified article's publish day, title and 送达人数."""
-
-    file: str
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
-def read_notified(path: Path, month: str | None = None) -> tuple[Notified | None, list[Problem]]:
+def read_notified(path: Path, month: str | None = None) -> tuple[Download | None, list[Problem]]:
     """The file's 已通知内容 rows published within ``month`` (all when None); (None, []) when
     the file is not such a table. Problems name the file, the column, the row and what was
     expected: a title, a date (a time after it is fine), a count of 送达人数."""
@@ -494,17 +487,13 @@ def read_notified(path: Path, month: str | None = None) -> tuple[Notified | None
 
 
 def _notified_from(rows: list[list[str]], file: str, month: str | None
-                   ) -> tuple[Notified | None, list[Problem]]:
+                   ) -> tuple[Download | None, list[Problem]]:
     found = _header(rows, _NOTIFIED_HEADER, _NOTIFIED_NEEDED)
     if found is None:
         return None, []
     start, cols = found
-    out, problems, outside = Notified(file), [], 0
-    for i in range(start + 1, len(rows)):
-        row, where = rows[i], f"第 {i + 1} 行"
-        if not any(c.strip() for c in row):
-            continue
-        cell = {k: (row[j] if j < len(row) else "").strip() for k, j in cols.items()}
+    out, problems, outside = Download(file), [], 0
+    for where, cell in _body(rows, start, cols):
         day = _day(cell["date"].split(" ")[0].split("T")[0])
         if day is None:
             problems.append(Problem(file, "发表时间", where, "日期 YYYY-MM-DD（可带时间）",
@@ -529,7 +518,7 @@ def _notified_from(rows: list[list[str]], file: str, month: str | None
 
 
 def find_notified(folder: Path, claimed: set[Path], month: str
-                  ) -> tuple[Notified | None, list[Problem]]:
+                  ) -> tuple[Download | None, list[Problem]]:
     """The month folder's 已通知内容 download (the first among files the datacube did not
     claim), or None; with the problems of the one found."""
     return _find(folder, claimed, month, read_notified, "送达人数")

@@ -860,26 +860,24 @@ def _backend_rows(folder: Path, month: str, files: dict[str, list[Path]], wanted
 
     claimed = {p for paths in files.values() for p in paths}
     out: dict[str, tuple[list[dict[str, Any]], str]] = {}
-    if "getupstreammsg" in missing:
-        messages, found = find_messages(folder, claimed, month)
-        problems.extend(found)
-        if messages is not None:
-            notes.setdefault("getupstreammsg", []).extend(messages.notes)
-            out["getupstreammsg"] = (messages.rows, messages.file)
-    follower = [n for n in missing if n not in ("getuserread", "getupstreammsg")]
-    if follower:
-        growth, found = find_user_growth(folder, claimed, month)
-        problems.extend(found)
-        if growth is not None:
-            notes.setdefault(follower[0], []).extend(growth.notes)
-            rows = {"getusersummary": growth.summary, "getusercumulate": growth.cumulate}
-            out |= {n: (rows[n], growth.file) for n in follower}
-    if "getuserread" in missing:
-        trend, found = find_content_trend(folder, claimed, month)
-        problems.extend(found)
-        if trend is not None:
-            notes.setdefault("getuserread", []).extend(trend.notes)
-            out["getuserread"] = (trend.read, trend.file)
+    # Each download: the endpoints it stands in for, how to find it, its rows per endpoint.
+    stand_ins: tuple[tuple[tuple[str, ...], Callable[..., Any],
+                           Callable[[Any], dict[str, list[dict[str, Any]]]]], ...] = (
+        (("getusersummary", "getusercumulate"), find_user_growth,
+         lambda g: {"getusersummary": g.summary, "getusercumulate": g.cumulate}),
+        (("getuserread",), find_content_trend, lambda t: {"getuserread": t.read}),
+        (("getupstreammsg",), find_messages, lambda m: {"getupstreammsg": m.rows}),
+    )
+    for names, find, rows_of in stand_ins:
+        lacking = [n for n in names if n in missing]
+        if not lacking:
+            continue
+        found, more = find(folder, claimed, month)
+        problems.extend(more)
+        if found is not None:
+            notes.setdefault(lacking[0], []).extend(found.notes)
+            rows = rows_of(found)
+            out |= {n: (rows[n], found.file) for n in lacking}
     return out
 
 
