@@ -192,3 +192,22 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
                   connect_timeout="2s")
     with pytest.raises(batch.BatchError, match="未知的执行方式"):
         batch.run(["a"], MONTH, tmp_path, executor="spark")
+
+
+def test_the_appendix_lists_an_event_partition_with_its_checksum(tmp_path: Path) -> None:
+    import hashlib
+
+    import pandas as pd
+
+    from wxnb.sections.s99_appendix import compute as appendix
+
+    month = tmp_path / "data" / "acme" / MONTH
+    month.mkdir(parents=True)
+    part = tmp_path / "data" / "_events" / "account=acme" / f"month={MONTH}"
+    part.mkdir(parents=True)
+    pd.DataFrame({"time": ["2026-10-01 08:00:00"], "follower_id": ["a"],
+                  "event": ["subscribe"]}).to_parquet(part / "part-0.parquet")
+    row = appendix.provenance(month, MONTH).set_index("文件").loc[
+        f"_events/account=acme/month={MONTH}/part-0.parquet"]
+    assert row["接口"].startswith("事件日志") and row["行数"] == 1
+    assert row["SHA-256"] == hashlib.sha256((part / "part-0.parquet").read_bytes()).hexdigest()

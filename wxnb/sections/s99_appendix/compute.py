@@ -25,6 +25,7 @@ from wxnb import paths
 from wxnb.io import csvin
 from wxnb.io.datacube import ENDPOINTS, discover
 from wxnb.io.backend import recognise
+from wxnb.io.eventfiles import event_files
 from wxnb.io.digest import file_sha256
 from wxnb.io.folder import INPUTS, input_label
 
@@ -120,7 +121,8 @@ def provenance(data_dir: Path, month: str, *, prev_dir: Path | None = None) -> p
     ----------
     data_dir
         The month's folder: the datacube files (``wxnb.io.datacube.discover``), the sections' own
-        inputs (``SECTION_INPUTS``) and any other file in it.
+        inputs (``SECTION_INPUTS``) and any other file in it; and its event log when the log is
+        kept in the agency's partition (``data/_events/account=A/month=M/``).
     month
         The report month ``YYYY-MM`` (the previous month's rows are labelled with the month
         before it).
@@ -151,6 +153,11 @@ def provenance(data_dir: Path, month: str, *, prev_dir: Path | None = None) -> p
         for path in sorted(folder.iterdir()):
             if path.is_file() and path not in seen and not path.name.startswith("."):
                 rows.append(_other_row(label, path))
+        for path in event_files(folder):  # an event log kept in the agency's partitions
+            if path.parent != folder:
+                row = _other_row(label, path, kind=_input_label("events.parquet"))
+                row["文件"] = path.relative_to(folder.parent.parent).as_posix()
+                rows.append(row)
     frame = pd.DataFrame(rows, columns=list(PROVENANCE_COLUMNS))
     frame["行数"] = frame["行数"].astype("Int64")
     frame["字节数"] = frame["字节数"].astype("int64")
@@ -185,8 +192,8 @@ def _file_row(month: str, endpoint: str, path: Path) -> dict[str, Any]:
     }
 
 
-def _other_row(month: str, path: Path) -> dict[str, Any]:
-    kind = _input_label(path.name)
+def _other_row(month: str, path: Path, kind: str = "") -> dict[str, Any]:
+    kind = kind or _input_label(path.name)
     try:
         size = path.stat().st_size
         if size <= _SMALL_FILE:
