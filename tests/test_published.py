@@ -5,6 +5,7 @@ getarticleshare, getbizsummary), 送达人数 from the push results, and the bre
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -171,18 +172,22 @@ def test_coverage_lists_the_months_own_family(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- 送达人数
 
 
-def test_match_pushes_by_id_then_by_day_order() -> None:
-    pushes = pd.DataFrame({"push": ["2247483700", "2247483701", "2247483702"],
-                           "ref_date": pd.to_datetime(["2026-10-03", "2026-10-03",
-                                                       "2026-10-05"])})
+def test_match_pushes_by_id_then_by_day() -> None:
+    pushes = pd.DataFrame({"push": ["2247483700", "2247483702", "2247483703", "2247483704"],
+                           "ref_date": pd.to_datetime(["2026-10-03", "2026-10-05",
+                                                       "2026-10-07", "2026-10-07"])})
     results = pd.DataFrame({
-        "msgid": ["1000000001", "1000000002", "2247483702"],
-        "time": pd.to_datetime(["2026-10-03 21:00", "2026-10-03 08:00", "2026-10-05 20:00"]),
-        "sent": [900, 800, 700]})
+        "msgid": ["1000000001", "2247483702", "1000000003", "1000000004"],
+        "time": pd.to_datetime(["2026-10-03 21:00", "2026-10-05 20:00", "2026-10-07 09:02",
+                                "2026-10-07 09:35"]),
+        "sent": [900, 700, 5_000, 1_000_000]})
     sent, notes = delivery.match_pushes(pushes, results)
-    assert notes == []
-    # 02 by id; on 10-03 the earlier result goes to the smaller msg_data_id
-    assert sent.to_dict() == {"2247483700": 800.0, "2247483701": 900.0, "2247483702": 700.0}
+    # 02 by id; 10-03 one push and one result; 10-07 two of each: which finished first says
+    # nothing about which was sent first (a small push may finish first), so neither is used
+    assert sent.to_dict() == pytest.approx({"2247483700": 900.0, "2247483702": 700.0,
+                                            "2247483703": float("nan"),
+                                            "2247483704": float("nan")}, nan_ok=True)
+    assert len(notes) == 1 and "10-07（2 次通知发表，2 条群发结果）" in notes[0]
 
 
 def test_match_pushes_leaves_an_ambiguous_day_unknown() -> None:
@@ -438,3 +443,135 @@ def test_a_broken_article_detail_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError) as exc:
         load_month(folder, MONTH)
     assert "头条二.csv 第 7 行 字段 送达人数" in str(exc.value)
+
+
+def _edit_detail(folder: Path, msgid: str, edit) -> None:  # type: ignore[no-untyped-def]
+    for path in sorted(folder.glob("getarticletotaldetail_*")):
+        body = json.loads(path.read_text(encoding="utf-8"))
+        for item in body["list"]:
+            if item["msgid"] == msgid:
+                edit(item)
+        dump(path, body)
+
+
+def test_an_article_without_push_readers_counts_on_neither_side(tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m")
+
+    def drop_push_scene(item: dict) -> None:
+        for d in item["detail_list"]:
+            d["read_user_source"] = [s for s in d["read_user_source"]
+                                     if s["scene_desc"] != "公众号消息"]
+
+    _edit_detail(folder, "301_1", drop_push_scene)
+    data = load_month(folder, MONTH)
+    t = metrics.month_totals(data)
+    assert t.open_rate == pytest.approx((300 + 60) / 2000)  # not (300 + 60) / 3100
+    assert t.headline_open_rate == pytest.approx(300 / 1000)
+    assert any("没有 read_user_source 的“公众号消息”项" in n for n in metrics.article_notes(data))
+
+
+def test_an_unreadable_scene_list_is_an_error_in_a_2025_month(tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m")
+
+    def break_scenes(item: dict) -> None:
+        item["detail_list"][-1]["read_user_source"][1]["user_count"] = "三百五十"
+
+    _edit_detail(folder, "301_1", break_scenes)
+    with pytest.raises(DataValidationError) as exc:
+        load_month(folder, MONTH)
+    day = days_of(MONTH)[9]
+    assert f"getarticletotaldetail_{day}_{day}.json list[0].detail_list[1] 字段 read_user_source" \
+        in str(exc.value)
+
+
+def test_a_push_partly_listed_in_the_download_gets_its_delivered_for_every_article(
+        tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m", events=[])
+    day = days_of(MONTH)[2]
+    only_head = "\n".join(ln for ln in NOTIFIED_CSV.format(d=day).splitlines()
+                          if "次条" not in ln) + "\n"
+    (folder / "已通知内容.csv").write_text(only_head, encoding="utf-8")
+    a = metrics.article_final(load_month(folder, MONTH)).set_index("msgid")
+    assert a.at["300_2", "target_user"] == 1000  # the push's 送达人数, as 300_1's
+    assert metrics.month_totals(load_month(folder, MONTH)).open_rate == pytest.approx(
+        (300 + 60) / 2000)
+
+
+def test_a_download_without_rows_of_the_month_is_a_note(tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m")
+    header = NOTIFIED_CSV.splitlines()[0]
+    (folder / "已通知内容.csv").write_text(
+        header + "\n别月的文章,2026-09-30 20:00:00,10,10,0,0,0,900,5,0.5%,http://x\n",
+        encoding="utf-8")
+    data = load_month(folder, MONTH)
+    assert any("已通知内容.csv（已通知内容）中没有本月发表的内容" in w for w in data.warnings)
+    assert metrics.month_totals(data).open_rate == pytest.approx((300 + 60 + 350) / 3100)
+
+
+def test_a_detail_file_named_after_a_longer_title_is_not_used(tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m", events=[])
+    (folder / "头条二十周年特辑.csv").write_text(DETAIL_CSV, encoding="utf-8")
+    (folder / "详情_头条一.csv").write_text(DETAIL_CSV.replace('"1,100"', "1000"),
+                                        encoding="utf-8")
+    data = load_month(folder, MONTH)
+    a = metrics.article_final(data).set_index("msgid")
+    assert pd.isna(a.at["301_1", "target_user"])
+    assert a.at["300_1", "target_user"] == 1000 == a.at["300_2", "target_user"]
+    assert any("头条二十周年特辑.csv的文件名对应不到唯一一篇" in w for w in data.warnings)
+
+
+def test_a_push_read_more_than_delivered_is_not_used(tmp_path: Path) -> None:
+    days = days_of(MONTH)
+    events = [push_event(days[2], "20:01:00", "300", 1000),
+              push_event(days[9], "20:02:00", "301", 200)]  # 350 read from a 200-follower push
+    data = load_month(published_month(tmp_path / "m", events=events), MONTH)
+    t = metrics.month_totals(data)
+    assert t.undelivered_pushes == 1 and t.open_rate == pytest.approx((300 + 60) / 2000)
+    assert any("超过其送达人数" in n for n in metrics.article_notes(data))
+
+
+def test_api_getuserread_serves_a_2025_month_without_getbizsummary(tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m")
+    for p in folder.glob("getbizsummary_*"):
+        p.unlink()
+    make_month(tmp_path / "legacy", MONTH)
+    for p in (tmp_path / "legacy").glob("getuserread_*"):
+        shutil.copy(p, folder / p.name)
+    data = load_month(folder, MONTH)
+    assert data.article_api == "2025"
+    t = metrics.month_totals(data)
+    assert t.read_user == 50 * 31 and t.share_rate == pytest.approx(3 / 50)
+
+
+def test_a_share_rate_target_at_the_break_asks_which_definition(tmp_path: Path) -> None:
+    from wxnb.cli import _family_parameters
+    from wxnb.params import load_params
+
+    folder = published_month(tmp_path / "acct" / MONTH)
+    params = load_params(account="acct", overrides={"data_dir": str(folder),
+                                                    "target_share_rate": 0.04})
+    assert _family_parameters(params, load_month(folder, MONTH)) == []  # no month before
+    make_month(tmp_path / "acct" / "2026-09", "2026-09")  # a legacy month before: the break
+    [note] = _family_parameters(params, load_month(folder, MONTH))
+    assert "target_share_rate" in note and "第一个月" in note
+
+
+def test_section_05_compares_no_own_wci_across_the_break(
+        generated_sample: Path, generated_legacy_sample: Path, tmp_path: Path) -> None:
+    from wxnb.io.competitors import OWN
+    from wxnb.params import load_params
+    from wxnb.sections.s05_competitors import compute as s05
+    from wxnb.sections.s05_competitors import show as s05_show
+    from wxnb.sections.s05_competitors import words as s05_words
+
+    shutil.copytree(generated_sample / MONTH, tmp_path / "acct" / MONTH)
+    shutil.copytree(generated_legacy_sample / "2026-09", tmp_path / "acct" / "2026-09")
+    sec = s05.prepare(load_params(account="acct", overrides={
+        "data_dir": str(tmp_path / "acct" / MONTH)}))
+    assert not sec.own_comparable
+    wci = next(f for f in s05_words.findings(sec) if f.metric == "wci_rank")
+    assert wci.mom is None and wci.mom_text == "口径不同"
+    assert s05_show._mom_cells(sec, OWN)[1] == "口径不同"
+    rival = next(a for a in sec.stats.index if a != OWN)
+    assert s05_show._mom_cells(sec, rival)[1].endswith("%")  # the competitors' still compare
+    assert any("本账号 WCI 口径不同" in n for n in s05_words.data_notes(sec))

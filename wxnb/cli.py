@@ -317,10 +317,22 @@ def _family_parameters(params: Any, month_data: Any) -> list[str]:
         if spec.key == "read_count" and set_:
             out.append(f"参数设定了 {'、'.join(set_)}，但本月文章数据来自 2025 发表内容接口，不提供阅读次数："
                        "该项不评估；阅读量请按“图文阅读量（人数）”设定目标")
-        elif set_ and f"benchmark_{spec.key}" in set_:
+            continue
+        if f"benchmark_{spec.key}" in set_:
             out.append(f"参数 benchmark_{spec.key} 按次数口径设定，本月{spec.name}按人数计算（2025 发表内容"
                        "接口），不与之比较")
+        if f"target_{spec.key}" in set_ and _previous_legacy(params):
+            out.append(f"本月是改用 2025 发表内容接口后的第一个月：{spec.name}改按人数计算（分享人数 ÷ "
+                       f"阅读人数），请确认 target_{spec.key} 是按新口径设定的（沿用旧目标会偏差）")
     return out
+
+
+def _previous_legacy(params: Any) -> bool:
+    """Whether the month before was read from the legacy 图文分析 endpoints (the break)."""
+    from wxnb.io.datacube import article_api, discover
+
+    folder = params.resolved_prev_data_dir()
+    return folder.is_dir() and article_api(paths.prev_month(params.month), discover(folder)) == "legacy"
 
 
 def _commentary(params: Any, keys: list[str] | None = None) -> dict[str, str]:

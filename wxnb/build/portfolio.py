@@ -116,6 +116,12 @@ def _esc(value: Any) -> str:
     return fmt.esc(value)
 
 
+def _needs_attention(r: AccountRow) -> bool:
+    """The rule of the 优先关注 list (and of the verdict's names): a missing report, or a
+    finding at 预警 or worse."""
+    return not r.ok or bool(r.missed or r.warned or r.worst)
+
+
 def _verdict(rows: list[AccountRow]) -> str:
     failed = [r for r in rows if not r.ok]
     urgent = [r for r in rows if r.ok and r.missed]
@@ -133,12 +139,14 @@ def _verdict(rows: list[AccountRow]) -> str:
 def _attention_html(rows: list[AccountRow]) -> str:
     items = []
     for r in rows:
-        if r.ok and not r.worst:
+        if not _needs_attention(r):
             continue
         if not r.ok:
             body = "报告未生成（原因见下方“未生成报告的原因”）"
-        else:
+        elif r.worst:
             body = "；".join(f"{_esc(f.status)}｜{_esc(fmt.plain(f.evidence))}" for f in r.worst)
+        else:
+            body = _esc(f"未达标 {r.missed} 项、预警 {r.warned} 项")
         link = f'<a href="{_esc(r.link)}">查看报告</a>' if r.ok else ""
         items.append(f"<li><strong><bdi>{_esc(r.name)}</bdi></strong>：{body} {link}</li>")
     if not items:

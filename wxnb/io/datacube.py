@@ -686,7 +686,11 @@ def _load_endpoints(folder: Path, month: str, files: dict[str, list[Path]], want
     empties: dict[str, list[str]] = {}  # endpoint → its files whose list is empty
     backend = _backend_rows(folder, month, files, wanted, problems, notes)
     api = article_api(month, files)
-    unused = [n for n in LEGACY_ARTICLE if api == "2025" and files[n] and n in wanted]
+    # In a 2025 month the legacy files are not used, except getuserread when there is no
+    # getbizsummary: it is then the account's reads (as the 数据趋势 download would be).
+    keep = () if files.get("getbizsummary") else ("getuserread",)
+    unused = [n for n in LEGACY_ARTICLE
+              if api == "2025" and files[n] and n in wanted and n not in keep]
     if unused:
         count = sum(len(files[n]) for n in unused)
         notes.setdefault(unused[0], []).append(
@@ -705,7 +709,7 @@ def _load_endpoints(folder: Path, month: str, files: dict[str, list[Path]], want
             _checked(df, name, ep, month, frames, problems)
             continue
         if not files[name]:
-            if name in LEGACY_ARTICLE and article_api(month, files) == "2025":
+            if name in LEGACY_ARTICLE and api == "2025":
                 continue  # the 2025 发表内容 endpoints stand in for the legacy ones
             if name == "getarticletotal" and "getuserread" in backend:
                 # A month of backend downloads only: the account-level figures are there, the
@@ -738,10 +742,22 @@ def _load_endpoints(folder: Path, month: str, files: dict[str, list[Path]], want
         whole = whole.where(whole.notna(), None)  # columns absent from some files → None
         _checked(whole, name, ep, month, frames, problems)
     if api == "2025" and "getarticletotaldetail" in frames:
+        problems.extend(_invalid_scenes(frames["getarticletotaldetail"]))
         _join_notified(folder, month, files, frames, problems, notes)
     if problems:
         raise DataValidationError(problems)
     return frames, notes, empties
+
+
+def _invalid_scenes(d: pd.DataFrame) -> list[Problem]:
+    """In a 2025 month getarticletotaldetail is the article data: an unreadable
+    read_user_source (its 公众号消息 readers are 打开率's numerator) is an error on its row."""
+    if "scene_invalid" not in d:
+        return []
+    bad = d[d["scene_invalid"].map(lambda v: v is not None and not pd.isna(v) and bool(v))]
+    return [Problem(r["_file"], "read_user_source", r["_row"],
+                    "[{scene_desc: 文本, user_count: 非负整数}, ...]", "无法读取的阅读来源列表")
+            for _, r in bad.iterrows()]
 
 
 def _title_key(text: Any) -> str:
@@ -776,20 +792,26 @@ def _join_notified(folder: Path, month: str, files: dict[str, list[Path]],
 
 def _from_details(d: pd.DataFrame, details: list[Any], said: list[str]) -> None:
     """送达人数 of the articles still without one, from 单篇文章详情 downloads: a file whose name
-    (normalised) contains exactly one article's title (normalised) gives that article's."""
+    (normalised, a 详情 prefix or suffix aside) is exactly one article's title gives that
+    article's."""
     if "title" not in d:
         said.append("单篇文章详情按文件名中的标题对应文章，但发表内容详细数据没有标题，其送达人数未使用")
         return
     titles = d.drop_duplicates("msgid").set_index("msgid")["title"].map(_title_key)
     if "target_user" not in d:
         d["target_user"] = float("nan")
-    used, unmatched = [], []
+    used, unmatched, twice = [], [], []
+    taken: set[str] = set()
     for det in details:
-        stem = _title_key(det.title)
-        hits = [m for m, t in titles.items() if t and t in stem]
+        stem = _title_key(_DETAIL_AFFIX.sub("", det.title))
+        hits = [m for m, t in titles.items() if t and t == stem]
         if len(hits) != 1:
             unmatched.append(det.file)
             continue
+        if hits[0] in taken:
+            twice.append(det.file)
+            continue
+        taken.add(hits[0])
         rows = d["msgid"] == hits[0]
         if d.loc[rows, "target_user"].isna().all():
             d.loc[rows, "target_user"] = float(det.delivered)
@@ -800,6 +822,14 @@ def _from_details(d: pd.DataFrame, details: list[Any], said: list[str]) -> None:
     if unmatched:
         said.append(f"单篇文章详情 {'、'.join(unmatched[:3])}{' 等' if len(unmatched) > 3 else ''}"
                     "的文件名对应不到唯一一篇本月发表的文章，未使用（请以文章标题命名文件）")
+    if twice:
+        said.append(f"单篇文章详情 {'、'.join(twice[:3])} 与另一文件对应同一篇文章，只用了先读到的一个")
+
+
+#: What may surround an article's title in the name of its 详情 download (the title must be
+#: the rest of the name, exactly: a name merely containing a title names another article).
+_DETAIL_AFFIX = re.compile(r"^(?:单篇(?:文章|图文)?详情|文章详情|详情)[\s_\-—－]*|"
+                           r"[\s_\-—－]*(?:单篇(?:文章|图文)?详情|文章详情|详情|数据明细)$")
 
 
 def _from_notified(d: pd.DataFrame, found: Any, said: list[str]) -> None:
@@ -807,6 +837,9 @@ def _from_notified(d: pd.DataFrame, found: Any, said: list[str]) -> None:
     if "title" not in d:
         said.append(f"{found.file}（已通知内容）按发表日期与标题对应文章，但发表内容详细数据没有标题，"
                     "其送达人数未使用")
+        return
+    if not found.rows:
+        said.append(f"{found.file}（已通知内容）中没有本月发表的内容，未使用")
         return
     rows = pd.DataFrame(found.rows)
     rows["key"] = rows["ref_date"] + "\0" + rows["title"].map(_title_key)

@@ -7,11 +7,12 @@ when a push has been delivered: the ``MASSSENDJOBFINISH`` event, whose SentCount
 (wxnb.io.pushes parses it; the event log keeps it). :func:`match_pushes` pairs the month's
 notified pushes with those results:
 
-1. by id, when the log's MsgID is the push's ``msg_data_id`` (the first part of the msgid);
-2. otherwise by day: on a publish day with as many notified pushes as push results, the pushes in
-   ``msg_data_id`` order take the results in time order (both grow with time);
-3. a day where the counts differ is left unmatched: its pushes' 送达人数 is unknown and they are
-   left out of every delivery-based rate, which the notes say.
+1. by id, when the log's MsgID is the push's ``msg_data_id`` (the first part of the msgid: a
+   company that logs the ``msg_data_id`` its send call returned);
+2. otherwise by day: a publish day with one notified push and one push result pairs them;
+3. any other day is left unmatched (two pushes a day cannot be paired by time: a push's result
+   comes when its delivery ends, so a small push sent later may finish first): their 送达人数 is
+   unknown and they are left out of every delivery-based rate, which the notes say.
 
 Content published without notification (publish_type 1) has no delivery and no 送达人数.
 """
@@ -68,16 +69,19 @@ def match_pushes(pushes: pd.DataFrame, results: pd.DataFrame | None, *,
     free = free.assign(day=free["time"].dt.normalize())
     unmatched: list[str] = []
     for day, grp in left.groupby(left["ref_date"].dt.normalize(), sort=True):
-        ids = sorted(grp["push"].astype(str), key=lambda v: (len(v), v))
-        sent = free[free["day"] == day].sort_values("time")["sent"].tolist()
-        if len(sent) == len(ids):
-            out.loc[ids] = [float(v) for v in sent]
+        ids = list(grp["push"].astype(str))
+        sent = free[free["day"] == day]["sent"].tolist()
+        if len(ids) == 1 and len(sent) == 1:
+            out.loc[ids] = float(sent[0])
         else:
+            # Two pushes a day cannot be told apart by time: a push finishes when its delivery
+            # does, so a small push sent later may finish first.
             unmatched.append(f"{day:%m-%d}（{len(ids)} 次通知发表，{len(sent)} 条群发结果）")
     notes = []
     if unmatched:
         n = int(out.isna().sum())
-        notes.append(f"{n} 次通知发表找不到对应的群发结果，送达人数未知，不计入打开率："
+        notes.append(f"{n} 次通知发表找不到唯一对应的群发结果，送达人数未知，不计入打开率："
                      + "、".join(unmatched[:5]) + (f" 等 {len(unmatched)} 天"
-                                                   if len(unmatched) > 5 else ""))
+                                                   if len(unmatched) > 5 else "")
+                     + "（事件日志记下群发接口返回的 msg_data_id，或放入后台“已通知内容”下载，即可对应）")
     return out, notes

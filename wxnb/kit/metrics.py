@@ -206,7 +206,11 @@ def published_final(data: MonthData, *, delivered: bool = True) -> pd.DataFrame:
     known = pd.to_numeric(last["target_user"], errors="coerce").astype("float64").to_numpy() \
         if "target_user" in last else np.full(len(last), np.nan)
     out["target_user"] = np.where(out["publish_type"] == 0, known, np.nan)
-    covered = set(out.loc[out["target_user"].notna(), "push"])
+    # 送达人数 is the push's: every notified article of a push has it once one of them is known
+    # (a download may list only some of them), as getarticletotal gives each its push's.
+    by_push = out[out["publish_type"] == 0].groupby("push")["target_user"].max()
+    out["target_user"] = out["push"].map(by_push).where(out["publish_type"] == 0)
+    covered = set(by_push.dropna().index)
     heads = heads[~heads["push"].isin(covered)]
     if delivered and len(heads):
         if "push_results" not in data.cache:
@@ -225,7 +229,16 @@ def published_final(data: MonthData, *, delivered: bool = True) -> pd.DataFrame:
     missing_scene = out["publish_type"].eq(0) & out["int_page_from_session_read_user"].isna()
     if missing_scene.any():
         notes.append(f"{int(missing_scene.sum())} 篇已通知内容没有 read_user_source 的“公众号消息”"
-                     "项，其打开率无法计算")
+                     "项，其打开率无法计算，不计入打开率（分子分母都不计）")
+    # A push read by more followers from the push than it reached was matched to the wrong
+    # push result (or the result is wrong): its 送达人数 is not used.
+    per_push = out[out["target_user"].notna()].groupby("push").agg(
+        readers=("int_page_from_session_read_user", "max"), sent=("target_user", "max"))
+    impossible = list(per_push.index[per_push["readers"] > per_push["sent"]])
+    if impossible:
+        out.loc[out["push"].isin(impossible), "target_user"] = np.nan
+        notes.append(f"{len(impossible)} 次推送的公众号消息阅读人数超过其送达人数（群发结果对应有误"
+                     "或数据有误），其送达人数未使用，不计入打开率")
     out["open_rate"] = out["int_page_from_session_read_user"] / out["target_user"].where(
         out["target_user"] > 0)
     out = out.drop(columns="push").sort_values(["ref_date", "msgid"]).reset_index(drop=True)
@@ -432,12 +445,15 @@ def published_totals(data: MonthData, previous: MonthData | None = None) -> Mont
             columns={"int_page_read_user": "read_user"})
     art = published_final(data)
     notified = art[art["publish_type"] == 0]
-    known = notified[notified["target_user"].notna()]
+    # both sides known: an article whose 公众号消息 readers are unknown counts in neither
+    known = notified[notified["target_user"].notna()
+                     & notified["int_page_from_session_read_user"].notna()]
     head = known[known["index_in_push"] == 1]
     read_user = int(biz["read_user"].sum()) if biz is not None and len(biz) else None
     sharers = int(biz["share_user"].sum()) if biz is not None and len(biz) else None
     pushes_notified = notified["msgid"].str.rsplit("_", n=1).str[0]
-    pushes_known = known["msgid"].str.rsplit("_", n=1).str[0]
+    pushes_known = notified.loc[notified["target_user"].notna(), "msgid"].str.rsplit(
+        "_", n=1).str[0]
     return MonthTotals(
         **_followers(data, previous),
         read_count=None,

@@ -232,6 +232,9 @@ class CompetitorSection:
     prev_stats: pd.DataFrame | None
     prev_note: str
     notes: list[str]
+    #: Our WCI of the two months is on one basis (reads as 次数 in both, or 人数 in both): not
+    #: across the 2025-11 break, where the 发表内容 endpoints count people only.
+    own_comparable: bool = True
 
     @property
     def weights_label(self) -> str:
@@ -247,20 +250,35 @@ def _month_stats(folder: Path, month: str, weights: str
     return articles, stats, known, inputs.notes
 
 
-def _previous(params: ReportParams) -> tuple[pd.DataFrame | None, str]:
+def _basis(articles: pd.DataFrame) -> str:
+    """How our own reads are counted that month: 次数 (legacy) or 人数 (2025 发表内容)."""
+    own = articles[articles["account"] == OWN]
+    if "reads_basis" not in own or own["reads_basis"].isna().all():
+        return ""
+    return str(own["reads_basis"].dropna().iloc[0])
+
+
+def _previous(params: ReportParams) -> tuple[pd.DataFrame | None, str, str]:
     folder, month = params.resolved_prev_data_dir(), prev_month(params.month)
     if not (folder / ARTICLES_FILE).is_file():
-        return None, f"无上月数据（{folder.name} 中没有 {ARTICLES_FILE}），WCI 环比不可用"
+        return None, f"无上月数据（{folder.name} 中没有 {ARTICLES_FILE}），WCI 环比不可用", ""
     try:
-        return _month_stats(folder, month, params.wci_weights)[1], ""
+        articles, stats, _, _ = _month_stats(folder, month, params.wci_weights)
+        return stats, "", _basis(articles)
     except DataValidationError as exc:
         return None, (f"上月竞品数据校验未通过（{len(exc.problems)} 个问题，如 "
-                      f"{exc.problems[0]}），WCI 环比不可用")
+                      f"{exc.problems[0]}），WCI 环比不可用"), ""
 
 
 def prepare(params: ReportParams) -> CompetitorSection:
     """Load this month (and the previous one for WCI 环比) and compute section 05."""
     articles, stats, known, notes = _month_stats(params.resolved_data_dir(), params.month,
                                                  params.wci_weights)
-    prev, note = _previous(params)
-    return CompetitorSection(params, articles, stats, known, prev, note, notes)
+    prev, note, before = _previous(params)
+    now = _basis(articles)
+    comparable = not (before and now and before != now)
+    if not comparable:
+        notes = [*notes, f"上月本账号的阅读与转发按{before}计（旧版图文分析接口），本月按{now}计（2025 "
+                         "发表内容接口）：本账号 WCI 口径不同，不比较环比；竞品的环比不受影响"]
+    return CompetitorSection(params, articles, stats, known, prev, note, notes,
+                             own_comparable=comparable)

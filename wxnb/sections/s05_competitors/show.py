@@ -73,6 +73,8 @@ def _mom_cells(sec: CompetitorSection, account: str) -> list[str]:
     if sec.prev_stats is None or account not in sec.prev_stats.index:
         return ["无上月数据", "无上月数据"]
     before, now = float(sec.prev_stats.at[account, "wci"]), float(sec.stats.at[account, "wci"])
+    if account == OWN and not sec.own_comparable:
+        return [f"{fmt.fmt_num(before, 2)}", "口径不同"]
     return [f"{fmt.fmt_num(before, 2)}", fmt.fmt_signed_pct(now / before - 1) if before else "—"]
 
 

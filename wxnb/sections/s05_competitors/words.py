@@ -171,14 +171,15 @@ def _wci_finding(sec: CompetitorSection) -> Finding:
     prev = sec.prev_stats
     mom = None
     # WCI is an index, not a count: always relative (no kit.compare small-base rule)
-    if prev is not None and OWN in prev.index and prev.at[OWN, "wci"]:
+    if prev is not None and OWN in prev.index and prev.at[OWN, "wci"] and sec.own_comparable:
         mom = own / float(prev.at[OWN, "wci"]) - 1
     evidence = (f"本账号 WCI {fmt.fmt_num(own, 2)}，排名第 {rank}/{len(s)}" +
                 ("" if rank == 1 else f"，落后{top_name}（{fmt.fmt_num(top, 2)}）{fmt.fmt_pct(gap, 1)}"))
     return _finding("wci_rank", "WCI 竞品排名", status, evidence, value=own,
                     value_text=f"{fmt.fmt_num(own, 2)}（第 {rank}/{len(s)} 名）", target=top,
                     target_text=f"第一名 {top_name} {fmt.fmt_num(top, 2)}", gap=gap, mom=mom,
-                    mom_text=fmt.fmt_signed_pct(mom) if mom is not None else "无上月数据",
+                    mom_text=fmt.fmt_signed_pct(mom) if mom is not None else
+                    "无上月数据" if sec.own_comparable else "口径不同",
                     extra={"rank": rank, "accounts": len(s), "weights": sec.params.wci_weights,
                            "days": WCI_DAYS})
 
