@@ -575,3 +575,22 @@ def test_section_05_compares_no_own_wci_across_the_break(
     rival = next(a for a in sec.stats.index if a != OWN)
     assert s05_show._mom_cells(sec, rival)[1].endswith("%")  # the competitors' still compare
     assert any("本账号 WCI 口径不同" in n for n in s05_words.data_notes(sec))
+
+
+def test_section_03_keeps_unnotified_publications_in_the_content_analysis(tmp_path: Path) -> None:
+    """A service account publishes most content without notification: those articles count
+    in the reads, shares and forms of section 03, never in its push and open-rate analyses."""
+    from wxnb.params import load_params
+    from wxnb.sections.s03_content import compute as s03
+    from wxnb.sections.s03_content import words as s03_words
+
+    folder = published_month(tmp_path / "acct" / MONTH)
+    sec = s03.prepare(load_params(account="acct", overrides={"data_dir": str(folder)}))
+    a = sec.articles.set_index("msgid")
+    assert list(a.index) == ["300_1", "300_2", "301_1", "302_1"]
+    assert not a.at["302_1", "notified"] and a.at["302_1", "reads"] == 80
+    assert sec.opens.head_articles == 2 and sec.opens.secondary_articles == 1
+    assert "302" not in set(sec.pushes["push"])
+    text = " ".join(s03_words.narrative(sec))
+    assert "本月发表 4 篇（通知粉丝 3 篇）" in text
+    assert any("其中 1 篇未通知粉丝" in n for n in s03_words.data_notes(sec))

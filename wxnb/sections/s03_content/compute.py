@@ -166,6 +166,7 @@ def _ratio(num: float, den: float) -> float:
 
 
 _ARTICLE_COLUMNS = ("msgid", "push", "idx", "ref_date", "stat_date", "days_tracked", "title",
+                    "notified",
                     "target_user", "reads", "shares", "share_rate", "session", "open_rate",
                     "src_total", "src_origin", "zaikan", "like", "comment", "detail_reads",
                     *(f"src_{s.key}" for s in SOURCES))
@@ -181,8 +182,6 @@ def article_table(data: MonthData) -> tuple[pd.DataFrame, list[str]]:
         return pd.DataFrame(columns=list(_ARTICLE_COLUMNS)), [
             "本月发表内容详细数据没有文章" if new else "本月图文群发总数据没有文章"]
     a = metrics.article_final(data)
-    if new:  # notified content only: the rest was never pushed (no 送达, no 打开率)
-        a = a[a["publish_type"] == 0].reset_index(drop=True)
     out = pd.DataFrame({
         "msgid": a["msgid"].astype(str),
         "push": a["msgid"].str.rsplit("_", n=1).str[0],
@@ -195,6 +194,9 @@ def article_table(data: MonthData) -> tuple[pd.DataFrame, list[str]]:
         "reads": a["int_page_read_user"].astype("int64"),
         "shares": a["share_user"].astype("int64"),
         "session": a["int_page_from_session_read_user"].astype("float64" if new else "int64"),
+        # pushed to followers: publications without notification (2025 data, publish_type 1)
+        # count in the reads, shares and content forms, never in the push and open-rate analyses
+        "notified": a["publish_type"].eq(0) if new else True,
     })
     out["share_rate"] = out["shares"] / out["reads"].where(out["reads"] > 0)
     out["open_rate"] = out["session"] / out["target_user"].where(out["target_user"] > 0)
@@ -209,10 +211,10 @@ def article_table(data: MonthData) -> tuple[pd.DataFrame, list[str]]:
                           ("comment", "comment_count"), ("detail_reads", "int_page_read_user")):
             out[c] = _num(a, field_)
         notes += metrics.article_notes(data)
-        unnotified = int((metrics.article_final(data, delivered=False)["publish_type"] == 1).sum())
+        unnotified = int((~out["notified"]).sum())
         if unnotified:
-            notes.append(f"另有 {unnotified} 篇未通知粉丝的发表（publish_type 1）没有送达，"
-                         "不计入本章的推送与打开率分析")
+            notes.append(f"其中 {unnotified} 篇未通知粉丝（publish_type 1）：计入阅读、分享与内容形式"
+                         "的分析；没有送达，不计入推送与打开率的分析")
     elif data.has("getarticletotaldetail"):
         notes += _merge_detail(out, data.frames["getarticletotaldetail"])
     missing = [s.label for s in SOURCES if out[f"src_{s.key}"].isna().all()]
@@ -928,7 +930,8 @@ def compute(params: ReportParams, data: MonthData, plan: pd.DataFrame | None = N
         opens=open_rates(art), prev_opens=prev_opens, hours=hours,
         titles=title_features(art),
         notes=list(data.warnings) + own_notes + list(notes), prev_note=prev_note,
-        push_hours=push_hours(log.con, art) if log is not None else None,
+        push_hours=push_hours(log.con, art[art["notified"].astype(bool)])
+        if log is not None else None,
         article_api=data.article_api,
     )
 

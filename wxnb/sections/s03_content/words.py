@@ -57,14 +57,24 @@ def _pp(now: float, before: float) -> str:
 # --------------------------------------------------------------------------- narrative
 
 
+def _published(sec: ContentSection) -> str:
+    """本月群发图文 32 篇, or with 2025 data 本月发表 40 篇（通知粉丝 32 篇）."""
+    a = sec.articles
+    pushed = int(a["notified"].astype(bool).sum()) if "notified" in a else len(a)
+    if pushed == len(a):
+        return f"本月群发图文 {len(a)} 篇"
+    return f"本月发表 {len(a)} 篇（通知粉丝 {pushed} 篇）"
+
+
 def _matrix_sentences(sec: ContentSection) -> list[str]:
     a, m = sec.articles, sec.matrix
     if m is None:
-        return [(f"本月群发图文 {len(a)} 篇（{a['push'].nunique()} 次推送）；未提供内容计划"
+        unit = "次推送" if _published(sec).startswith("本月群发") else "次发表"
+        return [(f"{_published(sec)}（{a['push'].nunique()} {unit}）；未提供内容计划"
                 f"（{PLAN_FILE}），无法按内容形式比较传播与转化，以下按文章分析。")]
     typed = _typed(sec)
     untyped = int((a["content_type"] == UNTYPED).sum())
-    out = [f"本月群发图文 {len(a)} 篇，内容计划标注了 {len(typed)} 种内容形式"
+    out = [f"{_published(sec)}，内容计划标注了 {len(typed)} 种内容形式"
            + (f"，{untyped} 篇未在计划中（未分类）" if untyped else "") + "。"]
     roi = _roi_types(sec)
     if sec.orders is None:
