@@ -594,3 +594,17 @@ def test_section_03_keeps_unnotified_publications_in_the_content_analysis(tmp_pa
     text = " ".join(s03_words.narrative(sec))
     assert "本月发表 4 篇（通知粉丝 3 篇）" in text
     assert any("其中 1 篇未通知粉丝" in n for n in s03_words.data_notes(sec))
+
+
+def test_empty_legacy_files_beside_published_articles_do_not_make_a_legacy_month(
+        tmp_path: Path) -> None:
+    folder = published_month(tmp_path / "m")
+    for p in folder.glob("getbizsummary_*"):
+        p.unlink()
+    d = days_of(MONTH)[0]
+    dump(folder / f"getarticletotal_{d}_{d}.json", {"list": []})  # asked, nothing answered
+    assert article_api(MONTH, {"getarticletotaldetail": sorted(
+        folder.glob("getarticletotaldetail_*")), "getarticletotal": [
+        folder / f"getarticletotal_{d}_{d}.json"]}) == "2025"
+    data = load_month(folder, MONTH)
+    assert data.article_api == "2025" and metrics.month_totals(data).articles == 3

@@ -628,10 +628,29 @@ def article_api(month: str, files: dict[str, list[Path]]) -> str:
     """
     legacy = any(files.get(n) for n in ("getarticletotal", "getuserread"))
     new = bool(files.get("getbizsummary")) or (
-        bool(files.get("getarticletotaldetail")) and not files.get("getarticletotal"))
+        bool(files.get("getarticletotaldetail")) and not _has_rows(files.get("getarticletotal")))
     if new and (month >= ARTICLE_API_START or not legacy):
         return "2025"
     return "legacy" if legacy else "none"
+
+
+def _has_rows(paths: list[Path] | None) -> bool:
+    """Whether any of the files holds a row (a legacy endpoint asked from 2025-11 may answer
+    empty lists). A file that cannot be read as JSON counts as holding rows: the loader then
+    reads it as the legacy data it claims to be and names its problem."""
+    import json
+
+    for path in paths or ():
+        if path.suffix.lower() != ".json":
+            return True
+        try:
+            body = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError):
+            return True
+        for env in body if isinstance(body, list) else [body]:
+            if not isinstance(env, dict) or env.get("list"):
+                return True
+    return False
 
 
 def _days_seen(df: pd.DataFrame, name: str) -> set[date]:
