@@ -323,6 +323,12 @@ def test_section_01_across_the_break_says_what_it_compares(tmp_path: Path) -> No
     assert "阅读与分享只有人数，没有次数" in notes
     html = section01_show.kpi_html(sec).markup
     assert "口径不同" in html and "新接口不提供次数" in html
+    table = sec.table.set_index("key")
+    assert not table.at["share_rate", "benchmark_redefined"]  # no benchmark set here
+    sec.table["benchmark_redefined"] = sec.table["key"] == "share_rate"
+    row = next(tr for tr in section01_show.kpi_html(sec).markup.split("<tr>")
+               if tr.startswith("<td>分享率"))
+    assert row.count("口径不同") == 2  # the benchmark column and the 环比 column
     text = " ".join(section01_words.narrative(sec))
     assert "本月通知粉丝的发表 2 次共 3 篇" in text and "不提供阅读次数" in text
     assert "与按次数计算的行业均值不可直接比较" in text

@@ -552,6 +552,9 @@ def kpi_table(
                 attainment, float(params.get("status_warn_ratio", 0.9))),
             "口径": spec.definition_2025 if new and spec.definition_2025 else spec.definition,
             "comparable": comparable or previous is None,
+            # a benchmark set for the legacy definition, not applied to the 2025 one
+            "benchmark_redefined": bool(new and spec.redefined_2025
+                                        and params.get(f"benchmark_{spec.key}") is not None),
         })
     return pd.DataFrame(rows)
 

@@ -37,7 +37,8 @@ def kpi_html(sec: KpiSection) -> fmt.HtmlBlock:
             r["kind"], r["月度目标"])
         actual = why_missing(sec, str(r["key"])) if r["实际达成"] is None or pd.isna(
             r["实际达成"]) else _value(r["kind"], r["实际达成"])
-        bench = "未配置" if r["行业均值"] is None or pd.isna(r["行业均值"]) else _value(
+        bench = "口径不同" if r.get("benchmark_redefined", False) else \
+            "未配置" if r["行业均值"] is None or pd.isna(r["行业均值"]) else _value(
             r["kind"], r["行业均值"])
         rows.append([r["指标类别"], target, actual, _attainment(r), bench,
                      _mom(r, sec.previous.note), r["状态"]])
