@@ -54,7 +54,7 @@ import pandas as pd
 
 from wxnb.exceptions import DataValidationError, Problem
 from wxnb.io import csvin
-from wxnb.io.datacube import MonthData, load_month
+from wxnb.io.datacube import MonthData, last_stat_date, load_month
 
 __all__ = [
     "ARTICLES_FILE",
@@ -264,8 +264,7 @@ def own_articles(folder: Path, month: str) -> tuple[pd.DataFrame, bool]:
         return _own_published(data)
     empty = pd.DataFrame(columns=["ref_date", "msgid", "title", "stat_date",
                                   "int_page_read_count", "share_count"], dtype=object)
-    a = data.frames.get("getarticletotal", empty).sort_values(["msgid", "stat_date"])
-    last = a.groupby("msgid", sort=False).tail(1)
+    last = last_stat_date(data.frames.get("getarticletotal", empty))
     out = pd.DataFrame({
         "account": OWN, "publish_date": last["ref_date"], "title": last["title"],
         "msgid": last["msgid"],
@@ -276,8 +275,8 @@ def own_articles(folder: Path, month: str) -> tuple[pd.DataFrame, bool]:
     known = data.has("getarticletotaldetail")
     eng = pd.DataFrame(columns=["zaikan", "likes"])
     if known:
-        d = data.frames["getarticletotaldetail"].sort_values(["msgid", "stat_date"])
-        eng = d.groupby("msgid").tail(1).set_index("msgid")[["zaikan_user", "like_user"]]
+        eng = last_stat_date(data.frames["getarticletotaldetail"]).set_index("msgid")[
+            ["zaikan_user", "like_user"]]
         eng.columns = ["zaikan", "likes"]
     out = out.join(eng, on="msgid")
     out[["zaikan", "likes"]] = out[["zaikan", "likes"]].fillna(0).astype("int64")
@@ -297,7 +296,7 @@ def _own_published(data: MonthData) -> tuple[pd.DataFrame, bool]:
             "likes", "capped", "shares_known", "reads_basis"]
     if d is None or d.empty:
         return pd.DataFrame(columns=cols), True
-    last = d.sort_values(["msgid", "stat_date"]).groupby("msgid", sort=False).tail(1)
+    last = last_stat_date(d)
     title = last["title"].astype(str) if "title" in last else last["msgid"].astype(str)
     out = pd.DataFrame({
         "account": OWN, "publish_date": last["ref_date"], "title": title,

@@ -9,8 +9,10 @@ are integers from 0 to ``csvin.COUNT_MAX`` (10^12); msgid is ``<digits>_<digits>
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -35,9 +37,11 @@ __all__ = [
     "MonthData",
     "PreviousMonth",
     "discover",
+    "last_stat_date",
     "load_month",
     "load_previous",
     "month_days",
+    "title_key",
 ]
 
 logger = logging.getLogger(__name__)
@@ -159,6 +163,19 @@ LEGACY_ARTICLE = ("getarticletotal", "getarticlesummary", "getuserread", "getuse
                   "getusershare")
 NEW_ARTICLE = ("getarticletotaldetail", "getarticleread", "getarticleshare", "getbizsummary")
 ARTICLE_API_START = "2025-11"
+
+
+def last_stat_date(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each article of a per-stat_date frame (getarticletotal, getarticletotaldetail) at its last
+    stat_date: their counters are cumulative from the push, so that row is the article's figure
+    and summing the rows would count the first day again and again."""
+    return frame.sort_values(["msgid", "stat_date"]).groupby("msgid", sort=False).tail(1)
+
+
+def title_key(text: Any) -> str:
+    """A title as two sources may both write it (the API, a backend download, the content
+    plan): NFKC, no whitespace."""
+    return "".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
 def month_days(month: str) -> list[date]:
@@ -530,6 +547,8 @@ def _typed(df: pd.DataFrame, ep: Endpoint) -> pd.DataFrame:
     out["ref_date"] = pd.to_datetime(out["ref_date"])
     if "stat_date" in out:
         out["stat_date"] = pd.to_datetime(out["stat_date"])
+    if "scene_invalid" in out:  # set on the rows whose read_user_source could not be read
+        out["scene_invalid"] = out["scene_invalid"].notna()
     return out
 
 
@@ -585,10 +604,11 @@ class MonthData:
     def has(self, endpoint: str) -> bool:
         return endpoint in self.frames and not self.frames[endpoint].empty
 
-    @property
+    @functools.cached_property
     def article_api(self) -> str:
         """Which article endpoints the month's figures come from: ``"2025"`` (the 发表内容
-        endpoints), ``"legacy"`` (图文分析) or ``"none"`` (see :func:`article_api`)."""
+        endpoints), ``"legacy"`` (图文分析) or ``"none"`` (see :func:`article_api`; decided
+        once: it may look into the files)."""
         return article_api(self.month, self.files)
 
     def coverage(self) -> list[dict[str, Any]]:
@@ -773,17 +793,10 @@ def _invalid_scenes(d: pd.DataFrame) -> list[Problem]:
     read_user_source (its 公众号消息 readers are 打开率's numerator) is an error on its row."""
     if "scene_invalid" not in d:
         return []
-    bad = d[d["scene_invalid"].map(lambda v: v is not None and not pd.isna(v) and bool(v))]
+    bad = d[d["scene_invalid"]]
     return [Problem(r["_file"], "read_user_source", r["_row"],
                     "[{scene_desc: 文本, user_count: 非负整数}, ...]", "无法读取的阅读来源列表")
             for _, r in bad.iterrows()]
-
-
-def _title_key(text: Any) -> str:
-    """A title as the backend and the API may both write it: NFKC, no whitespace."""
-    import unicodedata
-
-    return "".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
 def _join_notified(folder: Path, month: str, files: dict[str, list[Path]],
@@ -816,13 +829,13 @@ def _from_details(d: pd.DataFrame, details: list[Any], said: list[str]) -> None:
     if "title" not in d:
         said.append("单篇文章详情按文件名中的标题对应文章，但发表内容详细数据没有标题，其送达人数未使用")
         return
-    titles = d.drop_duplicates("msgid").set_index("msgid")["title"].map(_title_key)
+    titles = d.drop_duplicates("msgid").set_index("msgid")["title"].map(title_key)
     if "target_user" not in d:
         d["target_user"] = float("nan")
     used, unmatched, twice = [], [], []
     taken: set[str] = set()
     for det in details:
-        stem = _title_key(_DETAIL_AFFIX.sub("", det.title))
+        stem = title_key(_DETAIL_AFFIX.sub("", det.title))
         hits = [m for m, t in titles.items() if t and t == stem]
         if len(hits) != 1:
             unmatched.append(det.file)
@@ -861,8 +874,8 @@ def _from_notified(d: pd.DataFrame, found: Any, said: list[str]) -> None:
         said.append(f"{found.file}（已通知内容）中没有本月发表的内容，未使用")
         return
     rows = pd.DataFrame(found.rows)
-    rows["key"] = rows["ref_date"] + "\0" + rows["title"].map(_title_key)
-    keys = d["ref_date"].dt.strftime("%Y-%m-%d") + "\0" + d["title"].map(_title_key)
+    rows["key"] = rows["ref_date"] + "\0" + rows["title"].map(title_key)
+    keys = d["ref_date"].dt.strftime("%Y-%m-%d") + "\0" + d["title"].map(title_key)
     once = rows.drop_duplicates("key", keep=False).set_index("key")["delivered"]
     articles = keys.groupby(d["msgid"]).first()
     unique = articles[~articles.duplicated(keep=False)]

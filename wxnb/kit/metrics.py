@@ -15,7 +15,8 @@ import pandas as pd
 from wxnb.exceptions import DataValidationError
 from wxnb.kit.compare import change
 from wxnb.io.codes import READ_TOTAL, USER_SOURCE, label
-from wxnb.io.datacube import ENDPOINTS, MonthData, month_days
+from wxnb.io import delivery
+from wxnb.io.datacube import ENDPOINTS, MonthData, last_stat_date, month_days
 
 __all__ = [
     "ARTICLE_ENDPOINTS",
@@ -138,8 +139,7 @@ def article_final(data: MonthData, *, delivered: bool = True) -> pd.DataFrame:
     a = data.frames.get("getarticletotal")
     if a is None:  # no article was pushed in the month (every chunk {"list": []})
         a = _no_articles()
-    a = a.sort_values(["msgid", "stat_date"])
-    last = a.groupby("msgid", sort=False).tail(1).copy()
+    last = last_stat_date(a).copy()
     last["index_in_push"] = last["msgid"].str.rsplit("_", n=1).str[-1].astype("int64")
     last["open_rate"] = last["int_page_from_session_read_user"] / last["target_user"].where(
         last["target_user"] > 0)
@@ -170,7 +170,7 @@ def published_final(data: MonthData, *, delivered: bool = True) -> pd.DataFrame:
         out["open_rate"] = pd.Series(dtype="float64")
         data.cache[key], data.cache["article_notes"] = out, notes
         return out.copy()
-    last = d.sort_values(["msgid", "stat_date"]).groupby("msgid", sort=False).tail(1)
+    last = last_stat_date(d)
     out = pd.DataFrame({
         "ref_date": last["ref_date"], "stat_date": last["stat_date"],
         "msgid": last["msgid"].astype(str),
@@ -186,20 +186,13 @@ def published_final(data: MonthData, *, delivered: bool = True) -> pd.DataFrame:
               "read_subscribe_user"):
         if c in last:
             out[c] = pd.to_numeric(last[c], errors="coerce")
-    if "publish_type" in last and last["publish_type"].notna().all():
-        out["publish_type"] = last["publish_type"].astype("int64")
-    else:
-        known = last["publish_type"].notna() if "publish_type" in last else \
-            pd.Series(False, index=last.index)
-        out["publish_type"] = (last["publish_type"].where(known, 0) if "publish_type" in last
-                               else 0)
-        out["publish_type"] = out["publish_type"].astype("int64")
-        notes.append(f"{int((~known).sum())} 篇发表内容没有 publish_type，按已通知粉丝计")
+    ptype = pd.to_numeric(last["publish_type"], errors="coerce") if "publish_type" in last \
+        else pd.Series(np.nan, index=last.index)
+    if ptype.isna().any():
+        notes.append(f"{int(ptype.isna().sum())} 篇发表内容没有 publish_type，按已通知粉丝计")
+    out["publish_type"] = ptype.fillna(0).astype("int64")
     out["index_in_push"] = out["msgid"].str.rsplit("_", n=1).str[-1].astype("int64")
     out["push"] = out["msgid"].str.rsplit("_", n=1).str[0]
-    notified = out[out["publish_type"] == 0]
-    heads = notified.sort_values("ref_date").drop_duplicates("push")[["push", "ref_date"]]
-    from wxnb.io import delivery
 
     # 送达人数 from the backend's 已通知内容 download (the loader joined it) where it is known;
     # the month's push results (event log) for the pushes it does not cover.
@@ -210,19 +203,11 @@ def published_final(data: MonthData, *, delivered: bool = True) -> pd.DataFrame:
     # (a download may list only some of them), as getarticletotal gives each its push's.
     by_push = out[out["publish_type"] == 0].groupby("push")["target_user"].max()
     out["target_user"] = out["push"].map(by_push).where(out["publish_type"] == 0)
-    covered = set(by_push.dropna().index)
-    heads = heads[~heads["push"].isin(covered)]
+    heads = out[(out["publish_type"] == 0) & ~out["push"].isin(by_push.dropna().index)] \
+        .sort_values("ref_date").drop_duplicates("push")[["push", "ref_date"]]
     if delivered and len(heads):
-        if "push_results" not in data.cache:
-            data.cache["push_results"], data.cache["push_missing"] = None, "没有事件日志"
-            try:
-                if data.folder.is_dir():
-                    data.cache["push_results"] = delivery.month_results(data.folder, data.month)
-            except DataValidationError as exc:  # the check names the log's problems
-                data.cache["push_missing"] = (f"{data.month} 的事件日志校验未通过（"
-                                              f"{len(exc.problems)} 个问题）")
-        sent, found = delivery.match_pushes(heads, data.cache["push_results"],
-                                            missing=data.cache["push_missing"])
+        results, missing = _push_results(data)
+        sent, found = delivery.match_pushes(heads, results, missing=missing)
         notes += found
         fill = out["push"].map(sent).where(out["publish_type"] == 0)
         out["target_user"] = out["target_user"].fillna(fill)
@@ -246,6 +231,20 @@ def published_final(data: MonthData, *, delivered: bool = True) -> pd.DataFrame:
     if delivered:
         data.cache["article_notes"] = notes
     return out.copy()
+
+
+def _push_results(data: MonthData) -> tuple[pd.DataFrame | None, str]:
+    """The month's push results from its event log (read once per MonthData), and why there
+    are none when there are none."""
+    if "push_results" not in data.cache:
+        results, missing = None, "没有事件日志"
+        try:
+            if data.folder.is_dir():
+                results = delivery.month_results(data.folder, data.month)
+        except DataValidationError as exc:  # the check names the log's problems
+            missing = f"{data.month} 的事件日志校验未通过（{len(exc.problems)} 个问题）"
+        data.cache["push_results"] = (results, missing)
+    return data.cache["push_results"]
 
 
 def _titles(data: MonthData, last: pd.DataFrame, notes: list[str]) -> pd.Series:

@@ -68,7 +68,8 @@ import pandas as pd
 from wxnb.exceptions import DataValidationError
 from wxnb.io.codes import READ_SCENE_COLUMNS, READ_TOTAL
 from wxnb.io.csvin import row_label
-from wxnb.io.datacube import MonthData, load_month, load_previous, month_days
+from wxnb.io.datacube import (MonthData, last_stat_date, load_month, load_previous, month_days,
+                               title_key)
 from wxnb.kit import fmt
 from wxnb.kit import metrics
 from wxnb.params import ReportParams
@@ -225,8 +226,7 @@ def article_table(data: MonthData) -> tuple[pd.DataFrame, list[str]]:
 
 def _merge_detail(out: pd.DataFrame, detail: pd.DataFrame) -> list[str]:
     """Take 在看/点赞/留言 (and read_user_source when given) from getarticletotaldetail."""
-    d = detail.sort_values(["msgid", "stat_date"]).groupby("msgid", sort=False).tail(1)
-    d = d.set_index("msgid")
+    d = last_stat_date(detail).set_index("msgid")
     pos = pd.Series(out.index, index=out["msgid"])
     common = d.index.intersection(pos.index)
     rows = pos[common].to_numpy()
@@ -244,8 +244,7 @@ def _merge_detail(out: pd.DataFrame, detail: pd.DataFrame) -> list[str]:
         return notes
     used, broken = 0, 0
     for msgid in common:
-        invalid = d.at[msgid, "scene_invalid"] if "scene_invalid" in d else None
-        if invalid is not None and not pd.isna(invalid) and bool(invalid):
+        if "scene_invalid" in d and d.at[msgid, "scene_invalid"]:
             broken += 1
             continue
         scenes = {name: d.at[msgid, col] for name, col in READ_SCENE_COLUMNS.items()
@@ -280,10 +279,6 @@ class PlanMatch:
     has_plan: bool = False
 
 
-def _norm_title(text: Any) -> str:
-    return "".join(unicodedata.normalize("NFKC", str(text)).split())
-
-
 def _plan_row(j: int, rec: dict[str, Any]) -> str:
     """The plan row as the spreadsheet shows it (``_row`` when the loader kept it)."""
     row = rec.get("_row")
@@ -306,7 +301,7 @@ def match_plan(articles: pd.DataFrame, plan: pd.DataFrame | None) -> PlanMatch:
     by_msgid = dict(zip(art["msgid"], art.index, strict=True))
     by_key: dict[tuple[str, str], list[int]] = {}
     for i, d, t in zip(art.index, art["ref_date"], art["title"], strict=True):
-        by_key.setdefault((f"{d:%Y-%m-%d}", _norm_title(t)), []).append(i)
+        by_key.setdefault((f"{d:%Y-%m-%d}", title_key(t)), []).append(i)
     taken: dict[int, str] = {}
     unmatched, problems = [], []
     for j, rec in enumerate(plan.to_dict("records")):
@@ -318,7 +313,7 @@ def match_plan(articles: pd.DataFrame, plan: pd.DataFrame | None) -> PlanMatch:
             hits = [by_msgid[msgid]] if msgid in by_msgid else []
             how, reason = "msgid", f"msgid {msgid} 不在本月图文群发总数据中"
         else:
-            hits = by_key.get((day_text, _norm_title(rec.get("title", ""))), [])
+            hits = by_key.get((day_text, title_key(rec.get("title", ""))), [])
             how, reason = "日期+标题", "本月图文群发总数据中没有同一推送日期、同一标题的文章"
         if not hits:
             unmatched.append({"row": row, "msgid": msgid, "date": day_text,
