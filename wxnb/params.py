@@ -107,6 +107,12 @@ class ReportParams(BaseModel):
     owner_service: str = "客服中心"
     manual_recommendations: list[dict[str, str]] = Field(
         default_factory=list, description="人工补充的建议：text、owner、priority")
+    # >>> 09 裂变活动 (section 09_fission): its parameters only, between these markers
+    # <<< 09 裂变活动
+    # >>> 10 广告投放 (section 10_ads): its parameters only, between these markers
+    # <<< 10 广告投放
+    # >>> 11 企业微信试点 (section 11_wecom): its parameters only, between these markers
+    # <<< 11 企业微信试点
 
     @field_validator(
         "target_open_rate",
