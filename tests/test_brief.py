@@ -65,6 +65,15 @@ def test_cite_keeps_the_first_clause_without_parentheses_but_titles_whole() -> N
     assert fmt.cite("A (x) B") == "A B"  # bidi controls made visible, as everywhere
 
 
+def test_cite_cuts_a_long_quoted_title_but_not_a_short_one() -> None:
+    long = "清仓大促全场五折起错过再等一年" * 3  # 45 characters
+    assert fmt.cite(f"负面评论 45 条，主要来自《{long}》 25 条") == \
+        f"负面评论 45 条，主要来自《{long[:fmt.TITLE_CHARS]}…》 25 条"
+    exact = "一" * (fmt.TITLE_CHARS + 1)  # one character over is kept: "…" would save nothing
+    assert fmt.cite(f"来自《{exact}》") == f"来自《{exact}》"
+    assert fmt.plain(f"来自《{long}》") == f"来自《{long}》"  # the analyst's sentence keeps it
+
+
 # --------------------------------------------------------------------------- kit.brief
 
 
@@ -259,3 +268,27 @@ def test_pdca_refers_to_the_recommendations_of_its_own_metric() -> None:
              "evidence": "打开率 1.70%", "cite": "", "source": "规则 o", "severity": 3}]
     html = strategy_show.pdca_html(plan, p, recs).markup
     assert "见建议第 2 项" in html and "第 1、2 项" not in html
+
+
+def test_a_topics_headline_is_its_worst_finding_and_counts_the_rest() -> None:
+    items = [finding("a", "达标", "A 达标了"), finding("b", "预警", "B 接近目标（p=0.2）", gap=0.05),
+             finding("c", "未达标", "<b>C</b> 差得多，原因（n=3）", gap=0.4),
+             finding("d", "提示", "D 值得一看")]
+    html = str(brief.headline_html(items))
+    soup = BeautifulSoup(html, "html.parser")
+    line = soup.find("p", class_="wx-headline")
+    assert line.find(class_="wx-tag-bad").get_text() == "未达标"
+    assert "&lt;b&gt;C&lt;/b&gt; 差得多，原因。" in html and "<b>" not in html and "n=3" not in html
+    assert line.find(class_="wx-headline-more").get_text() == "另有 2 项需关注。"
+    fine = str(brief.headline_html([finding("a", "达标", "A 达标了")]))
+    assert "A 达标了。" in fine and "需关注" not in fine
+    assert "没有记录结论" in str(brief.headline_html([]))
+
+
+def test_a_topic_must_declare_its_headline_cell() -> None:
+    cells = (("params", ""), ("code", "show.table(sec)"), ("fold", "明细"))
+    with pytest.raises(ValueError, match="headline"):
+        Spec(key="42_x", title="42 测试", intro="", cells=cells, topic=True)
+    ok = Spec(key="42_x", title="42 测试", intro="", topic=True,
+              cells=(("params", ""), ("code", "brief.headline_html([])"), *cells[1:]))
+    assert ok.topic

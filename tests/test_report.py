@@ -658,3 +658,40 @@ def test_the_verdict_column_is_marked_to_stay_in_sight(tmp_path: Path) -> None:
     assert second.select(".wx-status") == []  # merged cells: left as they are
     cover = soup.select_one("#wx-cover table")  # the data coverage's 状态 column too
     assert [c.get_text() for c in cover.select(".wx-status")] == ["状态", "完整", "缺 3 天"]
+
+
+# --------------------------------------------------------------------------- 专题 (topics)
+
+
+def test_a_topic_shows_its_headline_and_folds_the_rest_in_both_renderings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    from wxnb import sections as registry
+
+    known = registry.get
+    monkeypatch.setattr(registry, "get", lambda key: types.SimpleNamespace(topic=True)
+                        if key == "09_topic" else known(key))
+    headline = v4.new_code_cell("brief.headline_html(x)", execution_count=7, outputs=[
+        v4.new_output("display_data", data={
+            "text/html": f'<p class="wx-headline">首要结论{HOSTILE_IMG}</p>', "text/plain": "x"})])
+    table = v4.new_code_cell("show.key_table(sec)", execution_count=8, outputs=[
+        v4.new_output("display_data", data={"text/html": "<p>关键表格</p>", "text/plain": "t"})])
+    fold = v4.new_markdown_cell(f"## {FOLD_TITLE}", metadata={"tags": ["wx-fold"]})
+    nb = section_notebook(9, "09 测试专题")
+    nb.cells[4:] = [headline, table, fold, v4.new_markdown_cell(f"### 方法\n\n{FOLDED_TEXT}")]
+    sections = [*make_sections(tmp_path)[:1],
+                SectionResult("09_topic", "09 测试专题", write_nb(tmp_path, "09_topic", nb), True)]
+    meta = make_meta()
+    whole = render_html(sections, meta)
+    assert render_html(sections, meta, sections_pages(sections, meta)) == whole
+    soup = BeautifulSoup(whole, "html.parser")
+    topic, core = soup.find(attrs={"data-section": "09_topic"}), soup.find(id="wx-s01")
+    assert "wx-topic" in topic["class"] and "wx-topic" not in core["class"]
+    line = topic.find(class_="wx-headline")
+    assert line.find_parent("details") is None and HOSTILE_IMG not in whole
+    more = topic.find("details", class_="wx-more")
+    assert more.summary.get_text() == report.TOPIC_MORE_TITLE and not more.has_attr("open")
+    assert "关键表格" in more.get_text() and more.find("details", class_="wx-fold") is not None
+    assert FOLDED_TEXT in more.find("details", class_="wx-fold").get_text()
+    assert core.find("details", class_="wx-more") is None  # a core section keeps its layout

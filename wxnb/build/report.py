@@ -670,8 +670,7 @@ def render_section(sec: SectionResult, keys: Sequence[str],
     prefixes = _section_prefixes(list(keys))
     wrapper = soup.new_tag("section", attrs={
         "id": f"wx-{prefixes[idx - 1]}",
-        "class": "wx-section" if info["ok"] else "wx-section wx-section-failed",
-        "data-section": sec.key})
+        "class": _section_classes(sec.key, info["ok"]), "data-section": sec.key})
     alone = True
     for child in [c.extract() for c in list(soup.children)]:
         if isinstance(child, Tag):
@@ -681,6 +680,8 @@ def render_section(sec: SectionResult, keys: Sequence[str],
     soup.append(wrapper)
     _add_commentary(soup, [wrapper], [info], {sec.key: text} if text else {})
     _fold(soup, wrapper)
+    if "wx-topic" in wrapper["class"]:
+        _fold_topic(soup, wrapper)
     headings = {id(h) for h in _tags_in(wrapper, _HEADINGS)}
     other = frozenset(t["id"] for t in _with_id(soup) if id(t) not in headings)
     used = set(other) | {f"wx-{p}" for p in prefixes} | set(_shell_ids())
@@ -833,6 +834,8 @@ def _finish_page(body: str, infos: list[dict[str, Any]], meta: ReportMeta) -> st
     _add_commentary(soup, wrappers, infos, meta.commentary)
     for wrapper in wrappers:
         _fold(soup, wrapper)
+        if "wx-topic" in wrapper["class"]:
+            _fold_topic(soup, wrapper)
     toc = _rewrite_headings(soup, wrappers, infos)
     _style_tables(soup, main)
     _finish_outputs(main)
@@ -863,9 +866,9 @@ def _group_sections(soup: BeautifulSoup, main: Tag, infos: list[dict[str, Any]])
     wrappers = []
     prefixes = _section_prefixes([info["key"] for info in infos])
     for info, prefix in zip(infos, prefixes, strict=True):
-        classes = "wx-section" if info["ok"] else "wx-section wx-section-failed"
         wrappers.append(soup.new_tag("section", attrs={
-            "id": f"wx-{prefix}", "class": classes, "data-section": info["key"]}))
+            "id": f"wx-{prefix}", "class": _section_classes(info["key"], info["ok"]),
+            "data-section": info["key"]}))
     children = [c.extract() for c in list(main.children)]
     current: Tag | None = None
     for child in children:
@@ -934,6 +937,43 @@ def _fold(soup: BeautifulSoup, wrapper: Tag) -> None:
         child.replace_with(details)
         for later in rest:
             details.append(later.extract())
+        return
+
+
+#: The title of a 专题's folded block (everything after its headline).
+TOPIC_MORE_TITLE = "要点、行动与明细"
+
+
+def _section_classes(key: str, ok: bool) -> str:
+    """The section wrapper's classes: ``wx-topic`` for a 专题 (:attr:`Spec.topic`),
+    ``wx-section-failed`` for a section whose notebook failed."""
+    from wxnb import sections
+
+    try:
+        topic = sections.get(key).topic
+    except KeyError:  # a section the registry does not know (a test's own notebook)
+        topic = False
+    return " ".join(["wx-section"] + (["wx-topic"] if topic else [])
+                    + ([] if ok else ["wx-section-failed"]))
+
+
+def _fold_topic(soup: BeautifulSoup, wrapper: Tag) -> None:
+    """A 专题's management layer is its headline (``brief.headline_html``): what follows the
+    cell holding it (key table, 本月要点, 行动 and the analyst block) goes into one closed
+    ``<details class="wx-more">``. A failed topic (no headline) is left as it is."""
+    from bs4 import Tag
+
+    children = [c for c in wrapper.children if isinstance(c, Tag)]
+    for i, child in enumerate(children):
+        if child.find(class_="wx-headline") is None:
+            continue
+        rest = children[i + 1:]
+        if rest:
+            details = soup.new_tag("details", attrs={"class": "wx-more"})
+            details.append(_text_tag(soup, "summary", TOPIC_MORE_TITLE, class_="wx-more-title"))
+            rest[0].insert_before(details)
+            for later in rest:
+                details.append(later.extract())
         return
 
 

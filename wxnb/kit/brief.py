@@ -19,7 +19,10 @@ from wxnb.kit.findings import Finding, rank
 from wxnb.kit.rules import actions
 from wxnb.params import ReportParams
 
-__all__ = ["MAX_ACTIONS", "MAX_POINTS", "action_line", "brief_html", "points", "status_tag"]
+__all__ = [
+    "MAX_ACTIONS", "MAX_POINTS", "action_line", "brief_html", "headline_html", "points",
+    "status_tag",
+]
 
 MAX_POINTS = 3
 MAX_ACTIONS = 2
@@ -83,3 +86,17 @@ def brief_html(items: list[Finding], params: ReportParams, *, n: int = MAX_POINT
         '<div class="wx-brief"><p class="wx-brief-title">本月要点</p>'
         f'{head}<p class="wx-brief-title">行动</p>{tail}</div>')
 
+
+
+def headline_html(items: list[Finding]) -> fmt.HtmlBlock:
+    """A 专题's management layer (:attr:`wxnb.sections.spec.Spec.topic`): its one finding that
+    matters most (:func:`points`), with its status tag, in one plain sentence, and how many
+    more the folded block holds; escaped."""
+    chosen = [(f, s) for f in points(items, len(items)) if (s := _sentence(f))]
+    if not chosen:
+        return fmt.HtmlBlock('<p class="wx-headline">本专题本月没有记录结论。</p>')
+    f, text = chosen[0]
+    bad = sum(1 for g, _ in chosen[1:] if g.severity > 0)
+    more = f"另有 {bad} 项需关注。" if bad else ""
+    return fmt.HtmlBlock(f'<p class="wx-headline">{status_tag(f.status)}{fmt.esc(text)}'
+                         f'<span class="wx-headline-more">{more}</span></p>')

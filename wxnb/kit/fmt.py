@@ -189,7 +189,18 @@ def cite(text: Any) -> str:
     parenthesis (outside 《》 titles) and only up to the first 「；」. An unclosed parenthesis
     is kept with what follows it (never a sentence cut to nothing)."""
     head = _drop_parens(plain(text), lambda inner: True).split("；", 1)[0]
-    return _tidy(head).rstrip("，、。 ")
+    return _TITLE.sub(_clip_title, _tidy(head)).rstrip("，、。 ")
+
+
+#: A 《title》 quoted in a cited sentence is cut to this many characters (the full title is in
+#: the section's analyst layer): a manager's line stays a line however long the data's text.
+TITLE_CHARS = 30
+_TITLE = re.compile(r"《([^《》]*)》")
+
+
+def _clip_title(m: re.Match[str]) -> str:
+    title = m.group(1)
+    return f"《{title[:TITLE_CHARS]}…》" if len(title) > TITLE_CHARS + 1 else m.group(0)
 
 
 def visible(text: Any) -> str:

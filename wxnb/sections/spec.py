@@ -69,6 +69,14 @@ class Spec:
     sample
         ``"module:function"`` writing the section's part of a sample month,
         ``function(folder, month, *, seed, hostile) -> list[Path]``.
+    topic
+        True for a 专题 (a channel beyond the eight core sections: fission campaigns, ads,
+        WeCom …). Its management layer is one line, the headline cell (a code cell whose output
+        is ``brief.headline_html``): the report folds everything after that line, key table,
+        本月要点 and 行动 included, into a closed 「要点、行动与明细」 block, and prints the topics
+        one after another instead of one to a page. A manager reads the month's 专题 as a
+        list of verdicts within the phone and paper budgets; their findings still rank in the
+        summary (00) and their actions in the plan (08).
     """
 
     key: str
@@ -83,6 +91,7 @@ class Spec:
     param_files: tuple[str, ...] = ()
     check: str | None = None
     sample: str | None = None
+    topic: bool = False
     package: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -98,6 +107,9 @@ class Spec:
             raise ValueError(f"{self.key}: at most one fold (the analyst layer starts once)")
         if self.phase not in (1, 2):
             raise ValueError(f"{self.key}: phase is 1 or 2")
+        if self.topic and not any(k == "code" and "headline_html" in src
+                                  for k, src in self.cells):
+            raise ValueError(f"{self.key}: a topic needs its headline cell (brief.headline_html)")
 
     @staticmethod
     def function(ref: str) -> Callable[..., Any]:
