@@ -113,6 +113,14 @@ class ReportParams(BaseModel):
     # <<< 10 广告投放
     # >>> 11 企业微信试点 (section 11_wecom): its parameters only, between these markers
     # <<< 11 企业微信试点
+    # >>> 12 触达渠道 (section 12): its parameters only, between these markers
+    # <<< 12 触达渠道
+    # >>> 13 小程序 (section 13): its parameters only, between these markers
+    # <<< 13 小程序
+    # >>> 14 视频号与生态协同 (section 14): its parameters only, between these markers
+    # <<< 14 视频号与生态协同
+    # >>> 15 用户画像 (section 15): its parameters only, between these markers
+    # <<< 15 用户画像
 
     @field_validator(
         "target_open_rate",
