@@ -611,6 +611,14 @@ def api_names() -> set[str]:
             names |= {f for f in getattr(ep, attr, ()) or () if "_" in f}
     names |= {e for e in eventlog.EVENT_TYPES if len(e) > 3 and e.isupper()}
     names |= {"SentCount", "TotalCount", "FilterCount", "ErrorCount", "MsgID", "msgid"}
+    # the fields of every section's own reader (the 专题' APIs: WeCom, Tencent Ads, mini program)
+    from wxnb.sections import registry
+    from wxnb.sections.spec import Spec
+
+    for spec in registry():
+        if spec.check:
+            module = Spec.function(spec.check).__module__
+            names |= {f for f in getattr(sys.modules[module], "API_FIELDS", ()) if "_" in f}
     return names
 
 

@@ -940,10 +940,6 @@ def _fold(soup: BeautifulSoup, wrapper: Tag) -> None:
         return
 
 
-#: The title of a 专题's folded block (everything after its headline).
-TOPIC_MORE_TITLE = "要点、行动与明细"
-
-
 def _section_classes(key: str, ok: bool) -> str:
     """The section wrapper's classes: ``wx-topic`` for a 专题 (:attr:`Spec.topic`),
     ``wx-section-failed`` for a section whose notebook failed."""
@@ -958,22 +954,31 @@ def _section_classes(key: str, ok: bool) -> str:
 
 
 def _fold_topic(soup: BeautifulSoup, wrapper: Tag) -> None:
-    """A 专题's management layer is its headline (``brief.headline_html``): what follows the
-    cell holding it (key table, 本月要点, 行动 and the analyst block) goes into one closed
-    ``<details class="wx-more">``. A failed topic (no headline) is left as it is."""
+    """A 专题 reads as two lines: its title, and its headline (``brief.headline_html``) as the
+    summary of one closed ``<details class="wx-more">`` holding everything else: the intro
+    under the title, the key table, 本月要点, 行动 and the analyst block. A failed topic (no
+    headline) is left as it is."""
     from bs4 import Tag
 
     children = [c for c in wrapper.children if isinstance(c, Tag)]
     for i, child in enumerate(children):
-        if child.find(class_="wx-headline") is None:
+        line = child.find(class_="wx-headline")
+        if line is None:
             continue
-        rest = children[i + 1:]
-        if rest:
-            details = soup.new_tag("details", attrs={"class": "wx-more"})
-            details.append(_text_tag(soup, "summary", TOPIC_MORE_TITLE, class_="wx-more-title"))
-            rest[0].insert_before(details)
-            for later in rest:
-                details.append(later.extract())
+        summary = soup.new_tag("summary", attrs={"class": "wx-more-title wx-headline"})
+        for part in list(line.contents):
+            summary.append(part.extract())
+        details = soup.new_tag("details", attrs={"class": "wx-more"})
+        details.append(summary)
+        child.replace_with(details)
+        head = children[0] if i else None  # the title cell: its intro goes inside
+        if head is not None:
+            for h in _tags_in(head, _HEADINGS):
+                for sib in [s for s in h.find_next_siblings() if isinstance(s, Tag)]:
+                    details.append(sib.extract())
+                break
+        for later in children[i + 1:]:
+            details.append(later.extract())
         return
 
 
