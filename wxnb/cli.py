@@ -195,6 +195,58 @@ def _fetch_one(client: Any, month: str, folder: Path) -> None:
                          "报告的数据说明会注明；稍后重新运行本命令会再次获取它们"), err=True)
 
 
+@cli.command("fetch-ads")
+@click.option("--account", required=True, help="账号标识（字母、数字、-、_）")
+@click.option("--month", default=None, help="月份 YYYY-MM（默认：北京时间的上个月）")
+@click.option("--data", "folder", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="写入的月份目录（默认 data/<account>/<month>）")
+@click.option("--api-base", default=None, metavar="URL",
+              help="腾讯广告接口地址（默认 https://api.e.qq.com/v1.3，或环境变量 WXNB_ADS_API_BASE）")
+@click.option("--ads-account-id", default=None,
+              help="广告主帐号 id（默认环境变量 WXNB_ADS_ACCOUNT_ID）")
+@click.option("--previous", is_flag=True, help="同时获取上个月（环比需要），写入同级的 <上月> 目录")
+def fetch_ads(account: str, month: str | None, folder: Path | None, api_base: str | None,
+              ads_account_id: str | None, previous: bool) -> None:
+    """从腾讯广告 Marketing API 获取一个月的日报表与小时报表（广告组层级），原样存档（可中断后续传）。
+
+    凭据只从环境变量读取：WXNB_ADS_ACCESS_TOKEN 与 WXNB_ADS_ACCOUNT_ID。
+    """
+    from wxnb.build.scaffold import last_month
+    from wxnb.io import adsfetch
+    from wxnb.params import check_identity
+
+    month = month or last_month()
+    check_identity(account, month)
+    folder = folder or paths.DATA / account / month
+    base = api_base or os.environ.get(adsfetch.ENV_BASE) or adsfetch.DEFAULT_ADS_API
+    client = adsfetch.AdsClient(base, adsfetch.AdsCredentials.from_env(account_id=ads_account_id))
+    months = [(paths.prev_month(month), folder.parent / paths.prev_month(month))] \
+        if previous else []
+    for m, f in [*months, (month, folder)]:
+        reports = adsfetch.plan(m)
+        click.echo(_safe(f"{m}：日报表 1 个时段、小时报表 {len(reports) - 1} 天 → {_shown_path(f)}"))
+        try:
+            out = adsfetch.fetch_month(client, m, f, reports=reports)
+        except (KeyboardInterrupt, _Stop) as exc:
+            click.echo(_safe(f"\n已中断：已保存的文件保留在 {_shown_path(f)}，重新运行同一命令会"
+                             "从中断处继续"), err=True)
+            sys.exit(_exit_code(exc))
+        except WxnbError as exc:
+            _fail(exc, 1)
+        click.echo(_safe(f"已获取 {len(out.written)} 页，已有 {len(out.kept)} 页（此前获取），"
+                         f"保存在 {_shown_path(f)}"))
+        if out.pending:
+            click.echo(f"  {out.pending} 个时段尚未结束（每天 8 点后提供前一天的完整数据），未获取；"
+                       "之后重新运行本命令会补上", err=True)
+        if out.too_old:
+            click.echo(f"  {len(out.too_old)} 个时段超出接口可查询范围（小时报表 90 天、日报表 365 天），"
+                       "未获取", err=True)
+    where = f"--account {account} --month {month}"
+    if folder != paths.DATA / account / month:
+        where += f" --data {_shown_path(folder)}"
+    click.echo(_safe(f"下一步：wxnb check {where}，通过后 wxnb build {where}"))
+
+
 @cli.command()
 @click.option("--account", required=True, help="账号标识（字母、数字、-、_），用作目录名")
 @click.option("--month", default=None,

@@ -110,6 +110,67 @@ class ReportParams(BaseModel):
     # >>> 09 裂变活动 (section 09_fission): its parameters only, between these markers
     # <<< 09 裂变活动
     # >>> 10 广告投放 (section 10_ads): its parameters only, between these markers
+    # Industry reference values (the seed's table: 平均CTR, 转化成本, 投放最佳时段) as
+    # {行业: {ctr_low, ctr_high (fractions), cpa_low, cpa_high (元), best_slot (text)}}, the row
+    # to compare with (ads_industry, "" = 未配置) and where the figures come from.
+    ads_benchmarks: dict[str, dict[str, float | str]] = Field(
+        default_factory=dict,
+        description="广告行业参考值：行业 → ctr_low/ctr_high（小数）、cpa_low/cpa_high（元）、best_slot")
+    ads_industry: str = Field("", description="对照 ads_benchmarks 的哪个行业，留空 = 未配置")
+    ads_benchmark_source: str = Field("", description="ads_benchmarks 的出处（报告中与数字并列）")
+    target_ads_ctr: float | None = Field(None, ge=0, le=1, description="广告点击率目标（小数）")
+    target_ads_cpa: float | None = Field(None, gt=0, description="广告转化成本目标（元，≤ 为达标）")
+    target_ads_roi: float | None = Field(None, ge=0, description="广告 ROI 目标（归因收入 ÷ 花费）")
+    ads_min_conversions: int = Field(
+        30, ge=1, description="转化次数少于此值的版位：转化成本标注“转化少”，以区间判断是否超出目标")
+    ads_slot_hours: int = Field(2, description="投放时段宽度（小时，可整除 24：1、2、3、4、6、8、12）")
+    ads_min_slot_views: int = Field(
+        2000, ge=0, description="时段曝光少于此值不参与最佳时段比较（样本不足）")
+    ads_attribution: str = Field(
+        "", description="ads_orders.csv 的归因口径（如 广告后台转化归因：末次点击、点击后 7 天）")
+
+    @field_validator("target_ads_ctr", "target_ads_cpa", "target_ads_roi", mode="before")
+    @classmethod
+    def _ads_int_is_a_float(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator("ads_slot_hours")
+    @classmethod
+    def _ads_slot_divides_the_day(cls, v: int) -> int:
+        if v not in (1, 2, 3, 4, 6, 8, 12):
+            raise ValueError("应为可整除 24 的小时数：1、2、3、4、6、8、12")
+        return v
+
+    @field_validator("ads_benchmarks")
+    @classmethod
+    def _ads_benchmark_rows(cls, v: dict[str, dict[str, float | str]]
+                            ) -> dict[str, dict[str, float | str]]:
+        for industry, row in v.items():
+            unknown = set(row) - {"ctr_low", "ctr_high", "cpa_low", "cpa_high", "best_slot"}
+            if unknown:
+                raise ValueError(f"{industry}: 未知键 {sorted(unknown)}（可用 ctr_low、ctr_high、"
+                                 "cpa_low、cpa_high、best_slot）")
+            for key in ("ctr_low", "ctr_high", "cpa_low", "cpa_high"):
+                x = row.get(key)
+                if x is not None and (isinstance(x, str) or not 0 <= x < float("inf")
+                                      or key.startswith("ctr") and x > 1):
+                    raise ValueError(f"{industry}.{key} = {x!r}: 应为非负数"
+                                     + ("（点击率写小数，≤ 1）" if key.startswith("ctr") else "（元）"))
+            for lo, hi in (("ctr_low", "ctr_high"), ("cpa_low", "cpa_high")):
+                a, b = row.get(lo), row.get(hi)
+                if isinstance(a, float | int) and isinstance(b, float | int) and a > b:
+                    raise ValueError(f"{industry}: {lo} 不能大于 {hi}")
+            if not isinstance(row.get("best_slot", ""), str):
+                raise ValueError(f"{industry}.best_slot 应为文字")
+        return v
+
+    @field_validator("ads_industry")
+    @classmethod
+    def _ads_industry_known(cls, v: str, info: Any) -> str:
+        table = info.data.get("ads_benchmarks")
+        if v and table is not None and v not in table:
+            raise ValueError(f"ads_benchmarks 中没有行业 {v!r}（现有：{'、'.join(table) or '无'}）")
+        return v
     # <<< 10 广告投放
     # >>> 11 企业微信试点 (section 11_wecom): its parameters only, between these markers
     # <<< 11 企业微信试点

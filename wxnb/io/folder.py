@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
+from wxnb.io import ads
 from wxnb.io import eventlog as events
 from wxnb.io.backend import GROWTH_LABEL, recognise
 from wxnb.io.datacube import ENDPOINTS, discover
@@ -29,6 +30,7 @@ INPUTS: tuple[tuple[str, str], ...] = (
     (events.MENU_FILE, "自定义菜单（get_current_selfmenu_info）"),
     *((f.name, f.label) for f in HANDMADE),
     ("user_analysis*", GROWTH_LABEL),
+    *ads.INPUTS,
 )
 
 _SPREADSHEET = (".xls", ".xlsx", ".xlsm", ".et")
