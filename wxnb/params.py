@@ -108,6 +108,57 @@ class ReportParams(BaseModel):
     manual_recommendations: list[dict[str, str]] = Field(
         default_factory=list, description="人工补充的建议：text、owner、priority")
     # >>> 09 裂变活动 (section 09_fission): its parameters only, between these markers
+    # Industry experience values per campaign type (the seed's table: 平均获客成本, 次日留存率,
+    # 合规风险等级) as {类型: {cac_low, cac_high (元/人), day1_retention (fraction, optional),
+    # risk (高/中/低, optional)}}, and where they come from. A type not listed is 未配置.
+    fission_benchmarks: dict[str, dict[str, float | str]] = Field(
+        default_factory=dict,
+        description="裂变行业经验值：类型（任务宝/拼团/抽奖/体验官/其他）→ cac_low/cac_high（元/人）、"
+                    "day1_retention（小数）、risk（高/中/低）；未列出的类型为未配置")
+    fission_benchmark_source: str = Field(
+        "", description="fission_benchmarks 的出处（报告中与数字并列）")
+    fission_min_users: int = Field(
+        30, ge=1, description="次日留存：可观察的新增用户少于此数时只列出、不与经验值比较")
+
+    @field_validator("fission_benchmarks", mode="before")
+    @classmethod
+    def _fission_benchmarks(cls, v: Any) -> Any:
+        # Each entry: cac_low ≤ cac_high (元, ≥ 0), day1_retention in [0, 1], risk 高/中/低;
+        # YAML ints become floats (strict mode refuses int for float).
+        if not isinstance(v, dict):
+            return v  # the type check says what is wrong
+        types = ("任务宝", "拼团", "抽奖", "体验官", "其他")  # wxnb.io.fission.TYPES (tested equal)
+        out: dict[str, dict[str, float | str]] = {}
+        for kind, entry in v.items():
+            where = f"fission_benchmarks.{kind}"
+            if kind not in types:
+                raise ValueError(f"{where}: 类型应为 {'、'.join(types)} 之一")
+            if not isinstance(entry, dict):
+                raise ValueError(f"{where}: 应为 {{cac_low, cac_high, day1_retention, risk}}")
+            unknown = set(entry) - {"cac_low", "cac_high", "day1_retention", "risk"}
+            if unknown:
+                raise ValueError(f"{where}: 未知字段 {sorted(unknown)}")
+            row: dict[str, float | str] = {}
+            for key in ("cac_low", "cac_high", "day1_retention"):
+                x = entry.get(key)
+                if x is None:
+                    if key != "day1_retention":
+                        raise ValueError(f"{where}.{key}: 必填（元/人）")
+                    continue
+                if isinstance(x, bool) or not isinstance(x, int | float) or x != x \
+                        or x in (float("inf"), float("-inf")) or x < 0:
+                    raise ValueError(f"{where}.{key}: 应为 ≥ 0 的数，实际为 {x!r}")
+                row[key] = float(x)
+            if row["cac_low"] > row["cac_high"]:
+                raise ValueError(f"{where}: cac_low 不能大于 cac_high")
+            if row.get("day1_retention", 0.0) > 1:  # type: ignore[operator]
+                raise ValueError(f"{where}.day1_retention: 应为 0–1 的小数（41% 写 0.41）")
+            if entry.get("risk") is not None:
+                if entry["risk"] not in ("高", "中", "低"):
+                    raise ValueError(f"{where}.risk: 应为 高、中、低 之一")
+                row["risk"] = entry["risk"]
+            out[str(kind)] = row
+        return out
     # <<< 09 裂变活动
     # >>> 10 广告投放 (section 10_ads): its parameters only, between these markers
     # Industry reference values (the seed's table: 平均CTR, 转化成本, 投放最佳时段) as

@@ -25,6 +25,7 @@ NAMES: tuple[str, ...] = (
     "s06_tech",
     "s07_risk",
     "s08_strategy",
+    "s09_fission",
     "s10_ads",
     "s99_appendix",
 )
