@@ -230,6 +230,23 @@ class ReportParams(BaseModel):
     # >>> 13 小程序 (section 13): its parameters only, between these markers
     # <<< 13 小程序
     # >>> 14 视频号与生态协同 (section 14): its parameters only, between these markers
+    channels_follow_conversion_target: float | None = Field(
+        None, gt=0, description="视频号→公众号：每千次视频播放带来的公众号新关注（来源视频号）目标")
+    channels_attendance_target: float | None = Field(
+        None, ge=0, le=1, description="直播预约到场率目标（预约观看人数 ÷ 预约人数）")
+    channels_card_lift_benchmark: float | None = Field(
+        2.3, gt=0, description="公众号嵌入视频号卡片：视频播放量为未嵌入的倍数的参考值"
+                               "（种子资料 §五“播放量提升2.3倍”，原文未注明来源与口径）")
+    channels_min_videos: int = Field(
+        3, ge=2, le=100, description="卡片对比：嵌入与未嵌入卡片的视频每组至少几条才计算倍数")
+
+    @field_validator("channels_follow_conversion_target", "channels_attendance_target",
+                     "channels_card_lift_benchmark", mode="before")
+    @classmethod
+    def _channels_int_is_a_float(cls, v: Any) -> Any:
+        # YAML writes 3 for 3.0; strict mode would refuse it. bool is not a number here.
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
     # <<< 14 视频号与生态协同
     # >>> 15 用户画像 (section 15): its parameters only, between these markers
     # <<< 15 用户画像

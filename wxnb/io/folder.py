@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
-from wxnb.io import ads
+from wxnb.io import ads, channels
 from wxnb.io import eventlog as events
 from wxnb.io.backend import GROWTH_LABEL, recognise
 from wxnb.io.datacube import ENDPOINTS, discover
@@ -31,6 +31,7 @@ INPUTS: tuple[tuple[str, str], ...] = (
     *((f.name, f.label) for f in HANDMADE),
     ("user_analysis*", GROWTH_LABEL),
     *ads.INPUTS,
+    *channels.LABELS.items(),
 )
 
 _SPREADSHEET = (".xls", ".xlsx", ".xlsm", ".et")

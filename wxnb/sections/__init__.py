@@ -27,6 +27,7 @@ NAMES: tuple[str, ...] = (
     "s08_strategy",
     "s09_fission",
     "s10_ads",
+    "s14_channels",
     "s99_appendix",
 )
 
