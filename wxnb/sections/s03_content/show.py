@@ -12,9 +12,9 @@ from matplotlib import ticker
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from wxnb.kit import charts
-from wxnb.kit import fmt
+from wxnb.kit import charts, fmt
 from wxnb.kit.compare import change
+from wxnb.kit.content import ratio, source_shares
 from wxnb.sections.s03_content.compute import (
     ALPHA,
     MIN_GROUP,
@@ -24,8 +24,6 @@ from wxnb.sections.s03_content.compute import (
     SOURCES,
     WEEKDAYS,
     ContentSection,
-    _ratio,
-    _shares,
     top_articles,
 )
 from wxnb.sections.s03_content.words import _pp, ratio_text
@@ -151,7 +149,7 @@ def top_html(sec: ContentSection, n: int = 10) -> fmt.HtmlBlock:
     t = top_articles(sec, n)
     if t.empty:
         return fmt.notes(["本月没有图文群发数据"], title="头部文章")
-    shares = _shares(t)
+    shares = source_shares(t)
     rows = []
     for rank, (i, r) in enumerate(t.iterrows(), start=1):
         viral = "是" if r["viral"] else ("—" if not sec.rule.applicable else "否")
@@ -238,7 +236,7 @@ def push_hours_html(sec: ContentSection) -> fmt.HtmlBlock:
         rows.append([_hour_label(int(hour)), fmt.fmt_int(r["pushes"]),
                      fmt.fmt_pct(r["rate_median"], 2),
                      f"{fmt.fmt_pct(r['rate_min'], 2)}–{fmt.fmt_pct(r['rate_max'], 2)}",
-                     fmt.fmt_pct(_ratio(r["openers"], r["target"]), 2),
+                     fmt.fmt_pct(ratio(r["openers"], r["target"]), 2),
                      f"{fmt.fmt_num(r['index_median'], 2)}" if compared else
                      f"—（不足 {MIN_HOUR_PUSHES} 次，不比较）"])
     basis = "同一头条内容形式的推送中位数（只有 1 次推送的内容形式用全月中位数）" if ph.adjusted \
