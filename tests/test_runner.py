@@ -41,6 +41,20 @@ def test_a_section_without_its_input_is_skipped_with_a_note(tmp_path: Path) -> N
     assert [s.key for s in run] == ["01_kpi", "05_x"] and notes == []
 
 
+def test_an_input_of_two_alternatives_is_met_by_either_file(tmp_path: Path) -> None:
+    nbs, data = tmp_path / "nb", tmp_path / "data"
+    nbs.mkdir()
+    data.mkdir()
+    write_nb(nbs, "15_x.ipynb", "15 画像", {"inputs": ["用户属性*|getuserportrait*"]})
+    run, notes = _runnable(discover_sections(nbs), data)
+    assert run == [] and notes == ["15 画像 未生成：数据目录中没有 用户属性* 或 getuserportrait*"]
+    for name in ("getuserportrait_20261001_20261031.json", "用户属性.xls"):
+        for old in data.iterdir():
+            old.unlink()
+        (data / name).write_text("{}", encoding="utf-8")
+        assert [s.key for s in _runnable(discover_sections(nbs), data)[0]] == ["15_x"]
+
+
 def test_start_order_longest_first_then_event_sections() -> None:
     def sec(key: str, inputs: tuple[str, ...] = ()) -> runner.Section:
         return runner.Section(key, key, Path(f"{key}.ipynb"), 1, inputs)

@@ -19,7 +19,9 @@ __all__ = ["validate"]
 
 
 def _present(folder: Path, patterns: tuple[str, ...]) -> bool:
-    return any(any(folder.glob(p)) for p in patterns)
+    from wxnb.sections.spec import present
+
+    return any(present(folder, p) for p in patterns)
 
 
 def validate(folder: Path, month: str, *, memory_limit: str = "1GB",

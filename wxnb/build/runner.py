@@ -108,8 +108,9 @@ class Section:
         """The input patterns that match no file in ``data_dir`` (the section is skipped); the
         event log may also be the month's partition (``wxnb.io.eventlog.event_files``)."""
         from wxnb.io.eventfiles import event_files
+        from wxnb.sections.spec import alternatives, present
 
-        return [p for p in self.inputs if not any(data_dir.glob(p))
+        return [" 或 ".join(alternatives(p)) for p in self.inputs if not present(data_dir, p)
                 and not (p.startswith("events") and event_files(data_dir))]
 
 

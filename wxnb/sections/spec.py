@@ -12,9 +12,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["CELL_KINDS", "FOLD_TAG", "Cell", "Spec", "standard_setup"]
+__all__ = ["CELL_KINDS", "FOLD_TAG", "Cell", "Spec", "alternatives", "present", "standard_setup"]
 
 CellKind = Literal["md", "params", "setup", "code", "hidden", "fold"]
 # md: markdown; params: the parameters cell (generated); setup / hidden: code cells removed
@@ -47,7 +48,8 @@ class Spec:
         analyst layer, collapsed in the report.
     inputs
         Glob patterns of the files the section needs beyond the datacube: when one matches
-        nothing in the month folder, the build skips the section and says why.
+        nothing in the month folder, the build skips the section and says why. ``a|b`` is
+        either file (the backend's export or the API's answer): :func:`present`.
     phase
         2 for a section that reads the other sections' findings (it runs after all of phase 1).
     reads
@@ -122,6 +124,17 @@ class Spec:
         """Every cell of the notebook: the heading with the intro, then :attr:`cells`."""
         head = f"# {self.title}\n\n{self.intro}" if self.intro else f"# {self.title}"
         return (("md", head), *self.cells)
+
+
+def alternatives(pattern: str) -> list[str]:
+    """The glob patterns an input pattern accepts: ``"用户属性*|getuserportrait*"`` is either."""
+    return [p.strip() for p in pattern.split("|") if p.strip()]
+
+
+def present(folder: Path, pattern: str) -> bool:
+    """Whether a file of the month folder matches the input pattern (any of its
+    :func:`alternatives`)."""
+    return any(any(folder.glob(p)) for p in alternatives(pattern))
 
 
 def standard_setup(folder: str) -> Cell:
