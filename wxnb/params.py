@@ -39,6 +39,11 @@ ACCOUNT_RULE = f"字母或数字开头，只含字母、数字、_ 和 -，最�
 IDENTITY = ("account", "month")
 
 
+#: Section 12's channels (``wxnb.io.touch.CHANNELS`` is this tuple; the parameters validate
+#: ``touch_benchmarks`` against it without importing a reader: base comes before io).
+TOUCH_CHANNELS: tuple[str, ...] = ("模板消息", "服务号推送", "社群通知")
+
+
 class ReportParams(BaseModel):
     """Every parameter a section notebook may receive. Names equal the notebooks' parameters."""
 
@@ -226,6 +231,120 @@ class ReportParams(BaseModel):
     # >>> 11 企业微信试点 (section 11_wecom): its parameters only, between these markers
     # <<< 11 企业微信试点
     # >>> 12 触达渠道 (section 12): its parameters only, between these markers
+    # The seed's touch-channel table (平均打开率, 转化成本, 适用场景) as {渠道: {open_low,
+    # open_high (fractions), cost_low, cost_high (元), scene (text)}} and where it comes from;
+    # a channel not listed is 未配置. The send slots, activity tiers and A/B settings are
+    # business rules and method settings, printed next to each number.
+    touch_benchmarks: dict[str, dict[str, float | str]] = Field(
+        default_factory=dict,
+        description="触达渠道行业经验值：渠道（模板消息/服务号推送/社群通知）→ open_low/open_high"
+                    "（小数）、cost_low/cost_high（元）、scene（适用场景）")
+    touch_benchmark_source: str = Field("", description="touch_benchmarks 的出处（报告中与数字并列）")
+    touch_block_rate_warn: float = Field(
+        0.05, ge=0, le=1, description="模板消息拒收率（用户拒收 ÷ 全部回调）高于此值为预警")
+    touch_commute_hours: list[list[int]] = Field(
+        default_factory=lambda: [[7, 9], [17, 19]],
+        description="通勤时段：工作日发送时刻落在这些 [开始, 结束) 小时区间内")
+    touch_evening_hours: list[list[int]] = Field(
+        default_factory=lambda: [[19, 22]],
+        description="周末晚间：休息日发送时刻落在这些 [开始, 结束) 小时区间内")
+    touch_calendar: dict[str, str] = Field(
+        default_factory=dict,
+        description="节假日与调休：日期 YYYY-MM-DD → 工作日/休息日；未列出的日期按周一至周五为工作日")
+    touch_slot_min_sends: int = Field(
+        3, ge=2, le=100, description="时段比较：每个时段至少这么多次发送（推送或通知）才参与检验")
+    touch_tier_high: int = Field(
+        10, ge=2, le=10_000, description="高活跃：分层月份的互动次数 ≥ 此值")
+    touch_tier_mid: int = Field(
+        3, ge=1, le=10_000, description="中活跃：互动次数 ≥ 此值（且低于高活跃）；1 次起为低活跃，0 次为沉睡")
+    touch_alpha: float = Field(
+        0.05, gt=0, lt=0.5, description="时段、分层与 A/B 检验的显著性水平（Holm 校正后）")
+    touch_ab_mde: float = Field(
+        0.2, gt=0, le=5, description="A/B 测试要能检出的最小相对提升（0.2 = 打开率高 20%），据此算每组最小样本")
+    touch_ab_power: float = Field(
+        0.8, gt=0, lt=1, description="A/B 测试最小样本的统计功效")
+    touch_ab_srm_alpha: float = Field(
+        0.001, gt=0, lt=0.5, description="分流比例检查（卡方）p 低于此值判为分流异常")
+
+    @field_validator("touch_block_rate_warn", "touch_alpha", "touch_ab_mde", "touch_ab_power",
+                     "touch_ab_srm_alpha", mode="before")
+    @classmethod
+    def _touch_int_is_a_float(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator("touch_benchmarks", mode="before")
+    @classmethod
+    def _touch_benchmarks(cls, v: Any) -> Any:
+        # Each entry: open_low ≤ open_high in [0, 1], cost_low ≤ cost_high ≥ 0 (元), scene text;
+        # YAML ints become floats (strict mode refuses int for float).
+        if not isinstance(v, dict):
+            return v  # the type check says what is wrong
+        out: dict[str, dict[str, float | str]] = {}
+        for channel, entry in v.items():
+            where = f"touch_benchmarks.{channel}"
+            if channel not in TOUCH_CHANNELS:
+                raise ValueError(f"{where}: 渠道应为 {'、'.join(TOUCH_CHANNELS)} 之一")
+            if not isinstance(entry, dict):
+                raise ValueError(f"{where}: 应为 {{open_low, open_high, cost_low, cost_high, scene}}")
+            unknown = set(entry) - {"open_low", "open_high", "cost_low", "cost_high", "scene"}
+            if unknown:
+                raise ValueError(f"{where}: 未知字段 {sorted(unknown)}")
+            row: dict[str, float | str] = {}
+            for key in ("open_low", "open_high", "cost_low", "cost_high"):
+                x = entry.get(key)
+                if x is None:
+                    continue
+                if isinstance(x, bool) or not isinstance(x, int | float) or x != x \
+                        or x in (float("inf"), float("-inf")) or x < 0 \
+                        or key.startswith("open") and x > 1:
+                    raise ValueError(f"{where}.{key}: 应为 ≥ 0 的数"
+                                     + ("（打开率写小数，12% 写 0.12）" if key.startswith("open")
+                                        else "（元）") + f"，实际为 {x!r}")
+                row[key] = float(x)
+            for lo, hi in (("open_low", "open_high"), ("cost_low", "cost_high")):
+                if (lo in row) != (hi in row):
+                    raise ValueError(f"{where}: {lo} 与 {hi} 同时填写")
+                if lo in row and row[lo] > row[hi]:  # type: ignore[operator]
+                    raise ValueError(f"{where}: {lo} 不能大于 {hi}")
+            scene = entry.get("scene", "")
+            if not isinstance(scene, str):
+                raise ValueError(f"{where}.scene: 应为文字")
+            row["scene"] = scene
+            out[str(channel)] = row
+        return out
+
+    @field_validator("touch_commute_hours", "touch_evening_hours")
+    @classmethod
+    def _touch_hours(cls, v: list[list[int]]) -> list[list[int]]:
+        for pair in v:
+            if len(pair) != 2 or not 0 <= pair[0] < pair[1] <= 24:
+                raise ValueError(f"{pair}: 每个区间应为 [开始, 结束)，0 ≤ 开始 < 结束 ≤ 24")
+        return v
+
+    @field_validator("touch_calendar")
+    @classmethod
+    def _touch_calendar(cls, v: dict[str, str]) -> dict[str, str]:
+        from datetime import date
+
+        for day, kind in v.items():
+            try:
+                ok = re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day) is not None \
+                    and date.fromisoformat(day) is not None
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ValueError(f"{day!r}: 日期应为 YYYY-MM-DD")
+            if kind not in ("工作日", "休息日"):
+                raise ValueError(f"{day}: 应为 工作日 或 休息日，实际为 {kind!r}")
+        return v
+
+    @field_validator("touch_tier_mid")
+    @classmethod
+    def _touch_tiers_ordered(cls, v: int, info: Any) -> int:
+        high = info.data.get("touch_tier_high")
+        if high is not None and v >= high:
+            raise ValueError(f"应小于 touch_tier_high（{high}）")
+        return v
     # <<< 12 触达渠道
     # >>> 13 小程序 (section 13): its parameters only, between these markers
     # <<< 13 小程序
@@ -249,6 +368,20 @@ class ReportParams(BaseModel):
 
     # <<< 14 视频号与生态协同
     # >>> 15 用户画像 (section 15): its parameters only, between these markers
+    portrait_api_base: Literal["visit_uv", "visit_uv_new"] = Field(
+        "visit_uv", description="用户画像接口文件读取哪部分：visit_uv（活跃访问用户）或 "
+                                "visit_uv_new（新访问用户）")
+    portrait_top_cities: int = Field(10, ge=1, le=50, description="城市分布列出前几名，其余合为其他城市")
+    portrait_shift_pp: float = Field(
+        2.0, ge=0, le=100,
+        description="维度结构变化：总变异距离 ≥ 此值（百分点）且卡方检验显著才判为结构变化")
+    portrait_category_pp: float = Field(
+        1.0, ge=0, le=100, description="类别点名：占比变化 ≥ 此值（百分点）且检验显著")
+
+    @field_validator("portrait_shift_pp", "portrait_category_pp", mode="before")
+    @classmethod
+    def _portrait_int_is_a_float(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
     # <<< 15 用户画像
 
     @field_validator(

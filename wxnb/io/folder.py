@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
-from wxnb.io import ads, channels
+from wxnb.io import ads, channels, portrait, touch
 from wxnb.io import eventlog as events
 from wxnb.io.backend import GROWTH_LABEL, recognise
 from wxnb.io.datacube import ENDPOINTS, discover
@@ -32,6 +32,8 @@ INPUTS: tuple[tuple[str, str], ...] = (
     ("user_analysis*", GROWTH_LABEL),
     *ads.INPUTS,
     *channels.LABELS.items(),
+    *touch.INPUTS,
+    *portrait.INPUTS,
 )
 
 _SPREADSHEET = (".xls", ".xlsx", ".xlsm", ".et")

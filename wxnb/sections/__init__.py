@@ -27,7 +27,9 @@ NAMES: tuple[str, ...] = (
     "s08_strategy",
     "s09_fission",
     "s10_ads",
+    "s12_touch",
     "s14_channels",
+    "s15_portrait",
     "s99_appendix",
 )
 
