@@ -229,6 +229,25 @@ class ReportParams(BaseModel):
         return v
     # <<< 10 广告投放
     # >>> 11 企业微信试点 (section 11_wecom): its parameters only, between these markers
+    # The pilot is judged by difference-in-differences with permutation inference over the
+    # stores / staff (wxnb.kit.did): these are the method's settings, not targets.
+    wecom_min_pre_days: int = Field(
+        14, ge=7, le=120, description="试点前至少需要的天数（不足则不估计净提升）")
+    wecom_repurchase_days: int = Field(
+        14, ge=1, le=60, description="复购窗口：首单后多少天内（不含首单当天）再次下单算复购")
+    wecom_min_units: int = Field(
+        4, ge=2, le=100, description="试点与对照各至少多少家门店（名员工）才判断效果是否可信")
+    wecom_alpha: float = Field(
+        0.05, gt=0, lt=0.5, description="净提升的显著性水平（Holm 校正后，区间为 1 − 此值）")
+    wecom_pretrend_alpha: float = Field(
+        0.10, gt=0, lt=0.5, description="前期趋势检验的水平（p 低于此值判为前期走势不同）")
+    wecom_permutations: int = Field(
+        5000, ge=500, le=200_000, description="置换检验的随机分组次数（分组方式更少时逐一枚举）")
+
+    @field_validator("wecom_alpha", "wecom_pretrend_alpha", mode="before")
+    @classmethod
+    def _wecom_int_is_a_float(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
     # <<< 11 企业微信试点
     # >>> 12 触达渠道 (section 12): its parameters only, between these markers
     # The seed's touch-channel table (平均打开率, 转化成本, 适用场景) as {渠道: {open_low,

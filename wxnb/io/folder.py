@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
-from wxnb.io import ads, channels, portrait, touch
+from wxnb.io import ads, channels, portrait, touch, wecom
 from wxnb.io import eventlog as events
 from wxnb.io.backend import GROWTH_LABEL, recognise
 from wxnb.io.datacube import ENDPOINTS, discover
@@ -31,8 +31,9 @@ INPUTS: tuple[tuple[str, str], ...] = (
     *((f.name, f.label) for f in HANDMADE),
     ("user_analysis*", GROWTH_LABEL),
     *ads.INPUTS,
-    *channels.LABELS.items(),
+    *wecom.INPUTS,
     *touch.INPUTS,
+    *channels.LABELS.items(),
     *portrait.INPUTS,
 )
 

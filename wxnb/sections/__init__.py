@@ -27,6 +27,7 @@ NAMES: tuple[str, ...] = (
     "s08_strategy",
     "s09_fission",
     "s10_ads",
+    "s11_wecom",
     "s12_touch",
     "s14_channels",
     "s15_portrait",
