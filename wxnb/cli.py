@@ -134,21 +134,31 @@ def fetch(account: str, month: str | None, folder: Path | None, api_base: str | 
           previous: bool) -> None:
     """从微信数据统计接口获取一个月的数据，原样存档为该月的输入文件（可中断后续传）。
 
-    凭据只从环境变量读取：WXNB_APPID 与 WXNB_APPSECRET，或 WXNB_ACCESS_TOKEN。
+    凭据只从环境变量读取：公众号 WXNB_APPID 与 WXNB_APPSECRET，或 WXNB_ACCESS_TOKEN；
+    设置了小程序凭据（WXNB_MP_APPID 与 WXNB_MP_APPSECRET，或 WXNB_MP_ACCESS_TOKEN）时，
+    同时获取小程序数据分析接口（13 小程序经营分析）。只有小程序凭据时只获取小程序。
     """
     from wxnb.build.scaffold import last_month
     from wxnb.io import fetch as api
+    from wxnb.io import mpfetch
     from wxnb.params import check_identity
 
     month = month or last_month()
     check_identity(account, month)
     folder = folder or paths.DATA / account / month
     base = api_base or os.environ.get("WXNB_API_BASE") or api.DEFAULT_API
-    client = api.Client(base, api.Credentials.from_env())
-    if previous:  # the month before first: the build reads it from the sibling folder
-        before = paths.prev_month(month)
-        _fetch_one(client, before, folder.parent / before)
-    _fetch_one(client, month, folder)
+    mp_env = any(os.environ.get(k) for k in (mpfetch.ENV_APPID, mpfetch.ENV_TOKEN))
+    oa_env = any(os.environ.get(k) for k in ("WXNB_APPID", "WXNB_ACCESS_TOKEN"))
+    months = [(paths.prev_month(month), folder.parent / paths.prev_month(month))] \
+        if previous else []  # the month before first: the build reads it from the sibling
+    if oa_env or not mp_env:  # without any credentials the OA's message says what to set
+        client = api.Client(base, api.Credentials.from_env())
+        for m, f in [*months, (month, folder)]:
+            _fetch_one(client, m, f)
+    if mp_env:
+        mp_client = api.Client(base, mpfetch.credentials_from_env())
+        for m, f in [*months, (month, folder)]:
+            _fetch_mp(mp_client, m, f)
     where = f"--account {account} --month {month}"
     if folder != paths.DATA / account / month:
         where += f" --data {_shown_path(folder)}"
@@ -193,6 +203,45 @@ def _fetch_one(client: Any, month: str, folder: Path) -> None:
     if out.delayed:
         click.echo(_safe(f"  {len(out.delayed)} 个文件微信仍标记为数据未最终确定（is_delay），"
                          "报告的数据说明会注明；稍后重新运行本命令会再次获取它们"), err=True)
+
+
+def _fetch_mp(client: Any, month: str, folder: Path) -> None:
+    """Fetch one month of the mini program analysis endpoints into ``folder`` with a progress
+    bar, and say what happened (``wxnb.io.mpfetch``: dates are yyyymmdd there)."""
+    from tqdm import tqdm
+
+    from wxnb.io import fetch as api
+    from wxnb.io import mpfetch
+
+    windows = mpfetch.plan(month, until=api.available_until())
+    click.echo(_safe(f"{month} 小程序：{len(windows)} 次调用 → {_shown_path(folder)}"))
+    bar = tqdm(total=len(windows), unit="次", desc=f"{month} 小程序", file=sys.stderr,
+               disable=None, dynamic_ncols=True, leave=False)
+
+    def progress(w: Any, state: str) -> None:
+        bar.set_postfix_str(f"{w.endpoint} {w.begin:%m-%d} {state}", refresh=False)
+        bar.update(1)
+
+    try:
+        out = mpfetch.fetch_month(client, month, folder, windows=windows, progress=progress)
+    except (KeyboardInterrupt, _Stop) as exc:
+        bar.close()
+        click.echo(_safe(f"\n已中断：已保存的文件保留在 {_shown_path(folder)}，重新运行同一命令会"
+                         "从中断处继续"), err=True)
+        sys.exit(_exit_code(exc))
+    except WxnbError as exc:
+        bar.close()
+        _fail(exc, 1)
+    bar.close()
+    click.echo(_safe(f"小程序：已获取 {len(out.written)} 个文件，已有 {len(out.kept)} 个（此前获取）"))
+    for endpoint in out.retired:
+        click.echo(_safe(f"  接口已下线：{endpoint}，该月跳过其余时段"), err=True)
+    if out.pending:
+        click.echo(_safe(f"  {out.pending} 个时段尚未结束（每天 8 点后提供前一天的数据），未获取；"
+                         "之后重新运行本命令会补上"), err=True)
+    if out.not_ready:
+        click.echo(_safe(f"  {len(out.not_ready)} 个时段微信回答“数据还没准备好”或全为 0，未存档"
+                         "（不当作真实的 0）；稍后重新运行本命令会再次获取"), err=True)
 
 
 @cli.command("fetch-ads")

@@ -366,6 +366,83 @@ class ReportParams(BaseModel):
         return v
     # <<< 12 触达渠道
     # >>> 13 小程序 (section 13): its parameters only, between these markers
+    # Which pages are the funnel's 首页 and 商品详情页: shell-style patterns (* and ?) matched
+    # against getVisitPage's page_path (no query string).
+    mp_home_pages: list[str] = Field(
+        default_factory=lambda: ["pages/index/index"],
+        description="小程序漏斗的首页：页面路径模式（可用 * 与 ?，与访问页面数据的页面路径匹配）")
+    mp_detail_pages: list[str] = Field(
+        default_factory=lambda: ["pages/goods/detail*"],
+        description="小程序漏斗的商品详情页：页面路径模式（可用 * 与 ?）")
+    target_mp_pay_conversion: float | None = Field(
+        None, ge=0, le=1, description="小程序支付转化率目标（支付人数 ÷ 详情页访问人数，小数）")
+    target_mp_retention_d7: float | None = Field(
+        None, ge=0, le=1, description="小程序新用户七日留存率目标（小数）")
+    target_mp_arpu: float | None = Field(
+        None, ge=0, description="小程序 ARPU 目标（元，当月收入 ÷ 当月活跃用户）")
+    # Reference values per 小程序类型 (the seed's table: 七日留存率, ARPU值, 次月活跃率) as
+    # {类型: {retention_d7_low, retention_d7_high, next_month_active (fractions), arpu_low,
+    # arpu_high (元)}}, the row to compare with (mp_type, "" = 未配置) and their source.
+    mp_benchmarks: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="小程序类型参考值：类型 → retention_d7_low/high、next_month_active（小数）、"
+                    "arpu_low/high（元）")
+    mp_type: str = Field("", description="对照 mp_benchmarks 的哪个小程序类型，留空 = 未配置")
+    mp_benchmark_source: str = Field("", description="mp_benchmarks 的出处（报告中与数字并列）")
+    mp_stage_standards_ms: dict[str, float] = Field(
+        default_factory=dict,
+        description="启动各阶段耗时标准（毫秒）：阶段中文名（如 代码包下载耗时）→ 上限；"
+                    "启动总耗时的标准是 miniprogram_load_standard")
+    mp_stage_material: float = Field(
+        0.1, ge=0, le=10, description="启动阶段变慢：显著且比上月慢 ≥ 此比例才点名")
+
+    @field_validator("mp_home_pages", "mp_detail_pages")
+    @classmethod
+    def _mp_patterns(cls, v: list[str]) -> list[str]:
+        if not v or any(not p.strip() for p in v):
+            raise ValueError("至少一个非空的页面路径模式，如 pages/goods/detail*")
+        return [p.strip() for p in v]
+
+    @field_validator("mp_benchmarks")
+    @classmethod
+    def _mp_benchmark_rows(cls, v: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        keys = ("retention_d7_low", "retention_d7_high", "next_month_active", "arpu_low",
+                "arpu_high")
+        for kind, row in v.items():
+            unknown = set(row) - set(keys)
+            if unknown:
+                raise ValueError(f"{kind}: 未知键 {sorted(unknown)}（可用 {'、'.join(keys)}）")
+            for key, x in row.items():
+                if not 0 <= x < float("inf") or (not key.startswith("arpu") and x > 1):
+                    raise ValueError(f"{kind}.{key} = {x!r}: 应为非负数"
+                                     + ("（元）" if key.startswith("arpu") else "（小数，≤ 1）"))
+            for lo, hi in (("retention_d7_low", "retention_d7_high"),
+                           ("arpu_low", "arpu_high")):
+                if lo in row and hi in row and row[lo] > row[hi]:
+                    raise ValueError(f"{kind}: {lo} 不能大于 {hi}")
+        return v
+
+    @field_validator("mp_type")
+    @classmethod
+    def _mp_type_known(cls, v: str, info: Any) -> str:
+        table = info.data.get("mp_benchmarks")
+        if v and table is not None and v not in table:
+            raise ValueError(f"mp_benchmarks 中没有类型 {v!r}（现有：{'、'.join(table) or '无'}）")
+        return v
+
+    @field_validator("mp_stage_standards_ms")
+    @classmethod
+    def _mp_stage_standards(cls, v: dict[str, float]) -> dict[str, float]:
+        for stage, ms in v.items():
+            if not 0 < ms < float("inf"):
+                raise ValueError(f"{stage} = {ms!r}: 应为正数（毫秒）")
+        return v
+
+    @field_validator("target_mp_pay_conversion", "target_mp_retention_d7", "target_mp_arpu",
+                     "mp_stage_material", mode="before")
+    @classmethod
+    def _mp_int_is_a_float(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
     # <<< 13 小程序
     # >>> 14 视频号与生态协同 (section 14): its parameters only, between these markers
     channels_follow_conversion_target: float | None = Field(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
-from wxnb.io import ads, channels, portrait, touch, wecom
+from wxnb.io import ads, channels, miniprogram, portrait, touch, wecom
 from wxnb.io import eventlog as events
 from wxnb.io.backend import GROWTH_LABEL, recognise
 from wxnb.io.datacube import ENDPOINTS, discover
@@ -33,6 +33,7 @@ INPUTS: tuple[tuple[str, str], ...] = (
     *ads.INPUTS,
     *wecom.INPUTS,
     *touch.INPUTS,
+    *miniprogram.INPUTS,
     *channels.LABELS.items(),
     *portrait.INPUTS,
 )

@@ -29,6 +29,7 @@ NAMES: tuple[str, ...] = (
     "s10_ads",
     "s11_wecom",
     "s12_touch",
+    "s13_miniprogram",
     "s14_channels",
     "s15_portrait",
     "s99_appendix",
