@@ -691,11 +691,15 @@ def test_a_topic_shows_its_headline_and_folds_the_rest_in_both_renderings(
     more = topic.find("details", class_="wx-more")
     assert not more.has_attr("open") and HOSTILE_IMG not in whole
     # the headline is the closed block's summary: the topic reads as its title and one line
-    assert more.summary.get_text() == "首要结论" + BeautifulSoup(HOSTILE_IMG, "html.parser").text
+    # the topic is one line: its title and its headline, the summary of the closed block
+    assert more.summary.find(class_="wx-topic-title").get_text() == "09 测试专题"
+    assert more.summary.get_text() == "09 测试专题首要结论" + BeautifulSoup(
+        HOSTILE_IMG, "html.parser").text
     assert "wx-headline" in more.summary["class"] and topic.find("p", class_="wx-headline") is None
-    visible = [c for c in topic.children if getattr(c, "name", None)]
-    assert visible[-1] is more and "09 测试专题" in visible[0].get_text()
-    assert "本节说明" not in visible[0].get_text() and "本节说明" in more.get_text()  # intro inside
+    assert [c for c in topic.children if getattr(c, "name", None)] == [more]
+    assert more.find("h1") is not None and "本节说明" in more.get_text()  # title cell inside
+    toc = soup.find("nav", id="toc")
+    assert toc.find("a", href=f"#{topic['id']}") is not None  # the contents reach it closed
     assert "关键表格" in more.get_text() and more.find("details", class_="wx-fold") is not None
     assert FOLDED_TEXT in more.find("details", class_="wx-fold").get_text()
     assert core.find("details", class_="wx-more") is None  # a core section keeps its layout

@@ -618,7 +618,9 @@ def test_notebook_cells_shape() -> None:
     assert [k for k, _ in cells[1:3]] == ["params", "setup"]
     assert "compute.prepare(from_namespace(globals()))" in cells[2][1]
     fold = [k for k, _ in cells].index("fold")
-    assert [k for k, _ in cells[3:fold]] == ["md", "code", "code"]  # heading, table, brief
+    # the headline (a 专题's management layer), then heading, table, brief in its block
+    assert [k for k, _ in cells[3:fold]] == ["code", "md", "code", "code"]
+    assert SPEC.topic and cells[3][1] == "brief.headline_html(words.findings(sec))"
     assert "n=2, max_actions=1" in cells[fold - 1][1]
     assert cells[-1] == ("hidden", 'findings.record(words.findings(sec), sec.params, "11_wecom")')
     assert compute.SECTION == ("11_wecom", "11 企业微信试点评估")

@@ -954,9 +954,10 @@ def _section_classes(key: str, ok: bool) -> str:
 
 
 def _fold_topic(soup: BeautifulSoup, wrapper: Tag) -> None:
-    """A 专题 reads as two lines: its title, and its headline (``brief.headline_html``) as the
-    summary of one closed ``<details class="wx-more">`` holding everything else: the intro
-    under the title, the key table, 本月要点, 行动 and the analyst block. A failed topic (no
+    """A 专题 reads as one tappable line: its title and its headline (``brief.headline_html``)
+    as the summary of one closed ``<details class="wx-more">`` holding everything else: the
+    title cell with its intro, the key table, 本月要点, 行动 and the analyst block (the
+    contents link to the section itself, so they reach it closed). A failed topic (no
     headline) is left as it is."""
     from bs4 import Tag
 
@@ -966,17 +967,18 @@ def _fold_topic(soup: BeautifulSoup, wrapper: Tag) -> None:
         if line is None:
             continue
         summary = soup.new_tag("summary", attrs={"class": "wx-more-title wx-headline"})
+        head = children[0] if i else None  # the title cell: its title starts the summary
+        title = next(iter(_tags_in(head, ("h1",))), None) if head is not None else None
+        if title is not None:
+            summary.append(_text_tag(soup, "span", _heading_text(title),
+                                     class_="wx-topic-title"))
         for part in list(line.contents):
             summary.append(part.extract())
         details = soup.new_tag("details", attrs={"class": "wx-more"})
         details.append(summary)
         child.replace_with(details)
-        head = children[0] if i else None  # the title cell: its intro goes inside
-        if head is not None:
-            for h in _tags_in(head, _HEADINGS):
-                for sib in [s for s in h.find_next_siblings() if isinstance(s, Tag)]:
-                    details.append(sib.extract())
-                break
+        if head is not None:  # the title cell (heading and intro) opens the block
+            details.append(head.extract())
         for later in children[i + 1:]:
             details.append(later.extract())
         return
@@ -1040,7 +1042,8 @@ def _rewrite_section(wrapper: Tag, info: dict[str, Any], prefix: str, used: set[
     link targets this section's own headings did not resolve."""
     renamed: dict[str, str] = {}
     entry: dict[str, Any] = {"id": wrapper["id"], "text": info["title"] or info["key"],
-                             "ok": info["ok"], "children": []}
+                             "ok": info["ok"], "children": [],
+                             "topic": "wx-topic" in (wrapper.get("class") or "")}
     have_h1 = False
     for h in _tags_in(wrapper, _HEADINGS):
         text = _heading_text(h)
@@ -1055,7 +1058,9 @@ def _rewrite_section(wrapper: Tag, info: dict[str, Any], prefix: str, used: set[
             a["href"] = f"#{new_id}"
         if h.name == "h1" and not have_h1:
             have_h1 = True
-            entry["id"], entry["text"] = new_id, text or entry["text"]
+            # a 专题's heading is inside its closed block: the contents go to the section
+            entry["id"] = wrapper["id"] if entry["topic"] else new_id
+            entry["text"] = text or entry["text"]
         elif h.name in ("h1", "h2") and text:
             entry["children"].append({"id": new_id, "text": text})
     for a in wrapper.select('a[href^="#"]'):
@@ -1284,13 +1289,39 @@ def _fill_toc(soup: BeautifulSoup, toc: list[dict[str, Any]]) -> None:
         raise BuildError(f"模板 {TEMPLATE_NAME} 的输出缺少目录占位 <nav id=\"toc\">")
     nav.append(_text_tag(soup, "p", "目录", class_="wx-toc-title"))
     ol = soup.new_tag("ol")
-    for entry in toc:
+    for entry in _group_topics(toc):
         li = soup.new_tag("li")
         li.append(_text_tag(soup, "a", entry["text"], href=f"#{entry['id']}"))
         if not entry["ok"]:
             li.append(_text_tag(soup, "span", "（生成失败）", class_="wx-toc-failed"))
         ol.append(li)
     nav.append(ol)
+
+
+def _group_topics(toc: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The contents' entries with each run of 专题 made one line ("09–15 专题：裂变活动复盘、
+    …", linking to the first of them): each 专题 is itself one line of the page."""
+    out: list[dict[str, Any]] = []
+    run: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            first, last = run[0]["text"].split(" ", 1)[0], run[-1]["text"].split(" ", 1)[0]
+            names = "、".join(e["text"].split(" ", 1)[-1] + ("" if e["ok"] else "（生成失败）")
+                             for e in run)
+            out.append({"id": run[0]["id"], "text": f"{first}–{last} 专题：{names}", "ok": True})
+        run.clear()
+
+    for entry in toc:
+        if entry.get("topic"):
+            run.append(entry)
+            continue
+        flush()
+        out.append(entry)
+    flush()
+    return out
 
 
 def _fill_footer(soup: BeautifulSoup, meta: ReportMeta) -> None:

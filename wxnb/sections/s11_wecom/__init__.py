@@ -9,6 +9,7 @@ SPEC = Spec(
     cells=(
         ('params', ''),
         standard_setup('s11_wecom'),
+        ('code', 'brief.headline_html(words.findings(sec))'),
         ('md', '## 试点效果：扣除对照同期变化后的净提升'),
         ('code', 'show.summary_html(sec)'),
         ('code', 'brief.brief_html(words.findings(sec), sec.params, n=2, max_actions=1)'),
@@ -45,4 +46,5 @@ SPEC = Spec(
          'wecom_groupchat_*.json'),  # read by no other section
     check='wxnb.io.wecom:load',
     sample='wxnb.samples.wecom:write_sample',
+    topic=True,
 )
