@@ -433,8 +433,14 @@ def test_months_load_under_the_data_contract_without_notes(cur: Path, prev: Path
 
 
 def test_sample_size_stays_modest(root: Path) -> None:
-    size = sum(p.stat().st_size for p in root.rglob("*.json"))
-    assert 1_000_000 < size < 3_000_000
+    from wxnb.io.datacube import ENDPOINTS
+
+    files = [p for p in root.rglob("*") if p.is_file()]
+    datacube = sum(p.stat().st_size for p in files if p.suffix == ".json"
+                   and p.name.split("_", 1)[0] in ENDPOINTS)
+    assert 1_000_000 < datacube < 3_000_000
+    # every section's files with the event log: the bundled two months stay a small download
+    assert sum(p.stat().st_size for p in files) < 14_000_000
 
 
 def test_the_module_docstring_states_the_generated_facts(cur: Path, prev: Path) -> None:
