@@ -110,8 +110,29 @@ def test_share_tree_of_five_nodes_by_hand(month: Path) -> None:
     assert (t.seeds, t.invited, t.inviters, t.max_depth) == (1, 4, 3, 3)
     assert t.mean_depth == pytest.approx((0 + 1 + 1 + 2 + 3) / 5)
     assert t.deep_share == pytest.approx(2 / 5)
-    assert t.k_factor == pytest.approx(4 / 5) and t.per_inviter == pytest.approx(4 / 3)
+    # K: 4 invited ÷ the 4 participants above the deepest level (a5, level 3, is left out)
+    assert t.k_factor == pytest.approx(4 / 4) and t.per_inviter == pytest.approx(4 / 3)
     assert t.multiple == pytest.approx(5.0)
+
+
+def test_k_of_a_doubling_campaign_is_above_one() -> None:
+    # Every participant invites two, for four levels, then the campaign ends: 1, 2, 4, 8, 16.
+    # invited ÷ all participants (30 / 31) would read "below 1, dies out"; the 16 of the last
+    # level could not yet be seen inviting, so K = 30 ÷ 15 = 2.
+    rows, level = [("s", "")], ["s"]
+    for _ in range(4):
+        level = [f"{u}{j}" for u in level for j in (0, 1)]
+        rows += [(u, u[:-1]) for u in level]
+    import pandas as pd
+
+    t = compute.tree_stats(pd.DataFrame(rows, columns=["user_id", "inviter_id"]))
+    assert t.levels == {0: 1, 1: 2, 2: 4, 3: 8, 4: 16}
+    assert t.k_factor == pytest.approx(2.0)
+    # a campaign dying out: 8 seeds bring 4, who bring 2, who bring 1 → 7 ÷ (15 − 1) = 0.5
+    dying = [(f"s{i}", "") for i in range(8)] + [(f"a{i}", f"s{i}") for i in range(4)] \
+        + [(f"b{i}", f"a{i}") for i in range(2)] + [("c0", "b0")]
+    assert compute.tree_stats(pd.DataFrame(dying, columns=["user_id", "inviter_id"])
+                              ).k_factor == pytest.approx(0.5)
 
 
 def test_tree_depths_forest_and_loops() -> None:
@@ -291,7 +312,7 @@ def test_narrative_and_total_finding(month: Path) -> None:
     assert "平均获客成本 6 元/人" in text
     assert "「资料包任务宝」7.5 元/人（任务宝裂变 1.8–3.2 元/人，高出上限 134.4%，未达标）" in text
     assert "数据截止日当天加入的 2 人次日尚未结束" in text
-    assert "「资料包任务宝」最深 3 层、二级及以上占 40.0%、K 值 0.80" in text
+    assert "「资料包任务宝」最深 3 层、二级及以上占 40.0%、K 值 1.00" in text
     assert "「关注抽奖」（利诱关注、以关注或分享换抽奖机会、强制关注）判为高风险" in text
     assert "按机制为中" not in text  # 任务宝: the seed's level 中 agrees
     total = next(f for f in words.findings(sec) if f.metric == "fission_new_users")

@@ -299,12 +299,51 @@ def test_weekday_and_weekend(month: Path) -> None:
     w = sec.weekend
     assert (w.views_a, w.clicks_a) == (10000, 150)  # Saturday: 朋友圈 only
     assert (w.views_b, w.clicks_b) == (31000, 230)
-    # only 朋友圈 ran on both kinds of day: the stratified test is that placement's test
-    from wxnb.kit.stats import two_proportion
+    assert w.lift == pytest.approx((150 / 10000) / (230 / 31000) - 1)
+    # one Monday against one Saturday: nothing tells a weekend effect from a day's own swing
+    assert w.p is None and not w.significant
+    assert "ads_weekend" not in {x.metric for x in words.findings(sec)}
+    assert "周末或工作日不足 2 天，无法检验" in " ".join(words.narrative(sec))
+    assert "不可做" in str(show.weekend_html(sec))
 
-    assert w.p == pytest.approx(two_proportion(150, 10000, 100, 10000))
-    assert w.significant
-    assert "周末" in {x.metric: x for x in words.findings(sec)}["ads_weekend"].evidence
+
+def _days(ctr_of_day: dict[str, float], views: int) -> list[dict]:
+    return [row(d, 1, views, round(views * c), 100) for d, c in ctr_of_day.items()]
+
+
+def test_weekend_is_tested_with_the_days_as_units(tmp_path: Path) -> None:
+    # 10-01 … 10-08: Saturday 3 and Sunday 4 at 2 %, the six other days at 1 %. Of the
+    # C(8, 2) = 28 ways to pick two days, only the weekend itself is that extreme: p = 1/28.
+    days = {f"2026-10-0{d}": (0.02 if d in (3, 4) else 0.01) for d in range(1, 9)}
+    folder = tmp_path / "a" / MONTH
+    write_daily(folder, _days(days, 10000))
+    sec = compute.prepare(params(folder))
+    w = sec.weekend
+    assert w.p == pytest.approx(1 / 28) and w.significant
+    assert w.lift == pytest.approx(1.0)
+    assert "ads_weekend" in {x.metric for x in words.findings(sec)}
+
+
+def test_day_to_day_swings_are_not_a_weekend_effect(tmp_path: Path) -> None:
+    # A month whose CTR swings ±10 % from day to day, weekends 3 % higher by chance of the
+    # draw: over 31 million impressions a test of impressions calls it certain; over the days
+    # it is nothing.
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    days = {}
+    for d in range(1, 32):
+        day = date(2026, 10, d)
+        days[day.isoformat()] = 0.01 * rng.lognormal(0, 0.1) * (1.03 if day.weekday() >= 5 else 1)
+    folder = tmp_path / "b" / MONTH
+    write_daily(folder, _days(days, 1_000_000))
+    sec = compute.prepare(params(folder))
+    w = sec.weekend
+    daily = sec.daily
+    pooled = compute.compare_groups(daily, daily["date"].dt.day_of_week >= 5, "周末", "工作日")
+    assert pooled.p < 0.001  # impressions as the units: "significant"
+    assert w.p is not None and w.p > 0.05 and not w.significant
+    assert "ads_weekend" not in {x.metric for x in words.findings(sec)}
 
 
 # --------------------------------------------------------------------------- 环比 and findings
@@ -471,6 +510,30 @@ def test_an_archived_error_answer_and_a_missing_page(tmp_path: Path) -> None:
     assert "ads_daily_2026-10.json 文件名" in msg
 
 
+def test_a_damaged_page_count_is_a_problem_not_a_memory_exhaustion(tmp_path: Path) -> None:
+    # total_page of a billion: listing the missing pages one by one took all memory (the
+    # process was killed); it is now named as a problem at once.
+    import resource
+
+    folder = tmp_path / "t" / MONTH
+    dump(folder / ads_io.daily_name(date(2026, 10, 1), date(2026, 10, 31), 1),
+         envelope(DAILY, total_page=10**9))
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    used = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
+    resource.setrlimit(resource.RLIMIT_AS, (used + 2 * 1024**3, hard))  # a runaway list fails
+    try:
+        msg = expect_problems(folder, 1)
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    assert ("ads_daily_reports_2026-10-01_2026-10-31_p1.json 字段 data.page_info.total_page: "
+            "应为 不超过 99,999 的页数，实际为 1,000,000,000") in msg
+    # an ordinary gap among many pages still names the first missing ones
+    many = tmp_path / "u" / MONTH
+    dump(many / ads_io.daily_name(date(2026, 10, 1), date(2026, 10, 31), 1),
+         envelope(DAILY, total_page=40))
+    assert "缺少第 2 页、第 3 页、第 4 页、第 5 页、第 6 页 等" in expect_problems(many, 1)
+
+
 def test_duplicate_rows_across_windows(tmp_path: Path) -> None:
     folder = tmp_path / "d" / MONTH
     write_daily(folder, DAILY)
@@ -517,7 +580,8 @@ def test_the_section_degrades_without_optional_inputs(tmp_path: Path) -> None:
     sec = compute.prepare(params(folder, target_ads_cpa=30.0, target_ads_roi=1.0))
     assert sec.slots is None and sec.slot is None and sec.revenue_source is None
     assert sec.total.conversions is None and sec.total.roi is None
-    assert {f.metric for f in words.findings(sec)} == {"ads_spend", "ads_ctr", "ads_weekend"}
+    # (one Monday and one Saturday: too few days for the weekend test, so no ads_weekend)
+    assert {f.metric for f in words.findings(sec)} == {"ads_spend", "ads_ctr"}
     text = " ".join(words.narrative(sec))
     assert "未提供小时报表" in text and "无法计算 ROI" in text
     notes = " ".join(words.data_notes(sec))

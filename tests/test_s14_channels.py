@@ -251,10 +251,25 @@ def test_promotion_comparison(month: Path) -> None:
     assert g.loc["未预热", "rate"] == pytest.approx(0.15)
     assert pr.rate_ratio == pytest.approx(0.4 / 0.15)
     assert pr.viewer_ratio == pytest.approx(90 / 80)
-    pooled = 90 / 350
-    z = (0.4 - 0.15) / math.sqrt(pooled * (1 - pooled) * (1 / 150 + 1 / 200))
-    assert pr.p_rate == pytest.approx(math.erfc(z / math.sqrt(2)), rel=1e-6)
+    # The lives are the units: the 3 ways to call 2 of the 3 lives promoted give rate
+    # differences 0.4 − 0.15 = 0.25 (as observed), 70/300 vs 20/50 (0.167), 50/250 vs 40/100
+    # (0.2): p = 1/3. (A two-proportion test over the 350 reservers said p ≈ 1e-7.)
+    assert pr.p_rate == pytest.approx(1 / 3)
     assert pr.value == pr.rate_ratio
+
+
+def test_promotion_test_counts_lives_not_people() -> None:
+    # 5 promoted lives at 40 %, 5 others at 20 %, 100 reservations each: only the observed
+    # labelling and its mirror are as extreme among the C(10, 5) = 252 → p = 2/252.
+    att = np.array([40.0] * 5 + [20.0] * 5)
+    res = np.full(10, 100.0)
+    promoted = np.array([True] * 5 + [False] * 5)
+    assert compute.live_permutation_p(att, res, promoted) == pytest.approx(2 / 252)
+    # two lives a group can never be told apart from live-to-live variation: p ≥ 1/3
+    assert compute.live_permutation_p(np.array([400.0, 410, 100, 110]),
+                                      np.full(4, 1000.0),
+                                      np.array([True, True, False, False])) == pytest.approx(1 / 3)
+    assert compute.live_permutation_p(att, res, np.zeros(10, dtype=bool)) is None
 
 
 def test_overlap_counts_and_ids(month: Path, tmp_path: Path) -> None:
@@ -290,7 +305,10 @@ def test_status_against_targets_and_benchmark(month: Path) -> None:
 
     base = status()
     assert base["channels_follow_conversion"] == "未设目标"
-    assert base["channels_card_lift"] == "未达标"  # 1.33 against the seed's 2.3
+    # 1.33 against the seed's 2.3, but its interval (0.35–3.0, 3 and 4 videos) reaches 2.3:
+    # not established as short, so 预警; a reference above the interval is 未达标
+    assert base["channels_card_lift"] == "预警"
+    assert status(channels_card_lift_benchmark=5)["channels_card_lift"] == "未达标"
     assert base["channels_overlap"] == "提示"
     assert status(channels_follow_conversion_target=0.5)["channels_follow_conversion"] == "达标"
     assert status(channels_follow_conversion_target=0.54)["channels_follow_conversion"] == "预警"
@@ -449,8 +467,9 @@ def test_findings_and_narrative_state_the_numbers(month: Path) -> None:
                           "channels_live_promotion", "channels_overlap", "channels_video_plays"}
     assert all(f.section == "14_channels" for f in found.values())
     assert "每千次播放 0.5 个新关注" in found["channels_follow_conversion"].evidence
-    assert found["channels_card_lift"].status == "未达标"
-    assert "是其余 4 条的 1.3 倍，低于参考值 2.3 倍" in found["channels_card_lift"].evidence
+    assert found["channels_card_lift"].status == "预警"  # the interval reaches 2.3
+    assert ("是其余 4 条的 1.3 倍，低于参考值 2.3 倍，但视频条数少、差距尚不能确定"
+            in found["channels_card_lift"].evidence)
     assert "预约到场率 25.7%" in found["channels_live_attendance"].evidence
     assert found["channels_live_promotion"].value == pytest.approx(0.4 / 0.15)
     text = "".join(words.narrative(sec))
@@ -463,7 +482,7 @@ def test_rules_fire_on_the_findings(month: Path) -> None:
     sec = compute.prepare(params(month))
     todo = actions(words.findings(sec), sec.params)
     texts = " ".join(r["text"] for r in todo)
-    assert "嵌入卡片选与文章主题一致的视频" in texts  # card lift 未达标
+    assert "嵌入卡片选与文章主题一致的视频" in texts  # card lift 预警
     assert "每场直播都在公众号推文中放预约卡片" in texts  # promoted lives 2.7× the others
 
 
@@ -512,9 +531,11 @@ def test_write_sample_is_deterministic_and_plants_its_effects(tmp_path: Path) ->
     lift = sec.now.lift
     assert lift.ci[0] > 1 and lift.ci[0] < 2.0 < lift.ci[1]  # planted ×2.0 found, 1 excluded
     assert lift.matched_ci[0] > 1
-    assert compute.row(sec, "channels_card_lift").status == "未达标"  # against 2.3
+    # below 2.3, but the interval holds 2.3: 预警, not 未达标
+    assert compute.row(sec, "channels_card_lift").status == "预警"
     assert 0.28 < sec.now.attendance.rate < 0.36
-    assert sec.now.promotion.rate_ratio > 1.4 and sec.now.promotion.p_rate < 0.001
+    # 2 promoted lives against 2 others: a large ratio, but p = 1/3 over the lives
+    assert sec.now.promotion.rate_ratio > 1.4 and sec.now.promotion.p_rate == pytest.approx(1 / 3)
     if sec.now.follows.available:  # the bundled datacube sample: ~208 follows from 视频号
         assert 2.0 < sec.now.conversion.per_k < 3.5
         assert sec.before is not None and 2.0 < sec.before.conversion.per_k < 3.5

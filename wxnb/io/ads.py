@@ -74,6 +74,7 @@ DAILY_RX = re.compile(r"ads_daily_reports_([0-9]{4}-[0-9]{2}-[0-9]{2})_"
                       r"([0-9]{4}-[0-9]{2}-[0-9]{2})_p([1-9][0-9]{0,4})\.json")
 HOURLY_RX = re.compile(r"ads_hourly_reports_([0-9]{4}-[0-9]{2}-[0-9]{2})_p([1-9][0-9]{0,4})\.json")
 _ADS_JSON = re.compile(r"ads_.*\.json")
+_MAX_PAGES = 99_999  # the archive names' page numbers have at most five digits
 
 #: The 版位 of the seed's section 七, in its order; an analyst may use other labels too.
 PLACEMENTS: tuple[str, ...] = ("朋友圈", "公众号底部", "小程序激励式", "其他")
@@ -316,9 +317,16 @@ def _read_window(key: tuple[str, ...], pages: dict[int, Path],
     if problems or not read:
         return [], problems
     total = max(p.total_page for p in read)
-    missing = [n for n in range(1, total + 1) if n not in pages]
+    first = read[0].name
+    if total > _MAX_PAGES:  # an archive name has at most 5 digits of page: never a real answer
+        worst = max(read, key=lambda p: p.total_page)
+        return [], [Problem(worst.name, "data.page_info.total_page", None,
+                            f"不超过 {_MAX_PAGES:,} 的页数", f"{total:,}")]
+    # the pages that are not there, found without listing every page number (a damaged
+    # total_page must not exhaust memory)
+    gaps = (n for n in range(1, total + 1) if n not in pages)
+    missing = [n for _, n in zip(range(6), gaps, strict=False)]
     if missing:
-        first = read[0].name
         shown = "、".join(f"第 {n} 页" for n in missing[:5]) + (" 等" if len(missing) > 5 else "")
         return [], [Problem(first, "data.page_info.total_page", None,
                             f"第 1–{total} 页的存档都在（重新运行 wxnb fetch-ads 会补齐）",

@@ -11,7 +11,9 @@ The inputs are read and validated by ``wxnb.io.fission``. Definitions (methods �
   last day of the data are right-censored: left out of the denominator, counted in a note
   (methods §4.3). Wilson 95 % interval.
 * Share tree: a seed user (no inviter) is level 0, a user invited by a level-k user is level k+1.
-  K 值 = invited ÷ all participants (new participants each participant brought on average);
+  K 值 = invited ÷ the participants above the deepest level (the mean number of invitees per
+  participant whose invitees the data can show: a Galton–Watson generation estimate; invited ÷
+  all participants would be below 1 for every finite tree, even one doubling at each level);
   邀请者人均邀请 = invited ÷ participants who invited anyone; 裂变倍数 = participants ÷ seeds.
 * 合规风险等级: the rules of ``compliance_rules.yaml`` beside this module (what each checks and
   the WeChat rule it rests on are written there); the highest level among the rules that fire,
@@ -272,7 +274,14 @@ class Tree:
 
     @property
     def k_factor(self) -> float | None:
-        return self.invited / self.participants if self.participants else None
+        """Invitees per participant who could be seen inviting: invited ÷ the participants
+        above the deepest level (whose own invitees would lie beyond the data). Above 1 when
+        each level outgrows the one before; 0 when nobody invited anyone."""
+        if not self.participants:
+            return None
+        if not self.invited:
+            return 0.0
+        return self.invited / (self.participants - self.levels.get(self.max_depth, 0))
 
     @property
     def per_inviter(self) -> float | None:

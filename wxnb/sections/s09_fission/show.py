@@ -160,7 +160,9 @@ def tree_html(sec: FissionSection) -> fmt.HtmlBlock:
               "邀请者人均邀请", "裂变倍数"]
     return fmt.table(rows, header, numeric=tuple(range(1, 9)), wrap=(0,),
                      caption="种子用户（无邀请人）为第 0 层，被第 k 层邀请的为第 k+1 层；K 值 = 被邀请人数 ÷ "
-                             "参与人数；邀请者人均邀请 = 被邀请人数 ÷ 至少邀请过 1 人的参与者；裂变倍数 = 参与人数 ÷ 种子用户")
+                             "最深一层以外的参与者（最深一层的下线在数据之外）；"
+                             "邀请者人均邀请 = 被邀请人数 ÷ 至少邀请过 1 人的参与者；"
+                             "裂变倍数 = 参与人数 ÷ 种子用户")
 
 
 def compliance_html(sec: FissionSection) -> fmt.HtmlBlock:

@@ -233,7 +233,8 @@ def _tree_sentence(sec: FissionSection) -> str:
              f"K 值 {fmt.fmt_num(tr.k_factor, 2)}" for c, tr in trees]
     return ("分享裂变层级：" + "；".join(items) + f"。传播最远的是{_q(deepest)}，平均每位邀请者带来 "
             f"{fmt.fmt_num(t.per_inviter, 1)} 人，参与人数是种子用户的 {fmt.fmt_num(t.multiple, 1)} 倍；"
-            "K 值低于 1 表示活动靠种子用户投放维持，不会自我持续扩散。")
+            "K 值为平均每位参与者带来的下一层人数（不计最深一层，其下线在数据之外）：低于 1 时平均"
+            "每层比上一层少、传播逐层衰减，要靠种子用户的投放维持；高于 1 时逐层放大。")
 
 
 def _risk_sentence(sec: FissionSection) -> str:

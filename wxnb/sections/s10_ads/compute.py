@@ -37,7 +37,9 @@ __all__ = [
     "SlotVerdict",
     "Totals",
     "best_slot",
+    "compare_days",
     "compare_groups",
+    "day_permutation_p",
     "cpa_interval",
     "cpa_status",
     "higher_status",
@@ -55,6 +57,10 @@ __all__ = [
 
 SECTION = (SPEC.key, SPEC.title)
 ALPHA = 0.05
+PERMUTATIONS = 10_000  # random relabellings of the days when there are more ways than EXACT_LIMIT
+EXACT_LIMIT = 100_000
+PERM_SEED = 2026  # fixed: the report is reproducible
+MIN_DAYS = 2  # days a group needs before a day-level test is made
 UNMAPPED = "未映射"
 OTHER_ROW = "其余版位"
 #: The seed's section 七: what each placement is for and how it is mostly bought.
@@ -157,6 +163,57 @@ def compare_groups(df: pd.DataFrame, mask: pd.Series, label_a: str, label_b: str
     a, b = df[mask], df[~mask]
     return Comparison(label_a, label_b, int(a["views"].sum()), int(a["clicks"].sum()),
                       int(b["views"].sum()), int(b["clicks"].sum()), _cmh_p(tables))
+
+
+def day_permutation_p(observed: np.ndarray, expected: np.ndarray, flag: np.ndarray
+                      ) -> float | None:
+    """Two-sided permutation p of |O_a ÷ E_a − O_b ÷ E_b| over the days: ``observed`` clicks and
+    ``expected`` clicks (views × the placement's month CTR) per day, ``flag`` the days of
+    group a. Every way of labelling as many days a as there are (exactly, or ``PERMUTATIONS``
+    random ones): the unit is the day, so day-to-day swings of the CTR (creatives, audiences,
+    bids) are not taken for a difference between the groups, as a test over impressions would.
+    None when a group has fewer than ``MIN_DAYS`` days."""
+    n, k = len(flag), int(flag.sum())
+    if k < MIN_DAYS or n - k < MIN_DAYS:
+        return None
+    if math.comb(n, k) <= EXACT_LIMIT:
+        from itertools import combinations
+
+        masks = np.zeros((math.comb(n, k), n), dtype=bool)
+        for i, idx in enumerate(combinations(range(n), k)):
+            masks[i, list(idx)] = True
+    else:
+        rng = np.random.default_rng(PERM_SEED)
+        masks = np.vstack([flag[None, :]] + [rng.permutation(flag)[None, :]
+                                             for _ in range(PERMUTATIONS)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.abs((masks * observed).sum(1) / (masks * expected).sum(1)
+                      - (~masks * observed).sum(1) / (~masks * expected).sum(1))
+        obs = abs(observed[flag].sum() / expected[flag].sum()
+                  - observed[~flag].sum() / expected[~flag].sum())
+    if not math.isfinite(obs):
+        return None
+    return float(np.mean(stat >= obs - 1e-12))
+
+
+def compare_days(df: pd.DataFrame, mask: pd.Series, label_a: str, label_b: str,
+                 strata: str = "placement") -> Comparison:
+    """CTR of the days in ``mask`` (every row of a day alike, e.g. weekends) against the other
+    days, tested with the days as the units: each day's clicks against those its views would
+    bring at each ``strata`` value's month CTR (a placement mix that differs between the days
+    does not masquerade as a difference), compared by :func:`day_permutation_p`."""
+    views = df.groupby(strata)["views"].sum()
+    ctr = df.groupby(strata)["clicks"].sum() / views.where(views > 0)
+    expected = df["views"] * df[strata].map(ctr).fillna(0.0)
+    per_day = pd.DataFrame({"date": df["date"], "o": df["clicks"], "e": expected,
+                            "a": mask}).groupby("date").agg(o=("o", "sum"), e=("e", "sum"),
+                                                             a=("a", "first"))
+    per_day = per_day[per_day["e"] > 0]
+    p = day_permutation_p(per_day["o"].to_numpy(float), per_day["e"].to_numpy(float),
+                          per_day["a"].to_numpy(bool))
+    a, b = df[mask], df[~mask]
+    return Comparison(label_a, label_b, int(a["views"].sum()), int(a["clicks"].sum()),
+                      int(b["views"].sum()), int(b["clicks"].sum()), p)
 
 
 # --------------------------------------------------------------------------- totals
@@ -547,7 +604,7 @@ def prepare(params: ReportParams) -> AdsSection:
     weekend = None
     is_weekend = daily["date"].dt.day_of_week >= 5
     if is_weekend.any() and (~is_weekend).any():
-        weekend = compare_groups(daily, is_weekend, "周末", "工作日")
+        weekend = compare_days(daily, is_weekend, "周末", "工作日")
     previous, prev_note = _previous(params)
     prev = prev_by = None
     if previous is not None:

@@ -142,8 +142,9 @@ def weekend_html(sec: AdsSection) -> fmt.HtmlBlock:
             cells.append(fmt.fmt_pct(c / v if v else None, 2))
         rows.append([name, *cells])
     return fmt.table(rows, ["版位", "工作日点击率", "周末点击率"], numeric=(1, 2), wrap=(0,),
-                     caption=f"周末对工作日：按版位分层 {p_text(w.p)}"
-                             + ("，差异显著" if w.significant else "，差异不显著")
+                     caption=("周末对工作日：以天为单位、按版位调整的置换检验 "
+                              + (f"{p_text(w.p)}，" + ("差异显著" if w.significant else "差异不显著")
+                                 if w.p is not None else "不可做（周末或工作日不足 2 天）"))
                              + "；按日历划分，未按法定节假日与调休调整")
 
 

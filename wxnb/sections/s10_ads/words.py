@@ -189,7 +189,7 @@ def _weekend_finding(sec: AdsSection) -> list[Finding]:
     return [_finding(
         metric="ads_weekend", name="周末与工作日点击率", status="提示",
         evidence=(f"周末点击率 {fmt.fmt_pct(w.ctr_a, 2)}，比工作日（{fmt.fmt_pct(w.ctr_b, 2)}）"
-                  f"{word} {fmt.fmt_pct(abs(w.lift), 1)}（按版位分层 {p_text(w.p)}）"),
+                  f"{word} {fmt.fmt_pct(abs(w.lift), 1)}（以天为单位的置换检验 {p_text(w.p)}）"),
         value=w.lift, value_text=fmt.fmt_signed_pct(w.lift), kind="event",
         extra={"p": w.p})]
 
@@ -270,10 +270,13 @@ def _weekend_sentence(sec: AdsSection) -> str:
     if w is None or w.lift is None:
         return ""
     word = "高" if w.lift > 0 else "低"
-    verdict = "差异显著" if w.significant else "差异不显著"
+    if w.p is None:
+        test = "周末或工作日不足 2 天，无法检验"
+    else:
+        test = (f"以天为单位、按版位调整的置换检验 {p_text(w.p)}，"
+                + ("差异显著" if w.significant else "差异不显著"))
     return (f"周末点击率 {fmt.fmt_pct(w.ctr_a, 2)}，工作日 {fmt.fmt_pct(w.ctr_b, 2)}，周末{word} "
-            f"{fmt.fmt_pct(abs(w.lift), 1)}（按版位分层 {p_text(w.p)}，{verdict}；按日历划分，"
-            "未按法定节假日与调休调整）。")
+            f"{fmt.fmt_pct(abs(w.lift), 1)}（{test}；按日历划分，未按法定节假日与调休调整）。")
 
 
 def _roi_sentence(sec: AdsSection) -> str:
@@ -325,7 +328,8 @@ def data_notes(sec: AdsSection) -> list[str]:
         notes.append("报表没有 conversions_count 字段，转化率、转化成本不可用。")
     notes.append("点击率区间为 Wilson 95% 置信区间；最佳时段只在曝光足够的时段中比较，"
                  "先按版位分层（避免不同时段的版位结构差异造成假象），再按参与比较的时段数做 "
-                 "Bonferroni 校正；时段按北京时间。")
+                 "Bonferroni 校正；时段按北京时间。周末与工作日的比较以天为单位（按版位的月点击率"
+                 "算出每天应有的点击，再对天做置换检验），每天点击率本身的起伏不会被当成周末的差异。")
     if sec.revenue_source == "orders":
         how = p.ads_attribution or "归因规则未在参数 ads_attribution 中说明"
         notes.append(f"ROI 的收入来自 {ORDERS_FILE}：按每笔订单的 adgroup_id 归因到广告组（{how}）。")

@@ -326,7 +326,7 @@ def promotion_html(sec: ChannelsSection) -> fmt.HtmlBlock:
     cap = [f"观看人数中位数之比 {fmt.fmt_num(pr.viewer_ratio, 2)}（Mann–Whitney "
            f"{p_text(pr.p_viewers)}）"]
     if pr.rate_ratio is not None:
-        cap.append(f"到场率之比 {fmt.fmt_num(pr.rate_ratio, 2)}（两比例 z 检验 {p_text(pr.p_rate)}）")
+        cap.append(f"到场率之比 {fmt.fmt_num(pr.rate_ratio, 2)}（按场次的置换检验 {p_text(pr.p_rate)}）")
     cap.append("每组场次少，观察性对比")
     return fmt.table(rows, ["直播", "场次", "预约", "预约观看", "到场率", "观看人数", "观看人数中位数"],
                      numeric=range(1, 7), caption="；".join(c for c in cap if c))

@@ -42,6 +42,8 @@ def _target_clause(r: KeyRow) -> str:
         return "，未设目标"
     if r.status == "未配置" or not r.target_text:
         return ""
+    if r.uncertain:
+        return (f"，低于参考值 {r.target_text.removeprefix('参考值 ')}，但视频条数少、差距尚不能确定")
     word = {"达标": "达到", "预警": "接近", "未达标": "低于"}.get(r.status, "对照")
     return f"，{word}{'参考值' if r.key == 'channels_card_lift' else '目标'} " \
            f"{r.target_text.removeprefix('参考值 ').removeprefix('≥ ')}"
@@ -132,7 +134,7 @@ def _promotion_finding(sec: ChannelsSection) -> Finding | None:
     if pr.rate_ratio is not None:
         text = (f"公众号预热的 {int(a['lives'])} 场直播预约到场率 {fmt.fmt_pct(a['rate'])}，"
                 f"未预热的 {int(b['lives'])} 场 {fmt.fmt_pct(b['rate'])}，为 "
-                f"{fmt.fmt_num(pr.rate_ratio, 1)} 倍（两比例检验 {_p(pr.p_rate)}；场次少，仅供参考）")
+                f"{fmt.fmt_num(pr.rate_ratio, 1)} 倍（按场次的置换检验 {_p(pr.p_rate)}；场次少，仅供参考）")
     else:
         text = (f"公众号预热的 {int(a['lives'])} 场直播观看人数中位数 "
                 f"{fmt.fmt_int(a['median_viewers'])}，未预热的 {int(b['lives'])} 场 "
@@ -243,7 +245,7 @@ def _lives_paragraph(sec: ChannelsSection) -> str:
         a_, b_ = pr.groups.iloc[0], pr.groups.iloc[1]
         if pr.rate_ratio is not None:
             text += (f"；公众号预热的 {int(a_['lives'])} 场到场率 {fmt.fmt_pct(a_['rate'])}，未预热的 "
-                     f"{int(b_['lives'])} 场 {fmt.fmt_pct(b_['rate'])}（两比例检验 {_p(pr.p_rate)}）")
+                     f"{int(b_['lives'])} 场 {fmt.fmt_pct(b_['rate'])}（按场次的置换检验 {_p(pr.p_rate)}）")
         text += (f"，观看人数中位数 {fmt.fmt_int(a_['median_viewers'])} 对 "
                  f"{fmt.fmt_int(b_['median_viewers'])}（Mann–Whitney {_p(pr.p_viewers)}；每组场次少，"
                  "仅供参考）")
@@ -314,7 +316,8 @@ def data_notes(sec: ChannelsSection) -> list[str]:
     notes.append("视频号助手的“关注”是视频号自己的关注者，不是公众号的关注；“点赞”是爱心（喜欢），"
                  "“朋友♡/推荐”是另一个数，未读取。")
     notes.append("卡片对比与公众号预热对比是观察性的（没有随机分组），区间为自助法（4,000 次重抽样）"
-                 "的 95% 百分位区间，检验为双侧 Mann–Whitney U 与两比例 z 检验。")
+                 "的 95% 百分位区间，检验为双侧 Mann–Whitney U 与以场次为单位的置换检验"
+                 "（同一场直播的预约用户不是相互独立的样本）。")
     notes.append("种子资料的联动方式表（转化率 3%–7%、播放量提升 2.3 倍、用户重合度 32%–67%、内容"
                  "复用成本）未注明来源与口径，只作对照；内容复用成本需要制作工时记录，本报告不估计。")
     if sec.inputs.cards is None:
