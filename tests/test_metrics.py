@@ -226,3 +226,20 @@ def test_zero_new_followers_never_prints_nan(tmp_path: Path) -> None:
     sec = section01.prepare(load_params(account="acct", overrides={"data_dir": str(folder)}))
     shown = " ".join(section01_words.narrative(sec)) + section01_show.sources_html(sec).markup
     assert "nan" not in shown.lower() and "本月没有新关注" in shown
+
+
+def test_holm_adjusts_the_tested_p_values_and_keeps_the_untested_ones_missing() -> None:
+    import math
+
+    import pandas as pd
+
+    from wxnb.kit import stats
+
+    # by hand: sorted 0.01, 0.02, 0.04 → 3×0.01 = 0.03, 2×0.02 = 0.04, 1×0.04 = 0.04 (monotone)
+    got = stats.holm([0.04, None, 0.01, float("nan"), 0.02])
+    assert got[0] == pytest.approx(0.04) and got[2] == pytest.approx(0.03)
+    assert got[4] == pytest.approx(0.04) and math.isnan(got[1]) and math.isnan(got[3])
+    assert stats.holm([0.5, 0.6]) == pytest.approx([1.0, 1.0])  # capped at 1
+    series = stats.holm(pd.Series([0.01, 0.02], index=["a", "b"], name="p"))
+    assert list(series.index) == ["a", "b"] and series["a"] == pytest.approx(0.02)
+    assert stats.holm([]) == []

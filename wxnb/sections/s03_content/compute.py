@@ -69,6 +69,7 @@ import pandas as pd
 
 from wxnb.exceptions import DataValidationError
 from wxnb.io.datacube import MonthData, load_month, load_previous, month_days
+from wxnb.kit import stats
 from wxnb.kit.content import (  # re-exported: the section's own vocabulary
     ALPHA,
     ENDPOINTS,
@@ -230,7 +231,7 @@ def title_features(articles: pd.DataFrame) -> pd.DataFrame:
             row["p"] = _mann_whitney(iw, io)
         rows.append(row)
     out = pd.DataFrame(rows).set_index("key")
-    out["p_holm"] = _holm(out["p"])
+    out["p_holm"] = stats.holm(out["p"])
     return out
 
 
@@ -240,16 +241,6 @@ def _mann_whitney(x: pd.Series, y: pd.Series) -> float:
     if x.nunique() + y.nunique() <= 1:  # every value equal: no difference to test
         return 1.0
     return float(mannwhitneyu(x, y, alternative="two-sided").pvalue)
-
-
-def _holm(p: pd.Series) -> pd.Series:
-    tested = p.dropna()
-    out = pd.Series(np.nan, index=p.index)
-    if len(tested):
-        from statsmodels.stats.multitest import multipletests
-
-        out[tested.index] = multipletests(tested.to_numpy(), method="holm")[1]
-    return out
 
 
 # --------------------------------------------------------------------------- the section
