@@ -157,13 +157,62 @@ def test_ab_winner_with_hand_computed_test() -> None:
 
 
 def test_holm_over_the_month_turns_the_winner_into_no_difference() -> None:
-    p = params(Path("/nonexistent") / MONTH)
+    # a lift of 50 % to detect: every arm passes the minimum sample, only Holm decides
+    p = params(Path("/nonexistent") / MONTH, touch_ab_mde=0.5)
     tests = compute.ab_tests(ab_frame(WINNER + NULLS), p)
+    assert all(not t.short_arms for t in tests)
     x = tests[0]
     raw = x.comparisons["p"][0]
     assert raw < 0.05 and x.comparisons["p_holm"][0] == pytest.approx(min(1.0, 4 * raw))
     assert x.verdict == "无显著差异" and x.winner is None  # 4 comparisons: 0.094 > 0.05
     assert [t.verdict for t in tests] == ["无显著差异", "无显著差异"]
+
+
+def test_min_sample_is_powered_for_the_holm_correction_of_the_month() -> None:
+    # X alone: 1 comparison, n_min at α = 0.05. X beside the 3-arm test Y: 4 comparisons are
+    # Holm-corrected together, so n_min is powered at 0.05 ÷ 4 (Bonferroni, Holm's worst step).
+    p = params(Path("/nonexistent") / MONTH)
+    pooled = 1070 / 10000
+    target = pooled * 1.2
+    h = 2 * math.asin(math.sqrt(target)) - 2 * math.asin(math.sqrt(pooled))
+
+    def closed_form(alpha: float) -> float:
+        z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(0.8)
+        return 2 * z ** 2 / h ** 2
+
+    [alone] = compute.ab_tests(ab_frame(WINNER), p)
+    assert abs(alone.n_min - math.ceil(closed_form(0.05))) <= 1 and alone.n_min < 5000
+    x = compute.ab_tests(ab_frame(WINNER + NULLS), p)[0]
+    assert x.alpha_plan == pytest.approx(0.0125)
+    assert abs(x.n_min - math.ceil(closed_form(0.0125))) <= 1 and x.n_min > 5000
+    assert x.verdict == "样本不足"  # 5,000 an arm: 80 % power at 0.05, not after Holm over 4
+    html = str(show.ab_html(compute.TouchSection(
+        p, None, None, "", pd.DataFrame(), None, "", [x], [])))  # type: ignore[arg-type]
+    assert "0.05 ÷ 本月 4 个比较 = 0.0125" in html
+
+
+def test_ab_table_marks_only_the_winning_arm() -> None:
+    p = params(Path("/nonexistent") / MONTH)
+    three = WINNER + [("X", "C", "悬念式", 5000, 495)]
+    tests = compute.ab_tests(ab_frame(three), p)
+    assert (tests[0].verdict, tests[0].winner) == ("胜出", "B")
+    sec = compute.TouchSection(p, None, None, "", pd.DataFrame(), None, "",  # type: ignore[arg-type]
+                               tests, [])
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", str(show.ab_html(sec)))
+    verdicts = [cells[i] for i in range(9, len(cells), 10)]
+    assert verdicts == ["未胜出", "胜出", "未胜出"]
+
+
+def test_ab_with_no_opens_at_all_says_so() -> None:
+    p = params(Path("/nonexistent") / MONTH)
+    [t] = compute.ab_tests(ab_frame([("Z", "A", "疑问式", 800, 0), ("Z", "B", "数字式", 800, 0)]),
+                           p)
+    assert t.n_min is None and t.verdict == "样本不足"
+    sec = compute.TouchSection(p, None, None, "", pd.DataFrame(), None, "",  # type: ignore[arg-type]
+                               [t], [])
+    f = words._ab_finding(sec, t)
+    assert f.evidence.startswith("标题测试 Z 各组打开率全为 0%，无法估算所需样本，不判胜负")
+    assert "才能检出" not in f.evidence
 
 
 def test_min_sample_refuses_a_winner_and_the_refusal_follows_the_parameter() -> None:
@@ -284,6 +333,20 @@ def test_slot_calendar_overrides_the_weekday() -> None:
                                                    "2026-10-10": "工作日"})
     assert compute.slot_of(pd.Timestamp("2026-10-08 20:00"), p) == "周末晚间"
     assert compute.slot_of(pd.Timestamp("2026-10-10 08:30"), p) == "通勤时段"
+
+
+def test_default_calendar_knows_the_2026_national_day_holiday() -> None:
+    # 国务院办公厅 2026 年节假日安排: 10-01 (Thu) to 10-07 off, 09-20 (Sun) and 10-10 (Sat) at work
+    from wxnb.params import load_params
+
+    p = load_params(account="sample", month=MONTH)
+    assert compute.slot_of(pd.Timestamp("2026-10-01 17:44"), p) == "其他时段"  # no commute
+    assert compute.slot_of(pd.Timestamp("2026-10-07 20:00"), p) == "周末晚间"
+    assert compute.slot_of(pd.Timestamp("2026-10-10 08:30"), p) == "通勤时段"
+    assert compute.slot_of(pd.Timestamp("2026-10-08 08:30"), p) == "通勤时段"
+    assert words._calendar_note(p.touch_calendar, MONTH).endswith(
+        "本月有 6 天与周一至周五的规则不同。")  # 5 days off on weekdays, 1 Saturday at work
+    assert "未配置 2027 年的日期" in words._calendar_note(p.touch_calendar, "2027-10")
 
 
 def sends(rows: list[tuple[str, int, int]]) -> pd.DataFrame:
@@ -607,6 +670,9 @@ def test_sample_plants_what_the_narrative_says(sample_month: Path) -> None:
     assert found["touch_push_open_rate"].status == "预警"
     assert found["touch_ab:T10-会员日"].status == "预警"
     assert found["touch_best_slot"].status == "提示"
+    said = "".join(words.narrative(sec))  # a slot difference is observed, not an experiment
+    assert "社群通知在周末晚间发送的打开率更高" in said and "观察比较" in said
+    assert "效果更好" not in said
 
 
 def test_hostile_sample_is_escaped_and_numbers_unchanged(sample_month: Path,

@@ -155,6 +155,15 @@ def test_top_n_list_gets_the_unlisted_rest(tmp_path: Path) -> None:
     assert city.counts == {"杭州": 30, "广州": 20, pio.LISTED_REST: 50}  # 50 ÷ 0.5 = 100
 
 
+def test_share_scale_is_the_columns_not_each_cells(tmp_path: Path) -> None:
+    # percent written without %: 0.85 beside 7.53 is 0.85 %, so Σ占比 = 14.45 % (not 98.6 %)
+    folder = tmp_path / "2026-10"
+    write(folder, "用户属性.csv", "城市,人数,占比\n上海,7530,7.53\n杭州,6070,6.07\n拉萨,850,0.85\n")
+    city = pio.load(folder, "2026-10").portrait.dims["city"]  # type: ignore[union-attr]
+    assert city.listed_share == pytest.approx(0.1445)
+    assert city.counts[pio.LISTED_REST] == round(14_450 / 0.1445) - 14_450  # 85,550
+
+
 def test_stacked_html_xls_with_titles(tmp_path: Path) -> None:
     folder = tmp_path / "2026-10"
     html = ("<table><tr><th>用户属性</th></tr><tr><th>性别分布</th></tr>"
@@ -334,6 +343,21 @@ def test_city_top_n_and_other_cities(tmp_path: Path) -> None:
     v = sec.dims["city"]
     assert v.counts == {"杭州": 50, "广州": 30, "其他城市": 20}  # top 1 of each month: 杭州, 广州
     assert v.before == {"广州": 40, "杭州": 20, "其他城市": 40}
+
+
+def test_a_city_left_out_of_a_top_n_list_is_not_zero(tmp_path: Path) -> None:
+    # September lists its top 3 (62 % of 1,000); 杭州 is not among them, but it is not 0 users
+    # (it may hold up to 12 %): 杭州 and 深圳 are merged into 其他城市 in both months.
+    folder = tmp_path / "acct" / "2026-10"
+    write(folder, "用户属性.csv", "城市,人数,占比\n上海,300,30%\n北京,200,20%\n杭州,100,10%\n")
+    write(folder.parent / "2026-09", "用户属性.csv",
+          "城市,人数,占比\n上海,300,30%\n北京,200,20%\n深圳,120,12%\n")
+    v = compute.prepare(params(folder, portrait_top_cities=3)).dims["city"]
+    assert v.counts == {"上海": 300, "北京": 200, "其他城市": 500}
+    assert v.before == {"上海": 300, "北京": 200, "其他城市": 500}
+    assert v.shift is not None and v.shift.tv_pp == pytest.approx(0.0)
+    assert not v.shift.table["named"].any()
+    assert v.note.startswith("杭州、深圳只在一个月的城市列表中")
 
 
 def test_months_of_different_sources_or_buckets_are_not_compared(month: Path) -> None:

@@ -319,13 +319,22 @@ def _header_at(row: list[str], i: int, j: int) -> _Header | None:
     return _Header(i, j, dim, _cell(row, j), count_col, count_label, share_col)
 
 
-def _share(text: str) -> float | None:
+def _share(text: str) -> tuple[float, bool] | None:
+    """A 占比 cell as (number, written with %); None when it is not a non-negative number."""
     t = text.strip().replace(",", "")
     pct = t.endswith("%")
     v = csvin.number(t[:-1] if pct else t)
     if v is None or v < 0:
         return None
-    return v / 100 if pct or v > 1 else v
+    return v, pct
+
+
+def _share_sum(shares: list[tuple[float, bool]]) -> float:
+    """Σ 占比 as a fraction. The scale is the column's, not each cell's: a column written in
+    percent (a cell with %, or any value above 1: 7.53, 0.85 …) is divided by 100 throughout;
+    otherwise the values are fractions (0.0753)."""
+    percent = any(pct or v > 1 for v, pct in shares)
+    return sum(v for v, _ in shares) / (100 if percent else 1)
 
 
 def _block(rows: list[list[str]], h: _Header, file: str, problems: list[Problem]
@@ -333,7 +342,7 @@ def _block(rows: list[list[str]], h: _Header, file: str, problems: list[Problem]
     """The block's categories under its header; returns the distribution and the row after it."""
     counts: dict[str, int] = {}
     seen: dict[str, str] = {}
-    shares: list[float] = []
+    shares: list[tuple[float, bool]] = []
     share_ok = h.share_col is not None
     notes: list[str] = []
     i = h.row + 1
@@ -373,7 +382,7 @@ def _block(rows: list[list[str]], h: _Header, file: str, problems: list[Problem]
         i += 1
     dist = Distribution(h.dimension, counts, file, f"第 {h.row + 1} 行", None, notes)
     if share_ok and shares:
-        dist.listed_share = min(1.0, sum(shares))
+        dist.listed_share = min(1.0, _share_sum(shares))
     return dist, i
 
 

@@ -41,8 +41,9 @@ them):
 * **Title A/B tests** (``touch_ab_tests.csv``): each arm's open rate (Wilson), every pair of arms
   compared by the pooled two-proportion z test (``kit.stats.two_proportion``), the month's
   comparisons Holm-corrected together; the minimum delivered per arm to detect a relative lift
-  of ``touch_ab_mde`` over the test's pooled rate at ``touch_alpha`` with ``touch_ab_power``
-  (statsmodels ``NormalIndPower`` on Cohen's h); a sample-ratio check (χ² of delivered against
+  of ``touch_ab_mde`` over the test's pooled rate at ``touch_alpha`` ÷ (the month's number of
+  comparisons: Bonferroni, so the power holds after the Holm correction the verdict applies)
+  with ``touch_ab_power`` (statsmodels ``NormalIndPower`` on Cohen's h); a sample-ratio check (χ² of delivered against
   the planned shares, equal by default). Verdict: 样本不足 (an arm below the minimum: no winner is
   called), 分流异常 (χ² p < ``touch_ab_srm_alpha``), 胜出 (the best arm beats every other arm after
   Holm) or 无显著差异.
@@ -670,6 +671,8 @@ class ABTest:
     base: float  # pooled open rate of the test
     n_min: int | None
     srm_p: float | None
+    alpha_plan: float = math.nan  # the level n_min is powered at (Bonferroni over the month)
+    family: int = 1  # the month's pairwise comparisons, Holm-corrected together
     verdict: str = ""
     winner: str | None = None  # the winning arm
     lift: float | None = None  # the winner's open rate ÷ the best other arm's − 1
@@ -693,7 +696,11 @@ def _srm(arms: pd.DataFrame) -> float | None:
     return float(chisquare(obs, exp).pvalue)
 
 
-def _one_test(test: str, g: pd.DataFrame, params: ReportParams) -> ABTest:
+def _one_test(test: str, g: pd.DataFrame, params: ReportParams, family: int) -> ABTest:
+    """One test's arms, pairwise comparisons and minimum sample. ``family`` = the number of
+    pairwise comparisons of the month, Holm-corrected together: n_min is powered at
+    ``touch_alpha ÷ family`` (Bonferroni, which Holm never needs more than), so that an arm
+    reaching it has the stated power to pass the correction the verdict applies."""
     arms = g[["arm", "title", "style", "delivered", "opened"]].reset_index(drop=True).copy()
     arms["rate"] = arms["opened"] / arms["delivered"]
     ci = [wilson(int(k), int(n)) for k, n in zip(arms["opened"], arms["delivered"], strict=True)]
@@ -709,9 +716,10 @@ def _one_test(test: str, g: pd.DataFrame, params: ReportParams) -> ABTest:
                          "p": two_proportion(int(a["opened"]), int(a["delivered"]),
                                              int(b["opened"]), int(b["delivered"]))})
     base = float(arms["opened"].sum() / arms["delivered"].sum())
+    alpha = params.touch_alpha / max(1, family)
     return ABTest(test, arms, pd.DataFrame(rows), base,
-                  min_sample(base, params.touch_ab_mde, params.touch_alpha,
-                             params.touch_ab_power), _srm(arms))
+                  min_sample(base, params.touch_ab_mde, alpha, params.touch_ab_power),
+                  _srm(arms), alpha, max(1, family))
 
 
 def _verdict(t: ABTest, params: ReportParams) -> None:
@@ -740,7 +748,9 @@ def ab_tests(ab: pd.DataFrame | None, params: ReportParams) -> list[ABTest]:
     of the month are Holm-adjusted together."""
     if ab is None:
         return []
-    tests = [_one_test(str(test), g, params) for test, g in ab.groupby("test", sort=False)]
+    groups = list(ab.groupby("test", sort=False))
+    family = sum(len(g) * (len(g) - 1) // 2 for _, g in groups)
+    tests = [_one_test(str(test), g, params, family) for test, g in groups]
     allc = pd.concat([t.comparisons for t in tests], ignore_index=True)
     allc["p_holm"] = holm(allc["p"].astype("float64"))
     start = 0

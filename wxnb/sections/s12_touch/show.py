@@ -280,22 +280,29 @@ def ab_html(sec: TouchSection) -> fmt.HtmlBlock:
     rows, css = [], []
     for t in sec.tests:
         for _, a in t.arms.iterrows():
-            mark = "胜出" if t.winner == a["arm"] else ""
+            if t.verdict == "胜出":  # the winning arm only; the others lost to it
+                verdict = "胜出" if t.winner == a["arm"] else "未胜出"
+            else:
+                verdict = t.verdict
             short = t.n_min is not None and a["delivered"] < t.n_min
             rows.append([t.test, a["arm"], a["title"], a["style"], fmt.fmt_int(a["delivered"]),
                          fmt.fmt_int(a["opened"]), fmt.fmt_pct(a["rate"], 2),
                          ci_text(a["lo"], a["hi"], 2),
                          f"{fmt.fmt_int(t.n_min)}" + ("（不足）" if short else "")
                          if t.n_min is not None else "—",
-                         f"{t.verdict}{'：' + mark if mark else ''}"])
-            css.append([""] * 9 + [_VERDICT_CSS.get(t.verdict, "")])
+                         verdict])
+            css.append([""] * 9 + [_VERDICT_CSS.get(verdict, "")])
     p = sec.params
+    family = sec.tests[0].family
+    level = (f"显著性 {fmt.fmt_num(p.touch_alpha, 2)}" if family <= 1 else
+             f"显著性 {fmt.fmt_num(p.touch_alpha, 2)} ÷ 本月 {family} 个比较 = "
+             f"{fmt.fmt_num(sec.tests[0].alpha_plan, 4)}，使 Holm 校正后仍有此功效")
     return fmt.table(rows, ["测试", "组", "标题", "写法", "送达", "打开", "打开率", "95% 区间",
                             "每组最小样本", "结论"],
                      numeric=(4, 5, 6, 8), wrap=(2,), css=css,
                      caption=f"最小样本：以该测试合计打开率为基准，检出 {fmt.fmt_pct(p.touch_ab_mde, 0)} 的相对"
-                             f"提升（显著性 {fmt.fmt_num(p.touch_alpha, 2)}、功效 "
-                             f"{fmt.fmt_pct(p.touch_ab_power, 0)}）每组所需的送达人数；任何一组不足即不判胜负")
+                             f"提升（{level}；功效 {fmt.fmt_pct(p.touch_ab_power, 0)}）每组所需的送达人数；"
+                             "任何一组不足即不判胜负")
 
 
 def ab_comparisons_html(sec: TouchSection) -> fmt.HtmlBlock:

@@ -154,10 +154,14 @@ def _ab_finding(sec: TouchSection, t: ABTest) -> Finding:
                             f"{p_text(ps)}，每组送达均达到最小样本 {fmt.fmt_int(t.n_min)}）"))
     if t.verdict == "样本不足":
         small = int(t.arms["delivered"].min())
-        need = f"每组需 {fmt.fmt_int(t.n_min)} 人" if t.n_min is not None else "基准打开率为 0 或 100%"
+        if t.n_min is None:  # every arm opened by nobody (or by everybody): nothing to size
+            return _f(**base, status="预警", value=None, value_text="样本不足",
+                      evidence=(f"标题测试 {t.test} 各组打开率全为 {fmt.fmt_pct(t.base, 0)}，"
+                                f"无法估算所需样本，不判胜负（最少一组送达 {fmt.fmt_int(small)} 人；"
+                                f"{arms}）"))
         return _f(**base, status="预警", value=None, value_text="样本不足",
                   evidence=(f"标题测试 {t.test} 样本不足，不判胜负：最少一组只送达 "
-                            f"{fmt.fmt_int(small)} 人，{need}才能检出 "
+                            f"{fmt.fmt_int(small)} 人，每组需 {fmt.fmt_int(t.n_min)} 人才能检出 "
                             f"{fmt.fmt_pct(sec.params.touch_ab_mde, 0)} 的提升（{arms}）"))
     if t.verdict == "分流异常":
         return _f(**base, status="预警", value=None, value_text="分流异常",
@@ -238,7 +242,8 @@ def _slot_sentence(sec: TouchSection) -> str:
     head = "与同渠道其他时段相比：" + "；".join(items) + "。"
     if r is None:
         return head + "没有哪个时段的差异经得起多重比较校正，暂不据此调整发送时间。"
-    return head + f"{r['channel']}在{r['slot']}发送效果更好，可把同类通知集中到该时段。"
+    return head + (f"{r['channel']}在{r['slot']}发送的打开率更高；各时段发送的内容并不相同，这是观察比较"
+                   "而非随机对照，可把同类通知集中到该时段，下月继续按时段对比验证。")
 
 
 def _tier_sentence(sec: TouchSection) -> str:
@@ -279,6 +284,19 @@ def narrative(sec: TouchSection) -> list[str]:
     return [p for p in parts if p]
 
 
+def _calendar_note(calendar: dict[str, str], month: str) -> str:
+    """Whether the send slots know the month's holidays: a calendar without a date of the
+    report's year is as good as none (its holidays would count as 工作日)."""
+    year = month[:4]
+    if not any(day.startswith(year) for day in calendar):
+        return (f"发送时段：节假日与调休（touch_calendar）未配置 {year} 年的日期，按周一至周五为工作日，"
+                "法定假日发送的通知会被算作工作日。")
+    days = sum(day.startswith(month) for day in calendar)
+    return (f"发送时段：按已配置的 {year} 年节假日与调休（touch_calendar）区分工作日与休息日"
+            + (f"，本月有 {days} 天与周一至周五的规则不同" if days else "，本月没有调整的日期")
+            + "。")
+
+
 def data_notes(sec: TouchSection) -> list[str]:
     """Caveats: what was missing, what each rate means, where the seed's values come from."""
     p = sec.params
@@ -303,8 +321,7 @@ def data_notes(sec: TouchSection) -> list[str]:
         "模板消息只能用于服务通知，不得用于营销（见第 07 节）；本节比较的是各渠道在各自场景下的效率。",
         f"行业经验值出处：{p.touch_benchmark_source or '未注明'}；种子表的“转化成本”未定义口径，"
         "按数量级只可能是每次打开（点击）的成本，本节以单次打开成本对照。",
-        f"发送时段：{'已' if p.touch_calendar else '未'}配置节假日与调休（touch_calendar）"
-        + ("" if p.touch_calendar else "，按周一至周五为工作日") + "。",
+        _calendar_note(p.touch_calendar, sec.now.month),
     ]
     if sec.tiers is not None and sec.tiers.basis == "本月":
         notes.append("上月没有事件日志，活跃层级按本月互动划分：触发模板消息的下单或表单提交本身也计为互动，"

@@ -275,22 +275,30 @@ class DimView:
 
 
 def _city_counts(now: dict[str, int], before: dict[str, int] | None, n: int
-                 ) -> tuple[dict[str, int], dict[str, int] | None]:
-    """Both months cut to the union of each month's top ``n`` cities plus 其他城市."""
+                 ) -> tuple[dict[str, int], dict[str, int] | None, list[str]]:
+    """Both months cut to the union of each month's top ``n`` cities plus 其他城市, and the
+    top cities merged into 其他城市 because one month's top-N list (with 其他（未列出）) does not
+    list them: their users that month are unknown, not 0, so they are not compared."""
     def top(c: dict[str, int]) -> list[str]:
         named = [k for k in c if not _is_other(k)]
         return sorted(named, key=lambda k: (-c[k], k))[:n]
 
     keys_now = {norm_category("city", k) for k in top(now)}
+    unknown: list[str] = []
     if before is not None:
         keys_now |= {norm_category("city", k) for k in top(before)}
+        for c in (now, before):
+            if LISTED_REST in c:  # a top-N list: a city it leaves out is not a city with 0
+                keys_now &= {norm_category("city", k) for k in c}
+        unknown = [k for k in [*top(now), *top(before)]
+                   if norm_category("city", k) not in keys_now]
 
     def cut(c: dict[str, int]) -> dict[str, int]:
         keep = sorted((k for k in c if norm_category("city", k) in keys_now),
                       key=lambda k: (-c[k], k))
         return top_n(c, keep, OTHER_CITIES)
 
-    return cut(now), (cut(before) if before is not None else None)
+    return cut(now), (cut(before) if before is not None else None), list(dict.fromkeys(unknown))
 
 
 def dim_views(now: Portrait, before: Portrait | None, params: ReportParams
@@ -314,9 +322,14 @@ def dim_views(now: Portrait, before: Portrait | None, params: ReportParams
             continue
         prev = before.dims.get(key) if before is not None else None
         counts, prev_counts = dict(dist.counts), dict(prev.counts) if prev else None
+        unlisted: list[str] = []
         if key == "city":
-            counts, prev_counts = _city_counts(counts, prev_counts, params.portrait_top_cities)
+            counts, prev_counts, unlisted = _city_counts(counts, prev_counts,
+                                                         params.portrait_top_cities)
         view = DimView(key, label, dist, counts, prev_counts)
+        if unlisted:
+            view.note = (f"{'、'.join(unlisted)}只在一个月的城市列表中（另一月的下载只列出前几名，"
+                         f"未列出不等于 0 人），两个月都合入{OTHER_CITIES}比较")
         if prev_counts is not None:
             view.shift = compare(key, counts, prev_counts, category_pp=params.portrait_category_pp)
             if view.shift is None:
