@@ -419,7 +419,7 @@ def test_content_match_hand_computed(month: Path) -> None:
     assert sec.match.rho == pytest.approx(0.5)  # type: ignore[union-attr]
     assert any("其他" in n for n in sec.match.notes)  # type: ignore[union-attr]
     f = {x.metric: x for x in words.findings(sec)}["portrait_content_match"]
-    assert f.status == "达标"
+    assert f.status == "未设目标"  # a match is good news, not a target met
     m.loc["品牌故事", "reads_median"] = 3000.0  # now the best fit (促销资讯) reads second
     sec = compute.compute(params(month), inputs, None, "", m)
     f = {x.metric: x for x in words.findings(sec)}["portrait_content_match"]

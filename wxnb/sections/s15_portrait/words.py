@@ -219,7 +219,7 @@ def _match_finding(sec: PortraitSection) -> Finding | None:
     if m is None or m.best_fit is None or m.fit_rank is None:
         return None
     fit = m.table.set_index("content_type").loc[m.best_fit]
-    return _base("portrait_content_match", "人群与内容匹配", "达标" if m.matched else "提示",
+    return _base("portrait_content_match", "人群与内容匹配", "未设目标" if m.matched else "提示",
                  _match_sentence(sec), value=float(m.fit_rank),
                  value_text=f"{m.best_fit} 阅读排第 {m.fit_rank}/{m.published}",
                  kind="kpi",
@@ -231,7 +231,8 @@ def _match_finding(sec: PortraitSection) -> Finding | None:
 def findings(sec: PortraitSection) -> list[Finding]:
     """The main groups (未设目标: a portrait has no target), one 提示 event per dimension
     whose structure moved (largest first; a stable dimension is said in the narrative only),
-    the content match (达标 when the best-fitting 内容形式 also reads best, else 提示)."""
+    the content match (未设目标 when the best-fitting 内容形式 also reads best: there is no
+    target to meet, and nothing to act on; else 提示)."""
     out = []
     profile = _profile_finding(sec)
     if profile is not None:
