@@ -364,3 +364,31 @@ def test_the_command_never_shows_or_writes_the_token(tmp_path: Path) -> None:
         if path.is_file():
             assert TOKEN.encode() not in path.read_bytes(), path.name
     assert any(folder.glob("ads_daily_reports_*_p1.json"))
+
+
+def test_a_plain_http_base_is_refused_before_any_request(server: FakeAds, tmp_path: Path) -> None:
+    creds = api.AdsCredentials(ACCOUNT, TOKEN)
+    plain = server.base.replace("127.0.0.1", "example.com")
+    for base in (plain, "http://api.e.qq.com/v1.3", "api.e.qq.com/v1.3"):
+        with pytest.raises(api.AdsFetchError,
+                           match="--api-base 或环境变量 WXNB_ADS_API_BASE") as err:
+            api.AdsClient(base, creds)
+        assert TOKEN not in str(err.value)
+    assert server.calls == []
+    assert api.AdsClient("https://api.e.qq.com/v1.3/", creds).base == "https://api.e.qq.com/v1.3"
+    assert api.AdsClient(server.base.replace("127.0.0.1", "localhost"), creds).base.startswith(
+        "http://localhost:")
+    out = fetch(server, tmp_path, client(server))  # http://127.0.0.1: the fake server, accepted
+    assert out.written and server.calls
+
+
+def test_the_command_refuses_a_plain_http_base_from_the_environment(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WXNB_")}
+    env.update({api.ENV_TOKEN: TOKEN, api.ENV_ACCOUNT: ACCOUNT,
+                api.ENV_BASE: "http://api.e.qq.com/v1.3"})
+    res = subprocess.run([sys.executable, "-m", "wxnb", "fetch-ads", "--account", "acct",
+                          "--month", MONTH, "--data", str(tmp_path / "m")], check=False,
+                         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "明文" in res.stderr and "WXNB_ADS_API_BASE" in res.stderr
+    assert TOKEN not in res.stdout + res.stderr and not (tmp_path / "m").exists()

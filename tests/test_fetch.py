@@ -319,3 +319,51 @@ def test_fetch_with_the_previous_month_gives_the_build_its_month_over_month(
         capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stdout + build.stderr
     assert "无上月数据" not in build.stdout + build.stderr
+
+
+# --------------------------------------------------------------------------- the base URL
+
+
+def test_a_plain_http_base_is_refused_before_any_request(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    import requests
+
+    asked: list[tuple] = []
+    monkeypatch.setattr(requests.Session, "request",
+                        lambda self, *a, **kw: asked.append(a) or pytest.fail("a request"))
+    for base in ("http://api.weixin.qq.com", "http://10.0.0.8:8080/", "ftp://api.weixin.qq.com",
+                 "api.weixin.qq.com", "http://localhost.example.com", "https://"):
+        with pytest.raises(api.FetchError, match="--api-base 或环境变量 WXNB_API_BASE") as err:
+            api.Client(base, CREDS)
+        assert "https://" in str(err.value)
+    with pytest.raises(api.FetchError, match="明文") as err:
+        api.Client("http://user:hunter2@api.weixin.qq.com/", CREDS)
+    assert "hunter2" not in str(err.value) and "'http://api.weixin.qq.com'" in str(err.value)
+    # https anywhere, http only on this machine (the tests' fake servers)
+    for base, kept in (("https://api.weixin.qq.com/", "https://api.weixin.qq.com"),
+                       ("HTTPS://api.example.com:8443", "HTTPS://api.example.com:8443"),
+                       ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+                       ("http://[::1]:8080", "http://[::1]:8080"),
+                       ("http://localhost:8080", "http://localhost:8080")):
+        assert api.Client(base, CREDS).base == kept
+        assert api.require_https(base) == kept
+    assert asked == []
+
+
+def test_the_command_refuses_a_plain_http_base_from_the_option_or_the_environment(
+        tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WXNB_")}
+    env.update({"WXNB_APPID": APPID, "WXNB_APPSECRET": SECRET})
+    cmd = [sys.executable, "-m", "wxnb", "fetch", "--account", "acme", "--month", "2026-10",
+           "--data", str(tmp_path / "m")]
+    by_option = subprocess.run([*cmd, "--api-base", "http://api.weixin.qq.com"], check=False,
+                               cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                               timeout=120)
+    by_env = subprocess.run(cmd, check=False, cwd=PROJECT_ROOT,
+                            env={**env, "WXNB_API_BASE": "http://api.weixin.qq.com"},
+                            capture_output=True, text=True, timeout=120)
+    for res in (by_option, by_env):
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+        assert "明文" in res.stderr and "--api-base 或环境变量 WXNB_API_BASE" in res.stderr
+        assert SECRET not in res.stdout + res.stderr
+    assert not (tmp_path / "m").exists()

@@ -89,14 +89,39 @@ def test_right_censoring_excludes_the_last_days_joiners(month: Path) -> None:
     assert "2 位新增用户在数据截止日当天加入" in " ".join(words.data_notes(sec))
 
 
-def test_a_later_data_end_uncensors_them(month: Path) -> None:
+def test_an_earlier_data_end_censors_its_last_days_joiners(month: Path) -> None:
+    # A's export ends on 10-05: a1 (10-01) kept, a2 (10-02) left on her next day, a3 joined on
+    # 10-05 itself (censored); a4 and a5, who joined later, are not in that export.
     text = CAMPAIGNS.replace(HEAD, HEAD + ",data_until")
-    text = text.replace(",是,3\n", ",是,3,2026-11-01\n").replace(",1,1,\n", ",1,1,,\n")
+    text = text.replace(",是,3\n", ",是,3,2026-10-05\n").replace(",1,1,\n", ",1,1,,\n")
     (month / fio.CAMPAIGNS_FILE).write_text(text, encoding="utf-8")
+    (month / fio.PARTICIPANTS_FILE).write_text(
+        "".join(ln for ln in PARTICIPANTS.splitlines(keepends=True)
+                if not ln.startswith(("A,a4", "A,a5"))), encoding="utf-8")
     sec = compute.prepare(params(month))
     a, b = by_id(sec)["A"].retention, by_id(sec)["B"].retention
-    assert (a.eligible, a.retained, a.censored) == (4, 3, 0)  # a5's next day, 11-01, is covered
-    assert (b.eligible, b.censored) == (2, 1)  # B's data still ends on 10-31
+    assert (a.eligible, a.retained, a.censored) == (2, 1, 1)
+    assert (b.eligible, b.censored) == (2, 1)  # B's data ends on the month's last day
+
+
+def test_a_data_end_outside_the_month_is_a_problem_not_next_months_joins(month: Path) -> None:
+    # An export up to 11-05 would let a join of 11-03 count toward October (and a5's next day
+    # be read from November's data): data_until must be a day of the report month.
+    text = CAMPAIGNS.replace(HEAD, HEAD + ",data_until")
+    text = text.replace(",是,3\n", ",是,3,2026-11-05\n").replace(",1,1,\n", ",1,1,,2026-09-30\n")
+    (month / fio.CAMPAIGNS_FILE).write_text(text, encoding="utf-8")
+    (month / fio.PARTICIPANTS_FILE).write_text(PARTICIPANTS + "A,a6,a1,2026-11-03 10:00,是,\n",
+                                               encoding="utf-8")
+    msg = expect(month, 2)
+    assert ("fission_campaigns.csv 第 2 行 字段 data_until: 应为 报告月 2026-10 内的一天"
+            "（2026-10-01 至 2026-10-31；留空表示月末），实际为 '2026-11-05'") in msg
+    assert "fission_campaigns.csv 第 3 行 字段 data_until: 应为 报告月 2026-10 内的一天" in msg
+    assert "'2026-09-30'" in msg
+    # within the month (the last day, or empty) it is fine, and the November join is refused
+    (month / fio.CAMPAIGNS_FILE).write_text(text.replace("2026-11-05", "2026-10-31").replace(
+        "2026-09-30", ""), encoding="utf-8")
+    msg = expect(month, 1)
+    assert "fission_participants.csv 第 10 行 字段 joined_at: 应为 不晚于数据截止日 2026-10-31" in msg
 
 
 def test_retention_interval_is_wilson(month: Path) -> None:

@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from wxnb.exceptions import DataValidationError, ParameterError
@@ -197,6 +199,30 @@ def test_roi_from_the_platform_without_an_orders_file(month: Path) -> None:
     assert "平台归因的下单金额" in " ".join(words.narrative(sec))
 
 
+def test_a_header_only_orders_file_means_no_attributed_orders(month: Path) -> None:
+    (month / ads_io.ORDERS_FILE).write_text("order_id,time,amount,adgroup_id,click_id\n",
+                                            encoding="utf-8")
+    inputs = ads_io.load(month, MONTH)  # not an error
+    assert inputs.orders is not None and inputs.orders.empty
+    sec = compute.prepare(params(month, target_ads_roi=1.0))
+    # the analyst's own attribution found nothing: revenue 0, not the platform's ¥1,000
+    assert sec.revenue_source == "orders"
+    assert (sec.total.revenue, sec.total.orders, sec.total.roi) == (0.0, 0, 0.0)
+    assert all(t.revenue == 0.0 and t.roi == 0.0 for t in by_place(sec).values())
+    f = {x.metric: x for x in words.findings(sec)}["ads_roi"]
+    assert f.value == 0.0 and f.status == "未达标"
+    notes = " ".join(words.data_notes(sec))
+    assert "ads_orders.csv 只有表头，没有订单：按本月没有归因到广告的订单计" in notes
+    assert "不改用平台归因的下单金额" in notes
+    assert "平台归因的下单金额（order_amount）合计 ¥1,000.00" in notes  # shown beside it
+    assert "没有归因到广告组的订单" in " ".join(words.narrative(sec))
+    charts.apply_theme()
+    render(show.daily_chart(sec))
+    # an empty file (not even the header) is still a problem
+    (month / ads_io.ORDERS_FILE).write_text("", encoding="utf-8")
+    assert "ads_orders.csv" in expect_problems(month, 1)
+
+
 def test_placement_from_site_set_without_the_mapping(month: Path) -> None:
     (month / ads_io.PLACEMENTS_FILE).unlink()
     sec = compute.prepare(params(month))
@@ -219,18 +245,28 @@ def test_the_mapping_overrides_and_unmapped_adgroups_are_noted(tmp_path: Path) -
 # --------------------------------------------------------------------------- time slots
 
 
-def slot_month(tmp_path: Path, ctr_by_hour: dict[int, list[tuple[int, int, int]]]) -> Path:
-    """A month whose hourly report for 10-05 has, per hour, rows (adgroup, views, clicks)."""
+Hours = dict[int, list[tuple[int, int, int]]]
+
+
+def slot_month(tmp_path: Path, ctr_by_hour: Hours | list[Hours], days: int = 10) -> Path:
+    """A month whose hourly reports for 10-01 … 10-``days`` have, per hour, rows (adgroup,
+    views, clicks): the same every day, or one dict per day (a list); the daily report adds
+    them up."""
     folder = tmp_path / "s" / MONTH
-    rows = [hrow(h, g, v, c) for h, items in ctr_by_hour.items() for g, v, c in items]
-    write_hourly(folder, MON, rows)
-    daily: dict[int, list[int]] = {}
-    for r in rows:
-        d = daily.setdefault(r["adgroup_id"], [0, 0])
-        d[0] += r["view_count"]
-        d[1] += r["valid_click_count"]
-    write_daily(folder, [row(MON, g, v, c, 1000, 1, site="SITE_SET_MOMENTS" if g == 1
-                             else "SITE_SET_WECHAT") for g, (v, c) in daily.items()])
+    per_day = ctr_by_hour if isinstance(ctr_by_hour, list) else [ctr_by_hour] * days
+    daily_rows = []
+    for i, hours in enumerate(per_day):
+        day = f"2026-10-{i + 1:02d}"
+        rows = [hrow(h, g, v, c) for h, items in hours.items() for g, v, c in items]
+        write_hourly(folder, day, rows)
+        daily: dict[int, list[int]] = {}
+        for r in rows:
+            d = daily.setdefault(r["adgroup_id"], [0, 0])
+            d[0] += r["view_count"]
+            d[1] += r["valid_click_count"]
+        daily_rows += [row(day, g, v, c, 1000, 1, site="SITE_SET_MOMENTS" if g == 1
+                           else "SITE_SET_WECHAT") for g, (v, c) in daily.items()]
+    write_daily(folder, daily_rows)
     (folder / ads_io.PLACEMENTS_FILE).write_text(MAPPING, encoding="utf-8")
     return folder
 
@@ -240,32 +276,103 @@ def test_a_planted_best_slot_is_found_and_distinguishable(tmp_path: Path) -> Non
              for h in range(24)}
     sec = compute.prepare(params(slot_month(tmp_path, hours)))
     v = sec.slot
-    assert v is not None and v.label == "20–22 点" and v.k == 12
+    assert v is not None and v.label == "20–22 点" and v.k == 12 and v.days == 10
     assert v.versus.ctr_a == pytest.approx(0.015) and v.versus.ctr_b == pytest.approx(0.01)
-    assert v.versus.lift == pytest.approx(0.5)
-    assert v.distinguishable and v.p_adj < 1e-6
+    assert v.versus.lift == pytest.approx(0.5) and v.day_lift == pytest.approx(0.5)
+    # ten days, each with the slot above the rest of its day: of the 2¹⁰ sign patterns only
+    # all + and all − are as extreme
+    assert v.versus.p == pytest.approx(2 / 1024)
+    assert v.p_adj == pytest.approx(12 * 2 / 1024) and v.distinguishable
     f = {x.metric: x for x in words.findings(sec)}["ads_best_slot"]
     assert f.status == "提示" and "20–22 点点击率 1.50%" in f.evidence
+    assert "以天为单位" in f.evidence
+    # the method, the notes and the table say the days are the units
+    method = " ".join(text for kind, text in SPEC.cells if kind == "md" and "本节方法" in text)
+    assert "以天为单位" in method and f"至少 {compute.MIN_SLOT_DAYS} 天" in method
+    assert "Mantel-Haenszel" not in method
+    assert "以天为单位：每天把该时段的点击与同一天其余时段" in " ".join(words.data_notes(sec))
+    assert "以天为单位（逐日对比同一天其余时段，按版位调整）的符号翻转检验" in str(show.slots_html(sec))
     s = sec.slots
-    assert s.at[20, "clicks"] == 300 and s.at[20, "views"] == 20000
-    assert (s.at[20, "ctr_lo"], s.at[20, "ctr_hi"]) == pytest.approx(wilson95(300, 20000))
+    assert s.at[20, "clicks"] == 3000 and s.at[20, "views"] == 200000
+    assert (s.at[20, "ctr_lo"], s.at[20, "ctr_hi"]) == pytest.approx(wilson95(3000, 200000))
 
 
-def test_bonferroni_keeps_a_marginal_slot_from_being_called_best(tmp_path: Path) -> None:
-    # 20–22 点 124 clicks of 10,000 against 1,100 of 110,000 elsewhere: p ≈ 0.02 alone,
-    # but it was picked as the best of 12 slots.
-    hours = {h: [(1, 5000, 50)] for h in range(24)}
-    hours[20] = [(1, 5000, 62)]
-    hours[21] = [(1, 5000, 62)]
-    sec = compute.prepare(params(slot_month(tmp_path, hours)))
+def test_the_day_level_test_by_hand(tmp_path: Path) -> None:
+    # Ten days; every hour 5,000 views at 1 % (50 clicks), but 20–22 点 has 60 clicks an hour on
+    # nine days and 40 on the tenth. Each day the slot's 10,000 views would bring 100 clicks
+    # at the rest of the day's 1 %: residuals +20 (×9) and −20. |sum| = 160 = 20 × 8; a sign
+    # pattern is as extreme when at most one day (or at least nine) is flipped:
+    # 2 × (1 + 10) = 22 of 2¹⁰ patterns, p = 22 / 1024; Bonferroni over 12 slots: 0.258.
+    # Over the 1.2 million impressions (1.16 % against 1 %) a test would say p < 0.001.
+    up = {h: [(1, 5000, 60 if h in (20, 21) else 50)] for h in range(24)}
+    down = {h: [(1, 5000, 40 if h in (20, 21) else 50)] for h in range(24)}
+    sec = compute.prepare(params(slot_month(tmp_path, [up] * 9 + [down])))
     v = sec.slot
-    assert v is not None and v.label == "20–22 点"
-    assert v.versus.p < 0.05 <= v.p_adj
-    assert v.p_adj == pytest.approx(min(1.0, v.versus.p * 12))
+    assert v is not None and v.label == "20–22 点" and (v.k, v.days) == (12, 10)
+    per_day = compute.slot_days(sec.hourly, 20, 2)
+    assert list(per_day["expected"]) == pytest.approx([100.0] * 10)
+    assert list(per_day["residual"]) == pytest.approx([20.0] * 9 + [-20.0])
+    assert v.versus.p == pytest.approx(22 / 1024)
+    assert v.p_adj == pytest.approx(12 * 22 / 1024)
+    assert v.day_lift == pytest.approx(1160 / 1000 - 1)
     assert not v.distinguishable
+    h = sec.hourly.assign(slot=sec.hourly["hour"] // 2 * 2)
+    pooled = compute.compare_groups(h, h["slot"] == 20, "a", "b")
+    assert pooled.p * 12 < 0.001  # impressions as the units: "certain"
     f = {x.metric: x for x in words.findings(sec)}["ads_best_slot"]
     assert f.status == "未设目标" and "无显著差异" in f.evidence
-    assert "无显著差异" in " ".join(words.narrative(sec))
+    text = " ".join(words.narrative(sec))
+    assert "无显著差异" in text and "差异显著" not in text.replace("无显著差异", "")
+    assert "以天为单位的符号翻转检验（10 天）p = 0.021" in text
+
+
+def test_sign_flip_p_by_hand() -> None:
+    # seven days, six residuals +1 and one −1: |sum| = 5, as extreme with 0, 1, 6 or 7 flips:
+    # 1 + 7 + 7 + 1 = 16 of 2⁷ = 128 patterns
+    assert compute.sign_flip_p(np.array([1, 1, 1, -1, 1, 1, 1.0])) == pytest.approx(16 / 128)
+    assert compute.sign_flip_p(np.array([3, -3, 2, -2, 1, -1, 0.0])) == pytest.approx(1.0)
+    assert compute.sign_flip_p(np.ones(compute.MIN_SLOT_DAYS - 1)) is None  # too few days
+    many = compute.sign_flip_p(np.ones(31))  # 2³¹ patterns: random ones, a fixed seed
+    assert many is not None and many < 0.001
+    assert compute.sign_flip_p(np.ones(31)) == many  # reproducible
+
+
+def _noisy_hours(rng: np.random.Generator, views: float, ctr: float, day_sd: float,
+                 hour_sd: float) -> pd.DataFrame:
+    """31 days × 24 hours × two placements, the same CTR in every hour (no slot effect), but a
+    swing per day and one per day and hour (lognormal; shared by the placements)."""
+    w = np.array([1, 1, 1, 1, 1, 1, 2, 3, 4, 4, 4, 4, 5, 5, 4, 4, 4, 4, 5, 5, 6, 6, 5, 3.0])
+    frames = []
+    for d in pd.date_range("2026-10-01", periods=31):
+        swing = rng.lognormal(0, day_sd) * rng.lognormal(0, hour_sd, 24)
+        for gid, place, scale in ((1, "朋友圈", 1.0), (2, "公众号底部", 0.5)):
+            v = rng.poisson(views * scale * w / w.sum())
+            c = rng.binomial(v, np.minimum(0.5, ctr * scale * 2 * swing))
+            frames.append(pd.DataFrame({"date": d, "hour": range(24), "adgroup_id": str(gid),
+                                        "placement": place, "views": v, "clicks": c,
+                                        "cost_fen": 0, "conversions": 0}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_day_to_day_swings_with_no_slot_effect_are_not_a_best_slot() -> None:
+    # No hour is better than another, but the CTR swings 10 % from day to day and 20 % from
+    # hour to hour of a day. Counting impressions as independent, "the best of 12" slots is
+    # certain in most months; with the days as the units it is called about as often as the
+    # 5 % the test allows.
+    rng = np.random.default_rng(20261)
+    months = 40
+    old = new = 0
+    for _ in range(months):
+        hourly = _noisy_hours(rng, 400_000, 0.01, 0.1, 0.2)
+        table = compute.slot_table(hourly, 2, 2000, False)
+        v = compute.best_slot(hourly, table, 2)
+        assert v is not None and v.days == 31
+        new += v.distinguishable
+        h = hourly.assign(slot=hourly["hour"] // 2 * 2)
+        pooled = compute.compare_groups(h, h["slot"] == v.slot, "a", "b")
+        old += pooled.p is not None and pooled.p * v.k < compute.ALPHA
+    assert old >= months // 2  # impressions as units: a "best slot" in most months
+    assert new <= 3  # days as units: about 5 % of 40
 
 
 def test_a_placement_mix_does_not_make_a_best_slot(tmp_path: Path) -> None:
@@ -278,12 +385,26 @@ def test_a_placement_mix_does_not_make_a_best_slot(tmp_path: Path) -> None:
     v = sec.slot
     assert v is not None and v.label == "20–22 点"
     assert v.versus.ctr_a > 2 * v.versus.ctr_b  # pooled: looks far better
-    assert v.versus.p == pytest.approx(1.0, abs=1e-6)  # stratified: no difference
+    assert v.day_lift == pytest.approx(0.0, abs=1e-12)  # within placements, day by day: equal
+    assert v.versus.p == pytest.approx(1.0)
     assert not v.distinguishable
 
 
+def test_too_few_days_are_not_tested(tmp_path: Path) -> None:
+    hours = {h: [(1, 5000, 75 if h in (20, 21) else 50)] for h in range(24)}
+    sec = compute.prepare(params(slot_month(tmp_path, hours, days=compute.MIN_SLOT_DAYS - 1)))
+    v = sec.slot
+    assert v is not None and v.label == "20–22 点" and v.days == compute.MIN_SLOT_DAYS - 1
+    assert not v.tested and v.p_adj is None and not v.distinguishable
+    f = {x.metric: x for x in words.findings(sec)}["ads_best_slot"]
+    assert f.status == "未设目标" and "显著" not in f.evidence
+    assert f"至少需要 {compute.MIN_SLOT_DAYS} 天" in " ".join(words.narrative(sec))
+    assert "未判断是否稳定高于其余时段" in str(show.slots_html(sec))
+    assert "显著" not in words._slot_sentence(sec)
+
+
 def test_slots_with_too_few_views_are_left_out(tmp_path: Path) -> None:
-    hours = {h: [(1, 5000 if h >= 6 else 100, 50 if h >= 6 else 10)] for h in range(24)}
+    hours = {h: [(1, 5000 if h >= 6 else 10, 50 if h >= 6 else 1)] for h in range(24)}
     sec = compute.prepare(params(slot_month(tmp_path, hours), ads_min_slot_views=2000))
     v = sec.slot
     assert v is not None and v.k == 9 and v.label != "0–2 点"  # 0–6 点 have 200 views a slot
@@ -328,8 +449,6 @@ def test_day_to_day_swings_are_not_a_weekend_effect(tmp_path: Path) -> None:
     # A month whose CTR swings ±10 % from day to day, weekends 3 % higher by chance of the
     # draw: over 31 million impressions a test of impressions calls it certain; over the days
     # it is nothing.
-    import numpy as np
-
     rng = np.random.default_rng(11)
     days = {}
     for d in range(1, 32):

@@ -26,7 +26,10 @@ Inputs of one month folder (read only):
     from the rewarded one).
 ``ads_orders.csv`` (optional)
     ``order_id``, ``time`` (YYYY-MM-DD HH:MM[:SS]), ``amount`` (元), ``adgroup_id`` (the adgroup
-    the ads backend's 转化归因 credits; empty = not attributed), optional ``click_id``.
+    the ads backend's 转化归因 credits; empty = not attributed), optional ``click_id``. A
+    header-only file means "no attributed order this month": revenue 0 and ROI 0 by the
+    analyst's attribution (noted), not a fall-back to the platform's ``order_amount``, which
+    only an absent file brings.
 
 The JSON is parsed strictly (``wxnb.io.csvin``); the CSV files may be UTF-8 (with or without
 BOM), UTF-16 with a BOM or GB18030/GBK. Every problem names the file, the field, the row
@@ -463,9 +466,13 @@ def _time(text: str) -> datetime | None:
 
 def _load_orders(path: Path, month: str, notes: list[str]
                  ) -> tuple[pd.DataFrame | None, list[Problem]]:
-    df, problems = csvin.read_csv(path, ORDERS_COLUMNS, notes=notes)
+    df, problems = csvin.read_csv(path, ORDERS_COLUMNS, allow_empty=True, notes=notes)
     if df is None:
         return None, problems
+    if df.empty:  # the analyst's attribution found no order: revenue 0, not the platform's
+        notes.append(f"{path.name} 只有表头，没有订单：按本月没有归因到广告的订单计（归因收入 0，"
+                     "ROI 为 0），不改用平台归因的下单金额；若订单尚未导出，补全该文件，或删除它以改用"
+                     "报表的 order_amount")
     seen: dict[str, int] = {}
     keep, outside = [], 0
     for i, r in enumerate(df.to_dict("records")):

@@ -33,7 +33,9 @@ Answers (``code``, developers.e.qq.com 返回码):
 - any other code: the fetch stops with the code and the API's message.
 
 The access token never reaches a file, the terminal or an error message: it lives in memory
-only and every message is scrubbed of it (and of any ``access_token=`` in a quoted URL).
+only and every message is scrubbed of it (and of any ``access_token=`` in a quoted URL); a base
+URL that is not ``https://`` (other than ``http://`` on a loopback host) is refused before any
+request (``--api-base`` / ``WXNB_ADS_API_BASE``).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from typing import Any
 
 from wxnb.exceptions import WxnbError
 from wxnb.io.ads import daily_name, hourly_name
-from wxnb.io.fetch import available_until
+from wxnb.io.fetch import available_until, require_https
 from wxnb.paths import CST
 from wxnb.secrets import scrub_text
 
@@ -158,6 +160,10 @@ def plan(month: str) -> list[Report]:
 class AdsClient:
     """Calls the Marketing API at ``base`` (``https://api.e.qq.com/v1.3`` or a test server).
 
+    ``base`` must be ``https://`` (``http://`` only on a loopback host: a test server), checked
+    by :func:`wxnb.io.fetch.require_https` before anything is asked: the access token travels
+    in the query string.
+
     ``retries`` bounds the calls again after a limit / system answer or a network fault;
     ``backoff`` is the first pause (doubling, at most 60 s); ``sleep`` is ``time.sleep``
     (tests pass their own); ``page_size`` the rows a page asks for.
@@ -168,7 +174,7 @@ class AdsClient:
                  sleep: Callable[[float], None] = time.sleep) -> None:
         import requests
 
-        self.base = base.rstrip("/")
+        self.base = require_https(base, ENV_BASE, error=AdsFetchError)
         self.creds = creds
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
         self.page_size, self.sleep = page_size, sleep

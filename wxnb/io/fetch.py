@@ -22,12 +22,15 @@ WeChat's answers, as ``wechat-data-2026.md`` lists them:
   kept as it is and reported, and the build's data notes say so.
 
 The access token and the AppSecret never reach a file, the terminal or an error message: the
-token lives in memory only, and every message is scrubbed of both.
+token lives in memory only, and every message is scrubbed of both. They travel in the query
+string, so the base URL must be ``https://`` (:func:`require_https`); plain ``http://`` is
+accepted only for a loopback host (127.0.0.1, ::1, localhost: the tests' fake servers).
 """
 
 from __future__ import annotations
 
 import calendar
+import ipaddress
 import json
 import os
 import re
@@ -46,6 +49,8 @@ from wxnb.secrets import scrub_text
 
 __all__ = [
     "DEFAULT_API",
+    "ENV_BASE",
+    "LOOPBACK_HOSTS",
     "NEW_API_START",
     "Client",
     "Credentials",
@@ -56,9 +61,13 @@ __all__ = [
     "endpoints_for",
     "fetch_month",
     "plan",
+    "require_https",
 ]
 
 DEFAULT_API = "https://api.weixin.qq.com"
+ENV_BASE = "WXNB_API_BASE"
+#: Hosts a plain ``http://`` base URL may name: this machine (the tests' fake servers).
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 #: The 发表内容 endpoints hold data from this day on ("数据存储起始时间为2025-11-01").
 NEW_API_START = date(2025, 11, 1)
 #: The 2025 发表内容 endpoints (the month's article data from 2025-11 on; wxnb.io.datacube):
@@ -92,6 +101,43 @@ class FetchError(WxnbError):
 
 class RetiredEndpoint(FetchError):
     """WeChat answered 47009: the endpoint is offline."""
+
+
+def require_https(base: str, env: str = ENV_BASE, *,
+                  error: type[WxnbError] = FetchError) -> str:
+    """``base`` without its trailing slash, when it is an ``https://`` URL with a host, or an
+    ``http://`` one whose host is a loopback address (127.0.0.1 or any 127.x, ::1, localhost:
+    a test server on this machine). Anything else raises ``error`` naming the option
+    ``--api-base`` and the environment variable ``env``: the access token (and the AppSecret)
+    travel in the query string and would cross the network unencrypted. The URL is shown
+    only as its scheme and host (a user:password part is never repeated)."""
+    from urllib.parse import urlsplit
+
+    text = str(base).strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        _ = parts.port  # a bad port raises ValueError
+    except ValueError:
+        parts, host = None, ""
+    scheme = parts.scheme.lower() if parts is not None else ""
+    if scheme == "https" and host:
+        return text.rstrip("/")
+    if scheme == "http" and host:
+        loopback = host.rstrip(".") in LOOPBACK_HOSTS
+        if not loopback:
+            try:
+                loopback = ipaddress.ip_address(host).is_loopback  # 127.0.0.2 …
+            except ValueError:
+                loopback = False
+        if loopback:
+            return text.rstrip("/")
+    shown = f"{scheme}://{host}" if scheme and host else (text.rpartition("@")[2][:40] or "空")
+    why = ("会以明文（未加密）发送 access_token 等接口凭据" if scheme == "http"
+           else "不是 https:// 开头、带主机名的网址")
+    raise error(f"接口地址 {shown!r} 被拒绝：{why}。请用 https:// 地址（选项 --api-base 或环境变量 "
+                f"{env}；不设置则用官方地址）；只有本机测试服务器（127.0.0.1、::1、localhost）"
+                "可以用 http://。")
 
 
 @dataclass(frozen=True)
@@ -174,7 +220,8 @@ class Client:
     Parameters
     ----------
     base : str
-        The API's base URL.
+        The API's base URL: ``https://`` (or ``http://`` on a loopback host), checked by
+        :func:`require_https` before anything is asked.
     creds : Credentials
     timeout : float
         Seconds a request may take.
@@ -193,7 +240,7 @@ class Client:
                  delay_wait: float = 10.0, sleep: Callable[[float], None] = time.sleep) -> None:
         import requests
 
-        self.base = base.rstrip("/")
+        self.base = require_https(base)
         self.creds = creds
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
         self.delay_polls, self.delay_wait, self.sleep = delay_polls, delay_wait, sleep

@@ -15,9 +15,11 @@ describing each campaign's mechanics. Two files of the month folder (read only):
     ``requires_share`` (分享到朋友圈/群后才能参与或领奖), ``reward_for_follow`` (关注或加好友即得
     奖励、红包或抽奖资格), ``is_lottery`` (奖励随机抽取), ``rules_published`` (奖品、数量、概率与
     时间在活动页公示), and ``share_threshold`` (邀请 N 位好友参与/关注才得奖; empty or 0 = no such
-    task). Optional columns: ``data_until`` (the last whole day the export covers, YYYY-MM-DD;
-    empty = the month's last day), ``participant_count`` and ``new_user_count`` (the tool's own
-    totals, used only when the participants file is absent).
+    task). Optional columns: ``data_until`` (the last whole day the export covers, YYYY-MM-DD,
+    a day of the report month, not before the start; empty = the month's last day; a later
+    day is a problem, not clamped: it would let next month's joins count toward this month),
+    ``participant_count`` and ``new_user_count`` (the tool's own totals, used only when the
+    participants file is absent).
 ``fission_participants.csv`` (optional; a header-only file counts as absent)
     One row per participant: ``campaign_id``, ``user_id`` (the tool's user id, unique within its
     campaign), ``inviter_id`` (the ``user_id`` of the participant whose poster or link brought
@@ -29,12 +31,13 @@ describing each campaign's mechanics. Two files of the month folder (read only):
 
 Errors (each naming file, field, row, expected, found; all reported together): a missing
 column, an empty or repeated id, an unknown campaign type or channel, a date or time that does
-not parse, an end before the start, a campaign that does not overlap the month, a cost that is
-not a number ≥ 0, a flag other than 是/否/1/0, a participant of an unknown campaign, the same
-user twice in a campaign, an inviter who is not a participant of the same campaign, an inviter
-who joined after the user, an inviter chain that loops (a cycle, including inviting oneself), a
-join before the campaign's start or after the end of its data, ``left_at`` for a user who did not
-convert or before the join. Joins after the campaign's end (posters keep circulating) are kept
+not parse, an end before the start, a campaign that does not overlap the month, a
+``data_until`` outside the month or before the start, a cost that is not a number ≥ 0, a flag
+other than 是/否/1/0, a participant of an unknown campaign, the same user twice in a campaign,
+an inviter who is not a participant of the same campaign, an inviter who joined after the user,
+an inviter chain that loops (a cycle, including inviting oneself), a join before the campaign's
+start or after the end of its data, ``left_at`` for a user who did not convert or before the
+join. Joins after the campaign's end (posters keep circulating) are kept
 and counted in a note; a ``left_at`` after the end of the data is read as "still there".
 
 CSV encodings, line ends and shapes as ``wxnb.io.csvin``; a file not read as UTF-8 is named in
@@ -217,6 +220,8 @@ def _campaign_row(r: Mapping[str, str], where: str, month: str,
     v["data_until"] = _day(until) if until else last
     if v["data_until"] is None:
         bad("data_until", "日期 YYYY-MM-DD（留空表示月末）")
+    elif not first <= v["data_until"] <= last:  # next month's joins must not count here
+        bad("data_until", f"报告月 {month} 内的一天（{first} 至 {last}；留空表示月末）")
     elif start and v["data_until"] < start:
         bad("data_until", f"不早于开始日期 {start}")
     for col in ("participant_count", "new_user_count"):

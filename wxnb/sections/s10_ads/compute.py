@@ -29,6 +29,7 @@ from wxnb.sections.s10_ads import SPEC
 
 __all__ = [
     "ALPHA",
+    "MIN_SLOT_DAYS",
     "PRICING",
     "SECTION",
     "UNMAPPED",
@@ -39,15 +40,17 @@ __all__ = [
     "best_slot",
     "compare_days",
     "compare_groups",
-    "day_permutation_p",
     "cpa_interval",
     "cpa_status",
+    "day_permutation_p",
     "higher_status",
     "key_rows",
     "placement_frame",
     "poisson_interval",
     "prepare",
     "revenue_frame",
+    "sign_flip_p",
+    "slot_days",
     "slot_label",
     "slot_table",
     "totals",
@@ -61,6 +64,9 @@ PERMUTATIONS = 10_000  # random relabellings of the days when there are more way
 EXACT_LIMIT = 100_000
 PERM_SEED = 2026  # fixed: the report is reproducible
 MIN_DAYS = 2  # days a group needs before a day-level test is made
+#: Days of hourly report the best-slot test needs (a week: every weekday in). With fewer, it is
+#: not made; with 7 days the smallest possible p is 2 ÷ 2⁷ ≈ 0.016 before the correction.
+MIN_SLOT_DAYS = 7
 UNMAPPED = "未映射"
 OTHER_ROW = "其余版位"
 #: The seed's section 七: what each placement is for and how it is mostly bought.
@@ -416,50 +422,109 @@ def slot_table(hourly: pd.DataFrame, width: int, min_views: int,
     return t
 
 
+def sign_flip_p(residuals: np.ndarray) -> float | None:
+    """Two-sided sign-flip p of the sum of one residual per day (:func:`slot_days`): under no
+    slot effect each day's residual is as likely positive as negative, so every pattern of
+    signs (all 2ⁿ exactly when there are at most ``EXACT_LIMIT``, else the observed one and
+    ``PERMUTATIONS`` random ones, seed ``PERM_SEED``) is as likely as the one seen; p is the
+    share of patterns whose |sum| is at least the observed one. The unit is the day: a CTR
+    that swings from day to day and hour to hour widens the spread of the residuals, and the
+    test with it. None with fewer than ``MIN_SLOT_DAYS`` days."""
+    r = np.asarray(residuals, dtype=float)
+    n = len(r)
+    if n < MIN_SLOT_DAYS:
+        return None
+    if 2 ** n <= EXACT_LIMIT:
+        signs = 1.0 - 2.0 * ((np.arange(2 ** n)[:, None] >> np.arange(n)) & 1)
+    else:
+        rng = np.random.default_rng(PERM_SEED)
+        signs = np.vstack([np.ones((1, n)), rng.choice([-1.0, 1.0], size=(PERMUTATIONS, n))])
+    obs = abs(float(r.sum()))
+    stat = np.abs(signs @ r)
+    return float(np.mean(stat >= obs - 1e-9 * (1.0 + obs)))
+
+
+def slot_days(hourly: pd.DataFrame, slot: int, width: int, slots: list[int] | None = None,
+              strata: str = "placement") -> pd.DataFrame:
+    """Per day (index), the slot against the same day's other slots (of ``slots``, default
+    all), placement by placement: ``clicks`` the slot's clicks, ``expected`` the clicks its
+    views would have brought at the CTR of the day's other slots in each placement, ``residual``
+    = clicks − expected, ``views`` the slot's views. A placement counts on a day only when it
+    has views both in the slot and in the other slots that day; a day without such a
+    placement is left out. Day-to-day swings of the CTR move the slot and the rest of its day
+    alike and cancel; a placement mix that differs between slots is compared within each
+    placement."""
+    h = hourly.assign(slot=hourly["hour"] // width * width)
+    if slots is not None:
+        h = h[h["slot"].isin(slots)]
+    inside = h["slot"] == slot
+    cols = ["views", "clicks"]
+    a = h[inside].groupby(["date", strata])[cols].sum()
+    b = h[~inside].groupby(["date", strata])[cols].sum()
+    j = a.add_suffix("_s").join(b.add_suffix("_o"), how="inner")
+    j = j[(j["views_s"] > 0) & (j["views_o"] > 0)]
+    j = j.assign(expected=j["views_s"] * j["clicks_o"] / j["views_o"])
+    out = j.groupby(level="date").agg(views=("views_s", "sum"), clicks=("clicks_s", "sum"),
+                                      expected=("expected", "sum"))
+    out["residual"] = out["clicks"] - out["expected"]
+    return out
+
+
 @dataclass(frozen=True)
 class SlotVerdict:
-    """The best slot by CTR among the eligible ones, and whether it stands out."""
+    """The best slot by CTR among the eligible ones, and whether it stands out, judged with the
+    days as the units (:func:`slot_days`, :func:`sign_flip_p`)."""
 
     slot: int
     label: str
     width: int
     k: int  # eligible slots compared
-    versus: Comparison  # the best slot against the other eligible slots
+    versus: Comparison  # the best slot against the other eligible slots (pooled CTRs; day p)
     p_adj: float | None  # Bonferroni: p × k
-    global_p: float | None  # chi-square homogeneity over the eligible slots
+    days: int  # days in the day-level test
+    day_lift: float | None  # Σ clicks ÷ Σ expected − 1 over those days (placement-adjusted)
     runner_up: str | None
     overlaps_runner_up: bool
     excluded: list[str] = field(default_factory=list)
 
     @property
+    def tested(self) -> bool:
+        return self.p_adj is not None
+
+    @property
     def distinguishable(self) -> bool:
-        return self.p_adj is not None and self.p_adj < ALPHA
+        return (self.p_adj is not None and self.p_adj < ALPHA and self.day_lift is not None
+                and self.day_lift > 0)
 
 
 def best_slot(hourly: pd.DataFrame, table: pd.DataFrame, width: int) -> SlotVerdict | None:
     """The slot with the highest CTR among those with enough views, tested against the other
-    eligible slots pooled (within each placement), Bonferroni-corrected for having picked the
-    best of ``k``; None with fewer than two eligible slots."""
+    eligible slots with the days as the units: per day, its clicks against those its views
+    would bring at the CTR of the same day's other slots, placement by placement
+    (:func:`slot_days`), the residuals' sum by a sign-flip test over the days
+    (:func:`sign_flip_p`, at least ``MIN_SLOT_DAYS`` days), Bonferroni-corrected for having
+    picked the best of ``k``. Impressions are not the units: with a CTR that swings from day to
+    day and hour to hour, a test over impressions calls a best slot far too often. None with
+    fewer than two eligible slots."""
     ok = table[table["eligible"] & table["ctr"].notna()]
     if len(ok) < 2:
         return None
     ranked = ok.sort_values("ctr", ascending=False)
     best, second = int(ranked.index[0]), int(ranked.index[1])
-    h = hourly.assign(slot=hourly["hour"] // width * width)
-    h = h[h["slot"].isin(ok.index)]
-    cmp = compare_groups(h, h["slot"] == best, str(ok.at[best, "label"]), "其余时段")
+    per_day = slot_days(hourly, best, width, [int(x) for x in ok.index])
+    p = sign_flip_p(per_day["residual"].to_numpy())
     k = len(ok)
-    p_adj = None if cmp.p is None else min(1.0, cmp.p * k)
-    global_p = None
-    counts = np.array([ok["clicks"], (ok["views"] - ok["clicks"]).clip(lower=0)]).T
-    if counts[:, 0].sum() > 0 and counts[:, 1].sum() > 0:
-        from scipy.stats import chi2_contingency
-
-        global_p = float(chi2_contingency(counts, correction=False)[1])
+    p_adj = None if p is None else min(1.0, p * k)
+    expected = float(per_day["expected"].sum())
+    day_lift = float(per_day["clicks"].sum()) / expected - 1 if expected > 0 else None
+    others = ok.drop(index=best)
+    versus = Comparison(str(ok.at[best, "label"]), "其余时段", int(ok.at[best, "views"]),
+                        int(ok.at[best, "clicks"]), int(others["views"].sum()),
+                        int(others["clicks"].sum()), p)
     overlap = bool(ok.at[second, "ctr_hi"] >= ok.at[best, "ctr_lo"])
     excluded = [str(x) for x in table.loc[~table["eligible"] & (table["views"] > 0), "label"]]
-    return SlotVerdict(best, str(ok.at[best, "label"]), width, k, cmp, p_adj, global_p,
-                       str(ok.at[second, "label"]), overlap, excluded)
+    return SlotVerdict(best, str(ok.at[best, "label"]), width, k, versus, p_adj,
+                       len(per_day), day_lift, str(ok.at[second, "label"]), overlap, excluded)
 
 
 # --------------------------------------------------------------------------- statuses
@@ -569,8 +634,8 @@ def _month_totals(inputs: AdsInputs) -> tuple[Totals, pd.DataFrame, pd.DataFrame
 
 def _hourly_notes(daily: pd.DataFrame, hourly: pd.DataFrame | None, month: str) -> list[str]:
     if hourly is None:
-        return [f"未提供小时报表（ads_hourly_reports_<日>_p<页>.json，wxnb fetch-ads 获取），"
-                "无法比较投放时段"]
+        return [("未提供小时报表（ads_hourly_reports_<日>_p<页>.json，wxnb fetch-ads 获取），"
+                 "无法比较投放时段")]
     notes = []
     days = hourly["date"].nunique()
     n = pd.Period(month).days_in_month

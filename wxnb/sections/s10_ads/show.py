@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from wxnb.io.ads import HOURLY_GLOB, ORDERS_FILE
 from wxnb.kit import charts, fmt
-from wxnb.sections.s10_ads.compute import PRICING, AdsSection, key_rows, yuan
+from wxnb.sections.s10_ads.compute import MIN_SLOT_DAYS, PRICING, AdsSection, key_rows, yuan
 from wxnb.sections.s10_ads.words import cpa_text, p_text
 
 __all__ = [
@@ -117,11 +117,14 @@ def slots_html(sec: AdsSection) -> fmt.HtmlBlock:
         css.append(["", "", "", "ok" if slot == best else "", "", "", "", "", ""])
     v = sec.slot
     cap = "曝光足够的时段不足两个，未判断最佳时段"
-    if v is not None:
-        cap = (f"最佳时段 {v.label} 对其余时段：按版位分层 {p_text(v.versus.p)}，"
-               f"按 {v.k} 个时段 Bonferroni 校正 {p_text(v.p_adj)}"
-               + ("，差异显著" if v.distinguishable else "，无显著差异")
-               + (f"；全部时段同质性卡方检验 {p_text(v.global_p)}" if v.global_p is not None else ""))
+    if v is not None and not v.tested:
+        cap = (f"点击率最高的时段 {v.label}：小时报表可比的只有 {v.days} 天（以天为单位的检验至少需要 "
+               f"{MIN_SLOT_DAYS} 天），未判断是否稳定高于其余时段")
+    elif v is not None:
+        cap = (f"最佳时段 {v.label} 对其余时段：以天为单位（逐日对比同一天其余时段，按版位调整）的"
+               f"符号翻转检验，{v.days} 天 {p_text(v.versus.p)}，按 {v.k} 个时段 Bonferroni 校正 "
+               f"{p_text(v.p_adj)}" + ("，差异显著" if v.distinguishable else "，无显著差异")
+               + "；括号内 Wilson 区间把曝光视为独立，只表示计数精度")
     return fmt.table(rows, ["时段", "曝光", "点击", "点击率（95% 置信区间）", "转化率", "点击成本",
                             "工作日点击率", "周末点击率", "备注"],
                      numeric=(1, 2, 3, 4, 5, 6, 7), css=css, caption=cap)
@@ -248,7 +251,9 @@ def slot_chart(sec: AdsSection) -> Figure | fmt.HtmlBlock:
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{fmt.fmt_num(v, 2)}%"))
     title = "各时段点击率（误差线为 95% 置信区间）"
     if sec.slot is not None:
-        title += f"：最佳 {sec.slot.label}" + ("" if sec.slot.distinguishable else "（无显著差异）")
+        title += f"：最佳 {sec.slot.label}" + (
+            "" if sec.slot.distinguishable else
+            "（无显著差异）" if sec.slot.tested else "（天数不足，未检验）")
     ax.set_title(title)
     ax.grid(axis="x", visible=False)
     return fig

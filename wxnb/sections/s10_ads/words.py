@@ -9,8 +9,10 @@ from wxnb.io.ads import ORDERS_FILE, PLACEMENTS_FILE
 from wxnb.kit import fmt
 from wxnb.kit.findings import Finding
 from wxnb.sections.s10_ads.compute import (
+    MIN_SLOT_DAYS,
     SECTION,
     AdsSection,
+    SlotVerdict,
     Totals,
     cpa_status,
     higher_status,
@@ -161,24 +163,33 @@ def _roi_finding(sec: AdsSection) -> list[Finding]:
         extra={"higher_better": True, "mom_mode": "rel", "source": sec.revenue_source})]
 
 
+def _slot_stats(v: SlotVerdict) -> str:
+    """How the best slot was tested, in one clause."""
+    return (f"以天为单位、按版位调整的检验（{v.days} 天），按 {v.k} 个时段 Bonferroni 校正 "
+            f"{p_text(v.p_adj)}")
+
+
 def _slot_finding(sec: AdsSection) -> list[Finding]:
     v = sec.slot
     if v is None:
         return []
     c = v.versus
-    stats = (f"按版位分层、按 {v.k} 个时段 Bonferroni 校正 {p_text(v.p_adj)}")
-    if v.distinguishable:
+    if not v.tested:
+        evidence = (f"{v.label}点击率最高（{fmt.fmt_pct(c.ctr_a, 2)}，其余时段 "
+                    f"{fmt.fmt_pct(c.ctr_b, 2)}），但小时报表可比的只有 {v.days} 天，不足 "
+                    f"{MIN_SLOT_DAYS} 天，无法判断是否稳定高于其余时段")
+    elif v.distinguishable:
         evidence = (f"{v.label}点击率 {fmt.fmt_pct(c.ctr_a, 2)}，比其余时段（{fmt.fmt_pct(c.ctr_b, 2)}）"
-                    f"高 {fmt.fmt_pct(c.lift, 1)}（{stats}），是本月最佳投放时段")
+                    f"高 {fmt.fmt_pct(c.lift, 1)}（{_slot_stats(v)}），是本月最佳投放时段")
     else:
         evidence = (f"{v.label}点击率最高（{fmt.fmt_pct(c.ctr_a, 2)}，其余时段 "
-                    f"{fmt.fmt_pct(c.ctr_b, 2)}），但与其余时段无显著差异（{stats}）")
+                    f"{fmt.fmt_pct(c.ctr_b, 2)}），但逐日看与其余时段无显著差异（{_slot_stats(v)}）")
     return [_finding(
         metric="ads_best_slot", name="最佳投放时段", status="提示" if v.distinguishable
         else "未设目标", evidence=evidence, value=float(v.slot), value_text=v.label,
         kind="event",
-        extra={"lift": c.lift, "p_adj": v.p_adj, "slots": v.k,
-               "distinguishable": v.distinguishable})]
+        extra={"lift": c.lift, "day_lift": v.day_lift, "p_adj": v.p_adj, "slots": v.k,
+               "days": v.days, "distinguishable": v.distinguishable})]
 
 
 def _weekend_finding(sec: AdsSection) -> list[Finding]:
@@ -251,18 +262,25 @@ def _slot_sentence(sec: AdsSection) -> str:
             f"{fmt.fmt_int(sec.params.ads_min_slot_views)} 次）：{v.label}最高，"
             f"{fmt.fmt_pct(c.ctr_a, 2)}，其余时段合计 {fmt.fmt_pct(c.ctr_b, 2)}，高 "
             f"{fmt.fmt_pct(c.lift, 1)}")
-    stats = (f"按版位分层的 Mantel-Haenszel 检验 {p_text(c.p)}，"
-             f"按 {v.k} 个时段 Bonferroni 校正后 {p_text(v.p_adj)}")
-    if v.distinguishable:
-        verdict = "，与其余时段差异显著"
+    if not v.tested:
+        verdict = (f"（小时报表可比的只有 {v.days} 天，以天为单位的检验至少需要 {MIN_SLOT_DAYS} 天），"
+                   "无法判断是否稳定高于其余时段")
     else:
-        verdict = "，与其余时段无显著差异"
-    runner = (f"；第二名 {v.runner_up}的 95% 置信区间与之{'重叠' if v.overlaps_runner_up else '不重叠'}"
-              if v.runner_up else "")
+        day = (f"逐日与同一天其余时段按版位对比，合计高 {fmt.fmt_pct(v.day_lift, 1)}；"
+               if v.day_lift is not None else "")
+        stats = (f"{day}以天为单位的符号翻转检验（{v.days} 天）{p_text(c.p)}，"
+                 f"按 {v.k} 个时段 Bonferroni 校正后 {p_text(v.p_adj)}")
+        verdict = f"（{stats}）" + ("，与其余时段差异显著" if v.distinguishable
+                                    else "，与其余时段无显著差异")
+    runner = ""
+    if v.runner_up and sec.slots is not None:
+        second = sec.slots.loc[sec.slots["label"] == v.runner_up, "ctr"]
+        runner = (f"；第二名 {v.runner_up}（{fmt.fmt_pct(second.iloc[0], 2)}）"
+                  if len(second) else f"；第二名 {v.runner_up}")
     bench = ""
     if sec.benchmark and sec.benchmark.get("best_slot"):
         bench = f"行业参考（{sec.benchmark['industry']}）的最佳时段为{sec.benchmark['best_slot']}。"
-    return f"{head}（{stats}）{verdict}{runner}。{bench}"
+    return f"{head}{verdict}{runner}。{bench}"
 
 
 def _weekend_sentence(sec: AdsSection) -> str:
@@ -290,6 +308,9 @@ def _roi_sentence(sec: AdsSection) -> str:
     goal = ""
     if sec.params.target_ads_roi is not None:
         goal = f"，目标 {fmt.fmt_num(sec.params.target_ads_roi, 2)}"
+    if sec.revenue_source == "orders" and not t.orders:
+        return (f"{ORDERS_FILE} 中本月没有归因到广告组的订单：按自有归因，广告收入为 0，"
+                f"ROI（收入 ÷ 花费）为 0{goal}。")
     per = [f"{n} {fmt.fmt_num(pt.roi, 2)}" for n, pt in zip(sec.placements.index,
                                                             sec.placements["t"], strict=True)
            if pt.roi is not None]
@@ -326,10 +347,13 @@ def data_notes(sec: AdsSection) -> list[str]:
                      "是否超出目标按区间判断（目标落在区间内为预警）。")
     else:
         notes.append("报表没有 conversions_count 字段，转化率、转化成本不可用。")
-    notes.append("点击率区间为 Wilson 95% 置信区间；最佳时段只在曝光足够的时段中比较，"
-                 "先按版位分层（避免不同时段的版位结构差异造成假象），再按参与比较的时段数做 "
-                 "Bonferroni 校正；时段按北京时间。周末与工作日的比较以天为单位（按版位的月点击率"
-                 "算出每天应有的点击，再对天做置换检验），每天点击率本身的起伏不会被当成周末的差异。")
+    notes.append("点击率区间为 Wilson 95% 置信区间，把每次曝光当作相互独立；点击率在天与天、"
+                 "时段与时段之间另有起伏时区间偏窄，只说明计数的精度，不用来判断最佳时段。最佳时段只在曝光"
+                 "足够的时段中比较，以天为单位：每天把该时段的点击与同一天其余时段按各版位点击率应有的"
+                 "点击相比（当天的整体起伏与版位结构差异都相互抵消），再对各天的差做符号翻转检验（至少 "
+                 f"{MIN_SLOT_DAYS} 天），按参与比较的时段数做 Bonferroni 校正；时段按北京时间。"
+                 "周末与工作日的比较同样以天为单位（按版位的月点击率算出每天应有的点击，再对天做置换检验），"
+                 "每天点击率本身的起伏不会被当成周末或时段的差异。")
     if sec.revenue_source == "orders":
         how = p.ads_attribution or "归因规则未在参数 ads_attribution 中说明"
         notes.append(f"ROI 的收入来自 {ORDERS_FILE}：按每笔订单的 adgroup_id 归因到广告组（{how}）。")
