@@ -14,17 +14,30 @@ import pytest
 from wxnb.kit import did
 
 
-def brute_p(values: list[float], treated: list[bool]) -> float:
-    """Two-sided permutation p-value by enumerating every assignment (independent of the kit)."""
+def _welch(a: np.ndarray, b: np.ndarray) -> float:
+    diff = a.mean() - b.mean()
+    se = math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    return diff / se if se > 0 else (0.0 if diff == 0 else math.copysign(math.inf, diff))
+
+
+def brute_p(values: list[float], treated: list[bool], *, studentize: bool = True) -> float:
+    """Two-sided permutation p-value by enumerating every assignment (independent of the kit):
+    the statistic is Welch's t (the difference in means ÷ its Welch standard error), or the
+    raw difference in means with ``studentize=False``."""
     v = np.asarray(values, float)
     k, n = sum(treated), len(values)
-    obs = v[np.asarray(treated)].mean() - v[~np.asarray(treated)].mean()
+
+    def stat(mask: np.ndarray) -> float:
+        if studentize:
+            return _welch(v[mask], v[~mask])
+        return float(v[mask].mean() - v[~mask].mean())
+
+    obs = stat(np.asarray(treated))
     hits = total = 0
     for combo in itertools.combinations(range(n), k):
         mask = np.zeros(n, bool)
         mask[list(combo)] = True
-        stat = v[mask].mean() - v[~mask].mean()
-        hits += abs(stat) >= abs(obs) - 1e-12
+        hits += abs(stat(mask)) >= abs(obs) * (1 - 1e-9)
         total += 1
     return hits / total
 
@@ -64,11 +77,15 @@ def test_exact_p_value_on_a_tiny_design() -> None:
     assert t.estimate == pytest.approx(9.0)
     assert t.p_value == pytest.approx(2 / 20)
     assert t.min_p == pytest.approx(0.1) and not t.can_reject
-    # unequal groups (2 of 5): no mirror, checked against full enumeration
+    # unequal groups (2 of 5): no mirror, checked against full enumeration. By hand, Welch's
+    # t of {4, 10} against {1, 2, 3} is 5 / √(18/2 + 1/3) = 1.64, and the split {1, 2}
+    # against {3, 4, 10} gives −4.17 / √(0.5/2 + 14.33/3) = −1.86: 2 of 10 as extreme (the
+    # raw difference in means would call the observed split the only extreme one, p = 0.1)
     values, treated = [1.0, 2.0, 3.0, 4.0, 10.0], [False, False, False, True, True]
     t = did.permutation_test(values, treated)
-    assert t.assignments == 10 and t.min_p == pytest.approx(0.1)
-    assert t.p_value == pytest.approx(brute_p(values, treated)) == pytest.approx(0.1)
+    assert t.assignments == 10 and t.min_p == pytest.approx(0.1) and t.studentized
+    assert t.p_value == pytest.approx(brute_p(values, treated)) == pytest.approx(0.2)
+    assert brute_p(values, treated, studentize=False) == pytest.approx(0.1)
     values = [0.3, -1.2, 2.2, 0.1, 1.7, 0.9, -0.4, 1.1]
     treated = [True, False, True, False, True, False, True, False]
     assert did.permutation_test(values, treated).p_value == pytest.approx(
@@ -93,6 +110,27 @@ def test_too_few_units_give_an_unbounded_interval() -> None:
     t = did.permutation_test([0.0, 0.1, 5.0, 5.2], [False, False, True, True])
     assert t.ci == (-math.inf, math.inf) and not t.bounded
     assert t.min_p == pytest.approx(2 / 6) and not t.can_reject and not t.significant
+
+
+def test_unequal_groups_of_unequal_spread_keep_the_level() -> None:
+    # 4 pilot units three times as variable as 12 controls, no average effect: permuting the
+    # raw difference in means rejects about a quarter of such nulls at 5 %; the studentized
+    # statistic stays near the level (the small-sample excess of 4 units aside)
+    rng = np.random.default_rng(2026)
+    z = np.arange(16) < 4
+    rejected = raw = 0
+    for _ in range(200):
+        v = np.r_[rng.normal(0, 3, 4), rng.normal(0, 1, 12)]
+        rejected += did.permutation_test(v, z).p_value <= 0.05
+        raw += brute_p(list(v), list(z), studentize=False) <= 0.05 if _ < 40 else 0
+    assert rejected / 200 <= 0.15
+    assert raw / 40 >= 0.15  # the unstudentized test on the same data does over-reject
+
+
+def test_one_unit_groups_fall_back_to_the_difference_in_means() -> None:
+    values, treated = [1.0, 2.0, 3.0, 9.0], [False, False, False, True]
+    t = did.permutation_test(values, treated)
+    assert not t.studentized and t.p_value == pytest.approx(0.25)  # 9 is the largest of 4
 
 
 def test_random_draws_when_assignments_are_many() -> None:

@@ -279,6 +279,20 @@ def test_windows_not_final_yet_are_left_for_a_later_run(archive: Path, tmp_path:
     assert not list(tmp_path.glob(f"wxa_{mp.MONTHLY_RETAIN}_*"))
 
 
+def test_daily_retention_waits_for_the_month_end(archive: Path, tmp_path: Path) -> None:
+    # asked on 20 October, the 1 October cohort's day-7 and day-14 keys would be archived
+    # unfinished (and never asked again) although section 13 counts them as observed
+    windows = mpfetch.plan("2026-10", until=date(2026, 10, 20), endpoints=(mp.DAILY_RETAIN,))
+    assert len(windows) == 31 and {w.final_after for w in windows} == {date(2026, 10, 31)}
+    with FakeMiniProgram([archive]) as server:
+        early = mpfetch.fetch_month(client(server), "2026-10", tmp_path, windows=windows,
+                                    until=date(2026, 10, 20))
+        assert early.written == [] and early.pending == 31
+        late = mpfetch.fetch_month(client(server), "2026-10", tmp_path, windows=windows,
+                                   until=UNTIL)
+    assert len(late.written) == 31
+
+
 def test_no_token_in_files_messages_or_output(archive: Path, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     day = date(2026, 10, 9)
@@ -348,7 +362,8 @@ def test_wxnb_fetch_with_only_mini_program_credentials_fetches_the_mini_program(
     with FakeMiniProgram([archive]) as server:
         res = subprocess.run([sys.executable, "-m", "wxnb", "fetch", "--account", "acme",
                               "--month", "2026-10", "--data", str(folder), "--api-base",
-                              server.base], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                              server.base], check=False, cwd=PROJECT_ROOT, env=env,
+                             capture_output=True,
                              text=True, timeout=300)
         tokens = sorted(server.tokens)
     assert res.returncode == 0, res.stderr
@@ -360,3 +375,12 @@ def test_wxnb_fetch_with_only_mini_program_credentials_fetches_the_mini_program(
     assert "小程序：已获取" in res.stdout and "Traceback" not in res.stderr
     for secret in [SECRET, *tokens]:
         assert secret not in res.stdout + res.stderr
+
+
+def test_the_mini_program_client_refuses_a_plain_http_base_too(archive: Path) -> None:
+    creds = mpfetch.credentials_from_env({mpfetch.ENV_APPID: APPID, mpfetch.ENV_SECRET: SECRET})
+    with FakeMiniProgram([archive]) as server:
+        with pytest.raises(oa.FetchError, match="WXNB_API_BASE"):
+            oa.Client(server.base.replace("127.0.0.1", "example.com"), creds)
+        assert not server.tokens  # nothing was asked, not even a token
+        assert client(server, creds).base == server.base  # http://127.0.0.1: accepted

@@ -577,6 +577,34 @@ def test_analyst_tables_and_narrative(tmp_path: Path) -> None:
     assert units.count("<tr>") == 1 + 12 and "上海静安店" in units
 
 
+def test_naive_comparison_words_follow_its_sign(design: Path) -> None:
+    # the seed's "提升幅度" when the pilot is BELOW the control this month: 0.26 vs 0.305
+    # (−14.8 %), and a reply time LONGER than the control's: 9 vs 6 minutes (+50 %)
+    sec = compute.prepare(params(design))
+    from wxnb.kit import did as kit_did
+    rep, minutes = sec.result("repurchase"), sec.result("response_time")
+    rep.result = kit_did.did([0.30, 0.32, 0.40, 0.42], [0.25, 0.27, 0.30, 0.31],
+                             [True, True, False, False])
+    minutes.result = kit_did.did([8, 8, 5, 5], [9, 9, 6, 6], [True, True, False, False])
+    naive = str(show.naive_html(sec))
+    assert "降低 14.8%" in naive and "提升 14.8%" not in naive
+    assert "延长 50.0%" in naive and "缩短 50.0%" not in naive
+    text = " ".join(words.narrative(sec))
+    assert "简单对比降低 14.8%" in text and "简单对比延长 50.0%" in text
+
+
+def test_interval_level_follows_the_parameter(design: Path) -> None:
+    sec = compute.prepare(params(design, wecom_alpha=0.1))
+    assert "90% 置信区间" in str(show.did_html(sec)) and "95%" not in str(show.did_html(sec))
+    assert "90% 置信区间" in " ".join(words.narrative(sec))
+
+
+def test_plain_words_do_not_overclaim_and_the_method_is_named(design: Path) -> None:
+    sec = compute.prepare(params(design))
+    assert "排除了偶然波动" not in str(show.summary_html(sec))
+    assert "Welch 标准误" in " ".join(words.data_notes(sec))
+
+
 def test_hostile_names_are_escaped(tmp_path: Path) -> None:
     sec = compute.prepare(params(sample(tmp_path, hostile=True)))
     plain = compute.prepare(params(sample(tmp_path, "p")))

@@ -175,6 +175,53 @@ def test_funnel_steps_in_user_days(month: Path) -> None:
     assert lo < 4 / 150 < hi and lo > 0
 
 
+def test_detail_step_is_not_called_a_subset_of_the_home_page(month: Path) -> None:
+    # 25 of day 2's detail-page visits began there (shared links, search): the detail users are
+    # not a part of the home-page users, so the text must not say "其中"
+    dump(month, mp.VISIT_PAGE, "20261002", "20261002", {"ref_date": "20261002", "list": [
+        page("pages/index/index", 200, 250, 12.0, 55),
+        page("pages/goods/detail-v2", 90, 120, 20.0, 60, entry=25)]})
+    sec = compute.prepare(params(month))
+    assert sec.funnel.detail_entry == 25
+    text = " ".join(words.narrative(sec))
+    assert "其中进入商品详情页" not in text
+    assert "商品详情页访问 150 人·日（为首页的 50.0%）" in text  # (60 + 90) ÷ (100 + 200)
+    notes = " ".join(words.data_notes(sec))
+    assert "不是首页访客中进入详情页的比例" in notes and "作为入口页 25 次" in notes
+
+
+def test_where_sentence_says_only_what_declined() -> None:
+    # the pay step fell significantly but the detail-page stay ROSE (30 → 40 s) and the exit
+    # rate fell: the text must not claim a shorter stay, more exits, or a cause
+    steps = [compute.Step("home_ctr", "首页点击率", 0.7, 70, 100, 0.7, p_adj=0.9, material=0.01),
+             compute.Step("detail_rate", "首页 → 商品详情页", 0.5, 50, 100, 0.5, p_adj=0.9,
+                          material=0.01),
+             compute.Step("pay_conversion", "商品详情页 → 支付", 0.05, 5000, 100000, 0.07,
+                          p_adj=0.0001, material=0.01),
+             compute.Step("detail_stay", "商品详情页停留", 40.0, kind="seconds", prev=30.0,
+                          p_adj=0.001, material=0.1)]
+    now = compute.Funnel(detail_pv=100, detail_exit=20)
+    before = compute.Funnel(detail_pv=100, detail_exit=30)
+
+    class Sec:
+        funnel, prev_funnel = now, before
+
+        @staticmethod
+        def step(key: str) -> compute.Step:
+            return next(s for s in steps if s.key == key)
+
+    Sec.steps = steps  # type: ignore[attr-defined]
+    text = words._verdict_sentence(Sec)  # type: ignore[arg-type]
+    assert "商品详情页停留（+33.3%" in text and "详情页到支付的转化下降" in text
+    for claim in ("停留变短", "离开变多", "随之", "退出率由"):
+        assert claim not in text, claim
+    steps[3] = compute.Step("detail_stay", "商品详情页停留", 20.0, kind="seconds", prev=30.0,
+                            p_adj=0.001, material=0.1)
+    Sec.prev_funnel = compute.Funnel(detail_pv=100, detail_exit=10)
+    text = words._verdict_sentence(Sec)  # type: ignore[arg-type]
+    assert "详情页次均停留由 30.0 秒 降至 20.0 秒" in text and "退出率由 10.0% 升至 20.0%" in text
+
+
 def test_page_patterns_are_parameters(month: Path) -> None:
     sec = compute.prepare(params(month, mp_detail_pages=["pages/goods/detail"]))
     assert sec.funnel.detail_uv == 60  # detail-v2 no longer counts

@@ -14,7 +14,9 @@ program API takes them (yyyymmdd, no dashes; the Official Account API uses yyyy-
 
 - ``POST /datacube/<endpoint>`` ``{"begin_date": "20261001", "end_date": "20261001"}``, one
   day a call, for getweanalysisappiddailyvisittrend, …dailysummarytrend, …visitpage,
-  …dailyretaininfo and …visitdistribution;
+  …dailyretaininfo and …visitdistribution; the daily retention only once the month is over
+  (a cohort day's key k is day + k: asked earlier, its later keys would be archived
+  unfinished, while the reader counts every key up to the month's end as observed);
 - the same for getweanalysisappidmonthlyvisittrend and …monthlyretaininfo over the natural
   month (first to last day), and …monthlyretaininfo over the month before too: its key 1 (the
   month after) is this month, complete only now;
@@ -141,7 +143,11 @@ def plan(month: str, *, until: date | None = None,
     out = []
     for name in mp.DAILY_ENDPOINTS:
         if name in wanted:
-            out += [MpWindow(name, d, d) for d in days]
+            # A day's retention keeps growing (key k is day + k): asked before the month is
+            # over, its later keys would be archived unfinished and never asked again, while
+            # section 13 counts every key up to the month's end as observed.
+            ready = last if name == mp.DAILY_RETAIN else None
+            out += [MpWindow(name, d, d, ready=ready) for d in days]
     if mp.MONTHLY_VISIT in wanted:
         out.append(MpWindow(mp.MONTHLY_VISIT, first, last))
     if mp.MONTHLY_RETAIN in wanted:

@@ -7,10 +7,11 @@ Taber 2011 and the method notes of the report). With 5–20 units per arm, clust
 standard errors are unreliable; a permutation test is exact whatever the distribution.
 
 * :func:`permutation_test`: the difference in means of one value per unit between the treated
-  and the control units, with the two-sided permutation p-value (exact over every assignment
-  when there are at most ``exact_max`` of them, otherwise ``draws`` random assignments with a
-  fixed seed, the observed one counted in) and the interval obtained by inverting the test
-  under a constant additive effect (the set of effects τ₀ the test does not reject at
+  and the control units, with the two-sided permutation p-value of its Welch-studentized form
+  (honest for unequal groups of unequal spread; exact over every assignment when there are
+  at most ``exact_max`` of them, otherwise ``draws`` random assignments with a fixed seed, the
+  observed one counted in) and the interval obtained by inverting the test under a constant
+  additive effect (the set of effects τ₀ the test does not reject at
   ``alpha`` after subtracting τ₀ from the treated units' values). With too few units the
   interval is unbounded: the design cannot reject any effect, and it says so (``bounded``).
 * :func:`did`: the 2×2 estimate on unit-period means, ``(treated post − treated pre) − (control
@@ -67,6 +68,7 @@ class PermutationResult:
     assignments: int
     exact: bool
     min_p: float
+    studentized: bool = True  # the permuted statistic is Welch's t (False: one-unit group)
 
     @property
     def bounded(self) -> bool:
@@ -120,45 +122,71 @@ def _assignments(n: int, k: int, *, draws: int, seed: int, exact_max: int
     return out, False
 
 
-def _interval(a: np.ndarray, b: np.ndarray, a_obs: float, alpha: float, total: int
-              ) -> tuple[float, float]:
-    """The effects τ₀ with p(τ₀) > alpha, around the estimate (exact, by a sweep).
+def _statistic(pf: np.ndarray, v: np.ndarray, studentize: bool) -> np.ndarray:
+    """Each assignment's (row of ``pf``, 1.0 = treated) treated − control difference in
+    means, divided by its Welch standard error when ``studentize`` (0/0 → 0, d/0 → ±inf)."""
+    v = v - v.mean()  # the statistic is shift-invariant; centring keeps the sums accurate
+    nt = pf.sum(axis=1)
+    nc = pf.shape[1] - nt
+    st = pf @ v
+    sc = v.sum() - st
+    diff = st / nt - sc / nc
+    if not studentize:
+        return diff
+    qt = pf @ (v * v)
+    qc = float((v * v).sum()) - qt
+    vt = np.maximum(qt - st * st / nt, 0.0) / (nt - 1)
+    vc = np.maximum(qc - sc * sc / nc, 0.0) / (nc - 1)
+    se = np.sqrt(vt / nt + vc / nc)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = diff / se
+    return np.where(se > 0, t, np.where(diff == 0, 0.0, np.copysign(np.inf, diff)))
 
-    Under τ₀ the statistic of assignment j is ``a_j − τ₀·b_j`` (``b_j`` = share of truly
-    treated units in the assignment's treated set minus that in its control set) and the
-    observed one ``a_obs − τ₀``; assignment j counts when ``|a_j − τ₀ b_j| ≥ |a_obs − τ₀|``,
-    a quadratic inequality whose solutions form one interval (or every τ₀ when |b_j| = 1).
-    """
-    c2 = b * b - 1.0
-    always_mask = np.abs(c2) < _TOL
-    always = int(always_mask.sum())
-    c2, aj, bj = c2[~always_mask], a[~always_mask], b[~always_mask]
-    c1 = -2.0 * (aj * bj - a_obs)
-    c0 = aj * aj - a_obs * a_obs
-    disc = c1 * c1 - 4.0 * c2 * c0
-    ok = disc >= 0
-    r = np.sqrt(disc[ok])
-    r1, r2 = (-c1[ok] + r) / (2 * c2[ok]), (-c1[ok] - r) / (2 * c2[ok])
-    starts, ends = np.minimum(r1, r2), np.maximum(r1, r2)
-    need = alpha * total  # p > alpha  ⇔  count > alpha · total
-    if always > need + _TOL:
+
+def _p_value(pf: np.ndarray, v: np.ndarray, z: np.ndarray, studentize: bool) -> float:
+    """Share of the assignments whose |statistic| is at least the observed one's."""
+    stats = np.abs(_statistic(pf, v, studentize))
+    obs = abs(float(_statistic(z[None, :].astype(float), v, studentize)[0]))
+    return float((stats >= obs * (1 - 1e-9) - 1e-12).sum() / len(pf))
+
+
+def _bound(p_at: Any, start: float, step: float, direction: float, alpha: float) -> float:
+    """Walking from ``start`` (not rejected) in ``direction``: the last effect not rejected
+    before the first one the test rejects (doubling steps, then bisection); ±inf if none."""
+    inside, outside = start, None
+    for i in range(80):
+        tau = start + direction * step * 2.0 ** i
+        if p_at(tau) <= alpha:
+            outside = tau
+            break
+        inside = tau
+    if outside is None:
+        return direction * math.inf
+    tol = step * 1e-8
+    while abs(outside - inside) > tol:
+        mid = (inside + outside) / 2
+        if p_at(mid) <= alpha:
+            outside = mid
+        else:
+            inside = mid
+    return inside
+
+
+def _interval(pf: np.ndarray, v: np.ndarray, z: np.ndarray, estimate: float, se: float,
+              alpha: float, always: int, studentize: bool) -> tuple[float, float]:
+    """The effects τ₀ the test does not reject (p > alpha) around the estimate, each tested
+    by subtracting τ₀ from the treated units' values. Assignments equal to the observed one
+    (or its mirror) are as extreme under every τ₀: when they alone exceed alpha the set is
+    every τ₀."""
+    if always / len(pf) > alpha:
         return (-math.inf, math.inf)
-    # Sweep: count(τ) = always + #{j: start_j ≤ τ ≤ end_j}; walk out from the estimate.
-    s = np.sort(starts)
-    e = np.sort(ends)
+    zf = z.astype(float)
 
-    def count(t: np.ndarray) -> np.ndarray:
-        return always + np.searchsorted(s, t, side="right") - np.searchsorted(e, t, "left")
+    def p_at(tau: float) -> float:
+        return _p_value(pf, v - tau * zf, z, studentize)
 
-    # The count only drops just after an interval's end (going up) or just before a start
-    # (going down): the first such point where it is at most alpha · total bounds the set.
-    hi_edges = e[e >= a_obs]
-    drop = np.flatnonzero(count(np.nextafter(hi_edges, math.inf)) <= need + _TOL)
-    upper = float(hi_edges[drop[0]]) if len(drop) else math.inf
-    lo_edges = s[s <= a_obs][::-1]
-    drop = np.flatnonzero(count(np.nextafter(lo_edges, -math.inf)) <= need + _TOL)
-    lower = float(lo_edges[drop[0]]) if len(drop) else -math.inf
-    return (lower, upper)
+    step = se if se > 0 else max(1.0, float(np.abs(v).max())) * 1e-3
+    return (_bound(p_at, estimate, step, -1.0, alpha), _bound(p_at, estimate, step, 1.0, alpha))
 
 
 def permutation_test(values: Sequence[float] | np.ndarray,
@@ -168,9 +196,14 @@ def permutation_test(values: Sequence[float] | np.ndarray,
     """Difference in means (treated − control) of one value per unit, its two-sided
     permutation p-value and its test-inversion interval at level ``1 − alpha``.
 
-    Exact (every assignment of the same number of treated units) when there are at most
-    ``exact_max`` assignments; otherwise ``draws`` random assignments with ``seed``, the
-    observed one included (p = (1 + #as extreme) / (1 + draws)).
+    The permuted statistic is the difference divided by its Welch standard error (when both
+    groups have at least two units): exact under the sharp null like any statistic, and it
+    stays honest for an average effect of zero when the groups differ in size and spread (the
+    raw difference in means over-rejects then; Janssen 1997, Chung & Romano 2013, MacKinnon &
+    Webb 2020 for few treated clusters). Exact (every assignment of the same number of
+    treated units) when there are at most ``exact_max`` assignments; otherwise ``draws``
+    random assignments with ``seed``, the observed one included (p = (1 + #as extreme) /
+    (1 + draws)).
     """
     v, z = _as_arrays(values, treated)
     n, k = len(v), int(z.sum())
@@ -178,18 +211,18 @@ def permutation_test(values: Sequence[float] | np.ndarray,
     if not exact:
         perms = np.vstack([z[None, :], perms])
     nt, nc = k, n - k
-    a = perms @ v / nt - (~perms) @ v / nc
-    zf = z.astype(float)
-    b = perms @ zf / nt - (~perms) @ zf / nc
+    studentize = nt >= 2 and nc >= 2
     a_obs = float(v[z].mean() - v[~z].mean())
-    scale = max(1.0, float(np.abs(v).max()))
-    extreme = np.abs(a) >= abs(a_obs) - _TOL * scale
+    se = math.sqrt(float(v[z].var(ddof=1)) / nt + float(v[~z].var(ddof=1)) / nc) \
+        if studentize else 0.0
     total = len(perms)
-    p = float(extreme.sum() / total)
-    mirror = exact and nt == nc  # swapping the groups gives the same |statistic|
-    min_p = (2 if mirror else 1) / total
-    ci = _interval(a, b, a_obs, alpha, total)
-    return PermutationResult(a_obs, p, ci, alpha, nt, nc, total, exact, min_p)
+    pf = perms.astype(float)
+    p = _p_value(pf, v, z, studentize)
+    mirror = nt == nc  # swapping the groups gives the same |statistic|
+    always = int((perms == z).all(axis=1).sum() + (mirror and (perms == ~z).all(axis=1).sum()))
+    min_p = (2 if mirror and exact else 1) / total
+    ci = _interval(pf, v, z, a_obs, se, alpha, always, studentize)
+    return PermutationResult(a_obs, p, ci, alpha, nt, nc, total, exact, min_p, studentize)
 
 
 # --------------------------------------------------------------------------- DiD

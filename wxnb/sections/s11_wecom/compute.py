@@ -49,6 +49,7 @@ __all__ = [
     "groupchat_summary",
     "interval_text",
     "level_text",
+    "naive_phrase",
     "order_value",
     "p_text",
     "prepare",
@@ -510,6 +511,18 @@ def interval_text(m: MetricDef, ci: tuple[float, float]) -> str:
     a, b = change_text(m, lo), change_text(m, hi)
     unit = {"rate": " 个百分点", "minutes": " 分钟"}.get(m.kind, "")
     return f"{a.removesuffix(unit)} 至 {b}"
+
+
+def naive_phrase(m: MetricDef, ratio: float | None) -> str:
+    """The seed's "提升幅度" (pilot ÷ control − 1 this month) in words that follow its sign:
+    提升 / 降低 12.3% (缩短 / 延长 for the reply time)."""
+    if ratio is None or not math.isfinite(ratio):
+        return "—"
+    if m.kind == "minutes":
+        word = "缩短" if ratio < 0 else "延长"
+    else:
+        word = "降低" if ratio < 0 else "提升"
+    return f"{word} {fmt.fmt_pct(abs(ratio))}"
 
 
 def p_text(p: float | None) -> str:

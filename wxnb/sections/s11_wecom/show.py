@@ -20,6 +20,7 @@ from wxnb.sections.s11_wecom.compute import (
     groupchat_summary,
     interval_text,
     level_text,
+    naive_phrase,
     p_text,
 )
 
@@ -64,7 +65,7 @@ def summary_html(sec: WecomSection) -> fmt.HtmlBlock:
     n_t, n_c = sec.counts
     return fmt.table(rows, ["指标", "试点变化", "对照变化", "净提升"], numeric=(1, 2, 3),
                      css=css, caption=f"试点 {n_t} 个、对照 {n_c} 个{unit}，试点前后对比；"
-                                      "净提升 = 试点变化 − 对照变化。可信：排除了偶然波动；"
+                                      "净提升 = 试点变化 − 对照变化。可信：差异大到不太可能是偶然波动；"
                                       "尚无法确认：与偶然波动分不开")
 
 
@@ -94,8 +95,9 @@ def did_html(sec: WecomSection) -> fmt.HtmlBlock:
     t = next((r.result.test for r in sec.results if r.result is not None), None)
     how = ("" if t is None else
            f"；p 值来自{'全部' if t.exact else '随机'} {fmt.fmt_int(t.assignments)} 种分组")
+    level = f"{1 - sec.params.wecom_alpha:.0%}"
     return fmt.table(rows, ["指标", "试点前期", "试点后期", "对照前期", "对照后期", "净提升",
-                            "95% 置信区间", "相对提升", "p 值", "Holm 校正后", "单位数（试点/对照）"],
+                            f"{level} 置信区间", "相对提升", "p 值", "Holm 校正后", "单位数（试点/对照）"],
                      numeric=(1, 2, 3, 4, 5, 7, 8, 9), wrap=(6,),
                      caption=f"各组为{sec.unit_word}均值（每个单位权重相同）；相对提升相对于试点"
                              f"{sec.unit_word}若无试点时的后期水平{how}")
@@ -110,11 +112,8 @@ def naive_html(sec: WecomSection) -> fmt.HtmlBlock:
         d = r.result
         if d is None:
             continue
-        ratio = d.naive_ratio
-        naive = "—" if ratio is None else fmt.fmt_pct(abs(ratio))
         rows.append([r.metric.name, level_text(r.metric, d.treated_post),
-                     level_text(r.metric, d.control_post),
-                     f"{'缩短' if r.metric.kind == 'minutes' else '提升'} {naive}",
+                     level_text(r.metric, d.control_post), naive_phrase(r.metric, d.naive_ratio),
                      change_text(r.metric, d.pre_gap), change_text(r.metric, d.estimate)])
     if not rows:
         return fmt.notes(["没有可比较的指标"], title="与简单对比的区别")
@@ -234,7 +233,7 @@ def effects_chart(sec: WecomSection) -> Figure | fmt.HtmlBlock:
                                                          else "")) for r in shown])
     ax.set_xlabel("相对试点若无试点时的水平（%，向右为改善）")
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{fmt.fmt_num(v, 0)}%"))
-    ax.set_title("各指标的净提升与 95% 区间")
+    ax.set_title(f"各指标的净提升与 {1 - sec.params.wecom_alpha:.0%} 区间")
     ax.grid(axis="y", visible=False)
     return fig
 

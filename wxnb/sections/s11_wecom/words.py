@@ -19,6 +19,7 @@ from wxnb.sections.s11_wecom.compute import (
     groupchat_summary,
     interval_text,
     level_text,
+    naive_phrase,
     p_text,
 )
 
@@ -62,7 +63,7 @@ def _stats(r: MetricResult) -> str:
     """The statistics of one estimate, for a parenthesis (dropped in the management layer)."""
     assert r.result is not None
     t = r.result.test
-    text = (f"95% 置信区间 {interval_text(r.metric, t.ci)}，置换检验 p {p_text(t.p_value)}，"
+    text = (f"{1 - t.alpha:.0%} 置信区间 {interval_text(r.metric, t.ci)}，置换检验 p {p_text(t.p_value)}，"
             f"Holm 校正后 p {p_text(r.p_holm)}，试点 {t.n_treated} 个、对照 {t.n_control} 个单位")
     return text
 
@@ -214,10 +215,8 @@ def _naive_sentence(sec: WecomSection) -> str:
     for r in shown:
         d, m = r.result, r.metric
         assert d is not None
-        ratio = d.naive_ratio
-        naive = fmt.fmt_pct(abs(ratio)) if ratio is not None else "—"
         parts.append(f"{m.name} {level_text(m, d.treated_post)} 对 {level_text(m, d.control_post)}"
-                     f"（“{'缩短' if m.kind == 'minutes' else '提升'}幅度” {naive}，其中试点前就相差 "
+                     f"（简单对比{naive_phrase(m, d.naive_ratio)}，其中试点前就相差 "
                      f"{change_text(m, d.pre_gap)}，净效果 {change_text(m, d.estimate)}）")
     return (f"若像种子表那样只比较本月试点{unit}与对照{unit}：" + "；".join(parts)
             + f"。试点{unit}是挑选出来的，试点前的差异不能算作企业微信的效果，"
@@ -339,7 +338,8 @@ def _method_note(sec: WecomSection) -> str:
     how = (f"逐一枚举全部 {fmt.fmt_int(t.assignments)} 种分组" if t.exact else
            f"随机抽取 {fmt.fmt_int(t.assignments - 1)} 种分组（固定种子，连同实际分组计算 p 值）")
     return (f"推断在{sec.unit_word}层面：保持试点数不变、把试点/对照标签在单位间重新分配，{how}；"
-            f"双侧 p 值为重新分配后净提升的绝对值不小于实际值的比例，最小可达 {t.min_p:.3f}。"
+            "检验统计量为净提升除以其 Welch 标准误（试点与对照单位数不同、波动不同时，直接比较净提升"
+            f"会过多判为可信），双侧 p 值为重新分配后该统计量的绝对值不小于实际值的比例，最小可达 {t.min_p:.3f}。"
             f"{1 - t.alpha:.0%} 区间由检验反推（假定各单位效果相同），四项指标的 p 值用 Holm 方法校正，"
             "“可信”指校正后 p 不超过显著性水平（区间未校正，偶有区间不含 0 而校正后仍“尚无法确认”）。"
             "单位少时群聚稳健标准误不可靠，故不用。")

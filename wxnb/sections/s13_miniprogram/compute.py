@@ -145,6 +145,7 @@ class Funnel:
     detail_uv: int | None = None
     detail_pv: int = 0
     detail_exit: int = 0
+    detail_entry: int = 0  # visits that began on the detail page (not from the home page)
     detail_stay: float | None = None  # seconds per detail-page visit
     stay_daily: pd.Series = field(default_factory=lambda: pd.Series(dtype=float), compare=False)
     payers: int | None = None  # Σ daily distinct buyers (人·日)
@@ -190,6 +191,7 @@ def funnel(inputs: MpInputs, params: ReportParams) -> Funnel:
         f.detail_uv = int(detail["page_visit_uv"].sum())
         f.detail_pv = int(detail["page_visit_pv"].sum())
         f.detail_exit = int(detail["exitpage_pv"].sum())
+        f.detail_entry = int(detail["entrypage_pv"].sum())
         weighted = detail["page_staytime_pv"] * detail["page_visit_pv"]
         if f.detail_pv:
             f.detail_stay = float(weighted.sum()) / f.detail_pv

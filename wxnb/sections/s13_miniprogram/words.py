@@ -336,8 +336,8 @@ def _funnel_sentence(sec: MpSection) -> str:
         return (f"本月访问页面数据中没有匹配首页（{'、'.join(sec.params.mp_home_pages)}）或商品详情页"
                 f"（{'、'.join(sec.params.mp_detail_pages)}）的页面，漏斗无法计算；请检查参数 "
                 "mp_home_pages / mp_detail_pages。")
-    text = (f"本月首页访问 {fmt.fmt_int(f.home_uv)} 人·日，其中进入商品详情页 {fmt.fmt_int(f.detail_uv)}"
-            f" 人·日（{fmt.fmt_pct(f.detail_rate)}）")
+    text = (f"本月首页访问 {fmt.fmt_int(f.home_uv)} 人·日，商品详情页访问 {fmt.fmt_int(f.detail_uv)}"
+            f" 人·日（为首页的 {fmt.fmt_pct(f.detail_rate)}）")
     pay = sec.step("pay_conversion")
     if pay.value is None:
         text += f"；未提供 {ORDERS_FILE}，支付转化率无法计算。"
@@ -368,10 +368,26 @@ def _verdict_sentence(sec: MpSection) -> str:
     for s in flagged:
         change = fmt.fmt_pp(s.change) if s.kind == "rate" else fmt.fmt_signed_pct(s.change)
         parts.append(f"{s.name}（{change}，Holm 校正后 {_p(s.p_adj)}）")
-    where = ("问题出在商品详情页：访客在详情页停留变短、离开变多，支付随之减少"
-             if any(s.key in ("pay_conversion", "detail_stay") and s.declined for s in flagged)
-             and not sec.step("home_ctr").declined else "")
-    return ("与上月相比显著变化的环节：" + "；".join(parts) + "。" + (where + "。" if where else ""))
+    return ("与上月相比显著变化的环节：" + "；".join(parts) + "。" + _where_sentence(sec))
+
+
+def _where_sentence(sec: MpSection) -> str:
+    """Where the funnel lost ground, saying only what the figures show (the stay and the pay
+    step that declined significantly, the exit rate only if it rose): no cause is claimed."""
+    stay, pay = sec.step("detail_stay"), sec.step("pay_conversion")
+    if sec.step("home_ctr").declined or not (stay.declined or pay.declined):
+        return ""
+    facts = []
+    if stay.declined:
+        facts.append(f"详情页次均停留由 {_seconds(stay.prev)} 降至 {_seconds(stay.value)}")
+    now, before = sec.funnel.detail_exit_rate, (sec.prev_funnel.detail_exit_rate
+                                                if sec.prev_funnel is not None else None)
+    if now is not None and before is not None and now > before:
+        facts.append(f"退出率由 {fmt.fmt_pct(before)} 升至 {fmt.fmt_pct(now)}")
+    if pay.declined:
+        facts.append("详情页到支付的转化下降")
+    return ("问题出在商品详情页：" + "，".join(facts) + "，首页环节没有显著下降"
+            "（以上为同期变化，原因需结合详情页改版、价格与库存等排查）。")
 
 
 def _retention_sentence(sec: MpSection) -> str:
@@ -502,6 +518,12 @@ def data_notes(sec: MpSection) -> list[str]:
     notes.append("漏斗人数为每日去重人数之和（人·日）：访问页面数据只按天去重，且只列访问次数前 200 的"
                  "页面；同一用户跨页面的路径需要小程序自有埋点。首页点击率 = 1 − 首页退出次数 ÷ 首页访问"
                  "次数；详情页停留为次均停留时长按访问次数加权。")
+    f = sec.funnel
+    if f.detail_uv is not None and f.home_uv is not None:
+        notes.append(f"“首页 → 商品详情页”是两页访问人数之比，不是首页访客中进入详情页的比例：详情页访客也有"
+                     f"从分享、搜索等直接进入的（本月详情页作为入口页 {fmt.fmt_int(f.detail_entry)} 次）；"
+                     "“商品详情页 → 支付”的支付人数也包括未经详情页下单的买家。两步的区间与检验把人·日"
+                     "当作独立样本，偏乐观。")
     notes.append(f"首页按 {'、'.join(p.mp_home_pages)} 识别，商品详情页按 "
                  f"{'、'.join(p.mp_detail_pages)} 识别（参数 mp_home_pages / mp_detail_pages）。")
     r = sec.retention
