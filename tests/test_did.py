@@ -216,9 +216,3 @@ def test_pretrend_needs_two_periods_and_units() -> None:
     few = panel[panel["unit"].isin(["u0", "u6", "u7"])]
     r = did.pretrend(few, treated)
     assert r.test is None and "太少" in r.reason
-
-
-def test_holm() -> None:
-    assert did.holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
-    assert did.holm([0.5]) == [0.5]
-    assert did.holm([]) == []

@@ -113,7 +113,9 @@ def test_ratio_diff_is_welch_and_can_be_insignificant() -> None:
 
 
 def test_holm_adjusts_and_a_raw_significance_can_vanish() -> None:
-    adj = compute.holm(pd.Series([0.01, 0.04, 0.03, math.nan]))
+    from wxnb.kit import stats
+
+    adj = stats.holm(pd.Series([0.01, 0.04, 0.03, math.nan]))
     assert list(adj[:3]) == pytest.approx([0.03, 0.06, 0.06]) and math.isnan(adj[3])
 
 

@@ -285,7 +285,9 @@ def test_holm_across_dimensions(month: Path) -> None:
     k = len(raw)
     adjusted = [min(1.0, max((k - j) * raw[j] for j in range(i + 1))) for i in range(k)]
     assert sorted(s.p_holm for s in shifts) == pytest.approx(adjusted)
-    got = compute.holm([0.01, math.nan, 0.04, 0.03])  # 3 tests: 3·0.01, max(2·0.03, ·), 1·0.04
+    from wxnb.kit import stats
+
+    got = stats.holm([0.01, math.nan, 0.04, 0.03])  # 3 tests: 3·0.01, max(2·0.03, ·), 1·0.04
     assert got[0] == pytest.approx(0.03) and math.isnan(got[1])
     assert got[2:] == pytest.approx([0.06, 0.06])
 

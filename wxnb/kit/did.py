@@ -19,7 +19,7 @@ standard errors are unreliable; a permutation test is exact whatever the distrib
   counterfactual (their post mean minus the effect) and the relative uplift against it.
 * :func:`pretrend`: parallel pre-trends: each unit's OLS slope over the pre-period's time bins,
   treated minus control, tested the same way (a placebo DiD when there are two bins).
-* :func:`holm`: Holm's step-down adjustment across the metrics of one evaluation.
+  Holm's adjustment across the metrics of one evaluation is ``kit.stats.holm``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ __all__ = [
     "DidResult",
     "PermutationResult",
     "did",
-    "holm",
     "mean_difference",
     "permutation_test",
     "pretrend",
@@ -367,11 +366,3 @@ def pretrend(panel: pd.DataFrame, treated: Mapping[Any, bool], *, unit: str = "u
     test = permutation_test(slopes.to_numpy(), z, alpha=alpha, **kw)  # type: ignore[arg-type]
     return PretrendResult(test, periods)
 
-
-def holm(pvalues: Sequence[float]) -> list[float]:
-    """Holm's step-down adjusted p-values (the family's error rate stays at the level)."""
-    if not len(pvalues):
-        return []
-    from statsmodels.stats.multitest import multipletests
-
-    return [float(p) for p in multipletests(list(pvalues), method="holm")[1]]

@@ -29,7 +29,7 @@ from wxnb.io.wecom import (
     WecomInputs,
     load,
 )
-from wxnb.kit import did, fmt
+from wxnb.kit import did, fmt, stats
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
 from wxnb.sections.s11_wecom import SPEC
@@ -455,11 +455,11 @@ def _holm(results: list[MetricResult]) -> None:
     """Holm-adjust the effects' p-values, and separately the pre-trend tests', across the
     metrics (four outcomes of one pilot are one family)."""
     tested = [r for r in results if r.result is not None]
-    for r, p in zip(tested, did.holm([r.result.p_value for r in tested]),  # type: ignore[union-attr]
+    for r, p in zip(tested, stats.holm([r.result.p_value for r in tested]),  # type: ignore[union-attr]
                     strict=True):
         r.p_holm = p
     trends = [r for r in tested if r.pretrend is not None and r.pretrend.test is not None]
-    adjusted = did.holm([r.pretrend.test.p_value for r in trends])  # type: ignore[union-attr]
+    adjusted = stats.holm([r.pretrend.test.p_value for r in trends])  # type: ignore[union-attr]
     for r, p in zip(trends, adjusted, strict=True):
         r.pretrend_p_holm = p
 

@@ -82,7 +82,7 @@ from wxnb.io.touch import (
     load,
     status_label,
 )
-from wxnb.kit import compare, fmt, metrics
+from wxnb.kit import compare, fmt, metrics, stats
 from wxnb.kit.stats import two_proportion, wilson
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
@@ -106,7 +106,6 @@ __all__ = [
     "best_slot",
     "ci_text",
     "channel_rows",
-    "holm",
     "min_sample",
     "month_touch",
     "notices",
@@ -199,17 +198,6 @@ def ratio_diff(a: RatioStat, b: RatioStat) -> float | None:
     df = (va + vb) ** 2 / (va ** 2 / a.df + vb ** 2 / b.df)
     tval = abs(a.rate - b.rate) / math.sqrt(va + vb)
     return float(2 * t_dist.sf(tval, df))
-
-
-def holm(p: pd.Series) -> pd.Series:
-    """Holm-adjusted p-values of the non-missing entries (statsmodels ``multipletests``)."""
-    out = pd.Series(np.nan, index=p.index, dtype="float64")
-    tested = p.dropna()
-    if len(tested):
-        from statsmodels.stats.multitest import multipletests
-
-        out[tested.index] = multipletests(tested.to_numpy(dtype=float), method="holm")[1]
-    return out
 
 
 def min_sample(base: float, mde: float, alpha: float, power: float) -> int | None:
@@ -546,11 +534,11 @@ def slot_table(sends: pd.DataFrame, params: ReportParams) -> pd.DataFrame:
     rows = []
     for channel in [c for c in CHANNELS if c in set(s["channel"])]:
         g = s[s["channel"] == channel]
-        stats = {slot: ratio_stats(g.loc[g["slot"] == slot, "opened"],
-                                   g.loc[g["slot"] == slot, "delivered"])
-                 for slot in SLOTS if (g["slot"] == slot).any()}
-        base = stats.get(BASE_SLOT)
-        for slot, st in stats.items():
+        by_slot = {slot: ratio_stats(g.loc[g["slot"] == slot, "opened"],
+                                     g.loc[g["slot"] == slot, "delivered"])
+                   for slot in SLOTS if (g["slot"] == slot).any()}
+        base = by_slot.get(BASE_SLOT)
+        for slot, st in by_slot.items():
             enough = st.m >= params.touch_slot_min_sends
             tested = (slot != BASE_SLOT and base is not None and enough
                       and base.m >= params.touch_slot_min_sends)
@@ -564,7 +552,7 @@ def slot_table(sends: pd.DataFrame, params: ReportParams) -> pd.DataFrame:
                          "p": math.nan if p is None else p, "tested": p is not None,
                          "stat": st})
     out = pd.DataFrame(rows, columns=[c for c in cols if c != "p_holm"])
-    out["p_holm"] = holm(out["p"])
+    out["p_holm"] = stats.holm(out["p"])
     return out[cols]
 
 
@@ -752,7 +740,7 @@ def ab_tests(ab: pd.DataFrame | None, params: ReportParams) -> list[ABTest]:
     family = sum(len(g) * (len(g) - 1) // 2 for _, g in groups)
     tests = [_one_test(str(test), g, params, family) for test, g in groups]
     allc = pd.concat([t.comparisons for t in tests], ignore_index=True)
-    allc["p_holm"] = holm(allc["p"].astype("float64"))
+    allc["p_holm"] = stats.holm(allc["p"].astype("float64"))
     start = 0
     for t in tests:
         n = len(t.comparisons)

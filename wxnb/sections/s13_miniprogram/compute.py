@@ -26,7 +26,7 @@ import pandas as pd
 from wxnb.exceptions import DataValidationError
 from wxnb.io import miniprogram as mp
 from wxnb.io.miniprogram import MpInputs, load
-from wxnb.kit import compare
+from wxnb.kit import compare, stats
 from wxnb.kit.stats import two_proportion, wilson
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
@@ -85,17 +85,9 @@ ROLE_NAMES = {"total": "启动总耗时", "download": "下载", "init": "初始�
 
 
 def holm(pvalues: list[float | None]) -> list[float | None]:
-    """Holm-adjusted p-values of the tests that were made (None stays None)."""
-    made = [(i, p) for i, p in enumerate(pvalues) if p is not None and not math.isnan(p)]
-    out: list[float | None] = [None] * len(pvalues)
-    if not made:
-        return out
-    from statsmodels.stats.multitest import multipletests
-
-    _, adjusted, _, _ = multipletests([p for _, p in made], alpha=ALPHA, method="holm")
-    for (i, _), q in zip(made, adjusted, strict=True):
-        out[i] = float(q)
-    return out
+    """Holm-adjusted p-values of the tests that were made (``kit.stats.holm``); an untested
+    comparison stays None."""
+    return [None if math.isnan(q) else q for q in stats.holm(pvalues)]
 
 
 def welch(a: list[float] | np.ndarray, b: list[float] | np.ndarray) -> float | None:

@@ -65,6 +65,7 @@ from wxnb.io.portrait import (
     load,
     norm_category,
 )
+from wxnb.kit import stats
 from wxnb.kit.stats import two_proportion
 from wxnb.params import ReportParams
 from wxnb.paths import prev_month
@@ -84,7 +85,6 @@ __all__ = [
     "content_match",
     "coverage",
     "dim_views",
-    "holm",
     "is_unknown",
     "main_group",
     "prepare",
@@ -112,21 +112,6 @@ def is_unknown(category: str) -> bool:
 def _is_other(category: str) -> bool:
     t = "".join(unicodedata.normalize("NFKC", str(category)).split())
     return is_unknown(t) or t.startswith(("其他", "其它")) or t == LISTED_REST
-
-
-def holm(p: list[float]) -> list[float]:
-    """Holm-adjusted p-values (step-down, monotone, capped at 1), in the given order; NaN
-    stays NaN and is not counted. (statsmodels' multipletests gives the same, 100 times
-    slower.)"""
-    values = np.asarray(p, dtype=float)
-    out = np.full(len(values), np.nan)
-    idx = np.flatnonzero(~np.isnan(values))
-    m = len(idx)
-    running = 0.0
-    for rank, i in enumerate(idx[np.argsort(values[idx], kind="stable")]):
-        running = max(running, min(1.0, (m - rank) * values[i]))
-        out[i] = running
-    return [float(x) for x in out]
 
 
 # --------------------------------------------------------------------------- distributions
@@ -230,7 +215,7 @@ def compare(dimension: str, now: dict[str, int], before: dict[str, int], *,
                      "p": two_proportion(k1, n1, k0, n0)})
     t = pd.DataFrame(rows)
     t["p"] = t["p"].astype(float)
-    t["p_holm"] = holm(list(t["p"]))
+    t["p_holm"] = stats.holm(list(t["p"]))
     t["named"] = (t["p_holm"] < ALPHA) & (t["delta_pp"].abs() >= category_pp)
     chi2, dof, p, merged = _chi_square(t["now"].to_numpy(), t["before"].to_numpy())
     tv = float(t["delta_pp"].abs().sum() / 2)
@@ -338,7 +323,7 @@ def dim_views(now: Portrait, before: Portrait | None, params: ReportParams
             view.note = f"上月没有{label}分布"
         views[key] = view
     shifts = [v.shift for v in views.values() if v.shift is not None]
-    for s, p_adj in zip(shifts, holm([s.p for s in shifts]), strict=True):
+    for s, p_adj in zip(shifts, stats.holm([s.p for s in shifts]), strict=True):
         s.p_holm = p_adj
         s.moved = p_adj < ALPHA and s.tv_pp >= params.portrait_shift_pp
         if not s.moved:
