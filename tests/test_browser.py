@@ -157,6 +157,8 @@ def printed(desktop: Any, reports: dict[str, Report], artifacts: Path) -> tuple[
           h.querySelectorAll('.anchor-link').forEach(a => a.remove());
           return h.textContent;
         }),
+        topics: [...document.querySelectorAll('main > .wx-section')]
+          .map(s => s.classList.contains('wx-topic')),
         // rows the print lays out: not those inside a closed <details> (the appendix's
         // per-file list), which Chromium leaves out of the print as it does on screen
         rows: [...document.querySelectorAll('tr')]
@@ -375,11 +377,19 @@ def test_print_stylesheet_breaks_pages_and_keeps_things_whole(desktop: Any,
         == "none"  # the running footer is for paper only
     page.emulate_media(media="print")
     css = page.evaluate(checks.PRINT_CSS_JS)
-    # cover and contents share page 1; each section starts a page, but the appendix (a title
-    # and a closed block) follows the last section
+    # cover and contents share page 1; each section starts a page, but the 专题 (one line each)
+    # follow one another from a page of their own, and the appendix (a title and a closed
+    # block) follows the last section
     assert css["coverBreakAfter"] == "auto" and css["tocBreakAfter"] == "page"
-    assert set(css["sectionBreakBefore"][:-1]) <= {"page"}
-    assert css["sectionBreakBefore"][-1] == "auto"
+    topics = page.evaluate("[...document.querySelectorAll('main > .wx-section')].slice(1)"
+                           ".map(s => s.classList.contains('wx-topic'))")  # as the breaks
+    breaks = css["sectionBreakBefore"]
+    assert len(topics) == len(breaks) and sum(topics) >= 2
+    first = topics.index(True)
+    assert set(breaks[:first]) <= {"page"} and breaks[first] == "page"
+    assert [b for b, t in zip(breaks[first + 1:-1], topics[first + 1:-1], strict=True) if t] \
+        == ["auto"] * (sum(topics) - 1)
+    assert breaks[-1] == "auto"
     assert css["rowsBreakInside"] == ["avoid"] and css["imagesBreakInside"] == ["avoid"]
     assert css["imagesMaxHeight"] != ["none"]  # a chart taller than a page would be cut
     assert css["scrollOverflow"] == ["visible"]  # printed tables are not clipped by a scroller
@@ -423,12 +433,18 @@ def test_pdf_cover_and_contents_are_page_one_and_sections_start_pages(
     body = [t.removesuffix(running) for t in pdf.texts]
     # page 1: the cover (its data block closed: only its title line) and the contents
     assert body[0] == norm(dom["cover"]) + norm(dom["toc"])
+    # each core section starts a page; the first 专题 starts one, the others follow it, each
+    # printed as its one line (title and headline)
+    first = dom["topics"].index(True)
     starts = []
-    for heading in dom["sections"][:-1]:
+    for heading in dom["sections"][:first + 1]:
         pages = [i for i in range(1, len(body)) if body[i].startswith(norm(heading))]
-        assert pages, heading  # each section starts a page
+        assert pages, heading
         starts.append(pages[0])
     assert starts[0] == 1 and starts == sorted(starts)
+    rest = norm("".join(body[starts[-1]:]))
+    later = [h for h, t in zip(dom["sections"], dom["topics"], strict=True) if t][1:]
+    assert later and [h for h in later if norm(h) not in rest] == []
     # the appendix (a title and a closed block) follows the last section without a page break
     # of its own (it may still open a page when the last section fills the one before)
     assert norm(dom["sections"][-1]) in body[-1] and dom["appendixBreak"] == "auto"

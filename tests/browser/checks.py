@@ -317,7 +317,16 @@ def platform_fonts(page: Any, selector: str) -> list[dict[str, Any]]:
 PRINT_FIT_JS = """
 () => {
   const out = [], limit = innerWidth + 0.5;
-  const skip = (n) => n.closest && n.closest('.wx-running, style, head');
+  // what a closed <details> holds beyond its summary does not print (Chromium may still give
+  // it a box when the details is nested in another closed one: a 专题's analyst block)
+  const folded = (n) => {
+    for (let d = n.closest('details'); d; d = d.parentElement && d.parentElement.closest('details')) {
+      const s = n.closest('summary');
+      if (!d.open && !(s && s.parentElement === d)) return true;
+    }
+    return false;
+  };
+  const skip = (n) => n.closest && (n.closest('.wx-running, style, head') || folded(n));
   for (const e of document.body.querySelectorAll('*')) {
     const r = e.getBoundingClientRect();
     if (!skip(e) && r.width > 0 && r.right > limit) {
