@@ -38,7 +38,7 @@ def _ms(v: float | None) -> str:
     return fmt.fmt_int(v, " ms")
 
 
-def _seconds(v: float | None) -> str:
+def _ms_as_seconds(v: float | None) -> str:
     """A duration in ms written in seconds, as section 06 writes the same standard."""
     return "—" if v is None else f"{fmt.fmt_num(v / 1000, 2)} 秒"
 
@@ -240,12 +240,12 @@ def _launch_finding(sec: MpSection) -> Finding | None:
     gap = t.gap
     status = t.status
     word = "无差距" if not gap else f"超出标准 {fmt.fmt_pct(gap)}"
-    ev = (f"小程序启动总耗时 {_seconds(t.mean)}（{t.days} 天的每日值均值），"
-          f"标准 ≤ {_seconds(std)}，{word}")
+    ev = (f"小程序启动总耗时 {_ms_as_seconds(t.mean)}（{t.days} 天的每日值均值），"
+          f"标准 ≤ {_ms_as_seconds(std)}，{word}")
     if t.prev is not None:
-        ev += f"，上月 {_seconds(t.prev)}（{fmt.fmt_signed_pct(t.change)}）"
-    return _finding("mp_launch_ms", "小程序启动总耗时", status, ev, t.mean, _seconds(t.mean),
-                    target=std, target_text=f"≤ {_seconds(std)}", gap=gap, mom=t.change,
+        ev += f"，上月 {_ms_as_seconds(t.prev)}（{fmt.fmt_signed_pct(t.change)}）"
+    return _finding("mp_launch_ms", "小程序启动总耗时", status, ev, t.mean, _ms_as_seconds(t.mean),
+                    target=std, target_text=f"≤ {_ms_as_seconds(std)}", gap=gap, mom=t.change,
                     mom_text=fmt.fmt_signed_pct(t.change) if t.change is not None else "",
                     extra={"higher_better": False, "mom_mode": "rel"})
 
