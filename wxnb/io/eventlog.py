@@ -97,6 +97,7 @@ __all__ = [
     "load_content_plan",
     "load_menu",
     "load_orders",
+    "no_progress_bar",
     "open_month",
 ]
 
@@ -400,6 +401,17 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def no_progress_bar(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Turn DuckDB's progress bar off on ``con`` (returned). In a Jupyter kernel without
+    ipywidgets DuckDB keeps the bar off and refuses any change to the setting
+    (duckdb/duckdb#6831, #7590): it is off already."""
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:
+        pass
+    return con
+
+
 def connect(memory_limit: str, threads: int | None) -> tuple[duckdb.DuckDBPyConnection, str]:
     """An in-memory DuckDB connection with the log's settings and its own spill directory
     (returned; the caller removes it)."""
@@ -418,12 +430,7 @@ def connect(memory_limit: str, threads: int | None) -> tuple[duckdb.DuckDBPyConn
                      "SET preserve_insertion_order = false", f"SET temp_directory = {_lit(tmp)}",
                      f"SET TimeZone = '{_TZ}'"):
             con.execute(stmt)
-        try:
-            con.execute("SET enable_progress_bar = false")
-        except duckdb.InvalidInputException:
-            # In a Jupyter kernel without ipywidgets DuckDB keeps the bar off and refuses any
-            # change to the setting (duckdb/duckdb#6831, #7590): it is off already.
-            pass
+        no_progress_bar(con)
     except BaseException:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)

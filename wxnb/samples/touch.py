@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from wxnb.io.datacube import month_days
-from wxnb.io.eventlog import INTERACTIONS
+from wxnb.io.eventlog import INTERACTIONS, no_progress_bar
 from wxnb.io.touch import (
     AB_COLUMNS,
     AB_FILE,
@@ -115,9 +115,8 @@ def _log_callbacks(folder: Path, month: str) -> list[dict[str, Any]] | None:
     src = f"read_parquet([{', '.join(repr(f) for f in files)}])"
     tsrc = f"read_parquet([{', '.join(repr(f) for f in tier_files)}])"
     inter = ", ".join(f"'{e}'" for e in INTERACTIONS)
-    con = duckdb.connect()
+    con = no_progress_bar(duckdb.connect())
     try:
-        con.execute("SET enable_progress_bar = false")
         rows = con.execute(f"""
             WITH t AS (SELECT time, follower_id, key, value FROM {src}
                        WHERE event = 'TEMPLATESENDJOBFINISH'),

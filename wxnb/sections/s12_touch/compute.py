@@ -415,9 +415,10 @@ def _with_keys(t: pd.DataFrame) -> pd.DataFrame:
     """``k`` = DuckDB's ``hash(follower_id)``, the key of the event summary's tables."""
     import duckdb
 
-    con = duckdb.connect()
+    from wxnb.io.eventlog import no_progress_bar
+
+    con = no_progress_bar(duckdb.connect())
     try:
-        con.execute("SET enable_progress_bar = false")
         con.register("wx_ids", pd.DataFrame({"follower_id": t["follower_id"].astype(str)}))
         k = con.execute("SELECT hash(follower_id) AS k FROM wx_ids").df()["k"]
     finally:
