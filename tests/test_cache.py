@@ -85,6 +85,31 @@ def test_a_sections_own_file_reruns_it_and_those_reading_every_file(build) -> No
                                              "99_appendix"]
 
 
+def test_a_file_two_sections_own_reruns_both_and_no_other(build) -> None:
+    from types import SimpleNamespace
+
+    specs = {"01_kpi": spec("01_kpi"),
+             "13_mp": spec("13_mp", own=("wxa_*",)),
+             "15_portrait": spec("15_portrait", own=("用户属性*", "wxa_*userportrait_*"))}
+    sections = [SimpleNamespace(key=k, path=notebook(build.nbs, k), phase=1) for k in specs]
+    shared = build.month / "wxa_getweanalysisappiduserportrait_20261002_20261031.json"
+    shared.write_text("{}", encoding="utf-8")
+
+    def keys() -> cache.Keys:
+        return cache.keys(sections, specs, PARAMS, data_dir=build.month, prev_dir=build.prev,
+                          param_paths={"rules_file": build.rules,
+                                       "commentary_file": build.commentary},
+                          digests=cache.Digests(None))
+
+    before = keys()
+    shared.write_text('{"x": 1}', encoding="utf-8")
+    assert changed(before, keys()) == ["13_mp", "15_portrait"]
+    before = keys()
+    (build.month / "wxa_getweanalysisappidvisitpage_20261001_20261001.json").write_text(
+        "{}", encoding="utf-8")
+    assert changed(before, keys()) == ["13_mp"]  # 13's alone
+
+
 def test_machine_parameters_change_nothing_others_everything(build) -> None:
     before = build.keys()
     same = build.keys(PARAMS | {"output_dir": "/elsewhere", "event_workers": 1,

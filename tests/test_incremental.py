@@ -58,7 +58,9 @@ def test_rebuilds_reuse_exactly_what_did_not_change(tmp_path: Path) -> None:
     assert third.returncode == 0, third.stdout + third.stderr
     assert ran(third.stdout) == ["00_summary", "07_risk", "08_strategy", "99_appendix"]
     assert reused(third.stdout) == ["01_kpi", "02_path", "03_content", "04_fans",
-                                    "05_competitors", "06_tech"]
+                                    "05_competitors", "06_tech", "09_fission", "10_ads",
+                                    "11_wecom", "12_touch", "13_miniprogram", "14_channels",
+                                    "15_portrait"]
     html = report.read_text(encoding="utf-8")
     assert "删除&lt;b&gt;诱导&lt;/b&gt;话术" in html  # the new text, escaped, in the report
     assert "<b>诱导</b>" not in html

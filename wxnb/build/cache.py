@@ -315,8 +315,10 @@ def keys(sections: list[Any], specs: Mapping[str, Any], params: Mapping[str, Any
         reads = spec.reads if spec is not None else ("*",)
         others = () if spec is not None and spec.reads_others else tuple(
             pat for k, other in specs.items() if k != sec.key for pat in other.own)
+        mine = spec.own if spec is not None else ()
+        # a file two sections both own (the mini program's portrait: 13 and 15) keys both
         wanted = {n: d for n, d in inputs.items()
-                  if matches(n, reads) and not matches(n, others)}
+                  if matches(n, reads) and (not matches(n, others) or matches(n, mine))}
         nb_digest, cells = _notebook_code(sec.path)
         packages = [spec.package] if spec is not None and spec.package else []
         parts: dict[str, Any] = {

@@ -58,7 +58,8 @@ class Spec:
         except the files other sections declare as their ``own``.
     own
         Glob patterns of input files that only this section reads (its own CSV files): a change
-        in them re-runs this section (and those reading every file), not the others.
+        in them re-runs this section (and those reading every file), not the others. A file
+        two sections read (the mini program's portrait: 13 and 15) is in both sections' own.
     reads_others
         True for a section that reads the other sections' own files too (the appendix, which
         lists every input file with its checksum).

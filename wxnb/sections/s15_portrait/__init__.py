@@ -50,10 +50,10 @@ SPEC = Spec(
     # The backend download (what analysts hold: getUserPortrait answers only for recent end
     # dates) or the API's answer, archived by hand or by the mini program fetch (wxnb.io.portrait).
     inputs=('用户属性*|getuserportrait*|wxa_getweanalysisappiduserportrait_*',),
-    own=('用户属性*', 'getuserportrait*', 'content_audience.csv'),  # read by no other section
-    # and the article data with the content plan (the content match), and the mini program
-    # fetch's portrait file, which section 13 owns: a change in any file re-runs this section
-    reads_others=True,
+    # its own files, and the mini program fetch's portrait, which section 13 reads too (beside
+    # them it reads the article data and the content plan, as every section may)
+    own=('用户属性*', 'getuserportrait*', 'content_audience.csv',
+         'wxa_getweanalysisappiduserportrait_*'),
     topic=True,
     check='wxnb.io.portrait:load',
     sample='wxnb.samples.portrait:write_sample',
