@@ -73,6 +73,7 @@ __all__ = [
     "TouchInputs",
     "load",
     "status_label",
+    "status_labels",
 ]
 
 INPUT_GLOB = "touch_*"  # the section's SPEC.inputs: any of its files enables it
@@ -139,6 +140,12 @@ def status_label(raw: str) -> str:
     unknown one as ``其他（…）``."""
     key = re.sub(r"\s+", "", str(raw)).lower()
     return STATUS_LABELS.get(key, f"其他（{raw}）")
+
+
+def status_labels(status: pd.Series) -> pd.Series:
+    """:func:`status_label` of a column, computed once per distinct Status (a month's callbacks
+    are few statuses over up to millions of rows)."""
+    return status.map({s: status_label(s) for s in status.unique()})
 
 
 @dataclass
@@ -308,7 +315,7 @@ def _load_templates(folder: Path, month: str, notes: list[str]
         "status": df["status"].astype(str).str.strip(),
         "template": df["template"].astype(str).str.strip() if "template" in df else "",
     })
-    out["label"] = out["status"].map(status_label)
+    out["label"] = status_labels(out["status"])
     out["clicked"] = clicked.astype(object) if has_clicked and clicked is not None else None
     inside = _in_month(out["time"], month)
     if (~inside).any():

@@ -80,7 +80,7 @@ from wxnb.io.touch import (
     TEMPLATE_EVENT,
     TouchInputs,
     load,
-    status_label,
+    status_labels,
 )
 from wxnb.kit import compare, fmt, metrics, stats
 from wxnb.kit.stats import two_proportion, wilson
@@ -405,7 +405,7 @@ def _log_templates(log: Any) -> pd.DataFrame | None:
     df = df.drop_duplicates("msgid", keep="last")
     df["time"] = pd.to_datetime(df["time"])
     df["status"] = df["status"].fillna("").astype(str)
-    df["label"] = df["status"].map(status_label)
+    df["label"] = status_labels(df["status"])
     df["template"] = ""
     df["clicked"] = None
     return df.reset_index(drop=True)
