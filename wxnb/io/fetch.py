@@ -341,15 +341,15 @@ class Client:
 
     # ------------------------------------------------------------------ datacube
 
-    def call(self, window: Window) -> tuple[bytes, bool]:
-        """The raw body of a successful answer for ``window``, and whether WeChat still marks it
-        ``is_delay`` after the bounded re-polls."""
-        what = f"{window.endpoint} {window.begin}～{window.end}"
-        payload = {"begin_date": window.begin.isoformat(), "end_date": window.end.isoformat()}
-        refreshed = polls = busy = 0
+    def post(self, what: str, path: str, payload: dict[str, Any]) -> tuple[bytes, Any, int]:
+        """POST ``payload`` to ``path`` with the access token: a new token on a token error
+        (twice at most), the call again after a growing pause while WeChat is busy or over a
+        quota. Returns the raw body, the parsed body and its errcode (0, or any other error,
+        for the caller to judge)."""
+        refreshed = busy = 0
         while True:
-            raw, body = self._request(what, "POST", f"/datacube/{window.endpoint}",
-                                      params={"access_token": self.token()}, json=payload)
+            raw, body = self._request(what, "POST", path, params={"access_token": self.token()},
+                                      json=payload)
             code = self._errcode(body)
             if code in _TOKEN_ERRORS:
                 if refreshed >= 2:
@@ -364,6 +364,16 @@ class Client:
                 self._pause(busy, 60.0 if code == 45011 else 0.0)  # a per-minute quota
                 busy += 1
                 continue
+            return raw, body, code
+
+    def call(self, window: Window) -> tuple[bytes, bool]:
+        """The raw body of a successful answer for ``window``, and whether WeChat still marks it
+        ``is_delay`` after the bounded re-polls."""
+        what = f"{window.endpoint} {window.begin}～{window.end}"
+        payload = {"begin_date": window.begin.isoformat(), "end_date": window.end.isoformat()}
+        polls = 0
+        while True:
+            raw, body, code = self.post(what, f"/datacube/{window.endpoint}", payload)
             if code:
                 raise self._error(what, body)
             if not isinstance(body, dict) or not isinstance(body.get("list"), list):

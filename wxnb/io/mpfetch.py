@@ -76,8 +76,6 @@ PERFORMANCE_SPAN = 30  # days a getPerformanceData call may cover
 #: getUserPortrait is asked while the month ended at most this many days before the last day
 #: with data (WeChat answers it for recent end dates only).
 PORTRAIT_RECENT_DAYS = 7
-_TOKEN_ERRORS = (40001, 40014, 42001)
-_RETRY_ERRORS = (-1, 45009, 45011)
 _NOT_READY = re.compile(r"还没准备好|未准备好|没有准备好|not\s*ready|not\s*prepared", re.IGNORECASE)
 
 
@@ -219,24 +217,9 @@ def call(client: Client, window: MpWindow) -> bytes | None:
     the client's ``delay_polls`` tries (nothing to archive)."""
     what = f"{window.endpoint} {window.begin:%Y%m%d}～{window.end:%Y%m%d}"
     path, payload = window.request()
-    refreshed = busy = polls = 0
+    polls = 0
     while True:
-        raw, body = client._request(what, "POST", path, params={"access_token": client.token()},
-                                    json=payload)
-        code = client._errcode(body)
-        if code in _TOKEN_ERRORS:
-            if refreshed >= 2:
-                raise client._error(what, body)
-            refreshed += 1
-            client.token(refresh=True)
-            continue
-        if code in _RETRY_ERRORS:
-            if busy >= client.retries:
-                raise FetchError(str(client._error(what, body))
-                                 + f"；已重试 {client.retries} 次。重新运行同一命令会从中断处继续。")
-            client._pause(busy, 60.0 if code == 45011 else 0.0)
-            busy += 1
-            continue
+        raw, body, code = client.post(what, path, payload)  # token and busy retries
         if not_ready(window.endpoint, body):
             if polls < client.delay_polls:
                 polls += 1
