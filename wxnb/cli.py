@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -159,30 +160,25 @@ def fetch(account: str, month: str | None, folder: Path | None, api_base: str | 
         mp_client = api.Client(base, mpfetch.credentials_from_env())
         for m, f in [*months, (month, folder)]:
             _fetch_mp(mp_client, m, f)
-    where = f"--account {account} --month {month}"
-    if folder != paths.DATA / account / month:
-        where += f" --data {_shown_path(folder)}"
-    click.echo(_safe(f"下一步：wxnb check {where}，通过后 wxnb build {where}"))
+    _next_step(account, month, folder)
 
 
-def _fetch_one(client: Any, month: str, folder: Path) -> None:
-    """Fetch one month into ``folder`` with a progress bar, and say what happened."""
+def _with_progress(desc: str, windows: list[Any] | None, folder: Path,
+                   run: Callable[[Callable[[Any, str], None]], Any]) -> Any:
+    """Run one month's fetch ``run(progress)`` with a progress bar over ``windows`` (none when
+    None). Ctrl-C says where the saved files are and that a rerun resumes; a fetch error is the
+    command's error. Returns what ``run`` returns."""
     from tqdm import tqdm
 
-    from wxnb.io import fetch as api
-
-    windows = api.plan(month)
-    click.echo(_safe(f"{month}：{len(windows)} 次调用（{len(api.endpoints_for(month))} "
-                     f"个接口，按各接口允许的日期跨度切分）→ {_shown_path(folder)}"))
-    bar = tqdm(total=len(windows), unit="次", desc=month, file=sys.stderr, disable=None,
-               dynamic_ncols=True, leave=False)
+    bar = tqdm(total=len(windows or ()), unit="次", desc=desc, file=sys.stderr, dynamic_ncols=True,
+               disable=None if windows is not None else True, leave=False)
 
     def progress(w: Any, state: str) -> None:
         bar.set_postfix_str(f"{w.endpoint} {w.begin:%m-%d} {state}", refresh=False)
         bar.update(1)
 
     try:
-        out = api.fetch_month(client, month, folder, windows=windows, progress=progress)
+        return run(progress)
     except (KeyboardInterrupt, _Stop) as exc:
         bar.close()
         click.echo(_safe(f"\n已中断：已保存的文件保留在 {_shown_path(folder)}，重新运行同一命令会"
@@ -191,7 +187,29 @@ def _fetch_one(client: Any, month: str, folder: Path) -> None:
     except WxnbError as exc:
         bar.close()
         _fail(exc, 1)
-    bar.close()
+    finally:
+        bar.close()
+
+
+def _next_step(account: str, month: str, folder: Path) -> None:
+    """What to run after a fetch: check, then build, with the folder when it is not the
+    default one."""
+    where = f"--account {account} --month {month}"
+    if folder != paths.DATA / account / month:
+        where += f" --data {_shown_path(folder)}"
+    click.echo(_safe(f"下一步：wxnb check {where}，通过后 wxnb build {where}"))
+
+
+def _fetch_one(client: Any, month: str, folder: Path) -> None:
+    """Fetch one month into ``folder`` with a progress bar, and say what happened."""
+
+    from wxnb.io import fetch as api
+
+    windows = api.plan(month)
+    click.echo(_safe(f"{month}：{len(windows)} 次调用（{len(api.endpoints_for(month))} "
+                     f"个接口，按各接口允许的日期跨度切分）→ {_shown_path(folder)}"))
+    out = _with_progress(month, windows, folder, lambda progress: api.fetch_month(
+        client, month, folder, windows=windows, progress=progress))
     click.echo(_safe(f"已获取 {len(out.written)} 个文件，已有 {len(out.kept)} 个（此前获取），"
                      f"保存在 {_shown_path(folder)}"))
     for endpoint in out.retired:
@@ -208,31 +226,14 @@ def _fetch_one(client: Any, month: str, folder: Path) -> None:
 def _fetch_mp(client: Any, month: str, folder: Path) -> None:
     """Fetch one month of the mini program analysis endpoints into ``folder`` with a progress
     bar, and say what happened (``wxnb.io.mpfetch``: dates are yyyymmdd there)."""
-    from tqdm import tqdm
 
     from wxnb.io import fetch as api
     from wxnb.io import mpfetch
 
     windows = mpfetch.plan(month, until=api.available_until())
     click.echo(_safe(f"{month} 小程序：{len(windows)} 次调用 → {_shown_path(folder)}"))
-    bar = tqdm(total=len(windows), unit="次", desc=f"{month} 小程序", file=sys.stderr,
-               disable=None, dynamic_ncols=True, leave=False)
-
-    def progress(w: Any, state: str) -> None:
-        bar.set_postfix_str(f"{w.endpoint} {w.begin:%m-%d} {state}", refresh=False)
-        bar.update(1)
-
-    try:
-        out = mpfetch.fetch_month(client, month, folder, windows=windows, progress=progress)
-    except (KeyboardInterrupt, _Stop) as exc:
-        bar.close()
-        click.echo(_safe(f"\n已中断：已保存的文件保留在 {_shown_path(folder)}，重新运行同一命令会"
-                         "从中断处继续"), err=True)
-        sys.exit(_exit_code(exc))
-    except WxnbError as exc:
-        bar.close()
-        _fail(exc, 1)
-    bar.close()
+    out = _with_progress(f"{month} 小程序", windows, folder, lambda progress: mpfetch.fetch_month(
+        client, month, folder, windows=windows, progress=progress))
     click.echo(_safe(f"小程序：已获取 {len(out.written)} 个文件，已有 {len(out.kept)} 个（此前获取）"))
     for endpoint in out.retired:
         click.echo(_safe(f"  接口已下线：{endpoint}，该月跳过其余时段"), err=True)
@@ -274,14 +275,8 @@ def fetch_ads(account: str, month: str | None, folder: Path | None, api_base: st
     for m, f in [*months, (month, folder)]:
         reports = adsfetch.plan(m)
         click.echo(_safe(f"{m}：日报表 1 个时段、小时报表 {len(reports) - 1} 天 → {_shown_path(f)}"))
-        try:
-            out = adsfetch.fetch_month(client, m, f, reports=reports)
-        except (KeyboardInterrupt, _Stop) as exc:
-            click.echo(_safe(f"\n已中断：已保存的文件保留在 {_shown_path(f)}，重新运行同一命令会"
-                             "从中断处继续"), err=True)
-            sys.exit(_exit_code(exc))
-        except WxnbError as exc:
-            _fail(exc, 1)
+        out = _with_progress(m, None, f, lambda _progress, m=m, f=f, reports=reports:
+                             adsfetch.fetch_month(client, m, f, reports=reports))
         click.echo(_safe(f"已获取 {len(out.written)} 页，已有 {len(out.kept)} 页（此前获取），"
                          f"保存在 {_shown_path(f)}"))
         if out.pending:
@@ -290,10 +285,7 @@ def fetch_ads(account: str, month: str | None, folder: Path | None, api_base: st
         if out.too_old:
             click.echo(f"  {len(out.too_old)} 个时段超出接口可查询范围（小时报表 90 天、日报表 365 天），"
                        "未获取", err=True)
-    where = f"--account {account} --month {month}"
-    if folder != paths.DATA / account / month:
-        where += f" --data {_shown_path(folder)}"
-    click.echo(_safe(f"下一步：wxnb check {where}，通过后 wxnb build {where}"))
+    _next_step(account, month, folder)
 
 
 @cli.command()
