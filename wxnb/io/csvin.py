@@ -31,6 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from wxnb.exceptions import Problem
@@ -275,11 +276,14 @@ def _cell(h: str) -> str:
     return h.strip().lstrip("\ufeff").strip()
 
 
-def _records(path: Path, expected: str
+def _records(path: Path, expected: str, *, text: Text | None = None
              ) -> tuple[list[str] | None, list[list[str]], list[Problem], str | None]:
     """Read a CSV file as text: ``(header, rows, problems, encoding note)``, every row a list
-    of exactly one cell per column (see :func:`read_table`)."""
-    text, problems = read_text(path, expected)
+    of exactly one cell per column (see :func:`read_table`); ``text`` is the file already
+    read."""
+    problems: list[Problem] = []
+    if text is None:
+        text, problems = read_text(path, expected)
     if text is None:
         return None, [], problems, None
     name = path.name
@@ -341,7 +345,7 @@ def read_csv(path: Path, required: Sequence[str], *, allow_empty: bool = False,
     encoding other than UTF-8, the note saying so is appended to ``notes`` (when given).
     """
     expected = "CSV，首行为字段名"
-    header, rows, problems, note = _records(path, expected=expected)
+    header, columns, problems, note = _columns(path, expected)
     if note and notes is not None:
         notes.append(note)
     if header is None:
@@ -353,14 +357,87 @@ def read_csv(path: Path, required: Sequence[str], *, allow_empty: bool = False,
                for c in required if c not in header]
     if missing:
         return None, missing
-    if not rows and not allow_empty:
+    if not (columns and columns[0]) and not allow_empty:
         return None, [Problem(path.name, None, None, "至少一行数据", "没有数据行")]
     # Column by column; a name given twice (only blank names can be) keeps its last column.
     last = {h: i for i, h in enumerate(header)}
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
-    df = pd.DataFrame({h: pd.Series([c.strip() for c in columns[i]], dtype=object)
-                       for h, i in last.items()}, columns=list(last))
+    df = pd.DataFrame({h: pd.Series(columns[i], dtype=object) for h, i in last.items()},
+                      columns=list(last))
     return df, []
+
+
+#: Text longer than this (in characters) is parsed by pyarrow's CSV reader
+#: (:func:`_fast_columns`): a month's template callbacks or orders, hundreds of thousands of
+#: rows, are read ≈ 10 × faster than with the csv module. Smaller files, the hand-kept ones,
+#: are read with the csv module.
+FAST_CHARS = 1 << 18
+
+
+def _columns(path: Path, expected: str, *, fast_chars: int | None = None
+             ) -> tuple[list[str] | None, list[list[str]], list[Problem], str | None]:
+    """A CSV file as ``(header, columns, problems, encoding note)``: every column a list of
+    stripped cells, rows whose cells are all blank left out, as :func:`_records` reads it
+    (the same header, cells and problems for any file)."""
+    text, problems = read_text(path, expected)
+    if text is None:
+        return None, [], problems, None
+    if len(text.text) > (FAST_CHARS if fast_chars is None else fast_chars):
+        fast = _fast_columns(text.text)
+        if fast is not None:
+            note = encoding_note(path.name, text.encoding)
+            if note:
+                logger.info(note)
+            return (*fast, [], note)
+    header, rows, problems, note = _records(path, expected, text=text)
+    if not header:
+        return header, [], problems, note
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in header]
+    return header, [[c.strip() for c in col] for col in columns], problems, note
+
+
+def _fast_columns(text: str) -> tuple[list[str], list[list[str]]] | None:
+    """``(header, columns)`` of CSV text read by pyarrow, or None for any text whose reading
+    the csv module does not reproduce exactly: a row wider or narrower than the header, a
+    repeated column name, a field over the csv module's size limit, a quote left in a cell
+    (a stray quote, which the two readers could take differently). The caller then reads it
+    with the csv module, which reports what is wrong."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pacsv
+
+    first = next((r for r in csv.reader(io.StringIO(text, newline="")) if "".join(r).strip()),
+                 None)
+    if first is None:
+        return None
+    names = [f"c{i}" for i in range(len(first))]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+    except (pa.ArrowException, ValueError):
+        return None
+    limit = csv.field_size_limit()
+    for col in table.columns:
+        longest = pc.max(pc.utf8_length(col)).as_py()
+        if (longest or 0) > limit or pc.any(pc.match_substring(col, '"')).as_py():
+            return None
+    # Python's strip (pyarrow's whitespace differs for a few control characters).
+    columns = [[c.strip() for c in col.to_pylist()] for col in table.columns]
+    filled = np.zeros(table.num_rows, dtype=bool)
+    for col in columns:
+        filled |= np.asarray(col, dtype=object) != ""
+    if not filled.all():
+        kept = filled.nonzero()[0]
+        columns = [[col[i] for i in kept] for col in columns]
+    header = [_cell(col[0]) for col in columns]
+    named = [h for h in header if h]
+    if len(set(named)) < len(named):
+        return None  # the csv module's reading names the repeated column
+    return header, [col[1:] for col in columns]
 
 
 def columns_text(header: Sequence[str], limit: int = 200) -> str:

@@ -220,7 +220,8 @@ def _numbers(text: pd.Series) -> pd.Series:
 
 
 def _in_month(t: pd.Series, month: str) -> pd.Series:
-    return t.dt.strftime("%Y-%m") == month
+    first = pd.Timestamp(f"{month}-01")
+    return (t >= first) & (t < first + pd.offsets.MonthBegin(1))
 
 
 # --------------------------------------------------------------------------- templates

@@ -302,19 +302,31 @@ def _count_json(raw: bytes, endpoint: str) -> _Count:
 
 
 def _count_csv(raw: bytes) -> _Count:
+    """Data rows (rows with a non-blank cell under the header's columns) and their
+    ``ref_date`` values: one pass of the csv module's reader, no dict per row (a month's
+    template callbacks are 280k rows at 50M events)."""
     try:
         text = csvin.decode(raw).text  # UTF-8 (BOM or not), UTF-16 with BOM, GB18030
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        records = [r for r in reader if any((v or "").strip() for v in r.values() if
-                                            isinstance(v, str))]
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+        if not header:
+            return _Count(None, (), "无法读取：空文件，没有字段名行")
+        width = len(header)
+        # as a dict reader would: a name given twice keeps its last column
+        at = max((i for i, h in enumerate(header) if h == "ref_date"), default=None)
+        rows, dates = 0, []
+        for r in reader:
+            if r and "".join(r[:width]).strip():
+                rows += 1
+                if at is not None and at < len(r):
+                    d = r[at].strip()
+                    if _is_date(d):
+                        dates.append(d)
     except UnicodeDecodeError:
         return _Count(None, (), "无法读取：既不是 UTF-8 也不是 GB18030 编码")
     except csv.Error as exc:
         return _Count(None, (), f"无法读取：CSV 格式错误（{exc}）")
-    if not reader.fieldnames:
-        return _Count(None, (), "无法读取：空文件，没有字段名行")
-    dates = tuple(d for d in ((r.get("ref_date") or "").strip() for r in records) if _is_date(d))
-    return _Count(len(records), dates, "" if records else "没有数据行")
+    return _Count(rows, tuple(dates), "" if rows else "没有数据行")
 
 
 _DATE_RX = re.compile(r"^\d{4}-\d{2}-\d{2}$")
