@@ -555,7 +555,8 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
     staging.recover(out_dir)  # a publish cut short is rolled back before it is read
     digests = cache.Digests(out_root / cache.CACHE_FOLDER / "digests.json")
     keys = _keys(params, sections, digests)
-    last = {} if force else cache.last_build(out_dir)
+    previous_build = cache.last_build(out_dir)
+    last = {} if force else previous_build
     reused = _reusable(sections, keys, last, out_dir)
     if _unchanged(sections, keys, last, reused, out_dir) \
             and (printer is None or (out_dir / "report.pdf").is_file()):
@@ -576,10 +577,13 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
         to_run = [s for s in sections if s.key not in reused]
         with _pool(to_run, workers, engine, stage) as pool:
             # Kernels warm up in the workers while this process validates the data (unless the
-            # last build validated the very same inputs with the same code); no notebook runs
-            # unless the data pass.
-            checked = last.get("checked") if last.get("cache", {}).get(
+            # last build validated the very same inputs with the same code, parameters and
+            # versions: validation is a function of those alone, so --force, which re-runs
+            # every section, reuses it too); no notebook runs unless the data pass.
+            checked = previous_build.get("checked") if previous_build.get("cache", {}).get(
                 "validation") == keys.validation else None
+            if checked:
+                click.echo("  ↺ 数据校验（输入、代码与参数均未变化，沿用上次校验结果）")
             try:
                 month_data = _Checked(**checked) if checked else _prepare(
                     account, month, data, sets, [s.key for s in sections])[1]

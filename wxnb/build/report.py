@@ -399,12 +399,15 @@ def _exporter_class() -> type[HTMLExporter]:
 
 def warm_up() -> None:
     """Import nbconvert and BeautifulSoup and compile the report's templates, which the first
-    export in a process pays for (≈0.3 s): the build calls this while the sections run, so the
-    export after the last section does not. Best effort: a template problem is reported by
-    the real export."""
+    export in a process pays for (≈0.3 s), and ``wxnb.kit.fmt`` with pandas (≈0.3 s): the build
+    calls this while the fork server still imports (or the sections run), so the first
+    section's page and the export after the last section do not. Best effort: a template
+    problem is reported by the real export."""
     _lean_imports()
     import bs4  # noqa: F401
     import nbformat
+
+    import wxnb.kit.fmt  # noqa: F401  (and pandas with it: the pages' text goes through it)
 
     try:
         _exporter().from_notebook_node(nbformat.v4.new_notebook(),
