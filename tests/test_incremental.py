@@ -70,6 +70,15 @@ def test_rebuilds_reuse_exactly_what_did_not_change(tmp_path: Path) -> None:
     forced = wxnb(*args, "--force")
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert ran(forced.stdout) == sorted(TITLES) and reused(forced.stdout) == []
+    # the inputs were validated by the build before: --force re-runs every section, not that
+    assert "↺ 数据校验" in forced.stdout
+
+    # a changed input is validated again, --force or not
+    incidents.write_text(text.replace("2026-10-03,", "2026-10-99,", 1), encoding="utf-8")
+    broken = wxnb(*args, "--force")
+    assert broken.returncode == 2, broken.stdout + broken.stderr
+    assert "↺ 数据校验" not in broken.stdout and "incidents.csv" in broken.stderr
+    assert ran(broken.stdout) == []
 
 
 def test_a_changed_parameter_reruns_everything_it_reaches(tmp_path: Path) -> None:

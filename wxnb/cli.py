@@ -363,10 +363,18 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...],
                                            "存在的数据目录", "目录不存在；" + _how_to_get(params))])
     from concurrent.futures import ThreadPoolExecutor
 
-    # The previous month is validated alongside (its event log in DuckDB, which releases the
-    # GIL, while this month's datacube is parsed here).
-    side = ThreadPoolExecutor(1)
-    previous = side.submit(_previous_month_notes, params)
+    from wxnb.paths import prev_month
+
+    # Both months' event logs are validated and reduced on a thread of their own, one after the
+    # other, each with the whole memory budget and every core (DuckDB releases the GIL), while
+    # this thread parses and checks every other input of both months (GIL-bound Python): at
+    # 50M events the checks then take no time of their own.
+    prev_folder, prev = params.resolved_prev_data_dir(), prev_month(params.month)
+    engine = params.event_engine(1)
+    side = ThreadPoolExecutor(1, thread_name_prefix="wxnb-logs")
+    log = side.submit(sections.check_log, folder, params.month, **engine)
+    prev_log_job = side.submit(sections.check_log, prev_folder, prev, **engine) \
+        if prev_folder.is_dir() else None
     side.shutdown(wait=False)
     problems: list[Problem] = []
     month_data = None
@@ -374,19 +382,22 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...],
         month_data = load_month(folder, params.month)
     except DataValidationError as exc:
         problems += exc.problems
-    try:  # the sections' own inputs (event log, CSV files), so every problem is listed at once
-        # The two months' logs are reduced one after the other (wxnb.io.eventsummary), each
-        # with the whole memory budget and every core.
-        coverage, notes = sections.validate(folder, params.month, **params.event_engine(1))
-    except DataValidationError as exc:
-        problems += exc.problems
-    if problems:
+    # the sections' own inputs (event log, CSV files), so every problem is listed at once
+    file_notes, file_problems = sections.check_files(folder, params.month)
+    coverage, notes, log_problems = log.result()
+    problems += log_problems + file_problems
+    if problems:  # the previous month's log is not reduced for a build that cannot run
+        side.shutdown(wait=False, cancel_futures=True)
         raise DataValidationError(problems)
+    prev_problems = _previous_month_problems(prev_folder, prev)
+    prev_log = prev_log_job.result() if prev_log_job is not None else None
     assert month_data is not None
     month_data.extra_coverage.extend(coverage)
-    month_data.warnings.extend(notes)
+    month_data.warnings.extend(notes + file_notes)
     month_data.warnings.extend(_family_parameters(params, month_data))
-    month_data.warnings.extend(previous.result())
+    month_data.warnings.extend(_previous_month_notes(
+        prev_folder, prev, None if prev_problems is None or prev_log is None
+        else prev_problems[0] + prev_log[2] + prev_problems[1]))
     from wxnb.sections.s08_strategy.compute import load_rules
 
     load_rules(params.resolved_rules_file())  # section 08's rules, checked before any kernel
@@ -440,23 +451,29 @@ def _commentary(params: Any, keys: list[str] | None = None) -> dict[str, str]:
     return load_commentary(params.resolved_commentary_file(), keys)
 
 
-def _previous_month_notes(params: Any) -> list[str]:
-    """Validate the previous month too: its problems never fail the build (环比 is then not
-    available, and each section says so), but ``check`` and the cover name them."""
+def _previous_month_problems(folder: Path, month: str
+                             ) -> tuple[list[Problem], list[Problem]] | None:
+    """The previous month's datacube problems and its other files' (its event log is checked
+    apart, on the reducing thread); None without the folder."""
     from wxnb.build import inputs as sections
     from wxnb.io.datacube import load_month
-    from wxnb.paths import prev_month
 
-    folder, month = params.resolved_prev_data_dir(), prev_month(params.month)
     if not folder.is_dir():
+        return None
+    cube: list[Problem] = []
+    try:
+        load_month(folder, month)
+    except DataValidationError as exc:
+        cube = list(exc.problems)
+    return cube, sections.check_files(folder, month)[1]
+
+
+def _previous_month_notes(folder: Path, month: str, problems: list[Problem] | None
+                          ) -> list[str]:
+    """The previous month is validated too: its problems never fail the build (环比 is then
+    not available, and each section says so), but ``check`` and the cover name them."""
+    if problems is None:
         return [f"无上月数据（未找到 {folder.name} 目录），环比不可用"]
-    problems: list[Problem] = []
-    for check in (lambda: load_month(folder, month),
-                  lambda: sections.validate(folder, month, **params.event_engine(1))):
-        try:
-            check()
-        except DataValidationError as exc:
-            problems += exc.problems
     if not problems:
         return []
     shown = "；".join(str(p) for p in problems[:3])

@@ -15,7 +15,7 @@ from typing import Any
 from wxnb.exceptions import DataValidationError, Problem
 from wxnb.sections import registry
 
-__all__ = ["validate"]
+__all__ = ["check_files", "check_log", "validate"]
 
 
 def _present(folder: Path, patterns: tuple[str, ...]) -> bool:
@@ -37,19 +37,60 @@ def validate(folder: Path, month: str, *, memory_limit: str = "1GB",
     (unknown event types, times outside the month) and each file of the folder that wxnb does
     not read, with the reason (``wxnb.io.folder.unrecognised``).
 
+    The two parts are also available apart (:func:`check_log`, :func:`check_files`): the
+    build reduces the logs on one thread while it checks the other files on another.
+
     Raises
     ------
     DataValidationError
-        Every problem of every input file, together.
+        Every problem of every input file, together (the event log's first).
     """
-    from wxnb.io import eventlog as events
+    coverage, notes, problems = check_log(folder, month, memory_limit=memory_limit,
+                                          threads=threads)
+    more_notes, more_problems = check_files(folder, month)
+    if problems or more_problems:
+        raise DataValidationError(problems + more_problems)
+    return coverage, notes + more_notes
+
+
+def check_log(folder: Path, month: str, *, memory_limit: str = "1GB",
+              threads: int | None = None
+              ) -> tuple[list[dict[str, Any]], list[str], list[Problem]]:
+    """The event log part of :func:`validate`: its coverage row, notes and problems (the
+    log's and its pushes'). Reduces the log to its summary unless the cache has it."""
     from wxnb.io import eventsummary
     from wxnb.io.datacube import month_days
 
     folder = Path(folder)
-    problems: list[Problem] = []
     coverage: list[dict[str, Any]] = []
     notes: list[str] = []
+    problems: list[Problem] = []
+    try:
+        opened = eventsummary.open_summary(folder, month, memory_limit=memory_limit,
+                                           threads=threads)
+    except DataValidationError as exc:
+        return coverage, notes, list(exc.problems)
+    if opened is None:
+        return coverage, notes, problems
+    with opened:
+        days, n = opened.days, len(month_days(month))
+        coverage.append({"数据": "粉丝事件日志（events）", "文件数": len(opened.files),
+                         "行数": opened.rows_used, "覆盖天数": f"{days}/{n}",
+                         "状态": "完整" if days == n else f"缺 {n - days} 天"})
+        notes.extend(opened.exclusion_notes())
+        from wxnb.io.pushes import validate_pushes
+
+        problems.extend(validate_pushes(opened, month))
+    return coverage, notes, problems
+
+
+def check_files(folder: Path, month: str) -> tuple[list[str], list[Problem]]:
+    """Every input of :func:`validate` but the event log: the files wxnb does not read (as
+    notes), the log's companions and each section's own files (their problems)."""
+    from wxnb.io import eventlog as events
+
+    folder = Path(folder)
+    problems: list[Problem] = []
 
     def run(check: Callable[[], Any]) -> None:
         try:
@@ -57,31 +98,13 @@ def validate(folder: Path, month: str, *, memory_limit: str = "1GB",
         except DataValidationError as exc:
             problems.extend(exc.problems)
 
-    def log() -> None:
-        opened = eventsummary.open_summary(folder, month, memory_limit=memory_limit,
-                                           threads=threads)
-        if opened is None:
-            return
-        with opened:
-            days, n = opened.days, len(month_days(month))
-            coverage.append({"数据": "粉丝事件日志（events）", "文件数": len(opened.files),
-                             "行数": opened.rows_used, "覆盖天数": f"{days}/{n}",
-                             "状态": "完整" if days == n else f"缺 {n - days} 天"})
-            notes.extend(opened.exclusion_notes())
-            from wxnb.io.pushes import validate_pushes
-
-            problems.extend(validate_pushes(opened, month))
-
-    run(log)
     from wxnb.io.folder import unread_notes
 
-    notes.extend(unread_notes(folder))
+    notes = list(unread_notes(folder))
     run(lambda: events.load_menu(folder))
     run(lambda: events.load_content_plan(folder, month))
     run(lambda: events.load_orders(folder, month))
     for spec in registry():
         if spec.check and _present(folder, spec.inputs):
             run(lambda spec=spec: spec.function(spec.check)(folder, month))
-    if problems:
-        raise DataValidationError(problems)
-    return coverage, notes
+    return notes, problems
