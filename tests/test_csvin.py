@@ -112,3 +112,11 @@ def test_read_csv_from_either_path_is_the_same_frame(tmp_path: Path, monkeypatch
     slow, _ = csvin.read_csv(path, ["a"])
     assert fast.equals(slow) and list(fast.dtypes) == list(slow.dtypes)
     assert fast.to_dict("list") == {"a": ["1", "2"], "b": ["x,y", "z"], "c": ["", "w"]}
+
+
+def test_cells_are_stripped_exactly_as_python_strips() -> None:
+    import pyarrow as pa
+
+    chars = [chr(i) for i in range(0x10000) if not 0xD800 <= i < 0xE000]
+    for cells in ([f"a{c}" for c in chars], [f"{c}a" for c in chars], chars):
+        assert csvin._stripped(pa.chunked_array([pa.array(cells)])) == [c.strip() for c in cells]

@@ -395,6 +395,24 @@ def _columns(path: Path, expected: str, *, fast_chars: int | None = None
     return header, [[c.strip() for c in col] for col in columns], problems, note
 
 
+#: Exactly the characters Python's ``str.strip()`` removes (``str.isspace``), as an RE2 class.
+_SPACE = "[\t\n\x0b\x0c\r\x1c-\x1f\x85\\p{Z}]"
+
+
+def _stripped(col: Any) -> list[str]:
+    """A pyarrow string column as Python strings, each stripped as ``str.strip()`` strips it:
+    only the cells that start or end with a space character are touched (pyarrow's own trim
+    differs from Python's for a few control characters)."""
+    import pyarrow.compute as pc
+
+    values = col.to_pylist()
+    edge = pc.match_substring_regex(col, f"^{_SPACE}|{_SPACE}$")
+    if pc.any(edge).as_py():
+        for i in np.flatnonzero(edge.to_numpy(zero_copy_only=False)):
+            values[i] = values[i].strip()
+    return values
+
+
 def _fast_columns(text: str) -> tuple[list[str], list[list[str]]] | None:
     """``(header, columns)`` of CSV text read by pyarrow, or None for any text whose reading
     the csv module does not reproduce exactly: a row wider or narrower than the header, a
@@ -425,8 +443,7 @@ def _fast_columns(text: str) -> tuple[list[str], list[list[str]]] | None:
         longest = pc.max(pc.utf8_length(col)).as_py()
         if (longest or 0) > limit or pc.any(pc.match_substring(col, '"')).as_py():
             return None
-    # Python's strip (pyarrow's whitespace differs for a few control characters).
-    columns = [[c.strip() for c in col.to_pylist()] for col in table.columns]
+    columns = [_stripped(col) for col in table.columns]
     filled = np.zeros(table.num_rows, dtype=bool)
     for col in columns:
         filled |= np.asarray(col, dtype=object) != ""
