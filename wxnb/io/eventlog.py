@@ -1187,6 +1187,14 @@ def load_orders(folder: Path, month: str) -> pd.DataFrame | None:
     path = Path(folder) / ORDERS_FILE
     if not path.is_file():
         return None
+    from wxnb.io import loadcache
+
+    # parsed once per month (wxnb.io.loadcache): validation, sections 01 and 03, both months
+    return loadcache.cached("eventlog.load_orders", (month,), [path],
+                            lambda: _load_orders(path, month))
+
+
+def _load_orders(path: Path, month: str) -> pd.DataFrame:
     first, nxt = _month_bounds(month)
     lo, hi = pd.Timestamp(first), pd.Timestamp(nxt)
     read_notes: list[str] = []

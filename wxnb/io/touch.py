@@ -461,14 +461,23 @@ def _load_ab(path: Path, notes: list[str]) -> tuple[pd.DataFrame | None, list[Pr
 
 
 def load(folder: Path, month: str) -> TouchInputs:
-    """Read and validate this section's files of one month (read-only).
+    """Read and validate this section's files of one month (read-only); a month's files are
+    parsed once (``wxnb.io.loadcache``: the build's validation, then the section, both months).
 
     Raises
     ------
     DataValidationError
         Listing every problem of every file (file, field, row, expected, found).
     """
+    from wxnb.io import loadcache
+
     folder = Path(folder)
+    files = [folder / n for n in (TEMPLATE_CSV, TEMPLATE_JSONL, CLICKS_FILE, COMMUNITY_FILE,
+                                  COSTS_FILE, AB_FILE)]
+    return loadcache.cached("touch.load", (month,), files, lambda: _load(folder, month))
+
+
+def _load(folder: Path, month: str) -> TouchInputs:
     notes: list[str] = []
     problems: list[Problem] = []
     templates, source, found = _load_templates(folder, month, notes)

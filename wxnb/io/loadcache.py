@@ -1,0 +1,112 @@
+"""A loaded input file kept once per month: the build's validation loads a large hand-kept or
+exported file (``orders.csv``, the template callbacks) and every section that reads it later gets
+the same result from the cache instead of parsing it again.
+
+At 50M events a month's ``orders.csv`` is 140k rows and its template callbacks 280k: each was
+parsed six and four times per build (validation, sections 01 and 03 or 12, both months). A
+result is kept as a pickle under ``outputs/.wxnb-cache/loads/`` (``WXNB_CACHE_DIR`` moves it,
+beside the datacube datasets and the event summaries), keyed on what it was computed from: the
+loader, its arguments, each file's path and SHA-256 (hashing 20 MB takes ≈ 20 ms, parsing it a
+second; a file rewritten within the same clock tick at the same size still changes the key),
+and the source of the package's input layer (``wxnb/io``) and the versions of pandas, pyarrow
+and numpy. Only a load that succeeded is kept (a file with problems raises every time, naming
+them). A cache that cannot be written (read-only disk) or read (damaged, another pandas) is
+passed over: the file is loaded as usual. The input folder is never written.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+from collections.abc import Callable, Iterable
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+from wxnb.io import dataset
+from wxnb.io.digest import file_sha256
+
+__all__ = ["KEEP", "cache_root", "cached"]
+
+T = TypeVar("T")
+KEEP = 64  # results kept (the most recently used; a month uses a handful)
+
+
+def cache_root() -> Path:
+    """Where loaded files are kept (beside the datacube datasets)."""
+    return dataset.cache_root().parent / "loads"
+
+
+@functools.cache
+def _code() -> str:
+    """The input layer's source and the versions whose objects are pickled."""
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for path in sorted(here.rglob("*.py")):
+        h.update(path.relative_to(here).as_posix().encode())
+        h.update(path.read_bytes())
+    for dist in ("pandas", "pyarrow", "numpy"):
+        h.update(f"{dist}={metadata.version(dist)}".encode())
+    return h.hexdigest()
+
+
+def _key(name: str, args: tuple[Any, ...], files: Iterable[Path]) -> str | None:
+    parts = [name, repr(args), _code()]
+    for path in sorted(files):  # a file that is absent is part of the key too
+        try:
+            digest = file_sha256(path)
+        except FileNotFoundError:
+            digest = "absent"
+        except OSError:
+            return None
+        parts.append(f"{path.resolve()}\0{digest}")
+    return hashlib.sha256("\0\0".join(parts).encode()).hexdigest()[:32]
+
+
+def cached(name: str, args: tuple[Any, ...], files: Iterable[Path],
+           load: Callable[[], T]) -> T:
+    """``load()``, or its result kept from an earlier call with the same ``name``, ``args``
+    and unchanged ``files`` (see the module)."""
+    key = _key(name, args, list(files))
+    if key is None:
+        return load()
+    path = cache_root() / f"{key}.pkl"
+    try:
+        with path.open("rb") as fh:
+            out = pickle.load(fh)  # noqa: S301 - our own cache, written below
+        os.utime(path)  # recently used: kept by the pruning
+        return out
+    except FileNotFoundError:
+        pass
+    except Exception:  # noqa: BLE001 - a damaged or foreign pickle is only a cache miss
+        pass
+    out = load()
+    _store(path, out)
+    return out
+
+
+def _store(path: Path, value: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return
+    _prune(path.parent)
+
+
+def _prune(root: Path) -> None:
+    try:
+        kept = sorted(root.glob("*.pkl"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in kept[KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
