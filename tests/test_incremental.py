@@ -91,3 +91,23 @@ def test_a_changed_parameter_reruns_everything_it_reaches(tmp_path: Path) -> Non
     res = wxnb("build", "--out", str(out), "--set", "target_open_rate=0.05",
                "--set", "event_memory_limit=2GB", "--workers", "1")
     assert "无变化" in res.stdout, res.stdout + res.stderr
+
+
+def test_previous_month_problems_reach_the_cover_and_the_reused_validation(
+        tmp_path: Path) -> None:
+    for month in ("2026-09", "2026-10"):
+        shutil.copytree(DATA / "sample" / month, tmp_path / "data" / month)
+    incidents = tmp_path / "data" / "2026-09" / "incidents.csv"
+    text = incidents.read_text(encoding="utf-8")
+    incidents.write_text(text.replace("2026-09-", "2026-13-", 1), encoding="utf-8")
+    args = ("build", "--data", str(tmp_path / "data" / "2026-10"), "--out", str(tmp_path / "o"))
+    note = "上月（2026-09）数据校验未通过"
+    for run in ("checked while the sections ran", "reused under --force"):
+        res = wxnb(*args, *(("--force",) if run.startswith("reused") else ()))
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert ("↺ 数据校验" in res.stdout) == run.startswith("reused")
+        out = tmp_path / "o" / "sample" / "2026-10"
+        manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        assert [n for n in manifest["notes"] if note in n and "incidents.csv" in n], run
+        assert [n for n in manifest["checked"]["warnings"] if note in n], run
+        assert note in (out / "report.html").read_text(encoding="utf-8"), run

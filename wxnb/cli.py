@@ -346,11 +346,17 @@ def _layer_overrides(data: Path | None, sets: tuple[str, ...]) -> dict[str, Any]
 
 
 def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...],
-             keys: list[str] | None = None) -> Any:
-    """Validate parameters and data before any kernel starts; return (params, month data).
+             keys: list[str] | None = None, defer_previous: bool = False) -> Any:
+    """Validate parameters and data before any kernel starts; return (params, month data,
+    pending).
 
-    Reads only: a missing month folder is an error saying how to get one, never generated here
-    (sample data are written by ``wxnb sample`` alone).
+    The previous month is validated too, but its problems never stop a build (they are notes:
+    its 环比 is not available). With ``defer_previous`` its files other than the event log are
+    checked on a thread of their own after this month passed, while the sections run:
+    ``pending`` is then ``(index, future)``, the notes to insert at ``index`` of the month's
+    warnings once the future is done (:func:`_settle_previous`); else None, the notes already
+    in place. Reads only: a missing month folder is an error saying how to get one, never
+    generated here (sample data are written by ``wxnb sample`` alone).
     """
     from wxnb.build import inputs as sections
     from wxnb.io.datacube import load_month
@@ -389,20 +395,39 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...],
     if problems:  # the previous month's log is not reduced for a build that cannot run
         side.shutdown(wait=False, cancel_futures=True)
         raise DataValidationError(problems)
-    prev_problems = _previous_month_problems(prev_folder, prev)
+    # The sections read the previous month's summary: it is made before any section starts.
     prev_log = prev_log_job.result() if prev_log_job is not None else None
     assert month_data is not None
     month_data.extra_coverage.extend(coverage)
     month_data.warnings.extend(notes + file_notes)
     month_data.warnings.extend(_family_parameters(params, month_data))
-    month_data.warnings.extend(_previous_month_notes(
-        prev_folder, prev, None if prev_problems is None or prev_log is None
-        else prev_problems[0] + prev_log[2] + prev_problems[1]))
+
+    def previous_notes() -> list[str]:
+        found = _previous_month_problems(prev_folder, prev)
+        return _previous_month_notes(prev_folder, prev, None if found is None or prev_log is None
+                                     else found[0] + prev_log[2] + found[1])
+
     from wxnb.sections.s08_strategy.compute import load_rules
 
     load_rules(params.resolved_rules_file())  # section 08's rules, checked before any kernel
     _commentary(params, keys)  # the analyst's commentary, checked with the data
-    return params, month_data
+    if not defer_previous:
+        month_data.warnings.extend(previous_notes())
+        return params, month_data, None
+    later = ThreadPoolExecutor(1, thread_name_prefix="wxnb-previous")
+    pending = (len(month_data.warnings), later.submit(previous_notes))
+    later.shutdown(wait=False)
+    return params, month_data, pending
+
+
+def _settle_previous(month_data: Any, pending: Any) -> int:
+    """Insert the previous month's notes that ``_prepare`` left pending; how many."""
+    if pending is None:
+        return 0
+    index, future = pending
+    found = future.result()
+    month_data.warnings[index:index] = found
+    return len(found)
 
 
 def _family_parameters(params: Any, month_data: Any) -> list[str]:
@@ -518,7 +543,7 @@ def _month_options(fn: Any) -> Any:
 def check(account: str, month: str, data: Path | None, sets: tuple[str, ...]) -> None:
     """只校验参数和数据，不执行笔记本。"""
     try:
-        params, month_data = _prepare(account, month, data, sets)
+        params, month_data, _ = _prepare(account, month, data, sets)
     except WxnbError as exc:
         _fail(exc)
     click.echo(_safe(f"参数与数据校验通过：{params.display_name()} {params.month}"))
@@ -601,14 +626,18 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                 "validation") == keys.validation else None
             if checked:
                 click.echo("  ↺ 数据校验（输入、代码与参数均未变化，沿用上次校验结果）")
+            pending = None
             try:
-                month_data = _Checked(**checked) if checked else _prepare(
-                    account, month, data, sets, [s.key for s in sections])[1]
+                if checked:
+                    month_data = _Checked(**checked)
+                else:  # the previous month's other files are checked while the sections run
+                    _, month_data, pending = _prepare(account, month, data, sets,
+                                                      [s.key for s in sections], True)
             except WxnbError as exc:
                 _check_stop()
                 _fail(exc)
             _check_stop()  # a Ctrl-C that DuckDB swallowed during validation still stops
-            validated = {"coverage": month_data.coverage(), "warnings": list(month_data.warnings)}
+            validated_notes = len(month_data.warnings)
             sections, skipped = _runnable(sections, params.resolved_data_dir())
             month_data.warnings.extend(skipped)
             for note in skipped:
@@ -655,6 +684,9 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                                      expected=_last_seconds(out_dir))
             order = {s.key: i for i, s in enumerate(sections)}
             outcomes.sort(key=lambda o: order[o.key])
+            validated_notes += _settle_previous(month_data, pending)
+            validated = {"coverage": month_data.coverage(),
+                         "warnings": month_data.warnings[:validated_notes]}
             # Still inside the pool: its idle workers outlive the export and the publish, so
             # were this process killed now, they would remove the staging folder (they do when
             # their parent dies), as during the sections.
