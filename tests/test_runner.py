@@ -83,3 +83,28 @@ def test_start_fork_server_starts_it_in_the_background() -> None:
             t.join(60)
     pid = forkserver._forkserver._forkserver_pid
     assert pid is not None and runner.pid_alive(pid)
+
+
+def test_a_new_output_folder_starts_with_the_last_timings_of_the_same_month(
+        tmp_path: Path, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from wxnb import cli
+    from wxnb.build.report import SectionResult
+
+    monkeypatch.setenv("WXNB_CACHE_DIR", str(tmp_path / "cache"))
+    params = SimpleNamespace(month="2026-10", resolved_data_dir=lambda: tmp_path / "data")
+    other = SimpleNamespace(month="2026-09", resolved_data_dir=lambda: tmp_path / "data")
+    assert cli._last_seconds(tmp_path / "new", params) == {}
+    done = [SectionResult("13_miniprogram", "13", tmp_path / "a", True, seconds=1.62),
+            SectionResult("05_competitors", "05", tmp_path / "b", True, seconds=0.31),
+            SectionResult("07_risk", "07", tmp_path / "c", False, seconds=0.2)]
+    cli._remember_seconds(params, done)
+    assert cli._last_seconds(tmp_path / "new", params) == {"13_miniprogram": 1.62,
+                                                            "05_competitors": 0.31}
+    assert cli._last_seconds(tmp_path / "new", other) == {}  # another month: nothing known
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "run.json").write_text(json.dumps({"sections": [
+        {"key": "05_competitors", "seconds": 2.0, "reused": False}]}), encoding="utf-8")
+    assert cli._last_seconds(own, params) == {"05_competitors": 2.0}  # its own build first

@@ -681,7 +681,7 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                     "event_workers": max(1, min(pool.n, len(to_run)))}
                 outcomes += pool.run(to_run, {"account": params.account, "month": params.month,
                                               "overrides": overrides}, stage, progress,
-                                     expected=_last_seconds(out_dir))
+                                     expected=_last_seconds(out_dir, params))
             order = {s.key: i for i, s in enumerate(sections)}
             outcomes.sort(key=lambda o: order[o.key])
             validated_notes += _settle_previous(month_data, pending)
@@ -781,14 +781,47 @@ def batch(month: str, accounts: str | None, data_root: Path, out_root: Path, exe
         sys.exit(1)
 
 
-def _last_seconds(out_dir: Path) -> dict[str, float]:
-    """How long each section took in the last good build (longest sections start first)."""
+def _last_seconds(out_dir: Path, params: Any = None) -> dict[str, float]:
+    """How long each section took in the last good build (longest sections start first): of
+    this output folder, else (a new folder) the last build of the same data folder and month
+    anywhere, as remembered in the cache (:func:`_remember_seconds`)."""
+    for path in (out_dir / "run.json", *([_seconds_file(params)] if params is not None else [])):
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            found = {str(s["key"]): float(s["seconds"]) for s in manifest.get("sections", ())
+                     if not s.get("reused")}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            continue
+        if found:
+            return found
+    return {}
+
+
+def _seconds_file(params: Any) -> Path:
+    """Where the section timings of a data folder's month are remembered (the cache)."""
+    import hashlib
+
+    from wxnb.io import dataset
+
+    key = hashlib.sha256(f"{params.resolved_data_dir()}\0{params.month}".encode()).hexdigest()
+    return dataset.cache_root().parent / "timings" / f"{key[:24]}.json"
+
+
+def _remember_seconds(params: Any, outcomes: list[Any]) -> None:
+    """Keep the sections' timings of a published build for the next build's order, whatever
+    its output folder (best effort)."""
+    path = _seconds_file(params)
+    sections = [{"key": o.key, "seconds": round(o.seconds, 2)} for o in outcomes
+                if o.ok and o.seconds]
+    if not sections:
+        return
     try:
-        manifest = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
-        return {str(s["key"]): float(s["seconds"]) for s in manifest.get("sections", ())
-                if not s.get("reused")}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return {}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"sections": sections}), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass
 
 
 class _Checked:
@@ -972,6 +1005,7 @@ def _finish(params: Any, month_data: Any, outcomes: list[Any], stage: Path, out_
     click.echo(f"报告已生成（{time.perf_counter() - t0:.1f} 秒）：{report}")
     if printer is not None:
         click.echo(f"PDF：{out_dir / 'report.pdf'}")
+    _remember_seconds(params, [o for o in outcomes if o.key not in record.get("reused", ())])
     global _published
     _published = True
 
