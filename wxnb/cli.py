@@ -352,10 +352,9 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...],
 
     The previous month is validated too, but its problems never stop a build (they are notes:
     its 环比 is not available). With ``defer_previous`` its files other than the event log are
-    checked on a thread of their own after this month passed, while the sections run:
-    ``pending`` is then ``(index, future)``, the notes to insert at ``index`` of the month's
-    warnings once the future is done (:func:`_settle_previous`); else None, the notes already
-    in place. Reads only: a missing month folder is an error saying how to get one, never
+    checked on a thread of their own while the sections run: ``pending`` is then
+    ``(index, notes)``, ``notes()`` waiting for them and the notes to insert at ``index`` of the
+    month's warnings (:func:`_settle_previous`); else None, the notes already in place. Reads only: a missing month folder is an error saying how to get one, never
     generated here (sample data are written by ``wxnb sample`` alone).
     """
     from wxnb.build import inputs as sections
@@ -395,7 +394,12 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...],
     if problems:  # the previous month's log is not reduced for a build that cannot run
         side.shutdown(wait=False, cancel_futures=True)
         raise DataValidationError(problems)
-    # The sections read the previous month's summary: it is made before any section starts.
+    # The previous month's other files are checked on a thread of their own from now on (at 50M
+    # events while its log is still being reduced); the sections read its summary, so that is
+    # made before any section starts.
+    later = ThreadPoolExecutor(1, thread_name_prefix="wxnb-previous")
+    checked_files = later.submit(_previous_month_problems, prev_folder, prev)
+    later.shutdown(wait=False)
     prev_log = prev_log_job.result() if prev_log_job is not None else None
     assert month_data is not None
     month_data.extra_coverage.extend(coverage)
@@ -403,7 +407,7 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...],
     month_data.warnings.extend(_family_parameters(params, month_data))
 
     def previous_notes() -> list[str]:
-        found = _previous_month_problems(prev_folder, prev)
+        found = checked_files.result()
         return _previous_month_notes(prev_folder, prev, None if found is None or prev_log is None
                                      else found[0] + prev_log[2] + found[1])
 
@@ -414,18 +418,15 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...],
     if not defer_previous:
         month_data.warnings.extend(previous_notes())
         return params, month_data, None
-    later = ThreadPoolExecutor(1, thread_name_prefix="wxnb-previous")
-    pending = (len(month_data.warnings), later.submit(previous_notes))
-    later.shutdown(wait=False)
-    return params, month_data, pending
+    return params, month_data, (len(month_data.warnings), previous_notes)
 
 
 def _settle_previous(month_data: Any, pending: Any) -> int:
     """Insert the previous month's notes that ``_prepare`` left pending; how many."""
     if pending is None:
         return 0
-    index, future = pending
-    found = future.result()
+    index, notes = pending
+    found = notes()
     month_data.warnings[index:index] = found
     return len(found)
 
