@@ -126,3 +126,17 @@ def test_orders_and_template_callbacks_come_back_identical(tmp_path: Path) -> No
     assert t1.templates.equals(t2.templates) and t1.warnings == t2.warnings
     assert list(t1.templates["status"]) == ["success", "failed:user block"]
     assert isinstance(t2.templates, pd.DataFrame)
+
+
+def test_a_read_only_cache_still_serves_what_it_holds(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "a.csv"
+    f.write_text("1", encoding="utf-8")
+    calls, get = counting([f])
+    get()
+
+    def refuse(*_args: object, **_kw: object) -> None:
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(loadcache.os, "utime", refuse)
+    assert get()["seen"] == ["1"] and len(calls) == 1

@@ -354,8 +354,10 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...],
     its 环比 is not available). With ``defer_previous`` its files other than the event log are
     checked on a thread of their own while the sections run: ``pending`` is then
     ``(index, notes)``, ``notes()`` waiting for them and the notes to insert at ``index`` of the
-    month's warnings (:func:`_settle_previous`); else None, the notes already in place. Reads only: a missing month folder is an error saying how to get one, never
-    generated here (sample data are written by ``wxnb sample`` alone).
+    month's warnings (:func:`_settle_previous`); else None, the notes already in place.
+
+    Reads only: a missing month folder is an error saying how to get one, never generated
+    here (sample data are written by ``wxnb sample`` alone).
     """
     from wxnb.build import inputs as sections
     from wxnb.io.datacube import load_month
@@ -800,12 +802,10 @@ def _last_seconds(out_dir: Path, params: Any = None) -> dict[str, float]:
 
 def _seconds_file(params: Any) -> Path:
     """Where the section timings of a data folder's month are remembered (the cache)."""
-    import hashlib
-
     from wxnb.io import dataset
 
-    key = hashlib.sha256(f"{params.resolved_data_dir()}\0{params.month}".encode()).hexdigest()
-    return dataset.cache_root().parent / "timings" / f"{key[:24]}.json"
+    key = dataset.folder_key(params.resolved_data_dir(), params.month)
+    return dataset.cache_root().parent / "timings" / f"{key}.json"
 
 
 def _remember_seconds(params: Any, outcomes: list[Any]) -> None:

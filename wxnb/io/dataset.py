@@ -48,7 +48,9 @@ def cache_root() -> Path:
     return Path(env) / "datasets" if env else paths.OUTPUTS / ".wxnb-cache" / "datasets"
 
 
-def _folder_key(folder: Path, month: str) -> str:
+def folder_key(folder: Path, month: str) -> str:
+    """The cache's name for one month of one data folder (its datasets, event summaries and
+    section timings are kept under it)."""
     return hashlib.sha256(f"{folder.resolve()}\0{month}".encode()).hexdigest()[:24]
 
 
@@ -100,7 +102,7 @@ def write(folder: Path, month: str, frames: dict[str, pd.DataFrame],
     """Keep a whole validated month; return its folder, or None when it cannot be kept (a
     read-only disk, a table Parquet cannot hold): the month is then simply parsed each time."""
     root = cache_root()
-    target = root / _folder_key(folder, month)
+    target = root / folder_key(folder, month)
     tmp = root / f".{target.name}.{os.getpid()}.tmp"
     try:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -126,7 +128,7 @@ def write(folder: Path, month: str, frames: dict[str, pd.DataFrame],
 def read(folder: Path, month: str, endpoints: set[str] | None = None) -> Stored | None:
     """The month's dataset when it still matches the input files, else None; only the tables
     of ``endpoints`` are read (all by default)."""
-    target = cache_root() / _folder_key(folder, month)
+    target = cache_root() / folder_key(folder, month)
     try:
         manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -220,8 +220,7 @@ def _code() -> str:
 
 
 def _target(folder: Path, month: str) -> Path:
-    key = hashlib.sha256(f"{folder.resolve()}\0{month}".encode()).hexdigest()[:24]
-    return cache_root() / key
+    return cache_root() / dataset.folder_key(folder, month)
 
 
 def _stats(files: list[Path]) -> dict[str, list[int]]:

@@ -75,13 +75,15 @@ def cached(name: str, args: tuple[Any, ...], files: Iterable[Path],
     path = cache_root() / f"{key}.pkl"
     try:
         with path.open("rb") as fh:
-            out = pickle.load(fh)  # noqa: S301 - our own cache, written below
-        os.utime(path)  # recently used: kept by the pruning
-        return out
-    except FileNotFoundError:
+            kept = pickle.load(fh)  # noqa: S301 - our own cache, written below
+    except Exception:  # noqa: BLE001 - none, damaged or foreign: only a cache miss
         pass
-    except Exception:  # noqa: BLE001 - a damaged or foreign pickle is only a cache miss
-        pass
+    else:
+        try:
+            os.utime(path)  # recently used: kept by the pruning
+        except OSError:
+            pass  # a read-only cache still serves what it holds
+        return kept
     out = load()
     _store(path, out)
     return out
