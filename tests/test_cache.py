@@ -155,6 +155,66 @@ def test_the_code_a_notebook_imports_is_followed_through_the_package() -> None:
     assert not any(f.startswith("sections/s06_tech/") for f in section)
 
 
+def test_imports_are_found_in_every_kind_of_block() -> None:
+    source = """
+import os
+def f():
+    from wxnb.kit import fmt
+class C:
+    def m(self):
+        if x:
+            pass
+        elif y:
+            import wxnb.kit.charts
+        else:
+            for _ in ():
+                pass
+            else:
+                while True:
+                    with open(p):
+                        try:
+                            pass
+                        except ImportError:
+                            from wxnb.io import datacube
+                        else:
+                            from wxnb.kit import findings
+                        finally:
+                            from wxnb.kit import stats
+async def g():
+    async with a:
+        async for _ in b:
+            match v:
+                case 1:
+                    from wxnb.io import touch
+try:
+    pass
+except* ValueError:
+    import wxnb.params
+lambda: __import__("wxnb.io.ads")  # a call, not an import statement
+text = "import wxnb.io.wecom"
+"""
+    assert {m for m in cache._imports(source) if m.count(".") == 2} == {
+        "wxnb.kit.fmt", "wxnb.kit.charts", "wxnb.io.datacube", "wxnb.kit.findings",
+        "wxnb.kit.stats", "wxnb.io.touch"}
+    assert "wxnb.params" in cache._imports(source)
+    assert cache._imports("import os\nx = 1\n") == set()
+    assert cache._imports("def broken(:\n  import wxnb.kit.fmt") == set()
+
+
+def test_the_imports_of_a_module_are_remembered_by_its_digest(tmp_path, monkeypatch) -> None:
+    memo = tmp_path / "digests.json"
+    module = cache.PACKAGE / "build" / "report.py"
+    calls: list[str] = []
+    real = cache._imports
+    monkeypatch.setattr(cache, "_imports", lambda src: calls.append(src) or real(src))
+    d = cache.Digests(memo)
+    first = d.imports_of(module)
+    d.save()
+    assert len(calls) == 1 and "wxnb.build.webfont" in first
+    assert cache.Digests(memo).imports_of(module) == first
+    assert len(calls) == 1  # answered by the memo: the module is not parsed again
+
+
 def test_versions_name_every_package_that_computes() -> None:
     v = cache.versions()
     assert v["python"] and v["pandas"] and v["duckdb"]

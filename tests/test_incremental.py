@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from wxnb.paths import DATA, PROJECT_ROOT
+from wxnb.paths import DATA, PROJECT_ROOT, cache_dir
 from wxnb.sections import registry
 
 pytestmark = pytest.mark.e2e
@@ -42,6 +42,9 @@ def test_rebuilds_reuse_exactly_what_did_not_change(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stdout + first.stderr
     assert ran(first.stdout) == sorted(TITLES) and reused(first.stdout) == []
     built = report.stat().st_mtime_ns
+    # the digests and the code's imports are the machine's (any output folder finds them)
+    assert (cache_dir() / "digests.json").is_file()
+    assert not (out / ".wxnb-cache").exists()
 
     again = wxnb(*args)
     assert again.returncode == 0, again.stdout + again.stderr

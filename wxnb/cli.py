@@ -598,7 +598,7 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
     sections = discover_sections(nb_dir.absolute())
     out_dir = paths.output_dir(params.account, params.month, out_root).absolute()
     staging.recover(out_dir)  # a publish cut short is rolled back before it is read
-    digests = cache.Digests(out_root / cache.CACHE_FOLDER / "digests.json")
+    digests = cache.Digests(paths.cache_dir() / "digests.json")
     keys = _keys(params, sections, digests)
     previous_build = cache.last_build(out_dir)
     last = {} if force else previous_build
@@ -697,7 +697,7 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                     record={"keys": keys, "checked": validated,
                             "reused": {s.key for s in kept}},
                     commentary=commentary, pages=pages, printer=printer)
-        digests.save()  # only a build that published remembers the digests (in <out>/.wxnb-cache)
+        digests.save()  # only a build that published remembers the digests (paths.cache_dir)
     except BaseException as exc:
         if not isinstance(exc, (KeyboardInterrupt, _Stop)) and _STOP_SIGNAL is None:
             raise

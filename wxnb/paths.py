@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta, timezone
 from pathlib import Path
 
@@ -13,6 +14,7 @@ __all__ = [
     "PROJECT_ROOT",
     "SAMPLE_ACCOUNT",
     "SAMPLE_MONTH",
+    "cache_dir",
     "default_data_dir",
     "output_dir",
     "prev_month",
@@ -30,6 +32,14 @@ DATA = PROJECT_ROOT / "data"
 
 SAMPLE_ACCOUNT = "sample"
 SAMPLE_MONTH = "2026-10"
+
+
+def cache_dir() -> Path:
+    """The machine's cache of what wxnb derives from inputs and code (datasets, event
+    summaries, loads, fonts, file digests, section timings): ``WXNB_CACHE_DIR`` if set, else
+    ``outputs/.wxnb-cache``. Everything in it can be deleted; it is made again."""
+    env = os.environ.get("WXNB_CACHE_DIR")
+    return Path(env) if env else OUTPUTS / ".wxnb-cache"
 
 
 def prev_month(month: str) -> str:

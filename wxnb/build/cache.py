@@ -14,8 +14,9 @@ A section's key is the SHA-256 of everything its output depends on:
 This is the idea of ploomber's and jupyter-cache's skipping, but keyed on the data too (Quarto's
 ``freeze`` keys on the source only). The keys of the last good build are in its ``run.json``;
 ``wxnb build --force`` ignores them. File contents are hashed once and remembered by
-(size, mtime, inode) in ``<outputs>/.wxnb-cache/digests.json``, the way git's index does, so an
-unchanged 2 GB event log is not read again.
+(size, mtime, inode) in the machine's cache (``digests.json`` in :func:`wxnb.paths.cache_dir`),
+the way git's index does, so an unchanged 2 GB event log is not read again; so are the imports
+of each version of each module (by its digest), whatever the output folder.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import os
 import platform
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 import fnmatch
 from importlib import metadata
@@ -38,7 +39,6 @@ from typing import Any
 from wxnb.io.digest import file_sha256
 
 __all__ = [
-    "CACHE_FOLDER",
     "MACHINE_PARAMETERS",
     "VERSIONED",
     "Digests",
@@ -50,7 +50,6 @@ __all__ = [
 ]
 
 KEY_FORMAT = 1  # bump when what goes into a key changes
-CACHE_FOLDER = ".wxnb-cache"
 # Parameters that change how the build runs, never what it shows.
 MACHINE_PARAMETERS = frozenset({"output_dir", "event_workers", "event_memory_limit"})
 # Distributions whose version can change a number, a chart or the HTML of a section.
@@ -168,13 +167,16 @@ def _module_file(name: str) -> Path | None:
 
 def _imports(source: str) -> set[str]:
     """The ``wxnb`` modules a source imports (``from wxnb.kit import fmt`` → ``wxnb.kit.fmt``
-    when that is a module, else ``wxnb.kit``), with their parent packages."""
+    when that is a module, else ``wxnb.kit``), with their parent packages. Imports inside
+    functions, classes and every other block count too."""
     found: set[str] = set()
+    if "wxnb" not in source:  # no import of it can be there (most notebook cells)
+        return found
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return found
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
@@ -185,6 +187,24 @@ def _imports(source: str) -> set[str]:
                 parts = name.split(".")
                 found |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
     return found
+
+
+#: The fields of a statement that hold statements (a function's body, an ``if``'s ``orelse``,
+#: a ``try``'s handlers and ``finalbody``, a ``match``'s cases): an import is a statement, so
+#: the expressions (most of a module's nodes) need not be visited.
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements(body: list[ast.AST]) -> Iterator[ast.AST]:
+    """Every statement of ``body`` and of the blocks nested in it, at any depth."""
+    todo = list(reversed(body))
+    while todo:
+        node = todo.pop()
+        yield node
+        for name in _BLOCKS:
+            inner = getattr(node, name, None)
+            if isinstance(inner, list):
+                todo.extend(reversed(inner))
 
 
 def _closure(root: str, digests: Digests) -> frozenset[str]:

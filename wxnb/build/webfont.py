@@ -82,8 +82,7 @@ def base_chars() -> frozenset[int]:
 
 
 def _cache_dir() -> Path:
-    env = os.environ.get("WXNB_CACHE_DIR")
-    return Path(env) / "fonts" if env else paths.OUTPUTS / ".wxnb-cache" / "fonts"
+    return paths.cache_dir() / "fonts"
 
 
 @functools.cache

@@ -44,8 +44,7 @@ class Stored:
 
 def cache_root() -> Path:
     """Where the datasets are kept."""
-    env = os.environ.get("WXNB_CACHE_DIR")
-    return Path(env) / "datasets" if env else paths.OUTPUTS / ".wxnb-cache" / "datasets"
+    return paths.cache_dir() / "datasets"
 
 
 def folder_key(folder: Path, month: str) -> str:
