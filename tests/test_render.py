@@ -59,6 +59,14 @@ def test_number_formats_never_show_minus_zero_infinity_or_a_hyphen() -> None:
     assert fmt.fmt_signed_int(12) == "+12" and fmt.fmt_signed_int(-0.3) == "0"
 
 
+def test_an_html_block_has_the_same_text_form_in_every_run() -> None:
+    """The notebook keeps a text/plain beside each HTML output: an object address there made
+    every run's outputs differ (and no section page could be reused)."""
+    a, b = fmt.table([["1"]], ["列"]), fmt.table([["1"]], ["列"])
+    assert repr(a) == repr(b) and "0x" not in repr(a)
+    assert repr(a) != repr(fmt.table([["12"]], ["列"]))
+
+
 def test_tables_narratives_and_notes_escape_data() -> None:
     for block in (fmt.table([[HOSTILE, 1]], ["标题", HOSTILE], numeric=[1], caption=HOSTILE),
                   fmt.narrative([HOSTILE]), fmt.notes([HOSTILE], title=HOSTILE)):

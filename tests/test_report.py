@@ -596,6 +596,52 @@ def test_an_id_two_sections_share_renders_the_page_in_one_pass(tmp_path: Path) -
     assert "twin" in ids and "twin-1" in ids and len(ids) == len(set(ids))
 
 
+def test_a_page_rendered_before_is_read_back_from_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WXNB_CACHE_DIR", str(tmp_path / "cache"))
+    sections = make_sections(tmp_path / "a")
+    keys = [s.key for s in sections]
+    rendered: list[str] = []
+    real = report._render_section
+    monkeypatch.setattr(report, "_render_section",
+                        lambda sec, *a: rendered.append(sec.key) or real(sec, *a))
+    # 01 shows a local image (embedded from its file): rendered every time, never kept
+    first = {s.key: report.render_section(s, keys) for s in sections}
+    assert rendered == keys
+    # the same outcome again, from another build's folder, with other timings: read back
+    nb = nbformat.read(sections[1].notebook, as_version=4)
+    for cell in nb.cells:
+        cell.metadata["papermill"] = {"duration": 9.9, "start_time": "2026-12-01T00:00:00"}
+    again_folder = tmp_path / "b"
+    again_folder.mkdir()
+    moved = SectionResult("02_content", "02 测试章节", write_nb(again_folder, "02_content", nb),
+                          True, seconds=7.5)
+    rendered.clear()
+    again = report.render_section(moved, keys)
+    assert rendered == []
+    assert again.html == first["02_content"].html and again.toc == first["02_content"].toc
+    assert again.result == moved and again.info["seconds"] == 7.5  # this run's, not the kept
+    assert report.render_section(sections[2], keys).html == first["03_fail"].html
+    assert rendered == []
+    # anything the page shows is part of its name: an output, the commentary, the report
+    code = next(c for c in nb.cells if c.cell_type == "code" and c.outputs
+                and "raises-exception" not in c.metadata.get("tags", []))
+    code.outputs = [v4.new_output("stream", name="stdout", text="另一个结果")]
+    (tmp_path / "c").mkdir()
+    changed = SectionResult("02_content", "02 测试章节", write_nb(tmp_path / "c", "02_content", nb),
+                            True)
+    assert "另一个结果" in report.render_section(changed, keys).html
+    report.render_section(moved, keys, {"02_content": "新的点评"})
+    report.render_section(moved, [*keys, "04_more"])
+    assert rendered == ["02_content"] * 3
+    # a cache that cannot be written only costs the rendering
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    monkeypatch.setenv("WXNB_CACHE_DIR", str(blocker))
+    assert report.render_section(moved, keys).html == first["02_content"].html
+    assert rendered == ["02_content"] * 4
+
+
 def test_section_pages_render_in_the_background(tmp_path: Path) -> None:
     sections = make_sections(tmp_path)
     meta = make_meta(commentary={"03_fail": "失败了也有点评"})

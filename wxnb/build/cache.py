@@ -111,13 +111,13 @@ class Digests:
             pass
 
 
-def versions() -> dict[str, str]:
-    """Python's version and those of :data:`VERSIONED`, nothing imported: from the names of
-    the ``.dist-info`` folders on ``sys.path`` (``pandas-3.1.0.dist-info``; the first on the
-    path wins, as for ``importlib.metadata``), else from the distribution's metadata."""
+def versions(dists: Iterable[str] = VERSIONED) -> dict[str, str]:
+    """Python's version and those of ``dists`` (:data:`VERSIONED`), nothing imported: from the
+    names of the ``.dist-info`` folders on ``sys.path`` (``pandas-3.1.0.dist-info``; the first
+    on the path wins, as for ``importlib.metadata``), else from the distribution's metadata."""
     out = {"python": platform.python_version()}
     found = _installed()
-    for dist in VERSIONED:
+    for dist in dists:
         version = found.get(_canonical(dist))
         if version is None:
             try:

@@ -18,7 +18,9 @@ each section (:func:`render_section`: the same export and the same pass, on that
 alone) on a background thread as soon as it is done, and :func:`render_html` then only puts the
 page together around them. The result is the page the one pass makes, byte for byte (tested);
 where it could not be (a link to another section's heading, an id two sections share), the
-page is rendered in one pass.
+page is rendered in one pass. A section's page is kept in the machine's cache under a name made
+of everything it shows and the code that renders it, so a section reused by an incremental
+build, or re-run to the same outputs, is read back instead of rendered.
 
 Text that comes from parameters or data (account name, notes, coverage values, errors) is only
 ever put into the page as escaped text, never parsed as markup.
@@ -31,8 +33,11 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import functools
+import hashlib
 import html
+import json
 import logging
 import math
 import os
@@ -635,6 +640,11 @@ def render_section(sec: SectionResult, keys: Sequence[str],
                    commentary: Mapping[str, str] | None = None) -> SectionPage:
     """Render one section the way :func:`render_html` renders it on the whole page.
 
+    A page rendered before from the same cells and outputs, title, status, report sections and
+    commentary, by the same code and libraries, is read back from the machine's cache
+    (``pages`` in :func:`wxnb.paths.cache_dir`): a section reused by an incremental build, or
+    re-run with the same result, is not rendered again.
+
     Parameters
     ----------
     sec : SectionResult
@@ -655,13 +665,76 @@ def render_section(sec: SectionResult, keys: Sequence[str],
     """
     _lean_imports()
     import nbformat
-    from bs4 import BeautifulSoup, Tag
     from nbformat import v4
+
+    from wxnb import paths
+    from wxnb.io import loadcache
 
     keys = tuple(keys)
     idx = keys.index(sec.key) + 1
     text = (commentary or {}).get(sec.key, "")
     cells, info, nb_meta = _section_cells(sec, idx, nbformat, v4)
+    key = _page_key(cells, nb_meta, info, keys, text)
+
+    def render() -> SectionPage:
+        return _render_section(sec, keys, idx, text, cells, info, nb_meta)
+
+    page = render() if key is None else loadcache.remembered(
+        paths.cache_dir() / "pages", key, render, PAGES_KEPT)
+    # what the page does not depend on (where the notebook is, how long it ran) is this run's
+    return dataclasses.replace(page, result=sec, info=info)
+
+
+#: Section pages kept in the machine's cache, the most recently used (17 a report).
+PAGES_KEPT = 128
+
+#: A cell's metadata of one run (papermill's and Jupyter's timings), which no page shows.
+_RUN_METADATA = frozenset({"papermill", "execution", "ExecuteTime"})
+
+#: A markdown image that nbconvert embeds from a file (``embed_images``): a page showing one
+#: depends on that file too, so it is rendered every time.
+_FILE_IMAGE = re.compile(r"!\[|<img", re.IGNORECASE)
+
+
+def _page_key(cells: list[Any], nb_meta: dict[str, Any] | None, info: dict[str, Any],
+              keys: tuple[str, ...], commentary: str) -> str | None:
+    """The cache's name for a section's page: everything it is rendered from (its cells and
+    their outputs, the notebook's language, its title, status and error, the report's sections,
+    the commentary) and the code and libraries that render it; None when the page also shows a
+    file (a markdown image)."""
+    if any(c.get("cell_type") == "markdown" and _FILE_IMAGE.search(str(c.get("source", "")))
+           for c in cells):
+        return None
+    h = hashlib.sha256(_render_salt().encode())
+    h.update(json.dumps({
+        "cells": [{**c, "metadata": {k: v for k, v in c.get("metadata", {}).items()
+                                     if k not in _RUN_METADATA}} for c in cells],
+        "language": {k: (nb_meta or {}).get(k) for k in ("kernelspec", "language_info")},
+        "info": {k: info[k] for k in ("key", "title", "ok", "error")},
+        "keys": keys, "commentary": commentary,
+    }, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
+    return h.hexdigest()[:32]
+
+
+@functools.cache
+def _render_salt() -> str:
+    """The code that renders a page (this module, the template, what they import) and the
+    libraries that do (nbconvert, its Markdown and syntax renderers, BeautifulSoup)."""
+    from wxnb.build import cache
+
+    code = {str(p.relative_to(cache.PACKAGE)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in cache.code_files(["import wxnb.build.report"])}
+    libs = cache.versions(("nbconvert", "nbformat", "jinja2", "markupsafe", "mistune",
+                           "pygments", "beautifulsoup4", "soupsieve", "bleach", "tinycss2"))
+    return json.dumps({"format": 1, "code": code, "libraries": libs}, sort_keys=True)
+
+
+def _render_section(sec: SectionResult, keys: tuple[str, ...], idx: int, text: str,
+                    cells: list[Any], info: dict[str, Any],
+                    nb_meta: dict[str, Any] | None) -> SectionPage:
+    from bs4 import BeautifulSoup, Tag
+    from nbformat import v4
+
     nb = v4.new_notebook()
     nb.cells = cells
     _copy_language(nb_meta, nb)

@@ -25,10 +25,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
-from wxnb.io import dataset
+from wxnb import paths
 from wxnb.io.digest import file_sha256
 
-__all__ = ["KEEP", "cache_root", "cached"]
+__all__ = ["KEEP", "cache_root", "cached", "remembered"]
 
 T = TypeVar("T")
 KEEP = 64  # results kept (the most recently used; a month uses a handful)
@@ -36,7 +36,7 @@ KEEP = 64  # results kept (the most recently used; a month uses a handful)
 
 def cache_root() -> Path:
     """Where loaded files are kept (beside the datacube datasets)."""
-    return dataset.cache_root().parent / "loads"
+    return paths.cache_dir() / "loads"
 
 
 @functools.cache
@@ -72,7 +72,17 @@ def cached(name: str, args: tuple[Any, ...], files: Iterable[Path],
     key = _key(name, args, list(files))
     if key is None:
         return load()
-    path = cache_root() / f"{key}.pkl"
+    return remembered(cache_root(), key, load)
+
+
+def remembered(root: Path, key: str, compute: Callable[[], T], keep: int | None = None) -> T:
+    """``compute()``, or the result an earlier call kept under ``root`` for ``key`` (a name
+    made of everything the result depends on). The result is pickled there if ``compute``
+    returns (an exception is not kept); the ``keep`` (:data:`KEEP`) most recently used results
+    are kept. A
+    cache that cannot be read (damaged, another library version) or written (read-only) only
+    costs the computation."""
+    path = root / f"{key}.pkl"
     try:
         with path.open("rb") as fh:
             kept = pickle.load(fh)  # noqa: S301 - our own cache, written below
@@ -84,12 +94,12 @@ def cached(name: str, args: tuple[Any, ...], files: Iterable[Path],
         except OSError:
             pass  # a read-only cache still serves what it holds
         return kept
-    out = load()
-    _store(path, out)
+    out = compute()
+    _store(path, out, KEEP if keep is None else keep)
     return out
 
 
-def _store(path: Path, value: Any) -> None:
+def _store(path: Path, value: Any, keep: int) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,13 +112,13 @@ def _store(path: Path, value: Any) -> None:
         except OSError:
             pass
         return
-    _prune(path.parent)
+    _prune(path.parent, keep)
 
 
-def _prune(root: Path) -> None:
+def _prune(root: Path, keep: int) -> None:
     try:
         kept = sorted(root.glob("*.pkl"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for old in kept[KEEP:]:
+        for old in kept[keep:]:
             old.unlink(missing_ok=True)
     except OSError:
         pass

@@ -225,6 +225,11 @@ class HtmlBlock:
     def __str__(self) -> str:
         return self.markup
 
+    def __repr__(self) -> str:
+        # the notebook's text/plain beside the HTML: the same for the same markup (an object
+        # address would make every run's outputs differ)
+        return f"<HtmlBlock: {len(self.markup)} 个字符的 HTML>"
+
 
 def table(
     rows: Sequence[Sequence[Any]],
