@@ -140,3 +140,55 @@ def test_a_read_only_cache_still_serves_what_it_holds(tmp_path: Path,
 
     monkeypatch.setattr(loadcache.os, "utime", refuse)
     assert get()["seen"] == ["1"] and len(calls) == 1
+
+
+@pytest.mark.parametrize("module, patterns, found", [
+    ("fission", ("fission_*.csv",), None),
+    ("ads", ("ads_*",), "ads_daily_reports_*.json"),
+    ("wecom", ("wecom_*",), "wecom_behavior_*.json"),
+    ("miniprogram", ("wxa_*", "mp_orders.csv"), "wxa_*"),
+])
+def test_the_topic_loaders_parse_a_month_once_and_see_every_file_they_read(
+        module: str, patterns: tuple[str, ...], found: str | None, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each file a loader reads is part of the key, those it finds by a pattern too: a changed
+    file, a new one or one taken away is read again; an unchanged month is not."""
+    import importlib
+    import shutil
+
+    from wxnb.paths import DATA
+
+    mod = importlib.import_module(f"wxnb.io.{module}")
+    folder = tmp_path / "month"
+    folder.mkdir()
+    for pattern in patterns:
+        for f in (DATA / "sample" / "2026-10").glob(pattern):
+            shutil.copy2(f, folder / f.name)
+    loads: list[int] = []
+    real = mod._load
+    monkeypatch.setattr(mod, "_load", lambda *a: loads.append(1) or real(*a))
+
+    def load() -> None:
+        try:
+            mod.load(folder, "2026-10")
+        except DataValidationError:
+            pass  # a copy may be a problem (a duplicate day): what counts is that it was read
+
+    first = mod.load(folder, "2026-10")
+    assert repr(mod.load(folder, "2026-10")) == repr(first) and len(loads) == 1
+    if found is not None:
+        some = sorted(folder.glob(found))[0]
+        extra = folder / some.name.replace(some.stem, some.stem + "9")
+        shutil.copy2(some, extra)  # a new file the loader's pattern finds
+        load()
+        assert len(loads) == 2
+        extra.unlink()
+        load()  # as it was: the first result, from the cache
+        assert len(loads) == 2
+    changed = sorted(folder.iterdir())[-1]
+    changed.write_bytes(changed.read_bytes() + b"\n")  # a trailing newline more
+    load()
+    assert len(loads) == (3 if found else 2)
+    changed.unlink()  # a file taken away
+    load()
+    assert len(loads) == (4 if found else 3)

@@ -522,11 +522,22 @@ def _load_orders(path: Path, month: str, notes: list[str]
 def load(folder: Path, month: str) -> AdsInputs:
     """Read and validate section 10's files of one month (read-only).
 
+    A month's files are parsed once (``wxnb.io.loadcache``: the build's check, then the
+    section, both months, until a file or the input layer's code changes).
+
     Raises
     ------
     DataValidationError
         Listing every problem of every file (file, field, row, expected, found).
     """
+    from wxnb.io import loadcache
+
+    folder = Path(folder)
+    files = [folder / PLACEMENTS_FILE, folder / ORDERS_FILE, *folder.glob("ads_*.json")]
+    return loadcache.cached("ads.load", (month,), files, lambda: _load(folder, month))
+
+
+def _load(folder: Path, month: str) -> AdsInputs:
     folder = Path(folder)
     notes: list[str] = []
     daily, hourly, flags, files, problems = _load_reports(folder, month, notes)

@@ -459,11 +459,22 @@ def _participant_notes(parts: pd.DataFrame, camps: pd.DataFrame) -> list[str]:
 def load(folder: Path, month: str) -> FissionInputs:
     """Read and validate the month's fission files (read-only).
 
+    A month's files are parsed once (``wxnb.io.loadcache``: the build's check, then the
+    section, both months, until a file or the input layer's code changes).
+
     Raises
     ------
     DataValidationError
         Every problem of both files (file, field, row, expected, found), reported together.
     """
+    from wxnb.io import loadcache
+
+    folder = Path(folder)
+    files = [folder / CAMPAIGNS_FILE, folder / PARTICIPANTS_FILE]
+    return loadcache.cached("fission.load", (month,), files, lambda: _load(folder, month))
+
+
+def _load(folder: Path, month: str) -> FissionInputs:
     folder = Path(folder)
     path = folder / CAMPAIGNS_FILE
     if not path.is_file():

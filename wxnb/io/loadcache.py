@@ -3,7 +3,9 @@ exported file (``orders.csv``, the template callbacks) and every section that re
 the same result from the cache instead of parsing it again.
 
 At 50M events a month's ``orders.csv`` is 140k rows and its template callbacks 280k: each was
-parsed six and four times per build (validation, sections 01 and 03 or 12, both months). A
+parsed six and four times per build (validation, sections 01 and 03 or 12, both months). The
+专题 loaders that parse many files or rows in Python (fission, ads, WeCom, mini program) are
+kept the same way: the build's check of a month loads them, the section reads them back. A
 result is kept as a pickle under ``outputs/.wxnb-cache/loads/`` (``WXNB_CACHE_DIR`` moves it,
 beside the datacube datasets and the event summaries), keyed on what it was computed from: the
 loader, its arguments, each file's path and SHA-256 (hashing 20 MB takes ≈ 20 ms, parsing it a
@@ -44,8 +46,10 @@ def _code() -> str:
     """The input layer's source and the versions whose objects are pickled."""
     h = hashlib.sha256()
     here = Path(__file__).parent
-    for path in sorted(here.rglob("*.py")):
-        h.update(path.relative_to(here).as_posix().encode())
+    package = here.parent
+    # the input layer, and the two modules outside it that its loaders use
+    for path in [*sorted(here.rglob("*.py")), package / "exceptions.py", package / "paths.py"]:
+        h.update(path.relative_to(package).as_posix().encode())
         h.update(path.read_bytes())
     for dist in ("pandas", "pyarrow", "numpy"):
         h.update(f"{dist}={metadata.version(dist)}".encode())

@@ -825,11 +825,22 @@ def _load_orders(path: Path, month: str, notes: list[str]
 def load(folder: Path, month: str) -> MpInputs:
     """Read and validate section 13's files of one month (read-only).
 
+    A month's files are parsed once (``wxnb.io.loadcache``: the build's check, then the
+    section, both months, until a file or the input layer's code changes).
+
     Raises
     ------
     DataValidationError
         Listing every problem of every file (file, field, row, expected, found).
     """
+    from wxnb.io import loadcache
+
+    folder = Path(folder)
+    files = [folder / ORDERS_FILE, *(p for p in folder.glob("wxa_*") if p.is_file())]
+    return loadcache.cached("miniprogram.load", (month,), files, lambda: _load(folder, month))
+
+
+def _load(folder: Path, month: str) -> MpInputs:
     folder = Path(folder)
     problems: list[Problem] = []
     notes: list[str] = []

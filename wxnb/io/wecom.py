@@ -584,11 +584,23 @@ def _load_groupchat(folder: Path, notes: list[str]
 def load(folder: Path, month: str) -> WecomInputs:
     """Read and validate section 11's files of one month folder (read-only).
 
+    A month's files are parsed once (``wxnb.io.loadcache``: the build's check, then the
+    section, both months, until a file or the input layer's code changes).
+
     Raises
     ------
     DataValidationError
         Listing every problem of every file (file, field, row, expected, found).
     """
+    from wxnb.io import loadcache
+
+    folder = Path(folder)
+    files = [folder / PILOT_FILE, folder / ORDERS_FILE, *folder.glob(BEHAVIOR_GLOB),
+             *folder.glob(GROUPCHAT_GLOB)]
+    return loadcache.cached("wecom.load", (month,), files, lambda: _load(folder, month))
+
+
+def _load(folder: Path, month: str) -> WecomInputs:
     folder = Path(folder)
     notes: list[str] = []
     problems: list[Problem] = []
