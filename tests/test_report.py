@@ -628,8 +628,8 @@ def test_a_page_rendered_before_is_read_back_from_the_cache(
                 and "raises-exception" not in c.metadata.get("tags", []))
     code.outputs = [v4.new_output("stream", name="stdout", text="另一个结果")]
     (tmp_path / "c").mkdir()
-    changed = SectionResult("02_content", "02 测试章节", write_nb(tmp_path / "c", "02_content", nb),
-                            True)
+    changed = SectionResult("02_content", "02 测试章节",
+                            write_nb(tmp_path / "c", "02_content", nb), True)
     assert "另一个结果" in report.render_section(changed, keys).html
     report.render_section(moved, keys, {"02_content": "新的点评"})
     report.render_section(moved, [*keys, "04_more"])
