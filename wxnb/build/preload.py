@@ -41,6 +41,14 @@ def _preload() -> None:
 
 
 _preload()
+if _SERVER:
+    # Every worker is forked from here: what was imported goes to the collector's permanent
+    # generation, so no collection in a worker walks (and, by touching their headers, copies)
+    # the hundreds of thousands of objects the imports made (Python's gc.freeze, for forks).
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _exit_now() -> None:
