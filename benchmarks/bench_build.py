@@ -5,7 +5,9 @@ the same number of worker processes: each cell's source is exec'd with the build
 every displayed value is rendered the way Jupyter would (``_repr_html_``, figures to PNG). Runs
 are interleaved (build --force, the same build again with nothing changed, fresh-kernel build,
 floor, …) so the ratios share the machine's noise. Prints wall times, per-section times and the
-ratios against the targets of issue #11; never asserts.
+ratios against the targets of issue #11; never asserts. A second floor imports the libraries in
+each worker first and freezes them out of the collector's reach (``gc.freeze``), as the build's
+fork server does: the build against the best plain Python can do.
 
     python benchmarks/bench_build.py [--runs 3] [--copies 8]
 
@@ -64,7 +66,19 @@ def run_section_plain(path: str, params: dict) -> float:
     return time.perf_counter() - t0
 
 
-def floor(workers: int, nb_dir: Path) -> tuple[float, dict[str, float]]:
+def _import_and_freeze() -> None:
+    """A frozen floor's worker: the libraries and the kit first (what the build's fork server
+    imports), then ``gc.freeze()`` as the fork server does, so no collection walks them."""
+    import gc
+
+    from wxnb.build.runner import WARM_IMPORTS
+
+    exec(compile(WARM_IMPORTS, "<warm imports>", "exec"), {})  # noqa: S102
+    gc.collect()
+    gc.freeze()
+
+
+def floor(workers: int, nb_dir: Path, *, frozen: bool = False) -> tuple[float, dict[str, float]]:
     from wxnb.params import load_params
     from wxnb.build.runner import discover_sections
 
@@ -75,7 +89,7 @@ def floor(workers: int, nb_dir: Path) -> tuple[float, dict[str, float]]:
               "overrides": {"output_dir": scratch, "event_workers": workers}}
     sections = discover_sections(nb_dir)
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, initializer=_import_and_freeze if frozen else None) as pool:
         times = list(pool.map(run_section_plain, [str(s.path) for s in sections],
                               [params] * len(sections)))
     return time.perf_counter() - t0, {s.key: t for s, t in zip(sections, times, strict=True)}
@@ -117,13 +131,13 @@ def main() -> None:
     n_sections = len(discover_sections(nb_dir))
     workers = max(1, min(os.cpu_count() or 1, n_sections))
     results: dict[str, list[float]] = {"inprocess": [], "rebuild": [], "warm": [],
-                                       "fresh": [], "floor": []}
+                                       "fresh": [], "floor": [], "frozen": []}
     per_section: dict[str, dict[str, list[float]]] = {k: {} for k in results}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.runs):
             for kind in results:
-                if kind == "floor":
-                    wall, secs = floor(workers, nb_dir)
+                if kind in ("floor", "frozen"):
+                    wall, secs = floor(workers, nb_dir, frozen=kind == "frozen")
                 elif kind == "rebuild":  # nothing changed since the build just before
                     wall, _ = build("inprocess", workers, Path(tmp) / f"inprocess{i}", nb_dir,
                                     force=False)
@@ -139,7 +153,8 @@ def main() -> None:
     labels = {"inprocess": "wxnb build --force (the default)",
               "rebuild": "wxnb build, nothing changed",
               "warm": "wxnb build --force --engine warm",
-              "fresh": "wxnb build --engine fresh (papermill)", "floor": "floor: plain Python"}
+              "fresh": "wxnb build --engine fresh (papermill)", "floor": "floor: plain Python",
+              "frozen": "floor, imports first and gc.freeze"}
     for k, v in results.items():
         print(f"{labels[k]:<38}{med[k]:>10.2f}{f'{min(v):.2f}–{max(v):.2f}':>16}"
               f"{med[k] / med['floor']:>9.2f}")
@@ -149,6 +164,8 @@ def main() -> None:
           f"{med['inprocess'] / med['fresh']:.2f}"
           "  (target ≤ 0.4)")
     print(f"--force build / floor: {med['inprocess'] / med['floor']:.2f}  (target ≤ 1.25)")
+    print(f"--force build / floor with the build's gc.freeze: "
+          f"{med['inprocess'] / med['frozen']:.2f}")
     print("per section (median s):")
     for key in per_section["floor"]:
         row = "  ".join(f"{k} {statistics.median(per_section[k][key]):.2f}" for k in per_section
