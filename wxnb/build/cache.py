@@ -325,9 +325,8 @@ def keys(sections: list[Any], specs: Mapping[str, Any], params: Mapping[str, Any
                 src[p] = digests.of(p)
         return _hash({str(p.relative_to(PACKAGE)): src[p] for p in paths})
 
-    def matches(name: str, patterns: Iterable[str]) -> bool:
-        found = _pattern(tuple(patterns)).match(os.path.normcase(name.split("/", 1)[1]))
-        return found is not None
+    # each input's file name as the patterns see it ("month/orders.csv" → "orders.csv")
+    names = {n: os.path.normcase(n.split("/", 1)[1]) for n in inputs}
 
     phase1: dict[str, str] = {}
     for sec in sorted(sections, key=lambda s: (s.phase, s.key)):
@@ -337,8 +336,9 @@ def keys(sections: list[Any], specs: Mapping[str, Any], params: Mapping[str, Any
             pat for k, other in specs.items() if k != sec.key for pat in other.own)
         mine = spec.own if spec is not None else ()
         # a file two sections both own (the mini program's portrait: 13 and 15) keys both
+        read, other, own = (_pattern(tuple(p)).match for p in (reads, others, mine))
         wanted = {n: d for n, d in inputs.items()
-                  if matches(n, reads) and (not matches(n, others) or matches(n, mine))}
+                  if read(names[n]) and (not other(names[n]) or own(names[n]))}
         nb_digest, cells = _notebook_code(sec.path)
         packages = [spec.package] if spec is not None and spec.package else []
         parts: dict[str, Any] = {
