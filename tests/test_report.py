@@ -642,6 +642,22 @@ def test_a_page_rendered_before_is_read_back_from_the_cache(
     assert rendered == ["02_content"] * 4
 
 
+def test_a_failed_section_is_logged_by_the_report_not_by_its_page_rendered_ahead(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A page is rendered on a thread while the build runs; a build stopped meanwhile must
+    print only that it stopped (one line), so the failure is logged when the report uses it."""
+    import logging
+
+    sections = make_sections(tmp_path)
+    meta = make_meta()
+    with caplog.at_level(logging.WARNING, logger="wxnb.build.report"):
+        pages = sections_pages(sections, meta)
+        assert not [r for r in caplog.records if "生成失败" in r.getMessage()]
+        render_html(sections, meta, pages)
+    failed = [r for r in caplog.records if "生成失败" in r.getMessage()]
+    assert len(failed) == 1 and "03_fail" in failed[0].getMessage()
+
+
 def test_section_pages_render_in_the_background(tmp_path: Path) -> None:
     sections = make_sections(tmp_path)
     meta = make_meta(commentary={"03_fail": "失败了也有点评"})

@@ -253,10 +253,11 @@ def merge_notebooks(sections: Sequence[SectionResult]) -> nbformat.NotebookNode:
     return merged
 
 
-def _section_cells(sec: SectionResult, idx: int, nbformat: Any,
-                   v4: Any) -> tuple[list[Any], dict[str, Any], dict[str, Any] | None]:
+def _section_cells(sec: SectionResult, idx: int, nbformat: Any, v4: Any, *, log: bool = True
+                   ) -> tuple[list[Any], dict[str, Any], dict[str, Any] | None]:
     """One section's cells for the report (ids ``sNN-MMM``, the section tag), its info entry
-    and its notebook's metadata (None when the notebook cannot be read)."""
+    and its notebook's metadata (None when the notebook cannot be read). A failed section is
+    logged unless ``log`` is false (a page rendered ahead, which the report may never use)."""
     nb, read_error = _read_notebook(sec.notebook, nbformat)
     ok = sec.ok and nb is not None
     error = ""
@@ -265,7 +266,8 @@ def _section_cells(sec: SectionResult, idx: int, nbformat: Any,
     else:
         error = _error_text(sec, nb, read_error)
         cells = _failed_cells(sec, nb, error, v4)
-        logger.warning("章节 %s 生成失败，报告中显示错误框：%s", sec.key, error)
+        if log:
+            _log_failed(sec.key, error)
     tag = SECTION_TAG_PREFIX + _tag_safe(sec.key)
     for j, cell in enumerate(cells):
         cell["id"] = f"s{idx:02d}-{j:03d}"
@@ -274,6 +276,10 @@ def _section_cells(sec: SectionResult, idx: int, nbformat: Any,
     info = {"key": sec.key, "title": sec.title, "ok": ok, "error": error,
             "seconds": round(float(sec.seconds), 2), "notebook": str(sec.notebook)}
     return cells, info, dict(nb.metadata) if nb is not None else None
+
+
+def _log_failed(key: str, error: str) -> None:
+    logger.warning("章节 %s 生成失败，报告中显示错误框：%s", key, error)
 
 
 def _copy_language(source: dict[str, Any] | None, nb: Any) -> None:
@@ -673,7 +679,9 @@ def render_section(sec: SectionResult, keys: Sequence[str],
     keys = tuple(keys)
     idx = keys.index(sec.key) + 1
     text = (commentary or {}).get(sec.key, "")
-    cells, info, nb_meta = _section_cells(sec, idx, nbformat, v4)
+    # Not logged here: a page is rendered ahead, on a thread, and a build that is stopped
+    # meanwhile must say only that it stopped. The report logs it when it uses the page.
+    cells, info, nb_meta = _section_cells(sec, idx, nbformat, v4, log=False)
     key = _page_key(cells, nb_meta, info, keys, text)
 
     def render() -> SectionPage:
@@ -832,6 +840,9 @@ def _assemble(sections: Sequence[SectionResult], meta: ReportMeta,
     page = str(soup)
     if page.count(marker) != 1:
         return None
+    for p in done:
+        if not p.info["ok"]:
+            _log_failed(p.info["key"], p.info["error"])
     return page.replace(marker, "".join(p.html for p in done))
 
 
