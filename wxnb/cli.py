@@ -805,7 +805,7 @@ def _seconds_file(params: Any) -> Path:
     from wxnb.io import dataset
 
     key = dataset.folder_key(params.resolved_data_dir(), params.month)
-    return dataset.cache_root().parent / "timings" / f"{key}.json"
+    return paths.cache_dir() / "timings" / f"{key}.json"
 
 
 def _remember_seconds(params: Any, outcomes: list[Any]) -> None:

@@ -538,7 +538,6 @@ def load(folder: Path, month: str) -> AdsInputs:
 
 
 def _load(folder: Path, month: str) -> AdsInputs:
-    folder = Path(folder)
     notes: list[str] = []
     daily, hourly, flags, files, problems = _load_reports(folder, month, notes)
     frames: dict[str, pd.DataFrame | None] = {PLACEMENTS_FILE: None, ORDERS_FILE: None}

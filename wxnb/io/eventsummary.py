@@ -54,6 +54,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from wxnb import paths
 from wxnb.io import dataset
 from wxnb.io import eventlog as events
 from wxnb.io.digest import file_sha256
@@ -207,7 +208,7 @@ def from_frame(df: pd.DataFrame, month: str, *, memory_limit: str = "1GB",
 
 def cache_root() -> Path:
     """Where the month summaries are kept (beside the datacube datasets)."""
-    return dataset.cache_root().parent / "events"
+    return paths.cache_dir() / "events"
 
 
 def _code() -> str:

@@ -475,7 +475,6 @@ def load(folder: Path, month: str) -> FissionInputs:
 
 
 def _load(folder: Path, month: str) -> FissionInputs:
-    folder = Path(folder)
     path = folder / CAMPAIGNS_FILE
     if not path.is_file():
         raise DataValidationError([Problem(str(folder), None, None,

@@ -83,9 +83,8 @@ def remembered(root: Path, key: str, compute: Callable[[], T], keep: int | None 
     """``compute()``, or the result an earlier call kept under ``root`` for ``key`` (a name
     made of everything the result depends on). The result is pickled there if ``compute``
     returns (an exception is not kept); the ``keep`` (:data:`KEEP`) most recently used results
-    are kept. A
-    cache that cannot be read (damaged, another library version) or written (read-only) only
-    costs the computation."""
+    are kept. A cache that cannot be read (damaged, another library version) or written
+    (read-only) only costs the computation."""
     path = root / f"{key}.pkl"
     try:
         with path.open("rb") as fh:

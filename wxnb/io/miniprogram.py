@@ -841,7 +841,6 @@ def load(folder: Path, month: str) -> MpInputs:
 
 
 def _load(folder: Path, month: str) -> MpInputs:
-    folder = Path(folder)
     problems: list[Problem] = []
     notes: list[str] = []
     found = _discover(folder, problems) if folder.is_dir() else {n: [] for n in ENDPOINTS}

@@ -601,7 +601,6 @@ def load(folder: Path, month: str) -> WecomInputs:
 
 
 def _load(folder: Path, month: str) -> WecomInputs:
-    folder = Path(folder)
     notes: list[str] = []
     problems: list[Problem] = []
     roster = None
