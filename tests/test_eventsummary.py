@@ -8,6 +8,7 @@ import shutil
 import threading
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -57,9 +58,9 @@ def reductions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = eventsummary._write
 
-    def spy(log, folder, target):  # type: ignore[no-untyped-def]
+    def spy(log, folder, target, *rest):  # type: ignore[no-untyped-def]
         calls.append(log.month)
-        return real(log, folder, target)
+        return real(log, folder, target, *rest)
 
     monkeypatch.setattr(eventsummary, "_write", spy)
     return calls
@@ -129,6 +130,58 @@ def test_a_changed_file_or_code_makes_it_again(month: Path, cache: Path, reducti
     assert reductions == [MONTH] * 4
 
 
+def test_a_previous_month_is_reduced_to_what_its_comparison_reads(
+        month: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report reads its previous month for 环比 only: the build reduces it to the tables
+    of FOR_PREVIOUS; a later report of that month itself adds the missing table, and only that
+    one, beside the ones made before (which are not made again)."""
+    made: list[list[str]] = []
+    real = eventsummary._write
+
+    def spy(log, folder, target, want, kept=None):  # type: ignore[no-untyped-def]
+        made.append([t for t in want if not kept or t not in kept["tables"]])
+        return real(log, folder, target, want, kept)
+
+    monkeypatch.setattr(eventsummary, "_write", spy)
+    assert "sess" not in eventsummary.FOR_PREVIOUS
+    with eventsummary.open_summary(month, MONTH, tables=eventsummary.FOR_PREVIOUS) as prev:
+        assert prev.tables == eventsummary.FOR_PREVIOUS and prev.days == 4
+        with pytest.raises(duckdb.CatalogException, match="sess"):
+            prev.con.execute("SELECT * FROM sess")
+    target = next(cache.iterdir())
+    assert sorted(p.name for p in target.glob("*.parquet")) == \
+        sorted(f"{t}.parquet" for t in eventsummary.FOR_PREVIOUS)
+    fol_inode = (target / "fol.parquet").stat().st_ino
+    # a caller reading fewer tables reads the cache, whichever tables it asks for
+    with eventsummary.open_summary(month, MONTH, tables=("act",)) as s:
+        assert s.cached and s.tables == eventsummary.FOR_PREVIOUS
+    assert made == [list(eventsummary.FOR_PREVIOUS)]
+    # the month's own report: sess is added, the other tables are kept as they were
+    with eventsummary.open_summary(month, MONTH) as full, \
+            eventsummary.from_frame(frame(), MONTH) as mem:
+        assert full.tables == tuple(eventsummary.TABLES)
+        a, b = tables(full), tables(mem)
+        for name in eventsummary.TABLES:
+            pd.testing.assert_frame_equal(a[name], b[name], check_dtype=False)
+    assert made == [list(eventsummary.FOR_PREVIOUS), ["sess"]]
+    assert (target / "fol.parquet").stat().st_ino == fol_inode  # linked, not made again
+    eventsummary.open_summary(month, MONTH).close()
+    assert len(made) == 2
+
+
+def test_tables_asked_for_by_name() -> None:
+    assert eventsummary._wanted(None) == tuple(eventsummary.TABLES)
+    assert eventsummary._wanted(("act", "fol")) == ("fol", "act", "daily")  # daily: the days
+    with pytest.raises(ValueError, match="no summary table"):
+        eventsummary._wanted(("fol", "sessions"))
+    with eventsummary.from_frame(frame(), MONTH) as mem:
+        assert mem.tables == tuple(eventsummary.TABLES)
+    log = eventlog.from_frame(frame(), MONTH)
+    with eventsummary.summarize(log, ("reach",)) as s:
+        assert s.tables == ("reach", "daily")
+        assert s.con.execute("SELECT count(*) FROM reach").fetchall() == [(1,)]
+
+
 def test_bad_log_is_an_error_and_nothing_is_cached(month: Path, cache: Path) -> None:
     (month / "events.csv").write_text("time,follower_id,event\nyesterday,a,CLICK\n",
                                       encoding="utf-8")
@@ -186,10 +239,10 @@ def test_a_process_reduces_one_month_at_a_time(month: Path, cache: Path, tmp_pat
     monkeypatch.setattr(eventlog, "open_month", open_month)
     real_write = eventsummary._write
 
-    def slow_write(log, folder, target):  # type: ignore[no-untyped-def]
+    def slow_write(log, folder, target, *rest):  # type: ignore[no-untyped-def]
         threading.Event().wait(0.2)  # long enough for the other thread to arrive
         try:
-            return real_write(log, folder, target)
+            return real_write(log, folder, target, *rest)
         finally:
             busy[0] -= 1
 

@@ -43,3 +43,45 @@ def test_every_problem_of_every_input_together(tmp_path: Path) -> None:
         sections.validate(tmp_path, "2026-10")
     files = {p.file for p in exc.value.problems}
     assert {"events.csv", "content_plan.csv", "menu.json"} <= files
+
+
+def test_no_section_reduces_a_log_the_build_has_checked(
+        generated_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build's check reduces this month's log to every table and the previous month's to
+    those its 环比 reads (eventsummary.FOR_PREVIOUS), before any section runs. Every section then
+    reads those summaries: none validates or scans a raw log again (at 50M events that is a
+    pass over the log; for the previous month, the one table it was spared)."""
+    import importlib
+    import json
+
+    from wxnb.io import eventsummary
+    from wxnb.params import load_params
+    from wxnb.sections import registry
+
+    monkeypatch.setenv("WXNB_CACHE_DIR", str(tmp_path / "cache"))
+    params = load_params(account="sample", month="2026-10",
+                         overrides={"data_dir": str(generated_sample / "2026-10")})
+    assert params.resolved_prev_data_dir() == generated_sample / "2026-09"
+    sections.check_log(params.resolved_data_dir(), "2026-10")
+    sections.check_log(params.resolved_prev_data_dir(), "2026-09",
+                       tables=eventsummary.FOR_PREVIOUS)
+
+    def refuse(folder: Path, month: str, **kwargs: object) -> None:
+        raise AssertionError(f"a section reduced {month} again")
+
+    monkeypatch.setattr(eventsummary.events, "open_month", refuse)
+    ran = []
+    for spec in registry():
+        try:
+            compute = importlib.import_module(f"{spec.package}.compute")
+        except ModuleNotFoundError:
+            continue
+        if hasattr(compute, "prepare"):
+            compute.prepare(params)
+            ran.append(spec.key[:2])
+    assert {"01", "02", "03", "04", "12"} <= set(ran)  # the readers of the event log
+    held = {json.loads(m.read_text(encoding="utf-8"))["month"]:
+            json.loads(m.read_text(encoding="utf-8"))["tables"]
+            for m in (tmp_path / "cache" / "events").glob("*/manifest.json")}
+    assert held == {"2026-10": list(eventsummary.TABLES),
+                    "2026-09": list(eventsummary.FOR_PREVIOUS)}

@@ -370,17 +370,20 @@ def _prepare(account: str, month: str, data: Path | None, sets: tuple[str, ...],
                                            "存在的数据目录", "目录不存在；" + _how_to_get(params))])
     from concurrent.futures import ThreadPoolExecutor
 
+    from wxnb.io import eventsummary
     from wxnb.paths import prev_month
 
     # Both months' event logs are validated and reduced on a thread of their own, one after the
     # other, each with the whole memory budget and every core (DuckDB releases the GIL), while
     # this thread parses and checks every other input of both months (GIL-bound Python): at
-    # 50M events the checks then take no time of their own.
+    # 50M events the checks then take no time of their own. The previous month is reduced only
+    # to the tables its 环比 reads.
     prev_folder, prev = params.resolved_prev_data_dir(), prev_month(params.month)
     engine = params.event_engine(1)
     side = ThreadPoolExecutor(1, thread_name_prefix="wxnb-logs")
     log = side.submit(sections.check_log, folder, params.month, **engine)
-    prev_log_job = side.submit(sections.check_log, prev_folder, prev, **engine) \
+    prev_log_job = side.submit(sections.check_log, prev_folder, prev, **engine,
+                               tables=eventsummary.FOR_PREVIOUS) \
         if prev_folder.is_dir() else None
     side.shutdown(wait=False)
     problems: list[Problem] = []

@@ -53,11 +53,13 @@ def validate(folder: Path, month: str, *, memory_limit: str = "1GB",
     return coverage, notes + more_notes
 
 
-def check_log(folder: Path, month: str, *, memory_limit: str = "1GB",
-              threads: int | None = None
+def check_log(folder: Path, month: str, *, tables: tuple[str, ...] | None = None,
+              memory_limit: str = "1GB", threads: int | None = None
               ) -> tuple[list[dict[str, Any]], list[str], list[Problem]]:
     """The event log part of :func:`validate`: its coverage row, notes and problems (the
-    log's and its pushes'). Reduces the log to its summary unless the cache has it."""
+    log's and its pushes'). Reduces the log to its summary (to ``tables``, all by default: the
+    previous month of a report needs ``wxnb.io.eventsummary.FOR_PREVIOUS``) unless the cache
+    has it."""
     from wxnb.io import eventsummary
     from wxnb.io.datacube import month_days
 
@@ -66,8 +68,8 @@ def check_log(folder: Path, month: str, *, memory_limit: str = "1GB",
     notes: list[str] = []
     problems: list[Problem] = []
     try:
-        opened = eventsummary.open_summary(folder, month, memory_limit=memory_limit,
-                                           threads=threads)
+        opened = eventsummary.open_summary(folder, month, tables=tables,
+                                           memory_limit=memory_limit, threads=threads)
     except DataValidationError as exc:
         return coverage, notes, list(exc.problems)
     if opened is None:

@@ -34,7 +34,13 @@ collision of two ids has probability ≈ n²/2⁶⁵, about 10⁻⁵ for 13M fol
     ``<push>_<index>``) and second ``t``: ``n`` followers whose first read of any of the push's
     articles from 公众号消息 was at ``t``.
 ``daily``
-    Per day: ``rows`` events.
+    Per day and hour: ``rows`` events and ``reads`` article reads.
+
+A summary may hold only some of the tables: a caller names the tables it reads (``tables``),
+and a month is reduced to those it lacks, once. A report reads the previous month only for its
+环比, which needs every table but ``sess`` (:data:`FOR_PREVIOUS`); the build reduces the
+previous month to those, and a later report of that month itself adds ``sess`` (one more
+validation pass and that table's query, not the whole reduction again).
 """
 
 from __future__ import annotations
@@ -61,6 +67,7 @@ from wxnb.io.digest import file_sha256
 
 __all__ = [
     "ACTION_EVENTS",
+    "FOR_PREVIOUS",
     "PUSH_SCENE",
     "TABLES",
     "EventSummary",
@@ -71,7 +78,7 @@ __all__ = [
     "summarize",
 ]
 
-FORMAT = 1
+FORMAT = 2  # 2: the manifest lists its tables (a summary may hold some of them)
 PUSH_SCENE = "公众号消息"  # getarticleread's scene of reads from a push (and the log's value)
 ACTION_EVENTS: tuple[str, ...] = (
     "CLICK", "VIEW", "view_miniprogram", "read_original", "form_view", "form_submit", "order",
@@ -147,6 +154,22 @@ TABLES: dict[str, str] = {
         FROM ev GROUP BY 1, 2""",
 }
 
+#: The tables a month's summary is read for when it is the previous month of a report (its
+#: 环比 in sections 01, 02, 04 and 12, and its push results): all but section 03's push
+#: sessions (``sess``: at 50M events ≈ 3 s of the month's ≈ 16 s reduction).
+FOR_PREVIOUS: tuple[str, ...] = ("fol", "reach", "act", "daily")
+
+
+def _wanted(tables: tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """The tables asked for (None: all), in :data:`TABLES` order, ``daily`` always (the
+    summary's count of days comes from it)."""
+    if tables is None:
+        return tuple(TABLES)
+    unknown = sorted(set(tables) - set(TABLES))
+    if unknown:
+        raise ValueError(f"no summary table {', '.join(unknown)} (the tables: {', '.join(TABLES)})")
+    return tuple(t for t in TABLES if t in tables or t == "daily")
+
 
 @dataclass
 class EventSummary(events.LogFacts, events.Connected):
@@ -163,6 +186,7 @@ class EventSummary(events.LogFacts, events.Connected):
     read_notes: list[str] = field(default_factory=list)
     days: int = 0  # days of the month with at least one event
     cached: bool = False  # read from the cache (not reduced in this process)
+    tables: tuple[str, ...] = tuple(TABLES)  # the tables it holds
     _tempdir: str | None = field(default=None, repr=False)
     _log: events.EventLog | None = field(default=None, repr=False)
 
@@ -187,14 +211,16 @@ def _days(con: duckdb.DuckDBPyConnection) -> int:
     return int(con.execute("SELECT count(DISTINCT day) FROM daily").fetchall()[0][0])
 
 
-def summarize(log: events.EventLog) -> EventSummary:
+def summarize(log: events.EventLog, tables: tuple[str, ...] | None = None) -> EventSummary:
     """The summary of an open log, in memory: TEMP tables in the log's own connection (tests,
-    and a process whose cache cannot be written). Closing the summary closes the log."""
-    for name, sql in TABLES.items():
-        log.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+    and a process whose cache cannot be written); ``tables`` as in :func:`open_summary`.
+    Closing the summary closes the log."""
+    want = _wanted(tables)
+    for name in want:
+        log.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {TABLES[name]}")
     return EventSummary(log.con, log.month, list(log.files), log.rows_total, log.rows_used,
                         log.outside_month, dict(log.unknown), list(log.read_notes),
-                        days=_days(log.con), _log=log)
+                        days=_days(log.con), tables=want, _log=log)
 
 
 def from_frame(df: pd.DataFrame, month: str, *, memory_limit: str = "1GB",
@@ -233,7 +259,8 @@ def _stats(files: list[Path]) -> dict[str, list[int]]:
 
 
 def _matching(target: Path, folder: Path, month: str, files: list[Path]) -> dict | None:
-    """The manifest of ``target`` when it still describes these event files, else None."""
+    """The manifest of ``target`` when it still describes these event files (whichever tables
+    it holds: ``manifest["tables"]``), else None."""
     try:
         manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT or manifest.get("month") != month \
@@ -250,7 +277,9 @@ def _matching(target: Path, folder: Path, month: str, files: list[Path]) -> dict
                 return None
             if mtime != r_mtime and file_sha256(folder / name) != digest:
                 return None
-        if not all((target / f"{t}.parquet").is_file() for t in TABLES):
+        held = manifest["tables"]
+        if not isinstance(held, list) or not set(held) <= set(TABLES) \
+                or not all((target / f"{t}.parquet").is_file() for t in held):
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -274,18 +303,28 @@ def _locked(target: Path) -> Iterator[bool]:
         os.close(fd)  # releases the lock
 
 
-def _write(log: events.EventLog, folder: Path, target: Path) -> dict | None:
-    """Reduce ``log`` into ``target`` (written aside, then renamed); the manifest, or None when
-    the cache cannot be written."""
+def _write(log: events.EventLog, folder: Path, target: Path, want: tuple[str, ...],
+           kept: dict | None = None) -> dict | None:
+    """Reduce ``log`` to the tables of ``want`` that ``kept`` (the matching manifest of
+    ``target``, or None) lacks, into ``target`` together with those it holds (written aside,
+    then renamed); the manifest, or None when the cache cannot be written."""
+    held = [t for t in kept["tables"] if t in TABLES] if kept else []
     tmp = target.parent / f".{target.name}.{os.getpid()}.tmp"
     try:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        for name, sql in TABLES.items():
+        for name in held:  # the tables already made: linked (copied where links fail)
+            try:
+                os.link(target / f"{name}.parquet", tmp / f"{name}.parquet")
+            except OSError:
+                shutil.copy2(target / f"{name}.parquet", tmp / f"{name}.parquet")
+        for name in want:
+            if name in held:
+                continue
             path = str(tmp / f"{name}.parquet").replace("'", "''")
-            log.con.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet)")
+            log.con.execute(f"COPY ({TABLES[name]}) TO '{path}' (FORMAT parquet)")
         manifest = {"format": FORMAT, "folder": str(folder.resolve()), "month": log.month,
-                    "code": _code(),
+                    "code": _code(), "tables": [t for t in TABLES if t in held or t in want],
                     "files": {p.name: [*st, file_sha256(p)]
                               for p, st in zip(log.files, _stats(log.files).values(),
                                                strict=True)},
@@ -305,7 +344,8 @@ def _open(target: Path, folder: Path, manifest: dict, memory_limit: str,
           threads: int | None) -> EventSummary:
     con, tmp = events.connect(memory_limit, threads)
     try:
-        for name in TABLES:
+        held = tuple(t for t in TABLES if t in manifest["tables"])
+        for name in held:
             path = str(target / f"{name}.parquet").replace("'", "''")
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
         facts = manifest["facts"]
@@ -313,17 +353,19 @@ def _open(target: Path, folder: Path, manifest: dict, memory_limit: str,
                             int(facts["rows_total"]), int(facts["rows_used"]),
                             int(facts["outside_month"]), dict(facts["unknown"]),
                             list(facts["read_notes"]), days=_days(con), cached=True,
-                            _tempdir=tmp)
+                            tables=held, _tempdir=tmp)
     except BaseException:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
-def open_summary(folder: Path, month: str, *, memory_limit: str = "1GB",
-                 threads: int | None = None) -> EventSummary | None:
-    """The month's summary: from the cache when it matches the event files, else validated and
-    reduced now (and cached). None when the folder has no event files.
+def open_summary(folder: Path, month: str, *, tables: tuple[str, ...] | None = None,
+                 memory_limit: str = "1GB", threads: int | None = None) -> EventSummary | None:
+    """The month's summary: from the cache when it matches the event files and holds
+    ``tables`` (the tables the caller reads; None: all, see :data:`FOR_PREVIOUS`), else the log
+    validated and reduced now to the tables the cache lacks (and cached). None when the folder
+    has no event files. The summary may hold more tables than asked for, never fewer.
 
     A process reduces one log at a time: a second thread asking for another month waits, so
     each reduction may be given the whole ``memory_limit`` and every core (the build validates
@@ -336,26 +378,32 @@ def open_summary(folder: Path, month: str, *, memory_limit: str = "1GB",
         The log is not valid (see ``wxnb.io.eventlog.open_month``); nothing is cached then.
     """
     folder = Path(folder)
+    want = _wanted(tables)
     files = events.event_files(folder)
     if not files:
         return None
     target = _target(folder, month)
     manifest = _matching(target, folder, month, files)
-    if manifest is None:
+    if not _holds(manifest, want):
         with _locked(target) as cacheable:
             # Another process may have reduced the month while this one waited for the lock.
             manifest = _matching(target, folder, month, files) if cacheable else None
-            if manifest is None:
+            if not _holds(manifest, want):
                 with _REDUCING:
                     log = events.open_month(folder, month, memory_limit=memory_limit,
                                             threads=threads)
                     assert log is not None
                     try:
-                        manifest = _write(log, folder, target) if cacheable else None
+                        manifest = _write(log, folder, target, want, manifest) \
+                            if cacheable else None
                         if manifest is None:
-                            return summarize(log)
+                            return summarize(log, want)
                     except BaseException:
                         log.close()
                         raise
                 log.close()
     return _open(target, folder, manifest, memory_limit, threads)
+
+
+def _holds(manifest: dict | None, want: tuple[str, ...]) -> bool:
+    return manifest is not None and set(want) <= set(manifest["tables"])

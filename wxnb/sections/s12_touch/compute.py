@@ -798,7 +798,9 @@ def _summary(folder: Path, month: str, params: ReportParams, *,
         yield None
         return
     try:
-        log = eventsummary.open_summary(folder, month, **params.event_engine())
+        log = eventsummary.open_summary(
+            folder, month, tables=eventsummary.FOR_PREVIOUS if previous else None,
+            **params.event_engine())
     except DataValidationError as exc:
         if not previous:
             raise
