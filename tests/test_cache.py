@@ -198,7 +198,58 @@ text = "import wxnb.io.wecom"
         "wxnb.kit.stats", "wxnb.io.touch"}
     assert "wxnb.params" in cache._imports(source)
     assert cache._imports("import os\nx = 1\n") == set()
-    assert cache._imports("def broken(:\n  import wxnb.kit.fmt") == set()
+    # each statement is parsed alone: an import still counts in a cell that does not parse
+    assert "wxnb.kit.fmt" in cache._imports("def broken(:\n  import wxnb.kit.fmt")
+
+
+def test_imports_in_strings_and_comments_do_not_count_and_odd_ones_do() -> None:
+    source = (
+        'x = "from wxnb.kit import charts"  # from wxnb.kit import brief\n'
+        'y = f"""{z}\nimport wxnb.io.touch\n"""  # a comment (with a bracket\n'
+        "w = r'\\'' + '''\nfrom wxnb import samples\n'''\n"
+        "from wxnb.kit import (  # the formats\n"
+        "    fmt,  # one\n"
+        "    stats)\n"
+        "import os, wxnb.io.ads as ads; from wxnb.io import \\\n"
+        "    wecom\n"
+        "if z: import wxnb.io.fission\n")
+    found = {m for m in cache._imports(source) if m.count(".") == 2}
+    assert found == {"wxnb.kit.fmt", "wxnb.kit.stats", "wxnb.io.ads", "wxnb.io.wecom",
+                     "wxnb.io.fission"}
+    assert "wxnb.samples" not in cache._imports(source)  # in a raw string's neighbour
+
+
+def _imports_by_ast(source: str) -> set[str]:
+    """The reference: the whole source parsed, every import node walked."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+        for name in names:
+            if name.split(".")[0] == "wxnb" and cache._module_file(name) is not None:
+                parts = name.split(".")
+                found |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+    return found
+
+
+def test_the_imports_of_every_module_and_cell_are_those_the_parser_sees() -> None:
+    """Found statement by statement, the imports of every module of the package and of every
+    section's notebook cells are exactly those of the whole source parsed."""
+    from wxnb.sections import registry
+
+    sources = {str(p): p.read_text(encoding="utf-8") for p in cache.PACKAGE.rglob("*.py")}
+    for spec in registry():
+        for i, (kind, text) in enumerate(spec.cells):
+            if kind not in ("md", "fold", "params") and text:
+                sources[f"{spec.key} cell {i}"] = text
+    assert len(sources) > 150
+    for name, source in sources.items():
+        assert cache._imports(source) == _imports_by_ast(source), name
 
 
 def test_the_imports_of_a_module_are_remembered_by_its_digest(tmp_path, monkeypatch) -> None:
