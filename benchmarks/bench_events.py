@@ -7,21 +7,27 @@ memory ≤ 2 GiB; the whole cold build ≤ 3 × that, with the memory of its who
 ``--data-dir``, default ``/tmp/wxnb-bench-events``; ``wxnb.samples.month.generate_sample(root,
 account=..., events=N)``, run in its own process), then runs, in a fresh child process per
 repeat with an empty cache: ``events.open_month`` alone (the validation pass, timed apart),
-then section 04 from the raw log: ``eventsummary.open_summary`` (validation and the month's
-reduction to Parquet, the one pass over the log a build makes) and ``s04_fans.aggregate`` on
-the summary. It prints wall and CPU times, the child's peak RSS (``os.wait4``: the whole
+then section 04 from the raw log as it runs alone (a notebook run by hand on a machine with
+no cache): ``eventsummary.open_summary`` for the tables section 04 reads (validation and the
+month's reduction to those Parquet tables) and ``s04_fans.aggregate`` on them. It prints wall and CPU times, the child's peak RSS (``os.wait4``: the whole
 process) and the ratios to the targets. It never asserts.
 
 The machine may be shared: the script first measures how many cores are really free (two busy
 processes against one) and prints it next to the figures; CPU seconds ÷ 2 is the wall time the
 work needs on two idle cores.
 
-With ``--build`` it also runs a whole cold ``wxnb build`` of each generated month (every
-section, 2 workers, the previous month for 环比 included, an empty ``WXNB_CACHE_DIR``) and prints
-its wall time and its ratio to section 04 from the raw log; then a second such build whose
-memory is sampled: the peak of the summed memory of the build's whole process tree (PSS of the
-CLI, its workers and the fork server, sampled from /proc every 50 ms) and its largest single
-process (``os.wait4``). The sampling slows the build it watches, so it is not the timed one.
+With ``--build`` it also runs whole ``wxnb build``s of each generated month (every section, 2
+workers, the previous month for 环比 included) and prints their wall times and ratios to section
+04 from the raw log:
+
+* a **cold** build: an empty ``WXNB_CACHE_DIR``, so both months' logs are reduced (the first
+  build on a machine); then a second such build whose memory is sampled: the peak of the
+  summed memory of the build's whole process tree (PSS of the CLI, its workers and the fork
+  server, sampled from /proc every 50 ms) and its largest single process (``os.wait4``). The
+  sampling slows the build it watches, so it is not the timed one;
+* a **monthly** build: the cache as the previous month's own build left it (built once, untimed,
+  and copied before each such build), so only this month is new: what an analyst's build of a
+  new month meets.
 
     python benchmarks/bench_events.py [--sizes 1e6,1e7,5e7] [--repeats 3] [--data-dir DIR]
                                       [--build]
@@ -32,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -72,7 +79,9 @@ log = events.open_month(folder, month, memory_limit=params.event_memory_limit)
 rows = log.rows_used
 log.close()
 t2, c2 = time.perf_counter(), cpu()
-summary = eventsummary.open_summary(folder, month, memory_limit=params.event_memory_limit)
+# what section 04 run alone reduces: the tables it reads (s04_fans.READS), nothing for others
+summary = eventsummary.open_summary(folder, month, tables=s04_fans.READS,
+                                    memory_limit=params.event_memory_limit)
 t3, c3 = time.perf_counter(), cpu()
 agg = s04_fans.aggregate(summary, params)
 t4, c4 = time.perf_counter(), cpu()
@@ -195,7 +204,30 @@ def _tree_memory(root: int) -> int:
     return total
 
 
-def build_once(folder: Path, *, memory: bool = False) -> dict:
+def seed_previous(folder: Path, seed: Path) -> Path:
+    """``seed``: the machine cache after a build of the month before ``folder``'s (made once)."""
+    if (seed / DONE).is_file():
+        return seed
+    shutil.rmtree(seed, ignore_errors=True)
+    prev = folder.parent / _prev(MONTH)
+    print(f"building {prev.name} once for the monthly builds' cache …", flush=True)
+    with tempfile.TemporaryDirectory(prefix="wxnb-bench-out-") as out:
+        proc = subprocess.run([sys.executable, "-m", "wxnb", "build", "--account", ACCOUNT,
+                               "--month", prev.name, "--data", str(prev), "--out", out],
+                              cwd=ROOT, capture_output=True, text=True, check=False,
+                              env={**os.environ, "WXNB_CACHE_DIR": str(seed)})
+    if proc.returncode:
+        raise SystemExit(f"build of {prev} failed:\n{(proc.stdout + proc.stderr)[-2000:]}")
+    (seed / DONE).write_text("\n", encoding="utf-8")
+    return seed
+
+
+def _prev(month: str) -> str:
+    y, m = map(int, month.split("-"))
+    return f"{y - (m == 1)}-{12 if m == 1 else m - 1:02d}"
+
+
+def build_once(folder: Path, *, memory: bool = False, seed: Path | None = None) -> dict:
     """One ``wxnb build`` of the generated month: wall, largest process RSS and, with
     ``memory``, the peak PSS of its process tree.
 
@@ -207,7 +239,10 @@ def build_once(folder: Path, *, memory: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="wxnb-bench-out-") as out:
         cmd = [sys.executable, "-m", "wxnb", "build", "--account", ACCOUNT, "--month", MONTH,
                "--data", str(folder), "--out", out]
-        # A cold build: no dataset or event summary of an earlier run to read.
+        # Cold: no dataset or event summary of an earlier run to read; monthly (``seed``): the
+        # previous month's, as its own build left them.
+        if seed is not None:
+            shutil.copytree(seed, Path(out) / "cache")
         env = {**os.environ, "WXNB_CACHE_DIR": str(Path(out) / "cache")}
         t = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, env=env,
@@ -240,14 +275,18 @@ def build_once(folder: Path, *, memory: bool = False) -> dict:
             "sections": sections}
 
 
-def _build_run(folder: Path, into: list[dict], s04: dict) -> None:
-    """A timed build, then one whose memory is sampled; appended to ``into`` with the timed
-    build's ratio to the section 04 run ``s04`` made just before it."""
+def _build_run(folder: Path, into: list[dict], s04: dict, seed: Path) -> None:
+    """A timed cold build, then one whose memory is sampled, then a timed monthly build
+    (``seed``: the previous month's cache); appended to ``into`` with the ratios of the timed
+    builds to the section 04 run ``s04`` made just before them."""
     b = build_once(folder)
     m = build_once(folder, memory=True)
     b["tree_pss"], b["sampled_s"] = m["tree_pss"], m["build_s"]
     b["max_rss"] = max(b["max_rss"], m["max_rss"])
     b["ratio"] = b["build_s"] / s04["raw_s"]
+    monthly = build_once(folder, seed=seed)
+    b["monthly_s"], b["monthly_ratio"] = monthly["build_s"], monthly["build_s"] / s04["raw_s"]
+    b["monthly_sections"] = monthly["sections"]
     into.append(b)
 
 
@@ -270,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = _sizes(args.sizes)
     args.data_dir.mkdir(parents=True, exist_ok=True)
     folders = {n: generate(args.data_dir, n) for n in sizes}
+    seeds = {n: seed_previous(folders[n], args.data_dir / f"events_{n}.seed-cache")
+             for n in sizes} if args.build else {}
     cores = free_cores()
     print(f"free cores before the runs ≈ {cores:.1f} of {os.cpu_count()} "
           f"(load average {os.getloadavg()[0]:.2f})", flush=True)
@@ -284,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['raw_cpu']:.2f} s), validation alone {r['open_s']:.2f} s, peak RSS "
                   f"{r['rss'] / 2**20:,.0f} MiB", flush=True)
             if args.build:  # right after its section 04: a drift of the machine's speed
-                _build_run(folders[n], builds.setdefault(_label(n), []), r)  # hits both
+                _build_run(folders[n], builds.setdefault(_label(n), []), r,  # hits both
+                           seeds[n])
     cores_after = free_cores()
     print(f"\nfree cores after the runs ≈ {cores_after:.1f}\n")
     head = (f"{'events':>8} {'rows in ev':>12} {'followers':>10} {'s04 from raw s':>18} "
@@ -300,9 +342,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{statistics.median(r['agg_s'] for r in runs):>12.2f} "
               f"{statistics.median(r['raw_cpu'] for r in runs):>8.2f} {rss / 2**20:>13,.0f} "
               f"{statistics.median(raw) / TARGET_S:>9.2f} {rss / TARGET_RSS:>9.2f}")
-    print("\ns04 from raw = the month's summary made cold from the log (eventsummary.open_summary:"
-          " validation, the reduction to Parquet) + s04_fans.aggregate on it (median "
-          "[min–max]); cpu s = their CPU time (÷ 2 ≈ wall on two idle cores); peak RSS = the "
+    print("\ns04 from raw = section 04 alone from the log: the month's summary made cold for the "
+          "tables it reads (eventsummary.open_summary: validation, the reduction to Parquet) + "
+          "s04_fans.aggregate on it (median [min–max]); cpu s = their CPU time (÷ 2 ≈ wall on two idle cores); peak RSS = the "
           "child process (import, validation, reduction and aggregation).")
     if args.build:
         print("\nwhole build (wxnb build, 2 workers, every section, previous month included), "
@@ -315,24 +357,35 @@ def main(argv: list[str] | None = None) -> int:
                       f"{b['tree_pss'] / 2**20:,.0f} MiB, largest process "
                       f"{b['max_rss'] / 2**20:,.0f} MiB; sections of the timed build "
                       + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(b["sections"].items())))
-        head = (f"\n{'events':>8} {'build s':>18} {'build/s04':>10} {'tree PSS MiB':>13} "
-                f"{'tree/2GiB':>10} {'largest MiB':>12}")
+                print(f"  {label:>5}: monthly build {b['monthly_s']:.1f} s "
+                      f"({b['monthly_ratio']:.2f} ×); sections "
+                      + ", ".join(f"{k} {v:.1f} s"
+                                  for k, v in sorted(b["monthly_sections"].items())))
+        head = (f"\n{'events':>8} {'cold build s':>18} {'cold/s04':>9} {'monthly build s':>18} "
+                f"{'monthly/s04':>12} {'tree PSS MiB':>13} {'tree/2GiB':>10} {'largest MiB':>12}")
         print(head)
         print("-" * (len(head) - 1))
         for label, runs in builds.items():
             largest = max(r["max_rss"] for r in runs)
             tree = max(r["tree_pss"] for r in runs)
-            ratio = (statistics.median(r["build_s"] for r in runs)
-                     / statistics.median(r["raw_s"] for r in results[label]))
-            print(f"{label:>8} {_med([r['build_s'] for r in runs]):>18} {ratio:>10.2f} "
+            s04 = statistics.median(r["raw_s"] for r in results[label])
+            ratio = statistics.median(r["build_s"] for r in runs) / s04
+            monthly = statistics.median(r["monthly_s"] for r in runs) / s04
+            print(f"{label:>8} {_med([r['build_s'] for r in runs]):>18} {ratio:>9.2f} "
+                  f"{_med([r['monthly_s'] for r in runs]):>18} {monthly:>12.2f} "
                   f"{tree / 2**20:>13,.0f} {tree / TARGET_RSS:>10.2f} {largest / 2**20:>12,.0f}")
-        print("\nbuild/s04 = the median cold build ÷ the median section 04 from the raw log, "
-              "same run (issue #11's target at 50M: ≤ 3); each build ran right after a section "
-              "04 run, and the ratios of those pairs were "
+        print("\ncold/s04, monthly/s04 = the median build ÷ the median section 04 from the raw "
+              "log, same run (issue #11's target at 50M: ≤ 3); each build ran right after a "
+              "section 04 run, and the ratios of those pairs were: cold "
               + "; ".join(f"{label} " + ", ".join(f"{b['ratio']:.2f}" for b in runs)
                           for label, runs in builds.items())
+              + "; monthly "
+              + "; ".join(f"{label} " + ", ".join(f"{b['monthly_ratio']:.2f}" for b in runs)
+                          for label, runs in builds.items())
               + ". tree/2GiB: the target is ≤ 1.")
-        print("\nbuild s = a build timed alone; tree PSS = peak of the summed proportional set "
+        print("\ncold build s = a build with an empty cache timed alone (both months' logs "
+              "reduced); monthly build s = a build whose cache holds the previous month's own "
+              "build (only this month is new); tree PSS = peak of the summed proportional set "
               "size of every process of a second build (sampled every 50 ms, which slows that "
               "build; shared pages split among the processes sharing them); largest = the peak "
               "RSS of the biggest single process of either (os.wait4).")

@@ -85,3 +85,28 @@ def test_no_section_reduces_a_log_the_build_has_checked(
             for m in (tmp_path / "cache" / "events").glob("*/manifest.json")}
     assert held == {"2026-10": list(eventsummary.TABLES),
                     "2026-09": list(eventsummary.FOR_PREVIOUS)}
+
+
+def test_each_section_alone_asks_for_every_summary_table_it_reads(
+        generated_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook run by hand on a machine with no cache: each section reduces the event
+    logs to the tables it names, and a query of a table it did not name fails (DuckDB's
+    catalog error), so a missing name fails here, not in an analyst's JupyterLab."""
+    import importlib
+
+    from wxnb.params import load_params
+    from wxnb.sections import registry
+
+    params = load_params(account="sample", month="2026-10",
+                         overrides={"data_dir": str(generated_sample / "2026-10")})
+    ran = []
+    for spec in registry():
+        try:
+            compute = importlib.import_module(f"{spec.package}.compute")
+        except ModuleNotFoundError:
+            continue
+        if hasattr(compute, "prepare"):
+            monkeypatch.setenv("WXNB_CACHE_DIR", str(tmp_path / spec.key))  # nothing cached
+            compute.prepare(params)
+            ran.append(spec.key[:2])
+    assert {"01", "02", "03", "04", "12"} <= set(ran)

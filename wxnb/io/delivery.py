@@ -34,7 +34,6 @@ def month_results(folder: Path, month: str) -> pd.DataFrame | None:
     are not integers) is left out here; ``wxnb check`` names it."""
     from wxnb.io import eventsummary
 
-    # act only: the previous month's summary (wxnb.io.eventsummary.FOR_PREVIOUS) serves too
     log = eventsummary.open_summary(Path(folder), month, tables=("act",))
     if log is None:
         return None

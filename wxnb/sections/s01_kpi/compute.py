@@ -66,8 +66,7 @@ def prepare(params: ReportParams, *, conversion_rate: bool = True) -> KpiSection
     totals = replace(totals, conversion_rate=conversion.rate if conversion else None)
     prev_totals = metrics.month_totals(previous.data) if previous.data else None
     if prev_totals is not None and conversion_rate:
-        prev_conv = _conversion(params.resolved_prev_data_dir(), prev_month(params.month), params,
-                                previous=True)
+        prev_conv = _conversion(params.resolved_prev_data_dir(), prev_month(params.month), params)
         prev_totals = replace(prev_totals,
                               conversion_rate=prev_conv.rate if prev_conv else None)
     table = metrics.kpi_table(totals, prev_totals, params.model_dump(),
@@ -88,18 +87,16 @@ def prepare(params: ReportParams, *, conversion_rate: bool = True) -> KpiSection
     )
 
 
-def _conversion(folder: Path, month: str, params: ReportParams,
-                previous: bool = False) -> metrics.Conversion | None:
-    """Readers → buyers from the month's event log and orders.csv; None without an event log.
-    The ``previous`` month's summary is asked only for the tables its 环比 reads."""
+def _conversion(folder: Path, month: str, params: ReportParams) -> metrics.Conversion | None:
+    """Readers → buyers from the month's event log (its summary's ``fol``) and orders.csv;
+    None without an event log."""
     from wxnb.io import eventlog as events
     from wxnb.io import eventsummary
 
     if not folder.is_dir():
         return None
     orders = events.load_orders(folder, month)
-    log = eventsummary.open_summary(folder, month, **params.event_engine(),
-                                    tables=eventsummary.FOR_PREVIOUS if previous else None)
+    log = eventsummary.open_summary(folder, month, tables=("fol",), **params.event_engine())
     if log is None:
         return None
     with log:

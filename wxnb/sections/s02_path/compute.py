@@ -87,6 +87,7 @@ __all__ = [
 SECTION = (SPEC.key, SPEC.title)
 INPUTS: tuple[str, ...] = SPEC.inputs
 
+READS = ("fol", "act")  # the summary's tables compute() reads (wxnb.io.eventsummary)
 PUSH_SCENE = eventsummary.PUSH_SCENE  # 公众号消息: the summary's t_open is the first such read
 MENU_EVENTS = ("CLICK", "VIEW", "view_miniprogram")
 DEEP_EVENTS = (*MENU_EVENTS, "read_original")
@@ -458,15 +459,13 @@ class PathSection:
     log_notes: list[str]  # the event log's own notes (files, rows left out)
 
 
-def _open_and_compute(folder: Path, month: str, params: ReportParams, menu: Any = None,
-                      tables: tuple[str, ...] | None = None
-                      ) -> tuple[MonthPath, list[str]] | None:
+def _open_and_compute(folder: Path, month: str, params: ReportParams,
+                      menu: Any = None) -> tuple[MonthPath, list[str]] | None:
     """One month folder → its aggregates and the log's notes (None without event files).
 
     The folder's own menu.json names the menu items; ``menu`` is the fallback without one.
-    ``tables``: the summary's tables to ask for (the previous month's: those its 环比 reads).
     """
-    log = eventsummary.open_summary(folder, month, tables=tables, **params.event_engine())
+    log = eventsummary.open_summary(folder, month, tables=READS, **params.event_engine())
     if log is None:
         return None
     try:
@@ -484,7 +483,7 @@ def _previous(params: ReportParams, menu: Any) -> tuple[MonthPath | None, str]:
     if not folder.is_dir():
         return None, f"无上月数据（未找到 {folder.name} 目录），环比不可用"
     try:
-        done = _open_and_compute(folder, month, params, menu, eventsummary.FOR_PREVIOUS)
+        done = _open_and_compute(folder, month, params, menu)
     except DataValidationError as exc:
         return None, (f"上月事件日志校验未通过（{len(exc.problems)} 个问题，如 "
                       f"{exc.problems[0]}），环比不可用")

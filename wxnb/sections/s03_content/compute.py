@@ -364,7 +364,10 @@ def prepare(params: ReportParams) -> ContentSection:
                          f"如 {exc.problems[0]}），内容形式环比不可用")
     from wxnb.io import eventsummary
 
-    log = eventsummary.open_summary(folder, params.month, **params.event_engine())
+    # the push-hour comparison (wxnb.kit.content): send results, first reads per push, reads
+    # per day and hour
+    log = eventsummary.open_summary(folder, params.month, tables=("act", "sess", "daily"),
+                                    **params.event_engine())
     try:
         return compute(params, data, plan, orders, previous=prev.data, prev_plan=prev_plan,
                        prev_orders=prev_orders, prev_note=prev_note, notes=notes, log=log)

@@ -251,6 +251,7 @@ def _fetch(con: Any, sql: str, params: dict[str, Any] | None = None) -> list[tup
 
 # The month's summary (wxnb.io.eventsummary) holds the per-follower table ``fol`` (k, n, c, s,
 # mask) and the per-sharer table ``reach``; the follows and unfollows are rows of ``act``.
+READS = ("fol", "reach", "act")  # the summary's tables aggregate() reads
 _SUB = """(SELECT k, time, event = 'subscribe' AS is_sub FROM act
           WHERE event IN ('subscribe', 'unsubscribe'))"""
 
@@ -484,10 +485,9 @@ class FanSection:
     rows: list[TierRow] = field(default_factory=list)
 
 
-def _open_and_aggregate(folder: Path, month: str, params: ReportParams,
-                        tables: tuple[str, ...] | None = None
-                        ) -> tuple[FanAggregate, list[str]] | None:
-    log = eventsummary.open_summary(folder, month, tables=tables, **params.event_engine())
+def _open_and_aggregate(folder: Path, month: str,
+                        params: ReportParams) -> tuple[FanAggregate, list[str]] | None:
+    log = eventsummary.open_summary(folder, month, tables=READS, **params.event_engine())
     if log is None:
         return None
     with log:
@@ -500,7 +500,7 @@ def _previous(params: ReportParams) -> tuple[FanAggregate | None, str]:
     if not folder.is_dir():
         return None, f"无上月数据（未找到 {folder.name} 目录），环比不可用"
     try:
-        done = _open_and_aggregate(folder, month, params, eventsummary.FOR_PREVIOUS)
+        done = _open_and_aggregate(folder, month, params)
     except DataValidationError as exc:
         return None, (f"上月事件日志校验未通过（{len(exc.problems)} 个问题，如 "
                       f"{exc.problems[0]}），环比不可用")

@@ -123,6 +123,11 @@ __all__ = [
 ]
 
 SECTION = (SPEC.key, SPEC.title)
+# The event summary's tables this section reads (wxnb.io.eventsummary): this month's for the
+# template callbacks, the push send times and openers and the tiers; the previous month's
+# for its callbacks and the tiers.
+READS = ("fol", "act", "sess")
+PREVIOUS_READS = ("fol", "act")
 INPUTS: tuple[str, ...] = SPEC.inputs
 KEYS = {"模板消息": "template", "服务号推送": "push", "社群通知": "community"}
 SLOTS: tuple[str, ...] = ("通勤时段", "周末晚间", "其他时段")
@@ -798,9 +803,9 @@ def _summary(folder: Path, month: str, params: ReportParams, *,
         yield None
         return
     try:
-        log = eventsummary.open_summary(
-            folder, month, tables=eventsummary.FOR_PREVIOUS if previous else None,
-            **params.event_engine())
+        log = eventsummary.open_summary(folder, month,
+                                        tables=PREVIOUS_READS if previous else READS,
+                                        **params.event_engine())
     except DataValidationError as exc:
         if not previous:
             raise
