@@ -81,7 +81,6 @@ def _shift_paragraph(sec: PortraitSection) -> str:
         why = sec.compare_note or sec.prev_note or "上月没有可比的画像"
         return f"环比：{why}。"
     moved = sec.moved
-    threshold = sec.params.portrait_shift_pp
     stable = [v for v in sec.dims.values() if v.shift is not None and not v.shift.moved]
     out = [_moved_sentence(v) for v in moved]
     if stable:
