@@ -290,3 +290,22 @@ def test_the_log_view_is_never_what_sections_query() -> None:
     offenders += [str(p.relative_to(root)) for p in (root / "kit").rglob("*.py")
                   if "FROM ev" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_the_source_key_names_the_files_contents_not_the_folder(
+        month: Path, cache: Path, tmp_path: Path) -> None:
+    with eventsummary.open_summary(month, MONTH) as a:
+        key = a.source_key
+    assert key and len(key) == 64
+    with eventsummary.open_summary(month, MONTH, tables=("act",)) as again:
+        assert again.source_key == key
+    copy = shutil.copytree(month, tmp_path / "copy" / MONTH)
+    with eventsummary.open_summary(copy, MONTH) as b:
+        assert b.source_key == key  # the same files elsewhere: the same tables
+    df = frame()
+    df.loc[len(df)] = ["2026-10-06 08:00:00", "e", "article_read", "x_1", "推荐", ""]
+    df.to_csv(copy / "events.csv", index=False)
+    with eventsummary.open_summary(copy, MONTH) as c:
+        assert c.source_key != key
+    with eventsummary.from_frame(frame(), MONTH) as mem:
+        assert mem.source_key is None  # in memory: nothing to key a kept result on

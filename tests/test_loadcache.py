@@ -192,3 +192,20 @@ def test_the_topic_loaders_parse_a_month_once_and_see_every_file_they_read(
     changed.unlink()  # a file taken away
     load()
     assert len(loads) == (4 if found else 3)
+
+
+def test_a_derived_result_is_kept_by_its_parts_and_its_code(tmp_path: Path) -> None:
+    code = tmp_path / "compute.py"
+    code.write_text("x = 1\n", encoding="utf-8")
+    calls: list[int] = []
+
+    def run(*parts: object) -> object:
+        return loadcache.derived("d", parts, [code], lambda: calls.append(1) or len(calls))
+
+    assert run("summary-a", "Rules(7)") == run("summary-a", "Rules(7)") == 1
+    assert run("summary-b", "Rules(7)") == 2  # another month's data
+    assert run("summary-a", "Rules(8)") == 3  # other parameters
+    code.write_text("x = 2\n", encoding="utf-8")
+    assert run("summary-a", "Rules(7)") == 4  # other code
+    assert run(None, "Rules(7)") == 5 and run(None, "Rules(7)") == 6  # no key: never kept
+    assert (tmp_path / "cache" / "derived").is_dir()

@@ -520,3 +520,25 @@ def test_a_log_without_paths_still_renders(tmp_path: Path) -> None:
         assert "<" in str(block(sec))
     found = {f.metric: f for f in words.findings(sec)}
     assert found["menu_usage_rate"].value == 0.0 and "biggest_leak" not in found
+
+
+def test_a_months_figures_are_computed_once_per_menu(
+        with_prev: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The previous month's figures of a build are the ones that month's own build computed:
+    kept per month (its event files) and menu, computed again when either changes."""
+    monkeypatch.setenv("WXNB_CACHE_DIR", str(tmp_path / "cache"))
+    calls: list[str] = []
+    real = compute.compute
+    monkeypatch.setattr(compute, "compute", lambda con, month, *a, **k: calls.append(month)
+                        or real(con, month, *a, **k))
+    sep = with_prev.parent / "2026-09"
+    first = compute.prepare(params(sep))  # September's own build (no month before it)
+    assert calls == ["2026-09"]
+    october = compute.prepare(params(with_prev))  # October's: September is read back
+    assert calls == ["2026-09", "2026-10"]
+    assert october.prev is not None and october.prev.active == first.now.active
+    assert october.prev.menu.equals(first.now.menu)
+    dump(sep / "menu.json", {"is_menu_open": 1, "selfmenu_info": {"button": [
+        {"type": "click", "name": "今日歌曲", "key": "V1001"}]}})
+    compute.prepare(params(with_prev))
+    assert calls == ["2026-09", "2026-10", "2026-09"]  # September's menu changed

@@ -579,3 +579,26 @@ def test_thresholds_are_bound_parameters_not_sql_text() -> None:
     src = inspect.getsource(compute._per_follower) + inspect.getsource(compute._reach_summary)
     assert "rules.active_weekly)!r" not in src and "{int(rules." not in src
     assert "$active_weekly" in src and "$influence_reach" in src
+
+
+def test_a_months_aggregate_is_computed_once_per_rules(
+        month: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The previous month's figures of a build are the ones that month's own build computed:
+    kept per month (its event files) and FAN-IDM rules, computed again when either changes."""
+    monkeypatch.setenv("WXNB_CACHE_DIR", str(tmp_path / "cache"))
+    calls: list[str] = []
+    real = compute.aggregate
+    monkeypatch.setattr(compute, "aggregate",
+                        lambda log, p: calls.append(log.month) or real(log, p))
+    first = compute._open_and_aggregate(month, MONTH, params(month))
+    again = compute._open_and_aggregate(month, MONTH, params(month))
+    assert calls == [MONTH] and first is not None and again is not None
+    assert again[0].population == first[0].population and again[0].rules == first[0].rules
+    stricter = compute._open_and_aggregate(month, MONTH, params(month, fan_loyal_days=10))
+    assert calls == [MONTH, MONTH] and stricter is not None
+    assert stricter[0].rules.loyal_days == 10
+    rows = scenario()
+    rows.append(ev(20, "new-one", "article_read"))
+    write_log(month, rows)
+    compute._open_and_aggregate(month, MONTH, params(month))
+    assert calls == [MONTH] * 3  # the log changed

@@ -189,6 +189,9 @@ class EventSummary(events.LogFacts, events.Connected):
     days: int = 0  # days of the month with at least one event
     cached: bool = False  # read from the cache (not reduced in this process)
     tables: tuple[str, ...] = tuple(TABLES)  # the tables it holds
+    # What its tables are a function of: the month, the event files' SHA-256 and the reducing
+    # code (a key for results computed from them, wxnb.io.loadcache.derived); None in memory.
+    source_key: str | None = None
     _tempdir: str | None = field(default=None, repr=False)
     _log: events.EventLog | None = field(default=None, repr=False)
 
@@ -342,6 +345,14 @@ def _write(log: events.EventLog, folder: Path, target: Path, want: tuple[str, ..
     return manifest
 
 
+def _source_key(manifest: dict) -> str:
+    """The month, its files' digests (by name) and the code: not the folder (a copy of the
+    month elsewhere holds the same tables)."""
+    files = sorted((name, f[2]) for name, f in manifest["files"].items())
+    text = json.dumps([FORMAT, manifest["month"], manifest["code"], files], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _open(target: Path, folder: Path, manifest: dict, memory_limit: str,
           threads: int | None) -> EventSummary:
     con, tmp = events.connect(memory_limit, threads)
@@ -355,7 +366,7 @@ def _open(target: Path, folder: Path, manifest: dict, memory_limit: str,
                             int(facts["rows_total"]), int(facts["rows_used"]),
                             int(facts["outside_month"]), dict(facts["unknown"]),
                             list(facts["read_notes"]), days=_days(con), cached=True,
-                            tables=held, _tempdir=tmp)
+                            tables=held, source_key=_source_key(manifest), _tempdir=tmp)
     except BaseException:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)

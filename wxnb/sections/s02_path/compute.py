@@ -58,7 +58,7 @@ import pandas as pd
 
 from wxnb.exceptions import DataValidationError, Problem
 from wxnb.io import eventlog as events
-from wxnb.io import eventsummary
+from wxnb.io import eventsummary, loadcache
 from wxnb.io.pushes import PUSH_EVENT, parse_pushes
 from wxnb.kit.compare import change
 from wxnb.kit.stats import two_proportion, wilson
@@ -471,8 +471,14 @@ def _open_and_compute(folder: Path, month: str, params: ReportParams,
     try:
         source = "、".join(p.name for p in log.files) or "事件日志"
         own = events.load_menu(folder)
-        return compute(log.con, month, own if own is not None else menu,
-                       source=source), log.notes()
+        menu = own if own is not None else menu
+        items, notes = _menu_items(menu)
+        # kept per month and menu: the previous month's own build computed the same figures
+        done = loadcache.derived(
+            "s02_path.compute", (log.source_key, month, source, menu is not None,
+                                 items.to_csv(index=False), notes),
+            (Path(__file__),), lambda: compute(log.con, month, menu, source=source))
+        return done, log.notes()
     finally:
         log.close()
 

@@ -49,7 +49,7 @@ import pandas as pd
 
 from wxnb.exceptions import DataValidationError, Problem
 from wxnb.io import eventlog as events
-from wxnb.io import eventsummary
+from wxnb.io import eventsummary, loadcache
 from wxnb.io.datacube import load_month, month_days
 from wxnb.kit import compare, fmt
 from wxnb.params import ReportParams
@@ -491,7 +491,11 @@ def _open_and_aggregate(folder: Path, month: str,
     if log is None:
         return None
     with log:
-        return aggregate(log, params), log.notes()
+        # kept per month and rules: the previous month's own build computed the same figures
+        agg = loadcache.derived("s04_fans.aggregate",
+                                (log.source_key, repr(Rules.from_params(params))),
+                                (Path(__file__),), lambda: aggregate(log, params))
+        return agg, log.notes()
 
 
 def _previous(params: ReportParams) -> tuple[FanAggregate | None, str]:
