@@ -220,21 +220,10 @@ def test_imports_in_strings_and_comments_do_not_count_and_odd_ones_do() -> None:
 
 
 def _imports_by_ast(source: str) -> set[str]:
-    """The reference: the whole source parsed, every import node walked."""
+    """The reference: the whole source parsed, every node walked."""
     import ast
 
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
-        for name in names:
-            if name.split(".")[0] == "wxnb" and cache._module_file(name) is not None:
-                parts = name.split(".")
-                found |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
-    return found
+    return cache._modules_imported(ast.walk(ast.parse(source)))
 
 
 def test_the_imports_of_every_module_and_cell_are_those_the_parser_sees() -> None:

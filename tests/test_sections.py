@@ -3,6 +3,7 @@ log's coverage row and notes for the cover."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,18 +46,37 @@ def test_every_problem_of_every_input_together(tmp_path: Path) -> None:
     assert {"events.csv", "content_plan.csv", "menu.json"} <= files
 
 
+def prepare_every_section(params: object, before: Callable[[str], object] = lambda _k: None
+                          ) -> list[str]:
+    """Run the compute ``prepare`` of every section that has one (``before(key)`` first); the
+    keys' numbers run."""
+    import importlib
+
+    from wxnb.sections import registry
+
+    ran = []
+    for spec in registry():
+        try:
+            compute = importlib.import_module(f"{spec.package}.compute")
+        except ModuleNotFoundError:
+            continue
+        if hasattr(compute, "prepare"):
+            before(spec.key)
+            compute.prepare(params)
+            ran.append(spec.key[:2])
+    return ran
+
+
 def test_no_section_reduces_a_log_the_build_has_checked(
         generated_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The build's check reduces this month's log to every table and the previous month's to
     those its 环比 reads (eventsummary.FOR_PREVIOUS), before any section runs. Every section then
     reads those summaries: none validates or scans a raw log again (at 50M events that is a
     pass over the log; for the previous month, the one table it was spared)."""
-    import importlib
     import json
 
     from wxnb.io import eventsummary
     from wxnb.params import load_params
-    from wxnb.sections import registry
 
     monkeypatch.setenv("WXNB_CACHE_DIR", str(tmp_path / "cache"))
     params = load_params(account="sample", month="2026-10",
@@ -70,15 +90,7 @@ def test_no_section_reduces_a_log_the_build_has_checked(
         raise AssertionError(f"a section reduced {month} again")
 
     monkeypatch.setattr(eventsummary.events, "open_month", refuse)
-    ran = []
-    for spec in registry():
-        try:
-            compute = importlib.import_module(f"{spec.package}.compute")
-        except ModuleNotFoundError:
-            continue
-        if hasattr(compute, "prepare"):
-            compute.prepare(params)
-            ran.append(spec.key[:2])
+    ran = prepare_every_section(params)
     assert {"01", "02", "03", "04", "12"} <= set(ran)  # the readers of the event log
     held = {json.loads(m.read_text(encoding="utf-8"))["month"]:
             json.loads(m.read_text(encoding="utf-8"))["tables"]
@@ -92,21 +104,11 @@ def test_each_section_alone_asks_for_every_summary_table_it_reads(
     """A notebook run by hand on a machine with no cache: each section reduces the event
     logs to the tables it names, and a query of a table it did not name fails (DuckDB's
     catalog error), so a missing name fails here, not in an analyst's JupyterLab."""
-    import importlib
 
     from wxnb.params import load_params
-    from wxnb.sections import registry
 
     params = load_params(account="sample", month="2026-10",
                          overrides={"data_dir": str(generated_sample / "2026-10")})
-    ran = []
-    for spec in registry():
-        try:
-            compute = importlib.import_module(f"{spec.package}.compute")
-        except ModuleNotFoundError:
-            continue
-        if hasattr(compute, "prepare"):
-            monkeypatch.setenv("WXNB_CACHE_DIR", str(tmp_path / spec.key))  # nothing cached
-            compute.prepare(params)
-            ran.append(spec.key[:2])
+    ran = prepare_every_section(params, lambda key: monkeypatch.setenv(
+        "WXNB_CACHE_DIR", str(tmp_path / key)))  # nothing cached for any section
     assert {"01", "02", "03", "04", "12"} <= set(ran)

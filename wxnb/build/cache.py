@@ -175,10 +175,16 @@ def _imports(source: str) -> set[str]:
     0.5 s of a first build; this takes 0.05 s). A source that does not parse as a whole still
     yields the statements that do.
     """
-    found: set[str] = set()
     if "wxnb" not in source:  # no import of it can be there (most notebook cells)
-        return found
-    for node in _import_statements(source):
+        return set()
+    return _modules_imported(_import_statements(source))
+
+
+def _modules_imported(nodes: Iterable[ast.AST]) -> set[str]:
+    """The ``wxnb`` modules (and their parent packages) the import statements among ``nodes``
+    name."""
+    found: set[str] = set()
+    for node in nodes:
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
