@@ -151,7 +151,8 @@ def test_a_previous_month_is_reduced_to_what_its_comparison_reads(
     target = next(cache.iterdir())
     assert sorted(p.name for p in target.glob("*.parquet")) == \
         sorted(f"{t}.parquet" for t in eventsummary.FOR_PREVIOUS)
-    fol_inode = (target / "fol.parquet").stat().st_ino
+    fol_inode, folder_inode = (target / "fol.parquet").stat().st_ino, target.stat().st_ino
+    reader = eventsummary.open_summary(month, MONTH, tables=("fol",))  # open meanwhile
     # a caller reading fewer tables reads the cache, whichever tables it asks for
     with eventsummary.open_summary(month, MONTH, tables=("act",)) as s:
         assert s.cached and s.tables == eventsummary.FOR_PREVIOUS
@@ -164,7 +165,12 @@ def test_a_previous_month_is_reduced_to_what_its_comparison_reads(
         for name in eventsummary.TABLES:
             pd.testing.assert_frame_equal(a[name], b[name], check_dtype=False)
     assert made == [list(eventsummary.FOR_PREVIOUS), ["sess"]]
-    assert (target / "fol.parquet").stat().st_ino == fol_inode  # linked, not made again
+    # added beside the others in the same folder: not made again, never gone meanwhile
+    assert (target / "fol.parquet").stat().st_ino == fol_inode
+    assert target.stat().st_ino == folder_inode
+    assert sorted(p.name for p in target.iterdir() if p.name.startswith(".")) == []
+    assert reader.con.execute("SELECT count(*) FROM fol").fetchall() == [(3,)]
+    reader.close()
     eventsummary.open_summary(month, MONTH).close()
     assert len(made) == 2
 

@@ -310,36 +310,51 @@ def _locked(target: Path) -> Iterator[bool]:
 
 def _write(log: events.EventLog, folder: Path, target: Path, want: tuple[str, ...],
            kept: dict | None = None) -> dict | None:
-    """Reduce ``log`` to the tables of ``want`` that ``kept`` (the matching manifest of
-    ``target``, or None) lacks, into ``target`` together with those it holds (written aside,
-    then renamed); the manifest, or None when the cache cannot be written."""
+    """Reduce ``log`` to the tables of ``want`` into ``target``; the manifest, or None when the
+    cache cannot be written.
+
+    ``kept``: the matching manifest of ``target`` (its files unchanged), whose tables stay as
+    they are: the missing ones are added beside them, each written aside and renamed, then the
+    manifest (a process reading the month meanwhile keeps reading the same files). Without it
+    the whole folder is written aside and renamed over the old one.
+    """
     held = [t for t in kept["tables"] if t in TABLES] if kept else []
-    tmp = target.parent / f".{target.name}.{os.getpid()}.tmp"
+    tmp = target if kept else target.parent / f".{target.name}.{os.getpid()}.tmp"
+    aside: list[Path] = []
     try:
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        for name in held:  # the tables already made: linked (copied where links fail)
-            try:
-                os.link(target / f"{name}.parquet", tmp / f"{name}.parquet")
-            except OSError:
-                shutil.copy2(target / f"{name}.parquet", tmp / f"{name}.parquet")
+        if not kept:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
         for name in want:
             if name in held:
                 continue
-            path = str(tmp / f"{name}.parquet").replace("'", "''")
+            out = tmp / (f".{name}.{os.getpid()}.tmp.parquet" if kept else f"{name}.parquet")
+            aside.append(out)
+            path = str(out).replace("'", "''")
             log.con.execute(f"COPY ({TABLES[name]}) TO '{path}' (FORMAT parquet)")
+            if kept:
+                os.replace(out, target / f"{name}.parquet")
         manifest = {"format": FORMAT, "folder": str(folder.resolve()), "month": log.month,
                     "code": _code(), "tables": [t for t in TABLES if t in held or t in want],
                     "files": {p.name: [*st, file_sha256(p)]
                               for p, st in zip(log.files, _stats(log.files).values(),
                                                strict=True)},
                     "facts": _facts(log)}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False),
-                                           encoding="utf-8")
-        shutil.rmtree(target, ignore_errors=True)
-        os.rename(tmp, target)
+        text = json.dumps(manifest, ensure_ascii=False)
+        if kept:
+            aside.append(target / f".manifest.{os.getpid()}.tmp")
+            aside[-1].write_text(text, encoding="utf-8")
+            os.replace(aside[-1], target / "manifest.json")
+        else:
+            (tmp / "manifest.json").write_text(text, encoding="utf-8")
+            shutil.rmtree(target, ignore_errors=True)
+            os.rename(tmp, target)
     except (OSError, duckdb.IOException):
-        shutil.rmtree(tmp, ignore_errors=True)
+        if kept:
+            for path in aside:
+                path.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
         return None
     dataset.prune(target.parent)
     return manifest
