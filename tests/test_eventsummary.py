@@ -148,7 +148,7 @@ def test_a_previous_month_is_reduced_to_what_its_comparison_reads(
         assert prev.tables == eventsummary.FOR_PREVIOUS and prev.days == 4
         with pytest.raises(duckdb.CatalogException, match="sess"):
             prev.con.execute("SELECT * FROM sess")
-    target = next(cache.iterdir())
+    target = next(p for p in cache.iterdir() if p.is_dir())  # not the lock file beside it
     assert sorted(p.name for p in target.glob("*.parquet")) == \
         sorted(f"{t}.parquet" for t in eventsummary.FOR_PREVIOUS)
     fol_inode, folder_inode = (target / "fol.parquet").stat().st_ino, target.stat().st_ino
