@@ -209,7 +209,9 @@ def seed_previous(folder: Path, seed: Path) -> Path:
     if (seed / DONE).is_file():
         return seed
     shutil.rmtree(seed, ignore_errors=True)
-    prev = folder.parent / _prev(MONTH)
+    from wxnb.paths import prev_month
+
+    prev = folder.parent / prev_month(MONTH)
     print(f"building {prev.name} once for the monthly builds' cache …", flush=True)
     with tempfile.TemporaryDirectory(prefix="wxnb-bench-out-") as out:
         proc = subprocess.run([sys.executable, "-m", "wxnb", "build", "--account", ACCOUNT,
@@ -220,11 +222,6 @@ def seed_previous(folder: Path, seed: Path) -> Path:
         raise SystemExit(f"build of {prev} failed:\n{(proc.stdout + proc.stderr)[-2000:]}")
     (seed / DONE).write_text("\n", encoding="utf-8")
     return seed
-
-
-def _prev(month: str) -> str:
-    y, m = map(int, month.split("-"))
-    return f"{y - (m == 1)}-{12 if m == 1 else m - 1:02d}"
 
 
 def build_once(folder: Path, *, memory: bool = False, seed: Path | None = None) -> dict:

@@ -310,51 +310,41 @@ def _locked(target: Path) -> Iterator[bool]:
 
 def _write(log: events.EventLog, folder: Path, target: Path, want: tuple[str, ...],
            kept: dict | None = None) -> dict | None:
-    """Reduce ``log`` to the tables of ``want`` into ``target``; the manifest, or None when the
-    cache cannot be written.
+    """Reduce ``log`` to the tables of ``want`` that ``kept`` (the matching manifest of
+    ``target``, or None) does not hold, into ``target``; the manifest, or None when the cache
+    cannot be written.
 
-    ``kept``: the matching manifest of ``target`` (its files unchanged), whose tables stay as
-    they are: the missing ones are added beside them, each written aside and renamed, then the
-    manifest (a process reading the month meanwhile keeps reading the same files). Without it
-    the whole folder is written aside and renamed over the old one.
+    Each table is written aside and renamed into place, then the manifest: the tables ``kept``
+    holds stay as they are, so a process reading the month meanwhile keeps reading the same
+    files. Without ``kept`` the folder's old manifest and tables go first (nothing matches it
+    while it is written).
     """
     held = [t for t in kept["tables"] if t in TABLES] if kept else []
-    tmp = target if kept else target.parent / f".{target.name}.{os.getpid()}.tmp"
     aside: list[Path] = []
     try:
+        target.mkdir(parents=True, exist_ok=True)
         if not kept:
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir(parents=True)
+            for old in [target / "manifest.json", *target.glob("*.parquet")]:
+                old.unlink(missing_ok=True)
         for name in want:
             if name in held:
                 continue
-            out = tmp / (f".{name}.{os.getpid()}.tmp.parquet" if kept else f"{name}.parquet")
-            aside.append(out)
-            path = str(out).replace("'", "''")
+            aside.append(target / f".{name}.{os.getpid()}.tmp.parquet")
+            path = str(aside[-1]).replace("'", "''")
             log.con.execute(f"COPY ({TABLES[name]}) TO '{path}' (FORMAT parquet)")
-            if kept:
-                os.replace(out, target / f"{name}.parquet")
+            os.replace(aside[-1], target / f"{name}.parquet")
         manifest = {"format": FORMAT, "folder": str(folder.resolve()), "month": log.month,
                     "code": _code(), "tables": [t for t in TABLES if t in held or t in want],
                     "files": {p.name: [*st, file_sha256(p)]
                               for p, st in zip(log.files, _stats(log.files).values(),
                                                strict=True)},
                     "facts": _facts(log)}
-        text = json.dumps(manifest, ensure_ascii=False)
-        if kept:
-            aside.append(target / f".manifest.{os.getpid()}.tmp")
-            aside[-1].write_text(text, encoding="utf-8")
-            os.replace(aside[-1], target / "manifest.json")
-        else:
-            (tmp / "manifest.json").write_text(text, encoding="utf-8")
-            shutil.rmtree(target, ignore_errors=True)
-            os.rename(tmp, target)
+        aside.append(target / f".manifest.{os.getpid()}.tmp")
+        aside[-1].write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        os.replace(aside[-1], target / "manifest.json")
     except (OSError, duckdb.IOException):
-        if kept:
-            for path in aside:
-                path.unlink(missing_ok=True)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        for path in aside:
+            path.unlink(missing_ok=True)
         return None
     dataset.prune(target.parent)
     return manifest
