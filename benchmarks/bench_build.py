@@ -11,6 +11,12 @@ fork server does: the build against the best plain Python can do.
 
     python benchmarks/bench_build.py [--runs 3] [--copies 8]
 
+Two more kinds start from an **empty machine cache** (a new ``WXNB_CACHE_DIR`` each run: the
+month's dataset, the event summaries, the loaded files, the pages, the fonts, the imports memo
+are all made again, as on a machine's first build): a ``--force`` build, and the plain floor on
+its own empty cache (the notebooks' loaders then validate and load the month themselves). Their
+ratio is the cold build against the cold floor.
+
 ``--copies N`` builds a report of N copies of each section notebook (``--notebooks`` of a temp
 folder), to see how the fixed per-build costs amortise over a report of many sections.
 """
@@ -28,7 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +84,24 @@ def _import_and_freeze() -> None:
     exec(compile(WARM_IMPORTS, "<warm imports>", "exec"), {})  # noqa: S102
     gc.collect()
     gc.freeze()
+
+
+@contextmanager
+def _empty_cache(on: bool) -> Iterator[None]:
+    """A new, empty machine cache for the run (``WXNB_CACHE_DIR``) when ``on``."""
+    if not on:
+        yield
+        return
+    old = os.environ.get("WXNB_CACHE_DIR")
+    with tempfile.TemporaryDirectory(prefix="wxnb-cold-cache-") as tmp:
+        os.environ["WXNB_CACHE_DIR"] = tmp
+        try:
+            yield
+        finally:
+            if old is None:
+                os.environ.pop("WXNB_CACHE_DIR", None)
+            else:
+                os.environ["WXNB_CACHE_DIR"] = old
 
 
 def floor(workers: int, nb_dir: Path, *, frozen: bool = False) -> tuple[float, dict[str, float]]:
@@ -131,19 +157,22 @@ def main() -> None:
     n_sections = len(discover_sections(nb_dir))
     workers = max(1, min(os.cpu_count() or 1, n_sections))
     results: dict[str, list[float]] = {"inprocess": [], "rebuild": [], "warm": [],
-                                       "fresh": [], "floor": [], "frozen": []}
+                                       "fresh": [], "floor": [], "frozen": [],
+                                       "cold": [], "coldfloor": []}
     per_section: dict[str, dict[str, list[float]]] = {k: {} for k in results}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.runs):
             for kind in results:
-                if kind in ("floor", "frozen"):
-                    wall, secs = floor(workers, nb_dir, frozen=kind == "frozen")
-                elif kind == "rebuild":  # nothing changed since the build just before
-                    wall, _ = build("inprocess", workers, Path(tmp) / f"inprocess{i}", nb_dir,
-                                    force=False)
-                    secs = {}
-                else:
-                    wall, secs = build(kind, workers, Path(tmp) / f"{kind}{i}", nb_dir)
+                with _empty_cache(kind in ("cold", "coldfloor")):
+                    if kind in ("floor", "frozen", "coldfloor"):
+                        wall, secs = floor(workers, nb_dir, frozen=kind == "frozen")
+                    elif kind == "rebuild":  # nothing changed since the build just before
+                        wall, _ = build("inprocess", workers, Path(tmp) / f"inprocess{i}",
+                                        nb_dir, force=False)
+                        secs = {}
+                    else:
+                        engine = "inprocess" if kind == "cold" else kind
+                        wall, secs = build(engine, workers, Path(tmp) / f"{kind}{i}", nb_dir)
                 results[kind].append(wall)
                 for key, s in secs.items():
                     per_section[kind].setdefault(key, []).append(s)
@@ -154,7 +183,8 @@ def main() -> None:
               "rebuild": "wxnb build, nothing changed",
               "warm": "wxnb build --force --engine warm",
               "fresh": "wxnb build --engine fresh (papermill)", "floor": "floor: plain Python",
-              "frozen": "floor, imports first and gc.freeze"}
+              "frozen": "floor, imports first and gc.freeze",
+              "cold": "--force build, empty machine cache", "coldfloor": "floor, empty machine cache"}
     for k, v in results.items():
         print(f"{labels[k]:<38}{med[k]:>10.2f}{f'{min(v):.2f}–{max(v):.2f}':>16}"
               f"{med[k] / med['floor']:>9.2f}")
@@ -166,6 +196,8 @@ def main() -> None:
     print(f"--force build / floor: {med['inprocess'] / med['floor']:.2f}  (target ≤ 1.25)")
     print(f"--force build / floor with the build's gc.freeze: "
           f"{med['inprocess'] / med['frozen']:.2f}")
+    print(f"--force build / floor, both on an empty machine cache: "
+          f"{med['cold'] / med['coldfloor']:.2f}  (target ≤ 1.25)")
     print("per section (median s):")
     for key in per_section["floor"]:
         row = "  ".join(f"{k} {statistics.median(per_section[k][key]):.2f}" for k in per_section
