@@ -48,6 +48,16 @@ def test_rank_orders_by_severity_then_gap_and_drops_fine_ones() -> None:
     assert [f.metric for f in findings.rank(items, 3)] == ["d", "b", "f"]
 
 
+def test_rank_names_events_before_metrics_of_the_same_status() -> None:
+    # an open high-severity incident (its gap a count) before a cost at 3 × its target; a
+    # 预警 anomaly before a 预警 metric with a larger gap, but never before a worse status
+    items = [kpi("cost", "未达标", 2.7), kpi("open", "预警", 0.4),
+             kpi("incident", "未达标", 1.0, kind="event"),
+             kpi("spike", "预警", 0.1, kind="event"), kpi("risk", "未达标", 0.5, kind="event")]
+    assert [f.metric for f in findings.rank(items)] == ["incident", "risk", "cost", "spike",
+                                                        "open"]
+
+
 @pytest.fixture(scope="module")
 def sample_findings() -> list[Finding]:
     return section01_words.findings(section01.prepare(load_params()))

@@ -118,9 +118,14 @@ def clear(folder: Path) -> None:
 
 
 def rank(items: list[Finding], n: int = 5) -> list[Finding]:
-    """The findings that matter most: worst status first, then the largest gap.
+    """The findings that matter most: worst status first; within a status, the events (an
+    incident still open, a compliance risk, an anomaly: something happening that needs handling)
+    before the headline metrics short of their target; then the largest gap.
 
-    Findings that are fine (达标, or without a target) are left out.
+    A gap measures a metric against its own target (a fraction short) and means something else
+    for an event, so gaps are compared only within a kind: an open high-severity risk is named
+    before a cost per conversion at 3 × its target, however large that shortfall. Findings that
+    are fine (达标, or without a target) are left out.
     """
     worth = [f for f in items if f.severity > 0]
-    return sorted(worth, key=lambda f: (-f.severity, -(f.gap or 0.0)))[:n]
+    return sorted(worth, key=lambda f: (-f.severity, f.kind != "event", -(f.gap or 0.0)))[:n]
