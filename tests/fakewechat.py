@@ -116,6 +116,10 @@ class FakeWeChat:
             with self._lock:
                 self.calls.append((endpoint, begin, end, fault))
             return f"<html><body>Denied {'x' * 60} {path}</body></html>".encode(), fault
+        if fault == "forbidden":  # a gateway's HTTP 403 page, quoting the request's URL
+            with self._lock:
+                self.calls.append((endpoint, begin, end, fault))
+            return f"<html><body>403 Forbidden: {path}</body></html>".encode(), fault
         if fault == "echo":
             return answer({"errcode": 40003, "errmsg": f"invalid openid, token {token}"}, fault)
         if fault == "expire":
@@ -153,8 +157,8 @@ class FakeWeChat:
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
-            def _send(self, raw: bytes) -> None:
-                self.send_response(200)
+            def _send(self, raw: bytes, status: int = 200) -> None:
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()
@@ -181,7 +185,8 @@ class FakeWeChat:
                     self.send_error(404)
                     return
                 token = parse_qs(url.query).get("access_token", [""])[0]
-                raw, _ = fake._datacube(url.path.rsplit("/", 1)[1], token, body, self.path)
-                self._send(raw)
+                raw, outcome = fake._datacube(url.path.rsplit("/", 1)[1], token, body,
+                                              self.path)
+                self._send(raw, 403 if outcome == "forbidden" else 200)
 
         return Handler

@@ -284,6 +284,19 @@ def test_a_page_quoting_the_url_never_shows_a_piece_of_the_token(tmp_path: Path)
     assert not any(token[i:i + 8] in message for i in range(len(token) - 8))
 
 
+def test_an_http_error_page_is_quoted_without_the_token_and_not_retried(tmp_path: Path) -> None:
+    with FakeWeChat([SAMPLE]) as server:
+        server.fail("getusersummary", "forbidden", "forbidden")
+        with pytest.raises(api.FetchError, match=r"HTTP 403（期望 200）：.*403 Forbidden") as err:
+            api.fetch_month(client(server), "2026-10", tmp_path)
+        token = next(iter(server.tokens))
+        asked = [c for c in server.calls if c[3] == "forbidden"]
+    message = str(err.value)
+    assert len(asked) == 1  # a 4xx is not a fault that passes: asked once
+    assert "access_token=***" in message or "access_token" not in message
+    assert not any(token[i:i + 8] in message for i in range(len(token) - 8))
+
+
 def test_days_not_over_yet_are_left_for_a_later_run(tmp_path: Path) -> None:
     windows = api.plan("2026-10", ("getusersummary",))
     with FakeWeChat([SAMPLE]) as server:

@@ -55,6 +55,7 @@ from typing import Any
 from wxnb.exceptions import WxnbError
 from wxnb.io.ads import daily_name, hourly_name
 from wxnb.io.fetch import available_until, require_https
+from wxnb.io.transport import HttpClient, write_whole
 from wxnb.paths import CST
 from wxnb.secrets import scrub_text
 
@@ -157,7 +158,7 @@ def plan(month: str) -> list[Report]:
     return out
 
 
-class AdsClient:
+class AdsClient(HttpClient):
     """Calls the Marketing API at ``base`` (``https://api.e.qq.com/v1.3`` or a test server).
 
     ``base`` must be ``https://`` (``http://`` only on a loopback host: a test server), checked
@@ -169,16 +170,15 @@ class AdsClient:
     (tests pass their own); ``page_size`` the rows a page asks for.
     """
 
+    error = AdsFetchError
+
     def __init__(self, base: str, creds: AdsCredentials, *, timeout: float = 30.0,
                  retries: int = 4, backoff: float = 2.0, page_size: int = PAGE_SIZE,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        import requests
-
-        self.base = require_https(base, ENV_BASE, error=AdsFetchError)
+        super().__init__(require_https(base, ENV_BASE, error=AdsFetchError), timeout=timeout,
+                         retries=retries, backoff=backoff, sleep=sleep)
         self.creds = creds
-        self.timeout, self.retries, self.backoff = timeout, retries, backoff
-        self.page_size, self.sleep = page_size, sleep
-        self._session = requests.Session()
+        self.page_size = page_size
 
     def _safe(self, text: str, limit: int = 0) -> str:
         """``text`` without the token (by value and as ``access_token=``), then cut to
@@ -186,9 +186,6 @@ class AdsClient:
         text = scrub_text(text, [self.creds.token] if self.creds.token else [])
         text = _QUERY_SECRET.sub(r"\1***", text)
         return text[:limit] if limit else text
-
-    def _pause(self, attempt: int, at_least: float = 0.0) -> None:
-        self.sleep(max(min(self.backoff * (2 ** attempt), 60.0), at_least))
 
     def _params(self, report: Report, page: int) -> dict[str, Any]:
         daily = report.kind == "daily"
@@ -206,34 +203,6 @@ class AdsClient:
             "page_size": self.page_size,
         }
 
-    def _exchange(self, what: str, path: str, params: dict[str, Any]) -> tuple[bytes, Any]:
-        """One HTTP GET with retries on network faults, 429 and 5xx: (raw body, parsed JSON)."""
-        import requests
-
-        last = ""
-        for attempt in range(self.retries + 1):
-            try:
-                resp = self._session.get(self.base + path, params=params, timeout=self.timeout)
-            except requests.Timeout:
-                last = f"{self.timeout:g} 秒内没有响应"
-            except requests.ConnectionError:
-                last = "无法连接"
-            else:
-                if resp.status_code >= 500 or resp.status_code == 429:
-                    last = f"HTTP {resp.status_code}"
-                elif resp.status_code != 200:
-                    raise AdsFetchError(f"{what}：HTTP {resp.status_code}（期望 200）"
-                                        f"：{self._safe(resp.text, 120)!r}")
-                else:
-                    try:
-                        return resp.content, json.loads(resp.content)
-                    except ValueError:
-                        raise AdsFetchError(f"{what}：响应不是 JSON（{self._safe(resp.text, 80)!r}）"
-                                            ) from None
-            if attempt < self.retries:
-                self._pause(attempt)
-        raise AdsFetchError(f"{what}：{last}，已重试 {self.retries} 次。重新运行同一命令会从中断处继续。")
-
     def _message(self, body: dict[str, Any]) -> str:
         msg = body.get("message_cn") or body.get("message") or ""
         return self._safe(str(msg), 160)
@@ -244,7 +213,7 @@ class AdsClient:
         path = "/daily_reports/get" if report.kind == "daily" else "/hourly_reports/get"
         busy = 0
         while True:
-            raw, body = self._exchange(what, path, self._params(report, page))
+            raw, body = self._exchange(what, "GET", path, params=self._params(report, page))
             code = body.get("code") if isinstance(body, dict) else None
             if code == 0:
                 return raw, self._pages(what, raw, body, page)
@@ -287,16 +256,6 @@ class AdsOutcome:
     kept: list[Path] = field(default_factory=list)
     pending: int = 0
     too_old: list[Report] = field(default_factory=list)
-
-
-def _write(path: Path, data: bytes) -> None:
-    """``data`` as ``path``, whole or not at all."""
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _archived_pages(path: Path) -> int | None:
@@ -348,7 +307,7 @@ def fetch_month(client: AdsClient, month: str, folder: Path, *,
             report(r, 1, "已有")
         else:
             raw, total = client.call(r, 1)
-            _write(first, raw)
+            write_whole(first, raw)
             out.written.append(first)
             report(r, 1, "已获取")
         for page in range(2, total + 1):
@@ -358,7 +317,7 @@ def fetch_month(client: AdsClient, month: str, folder: Path, *,
                 report(r, page, "已有")
                 continue
             raw, _ = client.call(r, page)
-            _write(path, raw)
+            write_whole(path, raw)
             out.written.append(path)
             report(r, page, "已获取")
     return out

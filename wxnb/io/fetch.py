@@ -44,6 +44,7 @@ from typing import Any
 from wxnb.exceptions import WxnbError
 from wxnb.io import datacube
 from wxnb.io.datacube import ENDPOINTS
+from wxnb.io.transport import HttpClient, write_whole
 from wxnb.paths import CST
 from wxnb.secrets import scrub_text
 
@@ -214,7 +215,7 @@ def plan(month: str, endpoints: tuple[str, ...] | None = None) -> list[Window]:
     return out
 
 
-class Client:
+class Client(HttpClient):
     """Calls the 数据统计接口 at ``base`` (``https://api.weixin.qq.com`` or a test server).
 
     Parameters
@@ -235,16 +236,15 @@ class Client:
         ``time.sleep`` (tests pass their own).
     """
 
+    error = FetchError
+
     def __init__(self, base: str, creds: Credentials, *, timeout: float = 30.0,
                  retries: int = 4, backoff: float = 2.0, delay_polls: int = 3,
                  delay_wait: float = 10.0, sleep: Callable[[float], None] = time.sleep) -> None:
-        import requests
-
-        self.base = require_https(base)
+        super().__init__(require_https(base), timeout=timeout, retries=retries,
+                         backoff=backoff, sleep=sleep)
         self.creds = creds
-        self.timeout, self.retries, self.backoff = timeout, retries, backoff
-        self.delay_polls, self.delay_wait, self.sleep = delay_polls, delay_wait, sleep
-        self._session = requests.Session()
+        self.delay_polls, self.delay_wait = delay_polls, delay_wait
         self._token = creds.token
         self._expires = float("inf") if creds.token else 0.0
         self.tokens_issued = 0
@@ -258,36 +258,6 @@ class Client:
         text = scrub_text(text, [*self.creds.secrets, *([self._token] if self._token else [])])
         text = _QUERY_SECRET.sub(r"\1=***", text)
         return text[:limit] if limit else text
-
-    def _pause(self, attempt: int, at_least: float = 0.0) -> None:
-        self.sleep(max(min(self.backoff * (2 ** attempt), 60.0), at_least))
-
-    def _request(self, what: str, method: str, path: str, **kw: Any) -> tuple[bytes, Any]:
-        """One HTTP exchange with retries on network faults and 5xx; (raw body, parsed JSON)."""
-        import requests
-
-        last = ""
-        for attempt in range(self.retries + 1):
-            try:
-                resp = self._session.request(method, self.base + path, timeout=self.timeout, **kw)
-            except requests.Timeout:
-                last = f"{self.timeout:g} 秒内没有响应"
-            except requests.ConnectionError:
-                last = "无法连接"
-            else:
-                if resp.status_code >= 500 or resp.status_code == 429:
-                    last = f"HTTP {resp.status_code}"
-                elif resp.status_code != 200:
-                    raise FetchError(f"{what}：HTTP {resp.status_code}（期望 200）")
-                else:
-                    try:
-                        return resp.content, json.loads(resp.content)
-                    except ValueError:
-                        raise FetchError(f"{what}：响应不是 JSON（{self._safe(resp.text, 80)!r}）"
-                                         ) from None
-            if attempt < self.retries:
-                self._pause(attempt)
-        raise FetchError(f"{what}：{last}，已重试 {self.retries} 次。重新运行同一命令会从中断处继续。")
 
     @staticmethod
     def _errcode(body: Any) -> int:
@@ -321,7 +291,7 @@ class Client:
         what = "获取 access_token"
         attempt = 0
         while True:
-            _, body = self._request(what, "GET", "/cgi-bin/token", params={
+            _, body = self._exchange(what, "GET", "/cgi-bin/token", params={
                 "grant_type": "client_credential", "appid": self.creds.appid,
                 "secret": self.creds.secret})
             code = self._errcode(body)
@@ -348,8 +318,8 @@ class Client:
         for the caller to judge)."""
         refreshed = busy = 0
         while True:
-            raw, body = self._request(what, "POST", path, params={"access_token": self.token()},
-                                      json=payload)
+            raw, body = self._exchange(what, "POST", path, params={"access_token": self.token()},
+                                       json=payload)
             code = self._errcode(body)
             if code in _TOKEN_ERRORS:
                 if refreshed >= 2:
@@ -397,16 +367,6 @@ class Outcome:
     delayed: list[Path] = field(default_factory=list)
     skipped: int = 0  # windows of a retired endpoint, not asked
     pending: int = 0  # windows not over yet (or their data not out yet), not asked
-
-
-def _write(path: Path, data: bytes) -> None:
-    """``data`` as ``path``, whole or not at all."""
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _delayed(path: Path) -> bool:
@@ -459,7 +419,7 @@ def fetch_month(client: Client, month: str, folder: Path, *,
             out.retired[w.endpoint] = str(exc)
             report(w, "接口已下线")
             continue
-        _write(path, raw)
+        write_whole(path, raw)
         out.written.append(path)
         if delayed:
             out.delayed.append(path)

@@ -51,9 +51,9 @@ from wxnb.io.fetch import (
     FetchError,
     Outcome,
     RetiredEndpoint,
-    _write,
     available_until,
 )
+from wxnb.io.transport import write_whole
 from wxnb.paths import CST, prev_month
 
 __all__ = [
@@ -284,7 +284,7 @@ def fetch_month(client: Client, month: str, folder: Path, *,
             out.not_ready.append(w)
             report(w, "数据未就绪")
             continue
-        _write(path, raw)
+        write_whole(path, raw)
         out.written.append(path)
         report(w, "已获取")
     return out
