@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -158,6 +159,7 @@ def test_the_code_a_notebook_imports_is_followed_through_the_package() -> None:
 def test_imports_are_found_in_every_kind_of_block() -> None:
     source = """
 import os
+import time
 def f():
     from wxnb.kit import fmt
 class C:
@@ -293,6 +295,8 @@ def test_digests_are_remembered_by_size_mtime_and_inode(tmp_path: Path) -> None:
     memo = tmp_path / "memo.json"
     f = tmp_path / "big.bin"
     f.write_bytes(b"a" * 100)
+    t = time.time_ns() - 60_000_000_000  # settled: a file just written is never remembered
+    os.utime(f, ns=(t, t))
     d = cache.Digests(memo)
     first = d.of(f)
     d.save()

@@ -582,6 +582,7 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
     if force:  # sure to run sections: the fork server's imports overlap everything below
         start_fork_server()
     from wxnb.build import cache, staging
+    from wxnb.io.digest import MEMO
     from wxnb.params import load_params
 
     try:  # parameters are checked before any section runs
@@ -601,8 +602,9 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
     sections = discover_sections(nb_dir.absolute())
     out_dir = paths.output_dir(params.account, params.month, out_root).absolute()
     staging.recover(out_dir)  # a publish cut short is rolled back before it is read
-    digests = cache.Digests(paths.cache_dir() / "digests.json")
+    digests = cache.Digests(paths.cache_dir() / MEMO)
     keys = _keys(params, sections, digests)
+    digests.save()  # now: the sections' workers find these digests (wxnb.io.digest)
     previous_build = cache.last_build(out_dir)
     last = {} if force else previous_build
     reused = _reusable(sections, keys, last, out_dir)
@@ -700,7 +702,7 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
                     record={"keys": keys, "checked": validated,
                             "reused": {s.key for s in kept}},
                     commentary=commentary, pages=pages, printer=printer)
-        digests.save()  # only a build that published remembers the digests (paths.cache_dir)
+        digests.save()  # what the build learnt since its keys (the imports of its code)
     except BaseException as exc:
         if not isinstance(exc, (KeyboardInterrupt, _Stop)) and _STOP_SIGNAL is None:
             raise

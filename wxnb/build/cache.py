@@ -36,7 +36,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from wxnb.io.digest import file_sha256
+from wxnb.io.digest import file_sha256, settled
 
 __all__ = [
     "MACHINE_PARAMETERS",
@@ -85,8 +85,9 @@ class Digests:
         if hit and hit[:3] == stamp:
             return str(hit[3])
         digest = file_sha256(path)
-        self.known[name] = [*stamp, digest]
-        self.changed = True
+        if settled(st):  # a file just written may change within its mtime's tick: not kept
+            self.known[name] = [*stamp, digest]
+            self.changed = True
         return digest
 
     def imports_of(self, path: Path) -> set[str]:
