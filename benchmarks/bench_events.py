@@ -204,10 +204,31 @@ def _tree_memory(root: int) -> int:
     return total
 
 
+def _code_stamp() -> str:
+    """What the seed cache was made by: every source file of the package and the libraries'
+    versions. A seed made by other code would not be read as the build's own previous month
+    (its summaries and figures are keyed on the code), so the "monthly" build would quietly
+    reduce that month again."""
+    import hashlib
+
+    from wxnb.build.cache import versions
+
+    h = hashlib.sha256(json.dumps(versions(), sort_keys=True).encode())
+    for path in sorted((ROOT / "wxnb").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
 def seed_previous(folder: Path, seed: Path) -> Path:
-    """``seed``: the machine cache after a build of the month before ``folder``'s (made once)."""
-    if (seed / DONE).is_file():
-        return seed
+    """``seed``: the machine cache after a build of the month before ``folder``'s, made again
+    whenever the package's code or the libraries changed since (:func:`_code_stamp`)."""
+    stamp = _code_stamp()
+    try:
+        if (seed / DONE).read_text(encoding="utf-8").strip() == stamp:
+            return seed
+    except OSError:
+        pass
     shutil.rmtree(seed, ignore_errors=True)
     from wxnb.paths import prev_month
 
@@ -220,7 +241,7 @@ def seed_previous(folder: Path, seed: Path) -> Path:
                               env={**os.environ, "WXNB_CACHE_DIR": str(seed)})
     if proc.returncode:
         raise SystemExit(f"build of {prev} failed:\n{(proc.stdout + proc.stderr)[-2000:]}")
-    (seed / DONE).write_text("\n", encoding="utf-8")
+    (seed / DONE).write_text(stamp + "\n", encoding="utf-8")
     return seed
 
 
