@@ -108,6 +108,7 @@ class Digests:
             tmp.write_text(json.dumps({"files": self.known, "imports": self.imports}),
                            encoding="utf-8")
             tmp.replace(self.memo)
+            self.changed = False  # written: a later save writes only what is learnt since
         except OSError:
             pass
 
