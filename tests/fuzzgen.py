@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from wxnb.io import eventlog as events
+from wxnb.io import companions
 from wxnb.io import competitors as s05_competitors
 from wxnb.io import tech as s06_tech
 from wxnb.io import risk as s07_risk
@@ -847,7 +848,7 @@ def _call_open_month(folder: Path) -> None:
 
 
 def _call_menu(folder: Path) -> None:
-    menu = events.load_menu(folder)
+    menu = companions.load_menu(folder)
     if menu is not None:
         menu.label("CLICK", "V1001")
         _writable(menu.items, menu.notes)
@@ -910,8 +911,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     _events_target("jsonl"),
     _events_target("parquet"),
     Target("load_menu", _fixed(_base_menu), {}, _call_menu),
-    Target("load_content_plan", _fixed(_base_plan), {}, _call_frame(events.load_content_plan)),
-    Target("load_orders", _fixed(_base_orders), {}, _call_frame(events.load_orders)),
+    Target("load_content_plan", _fixed(_base_plan), {}, _call_frame(companions.load_content_plan)),
+    Target("load_orders", _fixed(_base_orders), {}, _call_frame(companions.load_orders)),
     Target("s05_competitors.load", _fixed(_base_s05), {}, _call_s05),
     Target("s06_tech.load", _fixed(_base_s06), {}, _call_s06),
     Target("s07_risk.load", _fixed(_base_s07), {}, _call_s07),

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from wxnb.io import eventlog as events
+from wxnb.io import companions
 from wxnb.exceptions import DataValidationError, ParameterError
 
 MONTH = "2026-10"
@@ -506,7 +507,7 @@ def _write_json(folder: Path, name: str, doc: object) -> None:
 
 def test_menu_tree(tmp_path: Path) -> None:
     _write_json(tmp_path, "menu.json", MENU)
-    menu = events.load_menu(tmp_path)
+    menu = companions.load_menu(tmp_path)
     assert menu.is_open and menu.notes == []
     assert menu.items.to_dict("records") == [
         {"level1": "今日歌曲", "level2": "", "type": "click", "match": "V1001", "event": "CLICK"},
@@ -526,13 +527,13 @@ def test_menu_tree(tmp_path: Path) -> None:
 
 
 def test_menu_absent_closed_and_get_menu_shape(tmp_path: Path) -> None:
-    assert events.load_menu(tmp_path) is None
+    assert companions.load_menu(tmp_path) is None
     _write_json(tmp_path, "menu.json", {"is_menu_open": 0, "selfmenu_info": {"button": []}})
-    menu = events.load_menu(tmp_path)
+    menu = companions.load_menu(tmp_path)
     assert not menu.is_open and menu.items.empty and "is_menu_open = 0" in menu.notes[0]
     _write_json(tmp_path, "menu.json",
                 {"menu": {"button": [{"type": "click", "name": "A", "key": "K"}]}})
-    assert events.load_menu(tmp_path).items["match"].tolist() == ["K"]
+    assert companions.load_menu(tmp_path).items["match"].tolist() == ["K"]
 
 
 def test_menu_problems(tmp_path: Path) -> None:
@@ -546,7 +547,7 @@ def test_menu_problems(tmp_path: Path) -> None:
         {"type": "click", "name": "", "key": "K"},
     ]}})
     with pytest.raises(DataValidationError) as exc:
-        events.load_menu(tmp_path)
+        companions.load_menu(tmp_path)
     assert _problems(exc) == [
         ("menu.json", "key", "button[0]"),
         ("menu.json", "url", "button[1].sub_button.list[0]"),
@@ -559,11 +560,11 @@ def test_menu_problems(tmp_path: Path) -> None:
 def test_menu_not_json(tmp_path: Path) -> None:
     (tmp_path / "menu.json").write_text('{"selfmenu_info": ', "utf-8")
     with pytest.raises(DataValidationError) as exc:
-        events.load_menu(tmp_path)
+        companions.load_menu(tmp_path)
     assert exc.value.problems[0].expected == "合法的 JSON"
     (tmp_path / "menu.json").write_text('{"errcode": 40001}', "utf-8")
     with pytest.raises(DataValidationError) as exc:
-        events.load_menu(tmp_path)
+        companions.load_menu(tmp_path)
     assert exc.value.problems[0].field == "selfmenu_info.button"
 
 
@@ -583,7 +584,7 @@ def test_content_plan(tmp_path: Path) -> None:
                 ',2026-10-03,双十一预告,促销资讯,"1,200.5",李四\n'
                 ",2026-09-28,上月文章,互动问答,100,王五\n")
     before = path.read_bytes()
-    plan = events.load_content_plan(tmp_path, MONTH)
+    plan = companions.load_content_plan(tmp_path, MONTH)
     assert plan.drop(columns="_row").to_dict("records") == [
         {"msgid": "2650000001_1", "date": "", "title": "", "content_type": "品牌故事",
          "cost": 3000.0, "author": "张三"},
@@ -597,9 +598,9 @@ def test_content_plan(tmp_path: Path) -> None:
 
 def test_content_plan_without_msgid_column_or_author(tmp_path: Path) -> None:
     _csv(tmp_path, "content_plan.csv", "date,title,content_type,cost\n2026-10-01,T,品牌故事,0\n")
-    plan = events.load_content_plan(tmp_path, MONTH)
+    plan = companions.load_content_plan(tmp_path, MONTH)
     assert plan[["msgid", "author", "cost"]].values.tolist() == [["", "", 0.0]]
-    assert events.load_content_plan(tmp_path / "absent", MONTH) is None
+    assert companions.load_content_plan(tmp_path / "absent", MONTH) is None
 
 
 def test_content_plan_problems(tmp_path: Path) -> None:
@@ -614,7 +615,7 @@ def test_content_plan_problems(tmp_path: Path) -> None:
          "2650000004_1,,,品牌故事,10,a\n"
          "2650000004_1,,,促销资讯,20,b\n")          # line 9: the same article again
     with pytest.raises(DataValidationError) as exc:
-        events.load_content_plan(tmp_path, MONTH)
+        companions.load_content_plan(tmp_path, MONTH)
     assert _problems(exc) == [
         ("content_plan.csv", "cost", "第 2 行"), ("content_plan.csv", "cost", "第 3 行"),
         ("content_plan.csv", "date", "第 4 行"), ("content_plan.csv", "msgid", "第 5 行"),
@@ -627,11 +628,11 @@ def test_content_plan_problems(tmp_path: Path) -> None:
 def test_content_plan_missing_columns(tmp_path: Path) -> None:
     _csv(tmp_path, "content_plan.csv", "msgid,content_type\n2650000001_1,品牌故事\n")
     with pytest.raises(DataValidationError) as exc:
-        events.load_content_plan(tmp_path, MONTH)
+        companions.load_content_plan(tmp_path, MONTH)
     assert _problems(exc) == [("content_plan.csv", "cost", "表头")]
     _csv(tmp_path, "content_plan.csv", "title,content_type,cost\nT,品牌故事,1\n")
     with pytest.raises(DataValidationError) as exc:
-        events.load_content_plan(tmp_path, MONTH)
+        companions.load_content_plan(tmp_path, MONTH)
     assert _problems(exc) == [("content_plan.csv", "msgid", "第 1 行")]
 
 
@@ -645,7 +646,7 @@ def test_orders(tmp_path: Path) -> None:
          "o2,u2,2026-10-31 23:59:59,10,,menu\n"
          "o3,u1,2026-11-01 00:00:00,50,,\n"
          "o4,u3,2026-09-30 23:59:59,20,,\n")
-    orders = events.load_orders(tmp_path, MONTH)
+    orders = companions.load_orders(tmp_path, MONTH)
     assert orders.drop(columns="_row").to_dict("records") == [
         {"order_id": "o1", "follower_id": "u1", "time": pd.Timestamp("2026-10-01 00:00:00"),
          "amount": 99.5, "msgid": "2650000001_1", "channel": "article"},
@@ -653,12 +654,12 @@ def test_orders(tmp_path: Path) -> None:
          "amount": 10.0, "msgid": "", "channel": "menu"},
     ]
     assert orders.attrs["notes"] == ["orders.csv 中 2 行订单的时间不在 2026-10 内，未计入"]
-    assert events.load_orders(tmp_path / "absent", MONTH) is None
+    assert companions.load_orders(tmp_path / "absent", MONTH) is None
 
 
 def test_orders_optional_columns_and_header_only(tmp_path: Path) -> None:
     _csv(tmp_path, "orders.csv", "order_id,follower_id,time,amount\n")
-    orders = events.load_orders(tmp_path, MONTH)
+    orders = companions.load_orders(tmp_path, MONTH)
     assert orders.empty and list(orders.columns[:6]) == [
         "order_id", "follower_id", "time", "amount", "msgid", "channel"]
     assert orders.attrs["notes"] == ["orders.csv 只有表头，没有数据行"]
@@ -673,7 +674,7 @@ def test_orders_problems(tmp_path: Path) -> None:
          "o3,,2026-10-02 08:00:00,abc,\n"            # line 5: no follower, bad amount
          "o4,u1,2026-10-02 25:00:00,-1,x\n")         # line 6: bad time, negative, bad msgid
     with pytest.raises(DataValidationError) as exc:
-        events.load_orders(tmp_path, MONTH)
+        companions.load_orders(tmp_path, MONTH)
     assert _problems(exc) == [
         ("orders.csv", "order_id", "第 3 行"), ("orders.csv", "time", "第 4 行"),
         ("orders.csv", "follower_id", "第 5 行"), ("orders.csv", "amount", "第 5 行"),
@@ -693,7 +694,7 @@ def test_orders_times_and_repeats_checked_column_wise(tmp_path: Path) -> None:
          "o1,u3,2026-10-03 08:00:00,1,\n"            # line 6: and again
          "o4,u1, 2026-10-03 08:00:00 ,1e3\n")        # cells are stripped; 1e3 is a number
     with pytest.raises(DataValidationError) as exc:
-        events.load_orders(tmp_path, MONTH)
+        companions.load_orders(tmp_path, MONTH)
     assert [(p.field, p.row, p.found) for p in exc.value.problems] == [
         ("time", "第 3 行", "'2026-10-01 23:59:60'"), ("time", "第 4 行", "'2026-09-31 08:00:00'"),
         ("order_id", "第 5 行", "'o1' 与 第 2 行 重复"), ("order_id", "第 6 行", "'o1' 与 第 2 行 重复")]
@@ -702,7 +703,7 @@ def test_orders_times_and_repeats_checked_column_wise(tmp_path: Path) -> None:
          "o1,u1,2026-10-01T08:00:00,1\n"
          "o4,u1, 2026-10-03 08:00:00 ,1e3\n"
          "o5,u1,2026-11-03 08:00:00,2\n")
-    orders = events.load_orders(tmp_path, MONTH)
+    orders = companions.load_orders(tmp_path, MONTH)
     assert orders["time"].tolist() == [pd.Timestamp("2026-10-01 08:00:00"),
                                        pd.Timestamp("2026-10-03 08:00:00")]
     assert orders["amount"].tolist() == [1.0, 1000.0]
@@ -713,7 +714,7 @@ def test_orders_times_and_repeats_checked_column_wise(tmp_path: Path) -> None:
 def test_orders_missing_column(tmp_path: Path) -> None:
     _csv(tmp_path, "orders.csv", "order_id,time,amount\no1,2026-10-01 08:00:00,1\n")
     with pytest.raises(DataValidationError) as exc:
-        events.load_orders(tmp_path, MONTH)
+        companions.load_orders(tmp_path, MONTH)
     assert _problems(exc) == [("orders.csv", "follower_id", "表头")]
     assert "order_id、time、amount" in exc.value.problems[0].found
 

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from wxnb.io import eventlog as events
+from wxnb.io import companions
 from wxnb.io import competitors as s05_competitors
 from wxnb.io import tech as s06_tech
 from wxnb.io import risk as s07_risk
@@ -131,15 +131,15 @@ def test_s07_nul_bytes_and_too_many_cells(tmp_path: Path) -> None:
 
 
 def test_content_plan_and_orders_encodings_and_shapes(tmp_path: Path) -> None:
-    write(tmp_path, events.CONTENT_PLAN_FILE,
+    write(tmp_path, companions.CONTENT_PLAN_FILE,
           "msgid , content_type,cost\r\n2247483600_1,促销资讯,1\r\n", "gb18030")
-    plan = events.load_content_plan(tmp_path, MONTH)
+    plan = companions.load_content_plan(tmp_path, MONTH)
     assert plan["content_type"].tolist() == ["促销资讯"]
     assert plan.attrs["notes"] == ["content_plan.csv 按 GB18030 编码读取"]
-    write(tmp_path, events.ORDERS_FILE, "order_id,follower_id,time,amount,msgid\n"
+    write(tmp_path, companions.ORDERS_FILE, "order_id,follower_id,time,amount,msgid\n"
           "o1,u1,2026-10-01 08:00:00,1,2247483647\n"          # msgid without its index
           "o2,u1,٢٠٢٦-١٠-٠١ ٠٨:٠٠:٠٠,1,\n")                  # Arabic-Indic digits
-    assert problems(events.load_orders, tmp_path, MONTH) == [
+    assert problems(companions.load_orders, tmp_path, MONTH) == [
         ("orders.csv", "msgid", "第 2 行"), ("orders.csv", "time", "第 3 行")]
 
 
@@ -151,10 +151,10 @@ def test_content_plan_and_orders_encodings_and_shapes(tmp_path: Path) -> None:
      "\\udc00"),  # pandas' string column used to fail on the lone surrogate
 ])
 def test_menu_json_hostile_documents(tmp_path: Path, body: str, found: str | None) -> None:
-    write(tmp_path, events.MENU_FILE, body)
+    write(tmp_path, companions.MENU_FILE, body)
     if found is None:  # a BOM, or a huge integer in a field the menu does not use, is fine
-        assert events.load_menu(tmp_path).items.empty
+        assert companions.load_menu(tmp_path).items.empty
         return
     with pytest.raises(DataValidationError) as exc:
-        events.load_menu(tmp_path)
+        companions.load_menu(tmp_path)
     assert exc.value.problems[0].file == "menu.json" and found in exc.value.problems[0].found

@@ -15,6 +15,7 @@ from wxnb.exceptions import ParameterError
 from wxnb.io import (
     ads,
     channels,
+    companions,
     competitors,
     csvin,
     fission,
@@ -26,7 +27,6 @@ from wxnb.io import (
     touch,
     wecom,
 )
-from wxnb.io import eventlog as events
 from wxnb.params import ReportParams, load_params
 
 
@@ -70,7 +70,7 @@ def test_templates_match_the_loaders_and_nothing_is_overwritten(tmp_path: Path) 
     assert not any((data / "acme" / "2026-11").iterdir())  # templates never go into a month
     templates = data / "acme" / "templates"
     names = {f.name for f in handmade.HANDMADE}
-    assert names == {events.CONTENT_PLAN_FILE, events.ORDERS_FILE, competitors.ARTICLES_FILE,
+    assert names == {companions.CONTENT_PLAN_FILE, companions.ORDERS_FILE, competitors.ARTICLES_FILE,
                      competitors.SCORES_FILE, tech.PERF_FILE, tech.AUTOREPLY_FILE,
                      risk.INCIDENTS_FILE, risk.TEXTS_FILE,
                      fission.CAMPAIGNS_FILE, fission.PARTICIPANTS_FILE,  # 09
@@ -89,11 +89,11 @@ def test_templates_match_the_loaders_and_nothing_is_overwritten(tmp_path: Path) 
     readme = (templates / "README.md").read_text(encoding="utf-8")
     assert all(f"## {f.name}" in readme for f in handmade.HANDMADE)
     # A filled-in template and an edited layer survive a second run.
-    (templates / events.ORDERS_FILE).write_text("order_id\nA1\n", encoding="utf-8")
+    (templates / companions.ORDERS_FILE).write_text("order_id\nA1\n", encoding="utf-8")
     (params / "accounts" / "acme.yaml").write_text("target_open_rate: 0.05\n", encoding="utf-8")
     again = scaffold.init_account("acme", "2026-11", parameters=params, data=data)
     assert {w.status for w in again} == {"kept"}
-    assert (templates / events.ORDERS_FILE).read_text(encoding="utf-8") == "order_id\nA1\n"
+    assert (templates / companions.ORDERS_FILE).read_text(encoding="utf-8") == "order_id\nA1\n"
     assert (params / "accounts" / "acme.yaml").read_text(encoding="utf-8") == \
         "target_open_rate: 0.05\n"
 
@@ -125,8 +125,8 @@ def test_filled_templates_load(tmp_path: Path) -> None:
         if f.name in second:
             rows.append(",".join((_example(f.name) | second[f.name]).values()))
         (month / f.name).write_text(text + "".join(r + "\r\n" for r in rows), encoding="utf-8")
-    assert len(events.load_content_plan(month, "2026-11")) == 1
-    assert len(events.load_orders(month, "2026-11")) == 1
+    assert len(companions.load_content_plan(month, "2026-11")) == 1
+    assert len(companions.load_orders(month, "2026-11")) == 1
     assert tech.load(month, "2026-11").performance is not None
     assert len(competitors.load(month, "2026-11").articles) == 1
     assert len(risk.load(month, "2026-11").incidents) == 1
@@ -179,7 +179,7 @@ def test_filled_templates_load(tmp_path: Path) -> None:
     # 15: the audience's content type is the content plan example's.
     pt = portrait.load(month, "2026-11")
     assert pt.audience is not None
-    assert set(pt.audience["content_type"]) == {_example(events.CONTENT_PLAN_FILE)["content_type"]}
+    assert set(pt.audience["content_type"]) == {_example(companions.CONTENT_PLAN_FILE)["content_type"]}
     assert set(pt.audience["dimension"]) == set(portrait.AUDIENCE_COLUMNS[1:])
 
 

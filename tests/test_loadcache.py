@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from wxnb.exceptions import DataValidationError, Problem
-from wxnb.io import eventlog, loadcache, touch
+from wxnb.io import companions, loadcache, touch
 
 
 @pytest.fixture(autouse=True)
@@ -118,8 +118,8 @@ def test_orders_and_template_callbacks_come_back_identical(tmp_path: Path) -> No
         "time,follower_id,msgid,status,template,clicked\n"
         "2026-10-02 09:00:00,f1,m1,success,t1,是\n"
         "2026-10-02 09:00:05,f2,m2,failed:user block,t1,\n", encoding="utf-8")
-    first = eventlog.load_orders(tmp_path, "2026-10")
-    again = eventlog.load_orders(tmp_path, "2026-10")
+    first = companions.load_orders(tmp_path, "2026-10")
+    again = companions.load_orders(tmp_path, "2026-10")
     assert first is not again and first.equals(again) and first.attrs == again.attrs
     assert list(first["order_id"]) == ["o1"] and len(first.attrs["notes"]) == 1
     t1, t2 = touch.load(tmp_path, "2026-10"), touch.load(tmp_path, "2026-10")

@@ -545,14 +545,11 @@ def test_prepare_reads_the_plan_through_events(month: Path, prev: Path,
         calls.append(("orders", m))
         return ORDERS if m == "2026-10" else None
 
-    import wxnb.io.eventsummary  # noqa: F401  (imported with the real eventlog, before the fake)
-
-    fake = types.ModuleType("wxnb.io.eventlog")
+    fake = types.ModuleType("wxnb.io.companions")
     fake.load_content_plan = plan  # type: ignore[attr-defined]
     fake.load_orders = orders  # type: ignore[attr-defined]
-    fake.open_month = lambda folder, m, **kw: None  # type: ignore[attr-defined]  # no log
-    monkeypatch.setitem(sys.modules, "wxnb.io.eventlog", fake)
-    monkeypatch.setattr("wxnb.io.eventlog", fake, raising=False)
+    monkeypatch.setitem(sys.modules, "wxnb.io.companions", fake)
+    monkeypatch.setattr("wxnb.io.companions", fake, raising=False)
     before = {p.name: p.read_bytes() for p in month.iterdir()}
     sec = compute.prepare(params(month))
     assert sorted(calls) == [("orders", "2026-09"), ("orders", "2026-10"), ("plan", "2026-09"),
@@ -563,9 +560,6 @@ def test_prepare_reads_the_plan_through_events(month: Path, prev: Path,
 
 
 def test_prepare_with_real_files(month: Path) -> None:
-    events = pytest.importorskip("wxnb.io.eventlog")
-    if not hasattr(events, "load_content_plan"):
-        pytest.skip("wxnb.io.eventlog.load_content_plan is not there yet")
     (month / "content_plan.csv").write_text(
         "msgid,date,title,content_type,cost,author\n"
         "2247000001_1,2026-10-01,品牌故事：一家工厂,品牌故事,1000,甲\n"

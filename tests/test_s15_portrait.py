@@ -431,8 +431,8 @@ def test_content_match_hand_computed(month: Path) -> None:
 
 
 def test_content_match_uses_section_03_figures(month: Path) -> None:
+    from wxnb.io.companions import load_content_plan
     from wxnb.io.datacube import load_month
-    from wxnb.io.eventlog import load_content_plan
     from wxnb.sections.s03_content import compute as content
 
     make_month(month)

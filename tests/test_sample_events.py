@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from wxnb.io import eventlog as events
+from wxnb.io import companions
 from wxnb.samples import eventlog as sample_events
 from wxnb.cli import cli
 from wxnb.exceptions import ParameterError
@@ -144,9 +145,9 @@ def test_files_schema_order_and_size(root: Path) -> None:
 
 
 def test_constants_agree_with_the_event_module() -> None:
-    assert sample_events.MENU_FILE == events.MENU_FILE
-    assert sample_events.CONTENT_PLAN_FILE == events.CONTENT_PLAN_FILE
-    assert sample_events.ORDERS_FILE == events.ORDERS_FILE
+    assert sample_events.MENU_FILE == companions.MENU_FILE
+    assert sample_events.CONTENT_PLAN_FILE == companions.CONTENT_PLAN_FILE
+    assert sample_events.ORDERS_FILE == companions.ORDERS_FILE
     assert any(Path(sample_events.EVENTS_FILE).match(g) for g in events.EVENT_GLOBS)
     option = next(p for p in cli.commands["sample"].params if p.name == "n_events")
     assert (option.type.min, option.type.max) == (sample_events.MIN_EVENTS,
@@ -160,10 +161,10 @@ def test_the_month_validates_cleanly_with_wxnb_events(cur: Path, prev: Path) -> 
             assert log.rows_total == log.rows_used > 100_000
             assert log.unknown == {} and log.outside_month == 0
             assert log.files == [folder / "events.parquet"]
-        menu = events.load_menu(folder)
+        menu = companions.load_menu(folder)
         assert menu is not None and menu.is_open and menu.notes == []
-        plan = events.load_content_plan(folder, month)
-        orders = events.load_orders(folder, month)
+        plan = companions.load_content_plan(folder, month)
+        orders = companions.load_orders(folder, month)
         assert plan is not None and plan.attrs["notes"] == []
         assert orders is not None and orders.attrs["notes"] == [] and len(orders) > 100
 
@@ -478,7 +479,7 @@ def test_menu_tree_and_menu_events(cur: Path, con: duckdb.DuckDBPyConnection) ->
     assert all(3 <= len(b["sub_button"]["list"]) <= 5 for b in buttons)
     kinds = {s["type"] for b in buttons for s in b["sub_button"]["list"]}
     assert kinds == {"click", "view", "miniprogram"}
-    menu = events.load_menu(cur)
+    menu = companions.load_menu(cur)
     assert menu is not None
     used = q(con, "SELECT event, key, count(*), count(DISTINCT follower_id) FROM ev "
                   f"WHERE event IN {MENU_EVENTS} GROUP BY ALL")
@@ -650,7 +651,7 @@ def test_hostile_texts_everywhere_numbers_unchanged(root: Path, hostile_root: Pa
         forms = {r[0] for r in log.con.sql("SELECT DISTINCT key FROM ev "
                                            "WHERE event LIKE 'form_%'").fetchall()}
     assert all(any(f.startswith(t) for t in HOSTILE_TEXTS) for f in forms)
-    menu = events.load_menu(hcur)
+    menu = companions.load_menu(hcur)
     assert menu is not None
     assert all(any(t in n for t in HOSTILE_TEXTS) for n in menu.items["level2"])
     plan = read_csv(hcur / "content_plan.csv")

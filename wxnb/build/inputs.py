@@ -89,7 +89,7 @@ def check_log(folder: Path, month: str, *, tables: tuple[str, ...] | None = None
 def check_files(folder: Path, month: str) -> tuple[list[str], list[Problem]]:
     """Every input of :func:`validate` but the event log: the files wxnb does not read (as
     notes), the log's companions and each section's own files (their problems)."""
-    from wxnb.io import eventlog as events
+    from wxnb.io import companions
 
     folder = Path(folder)
     problems: list[Problem] = []
@@ -103,9 +103,9 @@ def check_files(folder: Path, month: str) -> tuple[list[str], list[Problem]]:
     from wxnb.io.folder import unread_notes
 
     notes = list(unread_notes(folder))
-    run(lambda: events.load_menu(folder))
-    run(lambda: events.load_content_plan(folder, month))
-    run(lambda: events.load_orders(folder, month))
+    run(lambda: companions.load_menu(folder))
+    run(lambda: companions.load_content_plan(folder, month))
+    run(lambda: companions.load_orders(folder, month))
     for spec in registry():
         if spec.check and _present(folder, spec.inputs):
             run(lambda spec=spec: spec.function(spec.check)(folder, month))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
-from wxnb.io import ads, channels, miniprogram, portrait, touch, wecom
+from wxnb.io import ads, channels, companions, miniprogram, portrait, touch, wecom
 from wxnb.io import eventlog as events
 from wxnb.io.backend import GROWTH_LABEL, recognise
 from wxnb.io.datacube import ENDPOINTS, discover
@@ -27,7 +27,7 @@ _EVENT_LOG = "事件日志（事件推送与自有埋点）"
 #: Glob pattern → what the file is, for every input beyond the datacube files.
 INPUTS: tuple[tuple[str, str], ...] = (
     *((pattern, _EVENT_LOG) for pattern in events.EVENT_GLOBS),
-    (events.MENU_FILE, "自定义菜单（get_current_selfmenu_info）"),
+    (companions.MENU_FILE, "自定义菜单（get_current_selfmenu_info）"),
     *((f.name, f.label) for f in HANDMADE),
     ("user_analysis*", GROWTH_LABEL),
     *ads.INPUTS,

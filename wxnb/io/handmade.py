@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from wxnb.io import (
     ads,
     channels,
+    companions,
     competitors,
     fission,
     miniprogram,
@@ -25,7 +26,6 @@ from wxnb.io import (
     touch,
     wecom,
 )
-from wxnb.io import eventlog as events
 
 __all__ = ["HANDMADE", "HandMade", "readme"]
 
@@ -46,12 +46,14 @@ class HandMade:
 
 HANDMADE: tuple[HandMade, ...] = (
     HandMade(
-        events.CONTENT_PLAN_FILE, "内容计划（内容形式、成本）", events.CONTENT_PLAN_COLUMNS, 0,
+        companions.CONTENT_PLAN_FILE, "内容计划（内容形式、成本）",
+        companions.CONTENT_PLAN_COLUMNS, 0,
         "03 内容传播效能",
         "每篇文章的内容形式、成本与作者（msgid，或 date + title 指明文章；content_type 与 cost 必填）",
         ("2247483647_1", "2026-11-03", "双十一预售攻略", "促销资讯", "1200", "小王")),
     HandMade(
-        events.ORDERS_FILE, "订单与转化", events.ORDER_COLUMNS, 4, "01 核心绩效 / 03 内容传播效能",
+        companions.ORDERS_FILE, "订单与转化", companions.ORDER_COLUMNS, 4,
+        "01 核心绩效 / 03 内容传播效能",
         "订单或转化，末次触点归因到文章（msgid）或渠道（channel）；time 为北京时间",
         ("A10001", "oXyz123", "2026-11-03 20:15:00", "199.00", "2247483647_1", "article")),
     HandMade(

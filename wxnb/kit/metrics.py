@@ -254,7 +254,7 @@ def _titles(data: MonthData, last: pd.DataFrame, notes: list[str]) -> pd.Series:
     titles = titles.where(titles.notna() & titles.astype(str).str.strip().ne(""), None)
     missing = titles.isna()
     if missing.any() and data.folder.is_dir():
-        from wxnb.io.eventlog import load_content_plan
+        from wxnb.io.companions import load_content_plan
 
         try:
             plan = load_content_plan(data.folder, data.month)

@@ -90,12 +90,12 @@ def prepare(params: ReportParams, *, conversion_rate: bool = True) -> KpiSection
 def _conversion(folder: Path, month: str, params: ReportParams) -> metrics.Conversion | None:
     """Readers → buyers from the month's event log (its summary's ``fol``) and orders.csv;
     None without an event log."""
-    from wxnb.io import eventlog as events
+    from wxnb.io import companions
     from wxnb.io import eventsummary
 
     if not folder.is_dir():
         return None
-    orders = events.load_orders(folder, month)
+    orders = companions.load_orders(folder, month)
     log = eventsummary.open_summary(folder, month, tables=("fol",), **params.event_engine())
     if log is None:
         return None

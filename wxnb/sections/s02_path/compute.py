@@ -4,7 +4,7 @@ Input: the month's per-follower event log (``events*.parquet|csv|jsonl``), read 
 summary (``wxnb.io.eventsummary.open_summary``: the per-follower table ``fol`` and the action
 events ``act``, made once per month, never a scan of the raw log here) and, optionally,
 ``menu.json`` (the menu tree as ``get_current_selfmenu_info`` returns it, read by
-``wxnb.io.eventlog.load_menu``); the mass push results in the log are parsed by
+``wxnb.io.companions.load_menu``); the mass push results in the log are parsed by
 ``wxnb.io.pushes``. Everything is aggregated inside DuckDB; only small tables reach pandas.
 Followers are keyed by the summary's 64-bit ``hash(follower_id)``, as in section 04, so both
 sections count the same active followers.
@@ -57,8 +57,8 @@ import numpy as np
 import pandas as pd
 
 from wxnb.exceptions import DataValidationError, Problem
+from wxnb.io import companions, eventsummary, loadcache
 from wxnb.io import eventlog as events
-from wxnb.io import eventsummary, loadcache
 from wxnb.io.pushes import PUSH_EVENT, parse_pushes
 from wxnb.kit.compare import change
 from wxnb.kit.stats import two_proportion, wilson
@@ -470,7 +470,7 @@ def _open_and_compute(folder: Path, month: str, params: ReportParams,
         return None
     try:
         source = "、".join(p.name for p in log.files) or "事件日志"
-        own = events.load_menu(folder)
+        own = companions.load_menu(folder)
         menu = own if own is not None else menu
         items, notes = _menu_items(menu)
         # kept per month and menu: the previous month's own build computed the same figures
@@ -514,7 +514,7 @@ def prepare(params: ReportParams) -> PathSection:
                                            "事件日志 " + " | ".join(events.EVENT_GLOBS),
                                            "未找到")])
     now, log_notes = done
-    prev, note = _previous(params, events.load_menu(folder))
+    prev, note = _previous(params, companions.load_menu(folder))
     steps = funnel_steps(now, prev, params.funnel_material_pp)
     return PathSection(params, now, prev, note, steps, log_notes)
 

@@ -19,7 +19,7 @@ Inputs of one month folder (read only):
   source fields and are shown as shares of that item's 全部 entry.
 * ``getuserreadhour_*`` (optional): reads per hour; only ``user_source`` 99999999 (全部) rows
   are used; ``ref_hour`` 0, 100, …, 2300 is the hour × 100.
-* ``content_plan.csv`` (optional, ``wxnb.io.eventlog.load_content_plan``): 内容形式, cost and author
+* ``content_plan.csv`` (optional, ``wxnb.io.companions.load_content_plan``): 内容形式, cost and author
   per article. A plan row is matched to a datacube article by ``msgid``; a row without msgid by
   push date + title (titles compared after NFKC normalisation with all whitespace removed).
   Articles without a plan row are 未分类; plan rows naming no article are listed in the notes.
@@ -29,7 +29,7 @@ Inputs of one month folder (read only):
   (a read of any of its articles, ``key`` = msgid ``<push>_<index>``) within 24 hours of it. A push is matched to
   its send event by MsgID = msg_data_id when they agree, else by being the only push and the
   only send event of its day; other pushes are left out and counted.
-* ``orders.csv`` (optional, ``wxnb.io.eventlog.load_orders``): revenue is attributed **last touch**
+* ``orders.csv`` (optional, ``wxnb.io.companions.load_orders``): revenue is attributed **last touch**
   by the order's ``msgid`` (the article the business system recorded as the order's last
   touch). Orders without a msgid, or with one that is not among this month's articles, are
   unattributed; their share of the revenue is reported.
@@ -330,10 +330,10 @@ def compute(params: ReportParams, data: MonthData, plan: pd.DataFrame | None = N
 def _side_inputs(folder: Path, month: str) -> tuple[pd.DataFrame | None, pd.DataFrame | None,
                                                      list[str]]:
     """The content plan and the orders of one month folder (None when absent)."""
-    from wxnb.io import eventlog as events
 
-    plan = events.load_content_plan(folder, month)
-    orders = events.load_orders(folder, month)
+    from wxnb.io import companions
+    plan = companions.load_content_plan(folder, month)
+    orders = companions.load_orders(folder, month)
     notes: list[str] = []
     for frame in (plan, orders):
         if frame is not None:

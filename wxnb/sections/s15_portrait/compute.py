@@ -484,12 +484,12 @@ def content_match(audience: pd.DataFrame, now: Portrait | None, before: Portrait
 
 def _performance(folder: Path, month: str) -> tuple[pd.DataFrame | None, list[str]]:
     """Section 03's content-type matrix of the month (None and why when it cannot be made)."""
-    from wxnb.io import eventlog as events
+    from wxnb.io import companions
     from wxnb.io.datacube import load_month, month_days
     from wxnb.kit import content
 
     try:
-        plan = events.load_content_plan(folder, month)
+        plan = companions.load_content_plan(folder, month)
     except DataValidationError as exc:
         return None, [f"{content.PLAN_FILE} 校验未通过（{exc.problems[0]}），无法对照内容表现"]
     if plan is None:
