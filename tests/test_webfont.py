@@ -59,6 +59,19 @@ def test_a_subset_is_a_woff_with_the_glyphs_asked_for_and_is_kept(_cache: Path,
     assert webfont.subset(sorted(chars, reverse=True)) == data  # found by its characters
 
 
+def test_the_first_face_is_made_by_a_child_process_and_read_here(_cache: Path,
+                                                                  monkeypatch) -> None:
+    """A build's page renders never wait behind fontTools in the main process: the package's
+    face is made by a child (into the machine's cache), and this process only reads it."""
+    monkeypatch.setattr(webfont, "_make", lambda *a: pytest.fail("made in this process"))
+    webfont.warm_aside().join(timeout=120)
+    data = webfont.subset(webfont.base_chars())
+    assert data is not None and data[:4] == b"wOFF" and len(list(_cache.glob("*.woff"))) == 1
+    assert webfont.cjk_chars("核心绩效指标达成分析微信营销月度复盘") <= cmap(data)  # the package's text
+    webfont.warm_aside().join(timeout=120)  # kept: no child needed, nothing made again
+    assert len(list(_cache.glob("*.woff"))) == 1
+
+
 def test_no_font_means_no_face_and_a_warning(monkeypatch, caplog) -> None:
     def missing() -> tuple[str, str]:
         raise ModuleNotFoundError("No module named 'pylopdf_fonts_zh_cn'")

@@ -549,7 +549,7 @@ class SectionPages:
                                         initializer=_background)
         self._futures: dict[str, tuple[SectionResult, Future[SectionPage]]] = {}
         self._pool.submit(warm_up)
-        self._pool.submit(webfont.warm)  # made once per machine and version, then read
+        webfont.warm_aside()  # made once per machine and version (in a child), then read
 
     def add(self, sec: SectionResult) -> None:
         """Render ``sec`` in the background (a section not in ``keys`` is ignored)."""

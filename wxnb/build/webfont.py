@@ -29,6 +29,8 @@ import hashlib
 import io
 import logging
 import os
+import subprocess
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -36,7 +38,8 @@ from pathlib import Path
 
 from wxnb import paths
 
-__all__ = ["FAMILIES", "UNICODE_RANGE", "base_chars", "cjk_chars", "font_css", "subset", "warm"]
+__all__ = ["FAMILIES", "UNICODE_RANGE", "base_chars", "cjk_chars", "font_css", "subset", "warm",
+           "warm_aside"]
 
 logger = logging.getLogger(__name__)
 
@@ -105,10 +108,14 @@ def subset(chars: Iterable[int]) -> bytes | None:
     except Exception as exc:  # noqa: BLE001 - the page can do without
         logger.warning("报告未嵌入中文字体（%s: %s），将使用阅读设备自带的字体", type(exc).__name__, exc)
         return None
-    key = hashlib.sha256(f"{ident}\0{','.join(map(str, wanted))}".encode()).hexdigest()[:32]
-    cached = _cache_dir() / f"{key}.woff"
+    cached = _cached(ident, wanted)
     with _MAKING:  # the build's background thread may be making this very subset
         return _read_or_make(cached, path, wanted)
+
+
+def _cached(ident: str, wanted: list[int]) -> Path:
+    key = hashlib.sha256(f"{ident}\0{','.join(map(str, wanted))}".encode()).hexdigest()[:32]
+    return _cache_dir() / f"{key}.woff"
 
 
 def _read_or_make(cached: Path, path: str, wanted: list[int]) -> bytes | None:
@@ -159,6 +166,36 @@ def _make(path: str, chars: list[int]) -> bytes:
 def warm() -> None:
     """Make (or find) the first face, so putting a page together does not wait for it."""
     subset(base_chars())
+
+
+def warm_aside() -> threading.Thread:
+    """:func:`warm` without using this process: when the machine's cache lacks the package's
+    face, a child process makes it (≈ 1.5 s of fontTools, pure Python) while this one goes on;
+    :func:`subset` waits for that child instead of making the face again. A build renders its
+    pages on a thread of the main process, which the subsetting would otherwise hold up behind
+    the interpreter lock until the last section (a first build on a machine: a 3 s tail)."""
+    thread = threading.Thread(target=_warm_in_child, name="wxnb-font", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_in_child() -> None:
+    try:
+        _, ident = _font()
+    except Exception:  # noqa: BLE001 - subset() says so when the page needs the face
+        return
+    with _MAKING:
+        if _cached(ident, sorted(base_chars())).is_file():
+            return
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [package_root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+        try:  # a failure only means subset() makes the face itself
+            subprocess.run([sys.executable, "-c", "from wxnb.build import webfont; webfont.warm()"],
+                           env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=300, check=False)
+        except (OSError, subprocess.SubprocessError):
+            logger.debug("字体子集的子进程未能运行", exc_info=True)
 
 
 def _face(family: str, data: bytes, unicode_range: str) -> str:
