@@ -159,7 +159,6 @@ def test_the_code_a_notebook_imports_is_followed_through_the_package() -> None:
 def test_imports_are_found_in_every_kind_of_block() -> None:
     source = """
 import os
-import time
 def f():
     from wxnb.kit import fmt
 class C:

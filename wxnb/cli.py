@@ -613,7 +613,6 @@ def build(account: str, month: str, data: Path | None, sets: tuple[str, ...], ou
         for s in sections:
             if s.key in reused:
                 click.echo(f"  ↺ {s.title}（未变化，沿用）")
-        digests.save()
         click.echo(f"无变化：输入、代码、参数与软件版本均与上次相同，沿用上次报告"
                    f"（{time.perf_counter() - t0:.1f} 秒；--force 全部重新执行）：{out_dir / 'report.html'}")
         if printer is not None:

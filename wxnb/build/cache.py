@@ -36,7 +36,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from wxnb.io.digest import file_sha256, settled
+from wxnb.io.digest import file_sha256, memo_stamp, settled
 
 __all__ = [
     "MACHINE_PARAMETERS",
@@ -79,7 +79,7 @@ class Digests:
     def of(self, path: Path) -> str:
         """The SHA-256 of the file's bytes."""
         st = path.stat()
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        stamp = memo_stamp(st)
         name = os.path.abspath(path)  # no realpath: the stamp's inode tells files apart
         hit = self.known.get(name)
         if hit and hit[:3] == stamp:

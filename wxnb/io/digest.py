@@ -24,7 +24,7 @@ from typing import Any
 
 from wxnb import paths
 
-__all__ = ["MEMO", "RACY_NS", "file_sha256", "settled"]
+__all__ = ["MEMO", "RACY_NS", "file_sha256", "memo_stamp", "settled"]
 
 RACY_NS = 2_000_000_000  # a file younger than this is hashed every time
 MEMO = "digests.json"  # the machine's memo of digests, in paths.cache_dir()
@@ -35,6 +35,11 @@ _MACHINE: dict[str, dict[str, Any]] = {}  # a memo's path → its stamp and file
 def settled(st: os.stat_result) -> bool:
     """True when the file was last modified long enough ago for its stamp to be trusted."""
     return time.time_ns() - st.st_mtime_ns > RACY_NS
+
+
+def memo_stamp(st: os.stat_result) -> list[int]:
+    """What the machine's memo records of a file beside its digest: size, mtime, inode."""
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def _recorded(name: str, st: os.stat_result) -> str | None:
@@ -55,7 +60,7 @@ def _recorded(name: str, st: os.stat_result) -> str | None:
                                       "files": files}
     hit = seen["files"].get(name)
     if isinstance(hit, list) and len(hit) == 4 \
-            and hit[:3] == [st.st_size, st.st_mtime_ns, st.st_ino]:
+            and hit[:3] == memo_stamp(st):
         return str(hit[3])
     return None
 

@@ -2,8 +2,9 @@
 and the actions its findings trigger.
 
 The sentences are the section's own findings (what it records for the summary and section
-08), the ones that matter first (:func:`wxnb.kit.findings.rank`: target misses, then warnings;
-within each, the events before the metrics, then the largest gap), filled up with what went well; each without the analyst's statistics
+08), the ones that matter first (:func:`wxnb.kit.findings.rank`: target misses, then
+warnings; within each, the events before the metrics, then the largest gap), filled up with
+what went well; each without the analyst's statistics
 (:func:`wxnb.kit.fmt.cite`: the first clause, without parentheses; the full sentences
 and their statistics stay in the section's 分析明细与方法口径 block). The actions
 are the month's rules applied to the same findings (:func:`wxnb.kit.rules.actions`), so they
